@@ -1,0 +1,18 @@
+//! `tandem`: the headless command line over the wizard-steps library.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let command = cli::Cli::parse();
+    match cli::run(command) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("tandem: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Tandem's UI-free core. Plain data and pure functions in the middle — the cluster
+//! [`profile`], its [`validate`]ion and the [`render`]ed node files — with I/O only at the edges.
+//! No GUI toolkit is imported here: the wizard and the CLI both drive this library.
+
+pub mod profile;
+pub mod render;
+pub mod validate;
+
+pub use profile::{Profile, ProfileError};
+pub use render::{Rendered, Target, render};
+pub use validate::{Design, Problem, Problems, validate};

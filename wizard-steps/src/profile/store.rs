@@ -1,0 +1,75 @@
+//! Profiles on disk: the user's config directory, atomic writes, owner-only permissions.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::{Profile, ProfileError};
+
+/// Where saved profiles live: `$XDG_CONFIG_HOME/tandem/profiles` (usually
+/// `~/.config/tandem/profiles`).
+pub fn profiles_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "tandem").map(|dirs| dirs.config_dir().join("profiles"))
+}
+
+/// The file a profile is saved to in [`profiles_dir`]: named after its cluster.
+pub fn default_path(profile: &Profile) -> Option<PathBuf> {
+    profiles_dir().map(|dir| dir.join(format!("{}.toml", profile.cluster.name)))
+}
+
+pub fn load(path: &Path) -> Result<Profile, ProfileError> {
+    let text = fs::read_to_string(path).map_err(|source| io_error(path, source))?;
+    Profile::from_toml(&text, &path.display().to_string())
+}
+
+/// Writes the profile so that a crash leaves either the old or the new file, never half of one,
+/// and so that only its owner can read it (it names hosts, users and BMCs).
+pub fn save(profile: &Profile, path: &Path) -> Result<(), ProfileError> {
+    let text = profile.to_toml()?;
+    write_private_atomically(path, text.as_bytes()).map_err(|source| io_error(path, source))
+}
+
+fn write_private_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(dir)?;
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("the path names no file"))?;
+    let temporary = dir.join(format!(".{}.tmp-{}", file_name.to_string_lossy(), std::process::id()));
+    let written = (|| {
+        let mut file = open_private(&temporary)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        fs::rename(&temporary, path)?;
+        fs::File::open(dir)?.sync_all()
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written
+}
+
+#[cfg(unix)]
+fn open_private(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_private(path: &Path) -> std::io::Result<fs::File> {
+    fs::OpenOptions::new().write(true).create_new(true).open(path)
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> ProfileError {
+    ProfileError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
