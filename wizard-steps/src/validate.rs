@@ -912,3 +912,7 @@ pub fn derived_mac(cluster: &str, vm: &str) -> String {
     // Xen's OUI leaves the top bit of the fourth byte to the toolstack's random MACs.
     format!("00:16:3e:{:02x}:{b:02x}:{c:02x}", a & 0x7f)
 }
+
+#[cfg(test)]
+#[path = "validate_tests.rs"]
+mod tests;

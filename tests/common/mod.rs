@@ -1,0 +1,105 @@
+//! Shared by the integration tests: run the `tandem` binary as a user does, find the real
+//! Debian tools, and run them with readable failures.
+#![allow(dead_code)] // each test target uses its own part of this module
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+/// The repository's root folder.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("app/ has a parent").to_path_buf()
+}
+
+/// An example profile shipped in resources/profiles/.
+pub fn example_profile(name: &str) -> PathBuf {
+    repo_root().join("resources/profiles").join(format!("{name}.toml"))
+}
+
+/// A profile kept for the tests in tests/profiles/.
+pub fn test_profile(name: &str) -> PathBuf {
+    repo_root().join("tests/profiles").join(format!("{name}.toml"))
+}
+
+/// The `tandem` binary built for this test run.
+pub fn tandem() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tandem"))
+}
+
+/// Runs `tandem render PROFILE --out DIR [extra...]` and returns the directory.
+pub fn render(profile: &Path, extra: &[&str]) -> TempDir {
+    let out = TempDir::new().expect("temporary directory");
+    let output = tandem()
+        .arg("render")
+        .arg(profile)
+        .arg("--out")
+        .arg(out.path())
+        .args(extra)
+        .output()
+        .expect("tandem runs");
+    assert_success(&output, &format!("tandem render {}", profile.display()));
+    out
+}
+
+/// The hostnames of the nodes in a rendered directory (its sub-directories), sorted.
+pub fn rendered_nodes(dir: &Path) -> Vec<String> {
+    let mut nodes: Vec<String> = std::fs::read_dir(dir)
+        .expect("rendered directory")
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.path().is_dir())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    nodes.sort();
+    nodes
+}
+
+/// The path of a real Debian tool; fails the test with the fix when it is missing.
+pub fn require_tool(name: &str) -> PathBuf {
+    for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin"] {
+        let path = Path::new(dir).join(name);
+        if path.exists() {
+            return path;
+        }
+    }
+    panic!(
+        "`{name}` is not installed: these tests check the rendered files with the real Debian tools. \
+         Run the README's test command (tests/run), which installs them."
+    )
+}
+
+pub fn run(command: &mut Command) -> Output {
+    command
+        .output()
+        .unwrap_or_else(|error| panic!("could not run {command:?}: {error}"))
+}
+
+/// Fails with the command's whole output when it did not exit 0.
+pub fn assert_success(output: &Output, what: &str) {
+    assert!(
+        output.status.success(),
+        "{what} failed with {}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Removes terminal colour sequences (crmsh colours its messages even into a pipe).
+pub fn strip_ansi(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            chars.next();
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    plain
+}
