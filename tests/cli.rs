@@ -1,1 +1,153 @@
+//! The `tandem validate` and `tandem render` verbs as a user runs them, and the golden files of
+//! the seed profile (reviewed by hand once; `TANDEM_UPDATE_GOLDEN=1 cargo test --test cli`
+//! rewrites them, and `git diff` then shows what a change did to the node files).
 
+mod common;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use tempfile::TempDir;
+
+fn golden_dir() -> PathBuf {
+    common::repo_root().join("tests/golden/seed")
+}
+
+/// Every file below `root`, as paths relative to it, sorted.
+fn files_below(root: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, root: &Path, found: &mut Vec<PathBuf>) {
+        for entry in fs::read_dir(dir).expect("readable directory") {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                walk(&path, root, found);
+            } else {
+                found.push(path.strip_prefix(root).expect("below root").to_path_buf());
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(root, root, &mut found);
+    found.sort();
+    found
+}
+
+#[test]
+fn seed_profile_renders_exactly_the_golden_files() {
+    let rendered = common::render(&common::example_profile("seed"), &[]);
+    let golden = golden_dir();
+    if std::env::var_os("TANDEM_UPDATE_GOLDEN").is_some() {
+        let _ = fs::remove_dir_all(&golden);
+        for relative in files_below(rendered.path()) {
+            let target = golden.join(&relative);
+            fs::create_dir_all(target.parent().expect("parent")).expect("create golden dir");
+            fs::copy(rendered.path().join(&relative), target).expect("copy golden file");
+        }
+    }
+    let rendered_files = files_below(rendered.path());
+    assert_eq!(
+        rendered_files,
+        files_below(&golden),
+        "the set of rendered files changed"
+    );
+    for relative in rendered_files {
+        let expected = fs::read_to_string(golden.join(&relative)).expect("golden file");
+        let actual = fs::read_to_string(rendered.path().join(&relative)).expect("rendered file");
+        assert_eq!(
+            actual,
+            expected,
+            "{} differs from its golden file; if the change is intended, run with TANDEM_UPDATE_GOLDEN=1 and review the diff",
+            relative.display()
+        );
+    }
+}
+
+#[test]
+fn render_writes_each_node_tree_and_keeps_vnc_passwords_private() {
+    let rendered = common::render(&common::example_profile("seed"), &[]);
+    assert_eq!(common::rendered_nodes(rendered.path()), ["node1", "node2"]);
+    let mode = |relative: &str| {
+        fs::metadata(rendered.path().join(relative))
+            .unwrap_or_else(|error| panic!("{relative}: {error}"))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode("node1/etc/xen/Win2012.cfg"), 0o600);
+    assert_eq!(mode("node2/etc/drbd.d/Win2012-2.res"), 0o644);
+    assert!(rendered.path().join("cluster.crm").is_file());
+}
+
+#[test]
+fn validate_accepts_every_example_profile() {
+    for profile in [
+        common::example_profile("seed"),
+        common::example_profile("lab"),
+        common::test_profile("eight-vms"),
+    ] {
+        let output = common::run(common::tandem().arg("validate").arg(&profile));
+        common::assert_success(&output, &format!("tandem validate {}", profile.display()));
+        assert!(String::from_utf8_lossy(&output.stdout).contains("valid"));
+    }
+}
+
+/// A copy of the seed profile with some text replaced, in a directory of its own.
+fn edited_seed(replacements: &[(&str, &str)]) -> (TempDir, PathBuf) {
+    let mut text = fs::read_to_string(common::example_profile("seed")).expect("seed profile");
+    for (from, to) in replacements {
+        assert!(text.contains(from), "the seed profile has no `{from}`");
+        text = text.replacen(from, to, 1);
+    }
+    let dir = TempDir::new().expect("temporary directory");
+    let path = dir.path().join("edited.toml");
+    fs::write(&path, text).expect("write the profile");
+    (dir, path)
+}
+
+#[test]
+fn validate_lists_every_problem_with_field_and_fix_and_exits_1() {
+    let (_dir, profile) = edited_seed(&[
+        ("\nmemory_mib = 2048", "\nmemory_mib = 0"),
+        ("home = \"node2\"", "home = \"node3\""),
+        (
+            "address = \"192.168.1.2/24\"",
+            "address = \"192.168.1.300/24\"",
+        ),
+    ]);
+    let output = common::run(common::tandem().arg("validate").arg(&profile));
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for field in ["vms[0].memory_mib", "vms[1].home", "nodes[1].lan.address"] {
+        assert!(stderr.contains(field), "`{field}` missing from:\n{stderr}");
+    }
+    assert!(stderr.contains("3 problem(s)"), "{stderr}");
+    assert!(
+        stderr.matches("fix:").count() >= 3,
+        "every problem has a fix:\n{stderr}"
+    );
+}
+
+#[test]
+fn an_unknown_key_is_refused_with_its_name() {
+    let (_dir, profile) = edited_seed(&[("vcpus = 1", "vcpus = 1\ncpus = 2")]);
+    let output = common::run(common::tandem().arg("validate").arg(&profile));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cpus"), "{stderr}");
+}
+
+#[test]
+fn render_of_an_invalid_profile_writes_nothing() {
+    let (dir, profile) = edited_seed(&[("drbd_port = 7800", "drbd_port = 7900")]);
+    let out = dir.path().join("out");
+    let output = common::run(
+        common::tandem()
+            .arg("render")
+            .arg(&profile)
+            .arg("--out")
+            .arg(&out),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("vms[1].drbd_port"));
+    assert!(!out.exists(), "render wrote files for an invalid profile");
+}

@@ -1,1 +1,360 @@
+//! The rendered Pacemaker configuration, loaded by the real crmsh into an offline CIB (crmsh
+//! checks every agent parameter against the installed agents), verified by `crm_verify`, and run
+//! through the real scheduler with `crm_simulate`: every VM starts on its home node, moves when
+//! that node fails, and comes back (or not) per the failback policy.
+
 mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tempfile::TempDir;
+use wizard_steps::Design;
+use wizard_steps::profile::store;
+use wizard_steps::render::PacemakerIds;
+
+/// What crmsh prints about any offline CIB: stonith off in a CIB without a live cluster.
+const OFFLINE_CIB_NOISE: [&str; 2] = [
+    "Blind faith: not fencing unseen nodes",
+    "Fencing and resource management disabled due to lack of quorum",
+];
+
+/// An offline CIB in a directory of its own, driven through the real Pacemaker tools.
+struct Cib {
+    dir: TempDir,
+    design: Design,
+    /// The scheduler's clock (ISO 8601), for time-based failback rules.
+    now: Option<String>,
+}
+
+impl Cib {
+    /// Renders the profile with `tandem render` and loads it into a fresh CIB whose two nodes
+    /// have joined, as on a cluster whose corosync is up.
+    fn load(profile: &Path) -> Cib {
+        let design = wizard_steps::validate(&store::load(profile).expect("profile loads"))
+            .expect("profile is valid");
+        let rendered = common::render(profile, &[]);
+        let dir = TempDir::new().expect("temporary directory");
+        let empty = common::run(Command::new(common::require_tool("cibadmin")).arg("--empty"));
+        common::assert_success(&empty, "cibadmin --empty");
+        fs::write(dir.path().join("cib.xml"), &empty.stdout).expect("write the CIB");
+        let cib = Cib {
+            dir,
+            design,
+            now: None,
+        };
+        let nodes: String = cib
+            .design
+            .nodes
+            .iter()
+            .map(|node| format!("node {}\n", node.hostname))
+            .collect();
+        fs::write(cib.dir.path().join("nodes.crm"), nodes).expect("write nodes.crm");
+        cib.crm_load(&cib.dir.path().join("nodes.crm"));
+        cib.crm_load(&rendered.path().join("cluster.crm"));
+        cib
+    }
+
+    fn path(&self) -> PathBuf {
+        self.dir.path().join("cib.xml")
+    }
+
+    fn tool(&self, name: &str) -> Command {
+        let mut command = Command::new(common::require_tool(name));
+        command.env("CIB_file", self.path());
+        command
+    }
+
+    /// `crm configure load update FILE`; fails on an error or on any warning beyond the
+    /// offline-CIB noise (crmsh warns, for example, about unknown agent parameters).
+    fn crm_load(&self, file: &Path) {
+        let output = common::run(
+            self.tool("crm")
+                .args(["configure", "load", "update"])
+                .arg(file),
+        );
+        let messages = common::strip_ansi(&format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ));
+        let unexpected: Vec<&str> = messages
+            .lines()
+            .map(str::trim)
+            .filter(|line| {
+                !line.is_empty() && !OFFLINE_CIB_NOISE.iter().any(|noise| line.contains(noise))
+            })
+            .collect();
+        assert!(
+            output.status.success() && unexpected.is_empty(),
+            "crm configure load update {} said:\n{}",
+            file.display(),
+            unexpected.join("\n")
+        );
+    }
+
+    fn verify(&self) {
+        let output = common::run(self.tool("crm_verify").arg("-x").arg(self.path()));
+        common::assert_success(&output, "crm_verify");
+    }
+
+    /// One scheduler run, written back into the CIB; the two-node cluster keeps quorum.
+    fn simulate(&self, events: &[&str]) {
+        let mut command = self.tool("crm_simulate");
+        command
+            .arg("-x")
+            .arg(self.path())
+            .args(["-X", "-Q", "-q", "true"])
+            .args(events);
+        if let Some(now) = &self.now {
+            command.args(["-t", now]);
+        }
+        let output = common::run(&mut command);
+        common::assert_success(&output, &format!("crm_simulate {events:?}"));
+    }
+
+    /// Sets the promotion scores the DRBD agent's monitor would set on a node with UpToDate data.
+    fn inject_promotion_scores(&self, node: &str) {
+        for vm in &self.design.vms {
+            let ids = PacemakerIds::for_vm(&vm.name);
+            let output = common::run(
+                self.tool("crm_attribute")
+                    .args(["-N", node, "-l", "reboot"])
+                    .arg(format!("--promotion={}", ids.drbd))
+                    .args(["-v", "10000"]),
+            );
+            common::assert_success(&output, "crm_attribute --promotion");
+        }
+    }
+
+    /// Both nodes come up, DRBD reports UpToDate on both, the cluster settles.
+    fn start_cluster(&self) {
+        let up: Vec<&str> = self
+            .design
+            .nodes
+            .iter()
+            .flat_map(|node| ["-u", node.hostname.as_str()])
+            .collect();
+        self.simulate(&up);
+        for node in &self.design.nodes {
+            self.inject_promotion_scores(&node.hostname);
+        }
+        self.simulate(&[]);
+    }
+
+    fn fail(&self, node: &str) {
+        self.simulate(&["-f", node]);
+        self.simulate(&[]);
+    }
+
+    /// The failed node boots again: its old state is gone, it joins, its DRBD resyncs to UpToDate.
+    fn rejoin(&self, node: &str) {
+        let xpath = format!("//node_state[@uname='{node}']");
+        let output = common::run(self.tool("cibadmin").args(["--delete", "--xpath", &xpath]));
+        common::assert_success(&output, "cibadmin --delete node_state");
+        self.simulate(&["-u", node]);
+        self.inject_promotion_scores(node);
+        self.simulate(&[]);
+    }
+
+    /// A copy of this CIB at its current state, with another clock.
+    fn fork(&self, now: Option<&str>) -> Cib {
+        let dir = TempDir::new().expect("temporary directory");
+        fs::copy(self.path(), dir.path().join("cib.xml")).expect("copy the CIB");
+        Cib {
+            dir,
+            design: self.design.clone(),
+            now: now.map(str::to_owned),
+        }
+    }
+
+    /// Where each active resource runs, from `crm_mon --output-as=xml`.
+    fn placement(&self) -> Placement {
+        let output = common::run(self.tool("crm_mon").args(["-1", "--output-as=xml"]));
+        common::assert_success(&output, "crm_mon");
+        Placement::parse(&String::from_utf8_lossy(&output.stdout))
+    }
+
+    fn hostname(&self, index: usize) -> &str {
+        &self.design.nodes[index].hostname
+    }
+
+    /// Asserts that every VM (domain, console IP, Promoted DRBD) runs on the node `expected`
+    /// names for it.
+    fn assert_vms_on(
+        &self,
+        situation: &str,
+        expected: impl Fn(&wizard_steps::validate::VmDesign) -> usize,
+    ) {
+        let placement = self.placement();
+        for vm in &self.design.vms {
+            let node = self.hostname(expected(vm));
+            let ids = PacemakerIds::for_vm(&vm.name);
+            let mut wanted = vec![(ids.xen.clone(), "Started"), (ids.drbd.clone(), "Promoted")];
+            if vm.console_ip.is_some() {
+                wanted.push((ids.ip.clone(), "Started"));
+            }
+            for (id, role) in wanted {
+                assert_eq!(
+                    placement.nodes_in_role(&id, role),
+                    vec![node.to_owned()],
+                    "{situation}: {id} should be {role} on {node} only; the cluster shows {:?}",
+                    placement.0.get(&id)
+                );
+            }
+        }
+    }
+}
+
+/// Resource id → (role, node) of each active instance.
+#[derive(Debug)]
+struct Placement(BTreeMap<String, Vec<(String, String)>>);
+
+impl Placement {
+    fn parse(xml: &str) -> Placement {
+        let document = roxmltree::Document::parse(xml).expect("crm_mon prints XML");
+        let mut placement: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        let resources = document
+            .descendants()
+            .find(|node| node.has_tag_name("resources"))
+            .expect("crm_mon lists resources");
+        for resource in resources
+            .descendants()
+            .filter(|node| node.has_tag_name("resource"))
+        {
+            if resource.attribute("active") != Some("true") {
+                continue;
+            }
+            let id = resource.attribute("id").expect("resource id").to_owned();
+            let role = resource.attribute("role").unwrap_or_default().to_owned();
+            for node in resource
+                .children()
+                .filter(|child| child.has_tag_name("node"))
+            {
+                let name = node.attribute("name").expect("node name").to_owned();
+                placement
+                    .entry(id.clone())
+                    .or_default()
+                    .push((role.clone(), name));
+            }
+        }
+        Placement(placement)
+    }
+
+    fn nodes_in_role(&self, id: &str, role: &str) -> Vec<String> {
+        self.0
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter(|(found, _)| found == role)
+            .map(|(_, node)| node.clone())
+            .collect()
+    }
+}
+
+fn home(vm: &wizard_steps::validate::VmDesign) -> usize {
+    vm.home
+}
+
+/// Loads and starts the cluster, and verifies the result; every VM must then run at home.
+/// (`crm_verify` runs once both nodes have joined: before that, with fencing on, it rightly
+/// warns that nodes it has never seen are unclean.)
+fn started(profile: &Path) -> Cib {
+    let cib = Cib::load(profile);
+    cib.start_cluster();
+    cib.verify();
+    cib.assert_vms_on("both nodes up", home);
+    cib
+}
+
+/// Fails `failed`, checks every VM runs on the other node, brings it back, and checks placement
+/// against `after_return` (given the VM and the index of the node that failed).
+fn fail_and_return(
+    cib: &Cib,
+    failed: usize,
+    after_return: impl Fn(&wizard_steps::validate::VmDesign, usize) -> usize,
+) {
+    let survivor = 1 - failed;
+    let failed_name = cib.hostname(failed).to_owned();
+    cib.fail(&failed_name);
+    cib.assert_vms_on(&format!("{failed_name} failed"), |_| survivor);
+    cib.rejoin(&failed_name);
+    cib.assert_vms_on(&format!("{failed_name} returned"), |vm| {
+        after_return(vm, failed)
+    });
+}
+
+#[test]
+fn seed_cluster_fails_over_and_returns_home() {
+    let cib = started(&common::example_profile("seed"));
+    fail_and_return(&cib, 0, |vm, _| vm.home);
+    fail_and_return(&cib, 1, |vm, _| vm.home);
+}
+
+#[test]
+fn lab_cluster_with_stay_policy_keeps_vms_on_the_survivor() {
+    let cib = started(&common::example_profile("lab"));
+    // node1 fails: its VM moves to node2 and stays there when node1 returns.
+    fail_and_return(&cib, 0, |_, _| 1);
+    // Now node2 runs everything; when it fails, all move to node1 and stay there.
+    fail_and_return(&cib, 1, |_, _| 0);
+}
+
+#[test]
+fn lab_cluster_fences_through_the_other_nodes_device() {
+    let cib = started(&common::example_profile("lab"));
+    let placement = cib.placement();
+    for (index, node) in cib.design.nodes.iter().enumerate() {
+        let device = format!("fence_{}", node.hostname);
+        assert_eq!(
+            placement.nodes_in_role(&device, "Started"),
+            vec![cib.hostname(1 - index).to_owned()],
+            "{device} must run on the other node"
+        );
+    }
+}
+
+#[test]
+fn eight_vm_cluster_returns_home_only_inside_the_failback_window() {
+    let profile = common::test_profile("eight-vms");
+    for failed in [0, 1] {
+        let cib = started(&profile);
+        let failed_name = cib.hostname(failed).to_owned();
+        cib.fail(&failed_name);
+        cib.assert_vms_on("a node failed", |_| 1 - failed);
+
+        // At noon the window (22:00-06:00) is closed: the VMs stay on the survivor.
+        let noon = cib.fork(Some("2026-11-25 12:00:00"));
+        noon.rejoin(&failed_name);
+        noon.assert_vms_on("returned at noon", |_| 1 - failed);
+
+        // At 23:00 it is open: they go home.
+        let night = cib.fork(Some("2026-11-25 23:00:00"));
+        night.rejoin(&failed_name);
+        night.assert_vms_on("returned at 23:00", home);
+
+        // And the VMs that stayed at noon go home once the clock reaches the window.
+        let later = noon.fork(Some("2026-11-26 02:30:00"));
+        later.simulate(&[]);
+        later.assert_vms_on("noon's cluster at 02:30", home);
+    }
+}
+
+#[test]
+fn crm_load_rejects_an_unknown_agent_parameter() {
+    let profile = common::example_profile("seed");
+    let rendered = common::render(&profile, &[]);
+    let broken = fs::read_to_string(rendered.path().join("cluster.crm"))
+        .expect("rendered crm")
+        .replace("xmfile=", "xenfile=");
+    let file = rendered.path().join("broken.crm");
+    fs::write(&file, broken).expect("write the broken configuration");
+    let cib = Cib::load(&profile);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cib.crm_load(&file)));
+    assert!(
+        result.is_err(),
+        "crmsh accepted an unknown parameter of ocf:heartbeat:Xen"
+    );
+}

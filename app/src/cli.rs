@@ -16,7 +16,11 @@ use wizard_steps::{Rendered, render, validate};
 const PROFILE_INVALID: u8 = 1;
 
 #[derive(Debug, Parser)]
-#[command(name = "tandem", version, about = "Two Debian servers into a high-availability Xen + DRBD + Pacemaker cluster, over SSH")]
+#[command(
+    name = "tandem",
+    version,
+    about = "Two Debian servers into a high-availability Xen + DRBD + Pacemaker cluster, over SSH"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -86,7 +90,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             };
             let rendered = render(&design, target);
             let written = write_rendered(&rendered, &out)?;
-            println!("rendered for {} into {}: {written} files", rendered.target, out.display());
+            println!(
+                "rendered for {} into {}: {written} files",
+                rendered.target,
+                out.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -99,9 +107,18 @@ fn load_design(path: &Path) -> Result<Option<wizard_steps::Design>> {
         Ok(design) => Ok(Some(design)),
         Err(problems) => {
             let mut stderr = std::io::stderr().lock();
-            writeln!(stderr, "{}: {} problem(s):", path.display(), problems.0.len())?;
+            writeln!(
+                stderr,
+                "{}: {} problem(s):",
+                path.display(),
+                problems.0.len()
+            )?;
             for problem in &problems.0 {
-                writeln!(stderr, "  {}: {}\n    fix: {}", problem.field, problem.message, problem.fix)?;
+                writeln!(
+                    stderr,
+                    "  {}: {}\n    fix: {}",
+                    problem.field, problem.message, problem.fix
+                )?;
             }
             Ok(None)
         }

@@ -9,17 +9,24 @@ use tempfile::TempDir;
 
 /// The repository's root folder.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("app/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("app/ has a parent")
+        .to_path_buf()
 }
 
 /// An example profile shipped in resources/profiles/.
 pub fn example_profile(name: &str) -> PathBuf {
-    repo_root().join("resources/profiles").join(format!("{name}.toml"))
+    repo_root()
+        .join("resources/profiles")
+        .join(format!("{name}.toml"))
 }
 
 /// A profile kept for the tests in tests/profiles/.
 pub fn test_profile(name: &str) -> PathBuf {
-    repo_root().join("tests/profiles").join(format!("{name}.toml"))
+    repo_root()
+        .join("tests/profiles")
+        .join(format!("{name}.toml"))
 }
 
 /// The `tandem` binary built for this test run.

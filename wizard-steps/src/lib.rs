@@ -6,7 +6,6 @@ pub mod profile;
 pub mod render;
 pub mod validate;
 
-
 pub use profile::{Profile, ProfileError};
 pub use render::{Rendered, Target, render};
 pub use validate::{Design, Problem, Problems, validate};

@@ -85,7 +85,9 @@ impl TryFrom<u8> for DebianRelease {
         DebianRelease::ALL
             .into_iter()
             .find(|release| release.number() == number)
-            .ok_or_else(|| format!("Debian {number} is not supported: use 12 (bookworm) or 13 (trixie)"))
+            .ok_or_else(|| {
+                format!("Debian {number} is not supported: use 12 (bookworm) or 13 (trixie)")
+            })
     }
 }
 
@@ -429,6 +431,9 @@ impl Profile {
     }
 
     pub fn volume(&self, name: &str) -> Option<&Volume> {
-        self.storage.volumes.iter().find(|volume| volume.name == name)
+        self.storage
+            .volumes
+            .iter()
+            .find(|volume| volume.name == name)
     }
 }

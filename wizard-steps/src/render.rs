@@ -141,16 +141,46 @@ const FENCE_DELAY: &str = "15s";
 const DEFAULT_MINOR_COUNT: u32 = 32;
 
 const TEMPLATES: [(&str, &str); 10] = [
-    ("drbd/global_common.conf", include_str!("../../resources/templates/drbd/global_common.conf.j2")),
-    ("drbd/resource-8.4.res", include_str!("../../resources/templates/drbd/resource-8.4.res.j2")),
-    ("drbd/resource-9.res", include_str!("../../resources/templates/drbd/resource-9.res.j2")),
-    ("drbd/modprobe.conf", include_str!("../../resources/templates/drbd/modprobe.conf.j2")),
-    ("network/bridge", include_str!("../../resources/templates/network/bridge.j2")),
-    ("grub/tandem-xen.cfg", include_str!("../../resources/templates/grub/tandem-xen.cfg.j2")),
-    ("xen/xendomains", include_str!("../../resources/templates/xen/xendomains.j2")),
-    ("xen/domain.cfg", include_str!("../../resources/templates/xen/domain.cfg.j2")),
-    ("corosync/corosync.conf", include_str!("../../resources/templates/corosync/corosync.conf.j2")),
-    ("pacemaker/cluster.crm", include_str!("../../resources/templates/pacemaker/cluster.crm.j2")),
+    (
+        "drbd/global_common.conf",
+        include_str!("../../resources/templates/drbd/global_common.conf.j2"),
+    ),
+    (
+        "drbd/resource-8.4.res",
+        include_str!("../../resources/templates/drbd/resource-8.4.res.j2"),
+    ),
+    (
+        "drbd/resource-9.res",
+        include_str!("../../resources/templates/drbd/resource-9.res.j2"),
+    ),
+    (
+        "drbd/modprobe.conf",
+        include_str!("../../resources/templates/drbd/modprobe.conf.j2"),
+    ),
+    (
+        "network/bridge",
+        include_str!("../../resources/templates/network/bridge.j2"),
+    ),
+    (
+        "grub/tandem-xen.cfg",
+        include_str!("../../resources/templates/grub/tandem-xen.cfg.j2"),
+    ),
+    (
+        "xen/xendomains",
+        include_str!("../../resources/templates/xen/xendomains.j2"),
+    ),
+    (
+        "xen/domain.cfg",
+        include_str!("../../resources/templates/xen/domain.cfg.j2"),
+    ),
+    (
+        "corosync/corosync.conf",
+        include_str!("../../resources/templates/corosync/corosync.conf.j2"),
+    ),
+    (
+        "pacemaker/cluster.crm",
+        include_str!("../../resources/templates/pacemaker/cluster.crm.j2"),
+    ),
 ];
 
 fn environment() -> Environment<'static> {
@@ -172,8 +202,12 @@ pub fn render(design: &Design, target: Target) -> Rendered {
     let context = RenderContext::new(design);
     let render = |template: &str, extra: minijinja::Value| -> String {
         env.get_template(template)
-            .and_then(|template| template.render(context! { ..extra, ..minijinja::Value::from_serialize(&context) }))
-            .unwrap_or_else(|error| panic!("built-in template {template} failed for a valid design: {error:#}"))
+            .and_then(|template| {
+                template.render(context! { ..extra, ..minijinja::Value::from_serialize(&context) })
+            })
+            .unwrap_or_else(|error| {
+                panic!("built-in template {template} failed for a valid design: {error:#}")
+            })
     };
     let resource_template = match target.drbd {
         DrbdGeneration::V84 => "drbd/resource-8.4.res",
@@ -185,22 +219,50 @@ pub fn render(design: &Design, target: Target) -> Rendered {
         .map(|node| {
             let node_value = context! { node => minijinja::Value::from_serialize(node) };
             let mut files = vec![
-                file(paths::DRBD_GLOBAL_COMMON, render("drbd/global_common.conf", context! {}), 0o644),
-                file(paths::DRBD_MODPROBE, render("drbd/modprobe.conf", context! {}), 0o644),
+                file(
+                    paths::DRBD_GLOBAL_COMMON,
+                    render("drbd/global_common.conf", context! {}),
+                    0o644,
+                ),
+                file(
+                    paths::DRBD_MODPROBE,
+                    render("drbd/modprobe.conf", context! {}),
+                    0o644,
+                ),
                 file(
                     &paths::bridge_stanza(&context.bridge),
                     render("network/bridge", node_value.clone()),
                     0o644,
                 ),
-                file(paths::GRUB_XEN, render("grub/tandem-xen.cfg", node_value), 0o644),
-                file(paths::XENDOMAINS, render("xen/xendomains", context! {}), 0o644),
-                file(paths::COROSYNC_CONF, render("corosync/corosync.conf", context! {}), 0o644),
+                file(
+                    paths::GRUB_XEN,
+                    render("grub/tandem-xen.cfg", node_value),
+                    0o644,
+                ),
+                file(
+                    paths::XENDOMAINS,
+                    render("xen/xendomains", context! {}),
+                    0o644,
+                ),
+                file(
+                    paths::COROSYNC_CONF,
+                    render("corosync/corosync.conf", context! {}),
+                    0o644,
+                ),
             ];
             for vm in &context.vms {
                 let vm_value = context! { vm => minijinja::Value::from_serialize(vm) };
-                files.push(file(&paths::drbd_resource(&vm.name), render(resource_template, vm_value.clone()), 0o644));
+                files.push(file(
+                    &paths::drbd_resource(&vm.name),
+                    render(resource_template, vm_value.clone()),
+                    0o644,
+                ));
                 // The VNC password is in the domain config: only root reads it.
-                files.push(file(&vm.config_path, render("xen/domain.cfg", vm_value), 0o600));
+                files.push(file(
+                    &vm.config_path,
+                    render("xen/domain.cfg", vm_value),
+                    0o600,
+                ));
             }
             NodeFiles {
                 hostname: node.hostname.clone(),
@@ -346,11 +408,7 @@ impl RenderContext {
             .zip(&profile.nodes)
             .map(|(node, settings)| node_context(node, settings))
             .collect();
-        let vms = design
-            .vms
-            .iter()
-            .map(|vm| vm_context(design, vm))
-            .collect();
+        let vms = design.vms.iter().map(|vm| vm_context(design, vm)).collect();
         let max_minor = design.vms.iter().map(|vm| vm.drbd_minor).max().unwrap_or(0);
         RenderContext {
             cluster: cluster.name.clone(),
@@ -430,11 +488,17 @@ fn vm_context(design: &Design, vm: &VmDesign) -> VmContext {
             .console_ip
             .map_or_else(|| "127.0.0.1".to_owned(), |ip| ip.to_string()),
         boot: match &settings.boot {
-            Boot::Hvm { iso, vnc_password, .. } => BootContext::Hvm {
+            Boot::Hvm {
+                iso, vnc_password, ..
+            } => BootContext::Hvm {
                 iso: iso.clone(),
                 vnc_password: vnc_password.clone(),
             },
-            Boot::Pv { kernel, ramdisk, extra } => BootContext::Pv {
+            Boot::Pv {
+                kernel,
+                ramdisk,
+                extra,
+            } => BootContext::Pv {
                 kernel: kernel.clone(),
                 ramdisk: ramdisk.clone(),
                 extra: extra.clone(),
@@ -451,7 +515,13 @@ fn vm_context(design: &Design, vm: &VmDesign) -> VmContext {
 
 fn failback_context(failback: &Failback) -> FailbackContext {
     let (policy, describe, stickiness, start_hour, end_hour) = match *failback {
-        Failback::ReturnHome => ("return-home", "VMs return home at once".to_owned(), "0", 0, 0),
+        Failback::ReturnHome => (
+            "return-home",
+            "VMs return home at once".to_owned(),
+            "0",
+            0,
+            0,
+        ),
         Failback::Stay => (
             "stay",
             "VMs stay where they run until moved".to_owned(),
@@ -459,7 +529,10 @@ fn failback_context(failback: &Failback) -> FailbackContext {
             0,
             0,
         ),
-        Failback::Window { start_hour, end_hour } => (
+        Failback::Window {
+            start_hour,
+            end_hour,
+        } => (
             "window",
             format!("VMs return home only between {start_hour}:00 and {end_hour}:00"),
             "0",
@@ -526,9 +599,15 @@ mod tests {
     #[test]
     fn hour_rules_cover_the_window_and_wrap_midnight() {
         assert_eq!(hour_rule(1, 5), "date spec hours=1-4");
-        assert_eq!(hour_rule(22, 6), "date spec hours=22-23 or date spec hours=0-5");
+        assert_eq!(
+            hour_rule(22, 6),
+            "date spec hours=22-23 or date spec hours=0-5"
+        );
         assert_eq!(hour_rule(6, 22), "date spec hours=6-21");
         assert_eq!(hour_rule(20, 0), "date spec hours=20-23");
-        assert_eq!(hour_rule(23, 1), "date spec hours=23-23 or date spec hours=0-0");
+        assert_eq!(
+            hour_rule(23, 1),
+            "date spec hours=23-23 or date spec hours=0-0"
+        );
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::net::Ipv4Addr;
 
-use crate::profile::{Boot, Fencing, Failback, Profile, SshAuth, Vm};
+use crate::profile::{Boot, Failback, Fencing, Profile, SshAuth, Vm};
 
 /// One thing wrong with a profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,7 +98,9 @@ pub struct Subnet {
 
 impl Subnet {
     fn mask(self) -> u32 {
-        u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0)
+        u32::MAX
+            .checked_shl(32 - u32::from(self.prefix))
+            .unwrap_or(0)
     }
 
     pub fn contains(self, address: Ipv4Addr) -> bool {
@@ -145,7 +147,10 @@ pub fn validate(profile: &Profile) -> Result<Design, Problems> {
             vms,
         }),
         _ => {
-            debug_assert!(!check.problems.is_empty(), "a part failed without saying why");
+            debug_assert!(
+                !check.problems.is_empty(),
+                "a part failed without saying why"
+            );
             Err(Problems(check.problems))
         }
     }
@@ -157,7 +162,12 @@ struct Checker {
 }
 
 impl Checker {
-    fn report(&mut self, field: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) {
+    fn report(
+        &mut self,
+        field: impl Into<String>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
         self.problems.push(Problem {
             field: field.into(),
             message: message.into(),
@@ -174,7 +184,11 @@ impl Checker {
                 "use 1 to 32 letters, digits, '-' or '_', starting with a letter or digit",
             );
         }
-        if let Failback::Window { start_hour, end_hour } = cluster.failback {
+        if let Failback::Window {
+            start_hour,
+            end_hour,
+        } = cluster.failback
+        {
             for (key, hour) in [("start_hour", start_hour), ("end_hour", end_hour)] {
                 if hour > 23 {
                     self.report(
@@ -222,7 +236,10 @@ impl Checker {
         if profile.nodes.len() != 2 {
             self.report(
                 "nodes",
-                format!("a Tandem cluster has exactly two nodes, this profile has {}", profile.nodes.len()),
+                format!(
+                    "a Tandem cluster has exactly two nodes, this profile has {}",
+                    profile.nodes.len()
+                ),
                 "describe exactly two [[nodes]]",
             );
         }
@@ -254,7 +271,11 @@ impl Checker {
                 );
             }
             let gateway = node.lan.gateway.as_deref().and_then(|text| {
-                self.ipv4(&format!("{at}.lan.gateway"), text, "write the router's IPv4 address, e.g. 192.168.1.254")
+                self.ipv4(
+                    &format!("{at}.lan.gateway"),
+                    text,
+                    "write the router's IPv4 address, e.g. 192.168.1.254",
+                )
             });
             if let (Some((address, subnet)), Some(gateway)) = (lan, gateway) {
                 if !subnet.is_host(gateway) || gateway == address {
@@ -292,7 +313,11 @@ impl Checker {
                         );
                     }
                     if bmc.user.trim().is_empty() {
-                        self.report(format!("{at}.bmc.user"), "the BMC user is empty", "write the IPMI user name");
+                        self.report(
+                            format!("{at}.bmc.user"),
+                            "the BMC user is empty",
+                            "write the IPMI user name",
+                        );
                     }
                 }
                 (Fencing::None { .. }, _) => {}
@@ -308,25 +333,44 @@ impl Checker {
             }
             lans.push(lan);
         }
-        if let [Some((first_address, first_subnet)), Some((_, second_subnet))] = lans.as_slice() {
+        if let [
+            Some((first_address, first_subnet)),
+            Some((_, second_subnet)),
+        ] = lans.as_slice()
+        {
             if first_subnet != second_subnet {
                 self.report(
                     "nodes[1].lan.address",
-                    format!("node 2 is on {second_subnet}, node 1 ({first_address}) on {first_subnet}"),
+                    format!(
+                        "node 2 is on {second_subnet}, node 1 ({first_address}) on {first_subnet}"
+                    ),
                     "put both nodes on the same LAN, with the same prefix length",
                 );
             }
         }
         if let [first, second] = profile.nodes.as_slice() {
-            self.differ("nodes[1].hostname", &first.hostname, &second.hostname, "hostname");
+            self.differ(
+                "nodes[1].hostname",
+                &first.hostname,
+                &second.hostname,
+                "hostname",
+            );
             if first.ssh.host == second.ssh.host && first.ssh.port == second.ssh.port {
                 self.report(
                     "nodes[1].ssh.host",
-                    format!("both nodes are reached at {}:{}", second.ssh.host, second.ssh.port),
+                    format!(
+                        "both nodes are reached at {}:{}",
+                        second.ssh.host, second.ssh.port
+                    ),
                     "give each node its own SSH address or port",
                 );
             }
-            self.differ("nodes[1].lan.address", &first.lan.address, &second.lan.address, "LAN address");
+            self.differ(
+                "nodes[1].lan.address",
+                &first.lan.address,
+                &second.lan.address,
+                "LAN address",
+            );
             self.differ(
                 "nodes[1].replication_address",
                 &first.replication_address,
@@ -335,7 +379,12 @@ impl Checker {
             );
             if let (Some(a), Some(b)) = (&first.bmc, &second.bmc) {
                 if matches!(profile.cluster.fencing, Fencing::Ipmi) {
-                    self.differ("nodes[1].bmc.address", &a.address, &b.address, "BMC address");
+                    self.differ(
+                        "nodes[1].bmc.address",
+                        &a.address,
+                        &b.address,
+                        "BMC address",
+                    );
                 }
             }
         }
@@ -364,7 +413,11 @@ impl Checker {
             );
         }
         if ssh.port == 0 {
-            self.report(format!("{at}.ssh.port"), "port 0 cannot be connected to", "use the node's SSH port (22 normally)");
+            self.report(
+                format!("{at}.ssh.port"),
+                "port 0 cannot be connected to",
+                "use the node's SSH port (22 normally)",
+            );
         }
         if !is_user_name(&ssh.user) {
             self.report(
@@ -401,7 +454,10 @@ impl Checker {
         if profile.network.forward_delay > 30 {
             self.report(
                 "network.forward_delay",
-                format!("{} s is more than the kernel's 30 s maximum", profile.network.forward_delay),
+                format!(
+                    "{} s is more than the kernel's 30 s maximum",
+                    profile.network.forward_delay
+                ),
                 "use 0 (no STP) up to 30 seconds",
             );
         }
@@ -413,7 +469,10 @@ impl Checker {
         if !is_lvm_name(&storage.volume_group) {
             self.report(
                 "storage.volume_group",
-                format!("\"{}\" is not an LVM volume group name", storage.volume_group),
+                format!(
+                    "\"{}\" is not an LVM volume group name",
+                    storage.volume_group
+                ),
                 "use letters, digits and + _ . - (not starting with '-'), e.g. virtuals",
             );
         }
@@ -457,13 +516,18 @@ impl Checker {
         if profile.vms.is_empty() {
             self.report("vms", "the cluster has no VM", "add at least one [[vms]]");
         }
-        let hostnames: Vec<&str> = profile.nodes.iter().map(|node| node.hostname.as_str()).collect();
+        let hostnames: Vec<&str> = profile
+            .nodes
+            .iter()
+            .map(|node| node.hostname.as_str())
+            .collect();
         let mut names = HashSet::new();
         let mut used_volumes: BTreeMap<&str, usize> = BTreeMap::new();
         let mut taken_addresses: BTreeMap<Ipv4Addr, String> = BTreeMap::new();
         if let Some((_, nodes)) = nodes {
             for node in nodes {
-                taken_addresses.insert(node.lan_address, format!("{}'s LAN address", node.hostname));
+                taken_addresses
+                    .insert(node.lan_address, format!("{}'s LAN address", node.hostname));
                 if let Some(gateway) = node.gateway {
                     taken_addresses.insert(gateway, "the gateway".to_owned());
                 }
@@ -501,7 +565,10 @@ impl Checker {
                     self.report(
                         format!("{at}.keep_data_on"),
                         format!("\"{keep}\" is not one of the nodes"),
-                        format!("name the node whose data is kept ({}), or leave it out", hostnames.join(", ")),
+                        format!(
+                            "name the node whose data is kept ({}), or leave it out",
+                            hostnames.join(", ")
+                        ),
                     );
                 }
             }
@@ -534,7 +601,10 @@ impl Checker {
             if let Some(first) = used_volumes.insert(vm.volume.as_str(), index) {
                 self.report(
                     format!("{at}.volume"),
-                    format!("the volume \"{}\" is already the disk of vms[{first}]", vm.volume),
+                    format!(
+                        "the volume \"{}\" is already the disk of vms[{first}]",
+                        vm.volume
+                    ),
                     "give each VM its own volume",
                 );
             }
@@ -551,8 +621,14 @@ impl Checker {
                         );
                     }
                 }
-                if let Some(owner) = taken_addresses.insert(address, format!("the console IP of vms[{index}]")) {
-                    self.report(&field, format!("{address} is already {owner}"), "choose an unused address");
+                if let Some(owner) =
+                    taken_addresses.insert(address, format!("the console IP of vms[{index}]"))
+                {
+                    self.report(
+                        &field,
+                        format!("{address} is already {owner}"),
+                        "choose an unused address",
+                    );
                 }
                 Some(address)
             });
@@ -575,9 +651,11 @@ impl Checker {
                     "set a different mac for one of them",
                 );
             }
-            if let (Some(home), Some(volume_size_mib), Some((minor, port))) =
-                (home, volume_size_mib, assignments.get(index).copied().flatten())
-            {
+            if let (Some(home), Some(volume_size_mib), Some((minor, port))) = (
+                home,
+                volume_size_mib,
+                assignments.get(index).copied().flatten(),
+            ) {
                 designs.push(VmDesign {
                     name: vm.name.clone(),
                     home,
@@ -616,7 +694,10 @@ impl Checker {
                         "give the ISO's path on the nodes, e.g. /var/lib/xen/images/install.iso (no commas or quotes)",
                     );
                 }
-                if iso_source.as_deref().is_some_and(|source| source.trim().is_empty()) {
+                if iso_source
+                    .as_deref()
+                    .is_some_and(|source| source.trim().is_empty())
+                {
                     self.report(
                         format!("{at}.boot.iso_source"),
                         "the ISO to upload is not named",
@@ -624,7 +705,11 @@ impl Checker {
                     );
                 }
                 match vnc_password {
-                    Some(password) if password.is_empty() || password.len() > 8 || !is_config_safe(password) => {
+                    Some(password)
+                        if password.is_empty()
+                            || password.len() > 8
+                            || !is_config_safe(password) =>
+                    {
                         self.report(
                             format!("{at}.boot.vnc_password"),
                             "a VNC password has 1 to 8 characters (no quotes or backslashes)",
@@ -639,7 +724,11 @@ impl Checker {
                     _ => {}
                 }
             }
-            Boot::Pv { kernel, ramdisk, extra } => {
+            Boot::Pv {
+                kernel,
+                ramdisk,
+                extra,
+            } => {
                 if !is_node_path(kernel) {
                     self.report(
                         format!("{at}.boot.kernel"),
@@ -647,7 +736,10 @@ impl Checker {
                         "give the guest kernel's path on the nodes, e.g. /var/lib/xen/boot/vmlinuz",
                     );
                 }
-                if ramdisk.as_deref().is_some_and(|ramdisk| !is_node_path(ramdisk)) {
+                if ramdisk
+                    .as_deref()
+                    .is_some_and(|ramdisk| !is_node_path(ramdisk))
+                {
                     self.report(
                         format!("{at}.boot.ramdisk"),
                         "the ramdisk is not an absolute path on the nodes",
@@ -780,7 +872,9 @@ pub fn parse_interface_address(text: &str) -> Result<(Ipv4Addr, Subnet), String>
         prefix,
     };
     if !subnet.is_host(address) {
-        return Err(format!("{address} is the network or broadcast address of {subnet}"));
+        return Err(format!(
+            "{address} is the network or broadcast address of {subnet}"
+        ));
     }
     Ok((address, subnet))
 }
@@ -805,14 +899,20 @@ pub fn parse_size_mib(text: &str) -> Option<u64> {
 }
 
 fn is_drbd_rate(text: &str) -> bool {
-    let digits = text.strip_suffix(['K', 'M', 'G', 'k', 'm', 'g']).unwrap_or(text);
-    !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) && digits.parse::<u64>().is_ok_and(|n| n > 0)
+    let digits = text
+        .strip_suffix(['K', 'M', 'G', 'k', 'm', 'g'])
+        .unwrap_or(text);
+    !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && digits.parse::<u64>().is_ok_and(|n| n > 0)
 }
 
 fn is_cluster_name(name: &str) -> bool {
     (1..=32).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 fn is_hostname(name: &str) -> bool {
@@ -850,7 +950,9 @@ fn is_interface_name(name: &str) -> bool {
     (1..=15).contains(&name.len())
         && name != "."
         && name != ".."
-        && name.chars().all(|c| c.is_ascii_graphic() && c != '/' && c != ':')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_graphic() && c != '/' && c != ':')
 }
 
 /// A name that is at once a valid Xen domain name, DRBD resource name, LVM-friendly name and
@@ -858,7 +960,9 @@ fn is_interface_name(name: &str) -> bool {
 fn is_vm_name(name: &str) -> bool {
     (1..=40).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         && !name.eq_ignore_ascii_case("Domain-0")
         && !name.eq_ignore_ascii_case("Domain-Unnamed")
 }
@@ -866,8 +970,8 @@ fn is_vm_name(name: &str) -> bool {
 /// LVM's rules for VG and LV names (lvm(8), "VALID NAMES").
 fn is_lvm_name(name: &str) -> bool {
     const RESERVED_PARTS: [&str; 13] = [
-        "_cdata", "_cmeta", "_corig", "_iorig", "_mlog", "_mimage", "_pmspare", "_rimage", "_rmeta", "_tdata",
-        "_tmeta", "_vorigin", "_vdata",
+        "_cdata", "_cmeta", "_corig", "_iorig", "_mlog", "_mimage", "_pmspare", "_rimage",
+        "_rmeta", "_tdata", "_tmeta", "_vorigin", "_vdata",
     ];
     (1..=127).contains(&name.len())
         && !name.starts_with('-')
@@ -883,12 +987,18 @@ fn is_lvm_name(name: &str) -> bool {
 
 /// An absolute path that can stand inside an xl disk spec and a quoted config string.
 fn is_node_path(path: &str) -> bool {
-    path.starts_with('/') && path.len() > 1 && !path.contains(',') && is_config_safe(path) && !path.contains(' ')
+    path.starts_with('/')
+        && path.len() > 1
+        && !path.contains(',')
+        && is_config_safe(path)
+        && !path.contains(' ')
 }
 
 /// Text that can be written inside a double-quoted string of the node config files.
 fn is_config_safe(text: &str) -> bool {
-    !text.chars().any(|c| matches!(c, '"' | '\'' | '\\') || c.is_control())
+    !text
+        .chars()
+        .any(|c| matches!(c, '"' | '\'' | '\\') || c.is_control())
 }
 
 fn is_unicast_mac(text: &str) -> bool {

@@ -38,7 +38,11 @@ fn write_private_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()>
     let file_name = path
         .file_name()
         .ok_or_else(|| std::io::Error::other("the path names no file"))?;
-    let temporary = dir.join(format!(".{}.tmp-{}", file_name.to_string_lossy(), std::process::id()));
+    let temporary = dir.join(format!(
+        ".{}.tmp-{}",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
     let written = (|| {
         let mut file = open_private(&temporary)?;
         file.write_all(contents)?;
@@ -64,7 +68,10 @@ fn open_private(path: &Path) -> std::io::Result<fs::File> {
 
 #[cfg(not(unix))]
 fn open_private(path: &Path) -> std::io::Result<fs::File> {
-    fs::OpenOptions::new().write(true).create_new(true).open(path)
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
 }
 
 fn io_error(path: &Path, source: std::io::Error) -> ProfileError {
