@@ -358,3 +358,33 @@ fn crm_load_rejects_an_unknown_agent_parameter() {
         "crmsh accepted an unknown parameter of ocf:heartbeat:Xen"
     );
 }
+
+#[test]
+fn experimental_live_migration_promotes_both_sides_and_allows_migration() {
+    let text = fs::read_to_string(common::example_profile("seed"))
+        .expect("seed profile")
+        .replace("live_migration = false", "live_migration = true");
+    let dir = TempDir::new().expect("temporary directory");
+    let profile = dir.path().join("live.toml");
+    fs::write(&profile, text).expect("write the profile");
+    let cib = Cib::load(&profile);
+    cib.start_cluster();
+    cib.verify();
+    let placement = cib.placement();
+    for vm in &cib.design.vms {
+        let ids = PacemakerIds::for_vm(&vm.name);
+        assert_eq!(
+            placement.nodes_in_role(&ids.xen, "Started"),
+            vec![cib.hostname(vm.home).to_owned()]
+        );
+        let mut promoted = placement.nodes_in_role(&ids.drbd, "Promoted");
+        promoted.sort();
+        assert_eq!(
+            promoted,
+            ["node1", "node2"],
+            "dual-primary DRBD is Promoted on both nodes"
+        );
+    }
+    let xml = fs::read_to_string(cib.path()).expect("CIB");
+    assert!(xml.contains(r#"name="allow-migrate" value="true""#));
+}
