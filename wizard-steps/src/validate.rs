@@ -895,7 +895,7 @@ pub fn parse_size_mib(text: &str) -> Option<u64> {
     }
     let value: f64 = number.parse().ok()?;
     let mib = (value * factor).round();
-    (mib >= 1.0 && mib < 1e15).then_some(mib as u64)
+    (1.0..1e15).contains(&mib).then_some(mib as u64)
 }
 
 fn is_drbd_rate(text: &str) -> bool {
