@@ -346,7 +346,8 @@ pub struct Vm {
     /// DRBD TCP port; assigned automatically when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drbd_port: Option<u16>,
-    /// A LAN address that moves with the VM (its VNC console listens there).
+    /// A LAN address that moves with the VM: an HVM VM's VNC console listens there; for a PV VM
+    /// it is a service address only (PV guests get no VNC console).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub console_ip: Option<String>,
     /// The VM's NIC MAC address; derived from the cluster and VM names when absent, so that the
