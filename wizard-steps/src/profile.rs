@@ -78,6 +78,18 @@ impl DebianRelease {
     }
 }
 
+impl Default for Failback {
+    fn default() -> Self {
+        Failback::ReturnHome {}
+    }
+}
+
+impl Default for SshAuth {
+    fn default() -> Self {
+        SshAuth::Agent {}
+    }
+}
+
 impl TryFrom<u8> for DebianRelease {
     type Error = String;
 
@@ -104,14 +116,15 @@ impl fmt::Display for DebianRelease {
 }
 
 /// What happens when a failed home node comes back.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+// Variants without fields are written `Name {}`: serde's deny_unknown_fields does not reach unit
+// variants of a tagged enum, and a stray key must be an error (likewise below).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "policy", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Failback {
     /// VMs move back to their home node as soon as it is back (the seed's choice).
-    #[default]
-    ReturnHome,
+    ReturnHome {},
     /// VMs stay where they run until an administrator moves them.
-    Stay,
+    Stay {},
     /// VMs move back only while the local time is inside [start_hour, end_hour)
     /// (it may wrap past midnight, e.g. 22 to 6).
     Window { start_hour: u8, end_hour: u8 },
@@ -121,7 +134,7 @@ pub enum Failback {
 #[serde(tag = "method", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Fencing {
     /// fence_ipmilan against each node's BMC (`nodes[].bmc`).
-    Ipmi,
+    Ipmi {},
     /// No fencing. Only with the explicit acknowledgement that a split brain can then need
     /// manual recovery.
     None {
@@ -248,15 +261,12 @@ fn default_ssh_user() -> String {
 }
 
 /// How Tandem authenticates. A password is asked when needed and never written to the profile.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum SshAuth {
-    #[default]
-    Agent,
-    KeyFile {
-        path: String,
-    },
-    Password,
+    Agent {},
+    KeyFile { path: String },
+    Password {},
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -438,3 +448,6 @@ impl Profile {
             .find(|volume| volume.name == name)
     }
 }
+
+#[cfg(test)]
+mod tests;

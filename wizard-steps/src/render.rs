@@ -401,7 +401,7 @@ impl RenderContext {
     fn new(design: &Design) -> RenderContext {
         let profile = &design.profile;
         let cluster = &profile.cluster;
-        let fencing_enabled = matches!(cluster.fencing, Fencing::Ipmi);
+        let fencing_enabled = matches!(cluster.fencing, Fencing::Ipmi {});
         let nodes: Vec<NodeContext> = design
             .nodes
             .iter()
@@ -515,14 +515,14 @@ fn vm_context(design: &Design, vm: &VmDesign) -> VmContext {
 
 fn failback_context(failback: &Failback) -> FailbackContext {
     let (policy, describe, stickiness, start_hour, end_hour) = match *failback {
-        Failback::ReturnHome => (
+        Failback::ReturnHome {} => (
             "return-home",
             "VMs return home at once".to_owned(),
             "0",
             0,
             0,
         ),
-        Failback::Stay => (
+        Failback::Stay {} => (
             "stay",
             "VMs stay where they run until moved".to_owned(),
             "INFINITY",

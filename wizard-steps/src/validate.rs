@@ -299,12 +299,12 @@ impl Checker {
                 );
             }
             match (&profile.cluster.fencing, &node.bmc) {
-                (Fencing::Ipmi, None) => self.report(
+                (Fencing::Ipmi {}, None) => self.report(
                     format!("{at}.bmc"),
                     "IPMI fencing needs this node's BMC",
                     "add [nodes.bmc] with the BMC's address and user",
                 ),
-                (Fencing::Ipmi, Some(bmc)) => {
+                (Fencing::Ipmi {}, Some(bmc)) => {
                     if !is_host_name_or_address(&bmc.address) {
                         self.report(
                             format!("{at}.bmc.address"),
@@ -355,7 +355,7 @@ impl Checker {
                 &second.hostname,
                 "hostname",
             );
-            if first.ssh.host == second.ssh.host && first.ssh.port == second.ssh.port {
+            if same_value(&first.ssh.host, &second.ssh.host) && first.ssh.port == second.ssh.port {
                 self.report(
                     "nodes[1].ssh.host",
                     format!(
@@ -378,7 +378,7 @@ impl Checker {
                 "replication address",
             );
             if let (Some(a), Some(b)) = (&first.bmc, &second.bmc) {
-                if matches!(profile.cluster.fencing, Fencing::Ipmi) {
+                if matches!(profile.cluster.fencing, Fencing::Ipmi {}) {
                     self.differ(
                         "nodes[1].bmc.address",
                         &a.address,
@@ -394,7 +394,7 @@ impl Checker {
     }
 
     fn differ(&mut self, field: &str, first: &str, second: &str, what: &str) {
-        if first.eq_ignore_ascii_case(second) {
+        if same_value(first, second) {
             self.report(
                 field,
                 format!("both nodes have the {what} \"{second}\""),
@@ -545,7 +545,8 @@ impl Checker {
                     "use 1 to 40 letters, digits, '-' or '_', starting with a letter (not Domain-0)",
                 );
             }
-            if !names.insert(vm.name.to_ascii_lowercase()) {
+            let name_is_taken = !names.insert(vm.name.to_ascii_lowercase());
+            if name_is_taken {
                 self.report(
                     format!("{at}.name"),
                     format!("another VM is already called \"{}\"", vm.name),
@@ -644,7 +645,10 @@ impl Checker {
                 Some(mac) => mac.to_ascii_lowercase(),
                 None => derived_mac(&profile.cluster.name, &vm.name),
             };
-            if let Some(first) = macs.insert(mac.clone(), index) {
+            let clashing_mac = macs.insert(mac.clone(), index);
+            // Two VMs with the same name derive the same MAC: the name problem says it all.
+            let derived_from_a_taken_name = vm.mac.is_none() && name_is_taken;
+            if let Some(first) = clashing_mac.filter(|_| !derived_from_a_taken_name) {
                 self.report(
                     format!("{at}.mac"),
                     format!("vms[{first}] has the same MAC address {mac}"),
@@ -849,6 +853,22 @@ impl Checker {
                 None
             }
         }
+    }
+}
+
+/// Whether two node settings name the same thing: names compare without case, addresses as
+/// addresses (whatever their prefix length or surrounding spaces).
+fn same_value(first: &str, second: &str) -> bool {
+    let address = |text: &str| {
+        let text = text.trim();
+        text.split_once('/')
+            .map_or(text, |(address, _)| address)
+            .parse::<std::net::IpAddr>()
+            .ok()
+    };
+    match (address(first), address(second)) {
+        (Some(first), Some(second)) => first == second,
+        _ => first.trim().eq_ignore_ascii_case(second.trim()),
     }
 }
 
