@@ -95,21 +95,6 @@ fn assert_rejected(output: &Output, what: &str, expected_in_stderr: &str) {
     );
 }
 
-fn profiles() -> [PathBuf; 3] {
-    [
-        common::example_profile("seed"),
-        common::example_profile("lab"),
-        common::test_profile("eight-vms"),
-    ]
-}
-
-fn design(profile: &Path) -> Design {
-    let loaded = store::load(profile)
-        .unwrap_or_else(|error| panic!("{} does not load: {error}", profile.display()));
-    wizard_steps::validate(&loaded)
-        .unwrap_or_else(|problems| panic!("{} is not valid:\n{problems}", profile.display()))
-}
-
 /// The rendered corosync.conf of one node.
 fn conf_path(rendered: &Path, node: &str) -> PathBuf {
     rendered
@@ -455,7 +440,7 @@ fn undocumented_keys(
 
 #[test]
 fn corosync_accepts_every_rendered_conf_on_each_node() {
-    for profile in profiles() {
+    for profile in common::all_profiles() {
         let rendered = common::render(&profile, &[]);
         let nodes = common::rendered_nodes(rendered.path());
         assert_eq!(
@@ -497,7 +482,7 @@ fn without_node(conf: &str, node: &str) -> String {
 #[test]
 fn corosync_rejects_a_conf_without_the_local_node() {
     let scratch = TempDir::new().expect("temporary directory");
-    for profile in profiles() {
+    for profile in common::all_profiles() {
         let rendered = common::render(&profile, &[]);
         for node in common::rendered_nodes(rendered.path()) {
             let conf = read(&conf_path(rendered.path(), &node));
@@ -528,8 +513,8 @@ fn corosync_rejects_a_conf_without_the_local_node() {
 
 #[test]
 fn corosync_rejects_crypto_without_an_authkey() {
-    for profile in profiles() {
-        let design = design(&profile);
+    for profile in common::all_profiles() {
+        let design = common::design(&profile);
         assert!(
             design.profile.cluster.corosync_crypto,
             "{} turns crypto on",
@@ -653,10 +638,10 @@ fn check_content(conf: &str, design: &Design, what: &str) {
 #[test]
 fn rendered_conf_has_the_profiles_cluster_nodes_and_quorum() {
     let scratch = TempDir::new().expect("temporary directory");
-    let mut all = profiles().to_vec();
+    let mut all = common::all_profiles().to_vec();
     all.push(lab_without_crypto(scratch.path()));
     for profile in all {
-        let design = design(&profile);
+        let design = common::design(&profile);
         let rendered = common::render(&profile, &[]);
         let nodes = common::rendered_nodes(rendered.path());
         let expected: BTreeSet<&str> = design
@@ -687,7 +672,7 @@ fn rendered_conf_has_the_profiles_cluster_nodes_and_quorum() {
 #[test]
 fn every_rendered_key_is_documented_in_the_man_pages() {
     let documented = documented_options();
-    for profile in profiles() {
+    for profile in common::all_profiles() {
         let rendered = common::render(&profile, &[]);
         for node in common::rendered_nodes(rendered.path()) {
             let conf = read(&conf_path(rendered.path(), &node));

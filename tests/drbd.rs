@@ -7,9 +7,6 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use wizard_steps::Design;
-use wizard_steps::profile::store;
-
 const DRBD_84: &str = "8.4.11";
 const DRBD_9: &str = "9.2.0";
 
@@ -54,11 +51,6 @@ fn drbdadm_up_all(node_root: &Path, node: &str, version: &str) -> DrbdadmRun {
     }
 }
 
-fn design(profile: &Path) -> Design {
-    let profile = store::load(profile).expect("the profile loads");
-    wizard_steps::validate(&profile).expect("the profile is valid")
-}
-
 fn assert_accepted(run: &DrbdadmRun, what: &str) {
     assert!(
         run.status_ok && run.unexpected_stderr.is_empty(),
@@ -71,7 +63,7 @@ fn assert_accepted(run: &DrbdadmRun, what: &str) {
 /// Checks the 8.4 rendering of a profile on both nodes, and that drbdadm would set up each VM's
 /// resource with the profile's minor, disk and addresses, seen from that node.
 fn check_drbd84(profile: &Path) {
-    let design = design(profile);
+    let design = common::design(profile);
     let rendered = common::render(profile, &[]);
     for (index, node) in design.nodes.iter().enumerate() {
         let peer = &design.nodes[1 - index];
@@ -130,7 +122,7 @@ fn eight_vm_profile_parses_as_drbd_84_with_distinct_minors_and_ports() {
 #[test]
 fn drbd_9_variant_parses_with_node_ids_and_is_refused_by_the_84_grammar() {
     let profile = common::example_profile("seed");
-    let design = design(&profile);
+    let design = common::design(&profile);
     let rendered = common::render(&profile, &["--drbd", "9"]);
     for (index, node) in design.nodes.iter().enumerate() {
         let root = rendered.path().join(&node.hostname);

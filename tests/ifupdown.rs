@@ -14,24 +14,8 @@ use std::process::{Command, Output};
 
 use tempfile::TempDir;
 use wizard_steps::Design;
-use wizard_steps::profile::store;
 use wizard_steps::render::paths;
 use wizard_steps::validate::NodeDesign;
-
-fn profiles() -> [PathBuf; 3] {
-    [
-        common::example_profile("seed"),
-        common::example_profile("lab"),
-        common::test_profile("eight-vms"),
-    ]
-}
-
-fn design(profile: &Path) -> Design {
-    let loaded = store::load(profile)
-        .unwrap_or_else(|error| panic!("{} does not load: {error}", profile.display()));
-    wizard_steps::validate(&loaded)
-        .unwrap_or_else(|problems| panic!("{} is not valid:\n{problems}", profile.display()))
-}
 
 /// The rendered stanza file of one node.
 fn stanza_path(rendered: &Path, node: &str, bridge: &str) -> PathBuf {
@@ -122,8 +106,8 @@ fn expected_bridge_options(
 
 #[test]
 fn ifupdown_reads_every_rendered_bridge_stanza() {
-    for profile in profiles() {
-        let design = design(&profile);
+    for profile in common::all_profiles() {
+        let design = common::design(&profile);
         let bridge = design.profile.network.bridge.clone();
         let rendered = common::render(&profile, &[]);
         let nodes = common::rendered_nodes(rendered.path());
@@ -222,8 +206,8 @@ fn assert_state_untouched(state: &Path, bridge: &str, what: &str) {
 #[test]
 fn the_stanza_is_read_through_debians_default_interfaces_file() {
     let scratch = TempDir::new().expect("temporary directory");
-    for profile in profiles() {
-        let design = design(&profile);
+    for profile in common::all_profiles() {
+        let design = common::design(&profile);
         let bridge = &design.profile.network.bridge;
         let rendered = common::render(&profile, &[]);
         for (node, settings) in design.nodes.iter().zip(&design.profile.nodes) {

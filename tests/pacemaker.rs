@@ -12,7 +12,6 @@ use std::process::Command;
 
 use tempfile::TempDir;
 use wizard_steps::Design;
-use wizard_steps::profile::store;
 use wizard_steps::render::PacemakerIds;
 
 /// What crmsh prints about any offline CIB: stonith off in a CIB without a live cluster.
@@ -33,8 +32,7 @@ impl Cib {
     /// Renders the profile with `tandem render` and loads it into a fresh CIB whose two nodes
     /// have joined, as on a cluster whose corosync is up.
     fn load(profile: &Path) -> Cib {
-        let design = wizard_steps::validate(&store::load(profile).expect("profile loads"))
-            .expect("profile is valid");
+        let design = common::design(profile);
         let rendered = common::render(profile, &[]);
         let dir = TempDir::new().expect("temporary directory");
         let empty = common::run(Command::new(common::require_tool("cibadmin")).arg("--empty"));

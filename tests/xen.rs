@@ -14,7 +14,7 @@ use std::process::{Command, Output};
 
 use tempfile::TempDir;
 use wizard_steps::Design;
-use wizard_steps::profile::{Boot, Vm, store};
+use wizard_steps::profile::{Boot, Vm};
 use wizard_steps::validate::VmDesign;
 
 const HELPER_SOURCE: &str = "tests/xen/xl_config_check.c";
@@ -167,14 +167,6 @@ fn read(path: &Path) -> String {
         .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
 }
 
-/// The profile's checked design, read with the library the `tandem` binary uses.
-fn design(profile: &Path) -> Design {
-    let loaded = store::load(profile)
-        .unwrap_or_else(|error| panic!("cannot load {}: {error}", profile.display()));
-    wizard_steps::validate(&loaded)
-        .unwrap_or_else(|problems| panic!("{} does not validate:\n{problems}", profile.display()))
-}
-
 /// Checks what libxlutil read from one VM's config against the profile.
 fn check_vm(design: &Design, vm: &VmDesign, settings: &Vm, parsed: &Parsed) {
     parsed.expect("name", &vm.name);
@@ -255,7 +247,7 @@ fn domain_configs(xen_dir: &Path) -> Vec<String> {
 
 /// Renders a profile and checks every node's copy of every VM's config with libxlutil.
 fn check_profile(profile: &Path) {
-    let design = design(profile);
+    let design = common::design(profile);
     let helper = XlConfigCheck::build();
     let rendered = common::render(profile, &[]);
     let nodes = common::rendered_nodes(rendered.path());
@@ -405,7 +397,7 @@ fn broken_domain_configs_are_refused() {
 #[test]
 fn a_config_that_disagrees_with_the_profile_is_caught() {
     let profile = common::example_profile("seed");
-    let design = design(&profile);
+    let design = common::design(&profile);
     let vm = &design.vms[0];
     let settings = &design.profile.vms[0];
     let helper = XlConfigCheck::build();

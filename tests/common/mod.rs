@@ -29,6 +29,23 @@ pub fn test_profile(name: &str) -> PathBuf {
         .join(format!("{name}.toml"))
 }
 
+/// Every profile the real-tool tests check: the two examples and the eight-VM test profile.
+pub fn all_profiles() -> [PathBuf; 3] {
+    [
+        example_profile("seed"),
+        example_profile("lab"),
+        test_profile("eight-vms"),
+    ]
+}
+
+/// A profile loaded and validated by the library: the expected values for a rendered file.
+pub fn design(profile: &Path) -> wizard_steps::Design {
+    let loaded = wizard_steps::profile::store::load(profile)
+        .unwrap_or_else(|error| panic!("{} does not load: {error}", profile.display()));
+    wizard_steps::validate(&loaded)
+        .unwrap_or_else(|problems| panic!("{} is not valid:\n{problems}", profile.display()))
+}
+
 /// The `tandem` binary built for this test run.
 pub fn tandem() -> Command {
     Command::new(env!("CARGO_BIN_EXE_tandem"))
