@@ -2,6 +2,8 @@
 //! Debian tools, and run them with readable failures.
 #![allow(dead_code)] // each test target uses its own part of this module
 
+pub mod sshd;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -4,6 +4,7 @@
 
 pub mod drbd;
 pub mod profile;
+pub mod remote;
 pub mod render;
 pub mod validate;
 

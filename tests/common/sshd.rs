@@ -1,0 +1,245 @@
+//! A real OpenSSH server for the tests, on 127.0.0.1 with its own host key, test user, password
+//! and sudo rights. It runs in a private mount namespace where copies of /etc/passwd, shadow,
+//! group and sudoers (with the test user added) are bound over the real ones, so nothing on the
+//! machine running the tests changes outside the test's own directory.
+
+use std::fs;
+use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+pub const USER: &str = "tandemtest";
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const KEY_PASSPHRASE: &str = "open sesame";
+const UID: u32 = 47321;
+
+pub struct Sshd {
+    dir: TempDir,
+    pub port: u16,
+    child: Child,
+}
+
+impl Sshd {
+    pub fn start() -> Sshd {
+        let dir = TempDir::new().expect("temporary directory");
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).expect("chmod");
+        let path = dir.path();
+        for tool in ["sshd", "ssh-keygen", "unshare", "openssl", "sudo"] {
+            super::require_tool(tool);
+        }
+        keygen(&path.join("host_ed25519"), "");
+        keygen(&path.join("client_ed25519"), "");
+        keygen(&path.join("client_locked_ed25519"), KEY_PASSPHRASE);
+        let authorized: String = ["client_ed25519.pub", "client_locked_ed25519.pub"]
+            .iter()
+            .map(|name| fs::read_to_string(path.join(name)).expect("public key"))
+            .collect();
+        fs::write(path.join("authorized_keys"), authorized).expect("authorized_keys");
+
+        let home = path.join("home");
+        fs::create_dir(&home).expect("home");
+        chown(&home, UID);
+        write_accounts(path, &home);
+
+        // A port that was free a moment ago may be taken by the time sshd binds it (other
+        // tests pick ports too): try again with another one.
+        for _attempt in 0..5 {
+            let port = free_port();
+            let mut child = start_on(path, port);
+            if wait_until_listening(&mut child, path, port) {
+                return Sshd { dir, port, child };
+            }
+        }
+        panic!(
+            "sshd would not start:\n{}",
+            fs::read_to_string(path.join("sshd.log")).unwrap_or_default()
+        );
+    }
+}
+
+fn start_on(path: &Path, port: u16) -> Child {
+    {
+        let config = format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {dir}/host_ed25519\nPidFile {dir}/sshd.pid\n\
+             AuthorizedKeysFile {dir}/authorized_keys\nStrictModes no\nUsePAM no\nPasswordAuthentication yes\n\
+             KbdInteractiveAuthentication no\nPubkeyAuthentication yes\nPermitRootLogin no\nAllowUsers {USER}\n\
+             LogLevel VERBOSE\n",
+            dir = path.display()
+        );
+        fs::write(path.join("sshd_config"), config).expect("sshd_config");
+    }
+    spawn(path)
+}
+
+/// Waits for sshd's own "Server listening" line; false when it exited (the port was taken).
+fn wait_until_listening(child: &mut Child, dir: &Path, port: u16) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let listening = format!("Server listening on 127.0.0.1 port {port}");
+    while Instant::now() < deadline {
+        if fs::read_to_string(dir.join("sshd.log")).is_ok_and(|log| log.contains(&listening)) {
+            return true;
+        }
+        if child.try_wait().ok().flatten().is_some() {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    false
+}
+
+impl Sshd {
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A directory the test user owns, for files the tests write on the "node".
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    pub fn client_key(&self) -> PathBuf {
+        self.dir.path().join("client_ed25519")
+    }
+
+    pub fn locked_client_key(&self) -> PathBuf {
+        self.dir.path().join("client_locked_ed25519")
+    }
+
+    /// The server's host key fingerprint as `ssh-keygen -l` prints it (`SHA256:...`).
+    pub fn host_fingerprint(&self) -> String {
+        fingerprint(&self.dir.path().join("host_ed25519.pub"))
+    }
+
+    pub fn host_public_key(&self) -> String {
+        fs::read_to_string(self.dir.path().join("host_ed25519.pub")).expect("host key")
+    }
+
+    pub fn log(&self) -> String {
+        fs::read_to_string(self.dir.path().join("sshd.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        // The listener and every session it forked share one process group.
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &format!("-{}", self.child.id())])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// Generates an ed25519 key pair (`passphrase` empty for none).
+pub fn keygen(path: &Path, passphrase: &str) {
+    let status = Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            passphrase,
+            "-C",
+            "tandem-test",
+            "-f",
+        ])
+        .arg(path)
+        .status()
+        .expect("ssh-keygen runs");
+    assert!(status.success(), "ssh-keygen failed");
+    fs::set_permissions(
+        path.with_extension("pub"),
+        fs::Permissions::from_mode(0o644),
+    )
+    .expect("chmod");
+}
+
+pub fn fingerprint(public_key: &Path) -> String {
+    let output = Command::new("ssh-keygen")
+        .args(["-l", "-E", "sha256", "-f"])
+        .arg(public_key)
+        .output()
+        .expect("ssh-keygen -l runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.split_whitespace()
+        .nth(1)
+        .expect("a fingerprint")
+        .to_owned()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port")
+}
+
+fn chown(path: &Path, uid: u32) {
+    std::os::unix::fs::chown(path, Some(uid), Some(uid)).expect("chown");
+}
+
+/// Copies of the account files with the test user, for binding over the real ones.
+fn write_accounts(dir: &Path, home: &Path) {
+    let hash = Command::new("openssl")
+        .args(["passwd", "-6", PASSWORD])
+        .output()
+        .expect("openssl passwd runs");
+    let hash = String::from_utf8_lossy(&hash.stdout).trim().to_owned();
+    let read = |file: &str| fs::read_to_string(file).unwrap_or_default();
+    fs::write(
+        dir.join("passwd"),
+        format!(
+            "{}{USER}:x:{UID}:{UID}:Tandem test:{}:/bin/sh\n",
+            read("/etc/passwd"),
+            home.display()
+        ),
+    )
+    .expect("passwd");
+    fs::write(
+        dir.join("group"),
+        format!("{}{USER}:x:{UID}:\n", read("/etc/group")),
+    )
+    .expect("group");
+    let shadow = dir.join("shadow");
+    fs::write(
+        &shadow,
+        format!("{}{USER}:{hash}:19000:0:99999:7:::\n", read("/etc/shadow")),
+    )
+    .expect("shadow");
+    fs::set_permissions(&shadow, fs::Permissions::from_mode(0o640)).expect("chmod");
+    let sudoers = dir.join("sudoers");
+    fs::write(
+        &sudoers,
+        format!("Defaults env_reset\nDefaults lecture=never\nroot ALL=(ALL:ALL) ALL\n{USER} ALL=(ALL:ALL) ALL\n"),
+    )
+    .expect("sudoers");
+    fs::set_permissions(&sudoers, fs::Permissions::from_mode(0o440)).expect("chmod");
+}
+
+fn spawn(dir: &Path) -> Child {
+    use std::os::unix::process::CommandExt;
+    let d = dir.display();
+    let binds: String = ["passwd", "group", "shadow", "sudoers"]
+        .iter()
+        .map(|file| format!("mount --bind {d}/{file} /etc/{file} && "))
+        .collect();
+    // A private /run holds sshd's privilege-separation directory and sudo's state.
+    let script = format!(
+        "set -e; {binds} mount -t tmpfs tmpfs /run && mkdir -m 0755 /run/sshd && \
+         exec /usr/sbin/sshd -D -e -f {d}/sshd_config"
+    );
+    let log = fs::File::create(dir.join("sshd.log")).expect("sshd.log");
+    Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c", &script])
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .process_group(0)
+        .spawn()
+        .expect("unshare sshd starts")
+}
