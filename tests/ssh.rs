@@ -610,3 +610,36 @@ async fn a_large_upload_through_sudo_reports_progress_and_lands_as_root() {
     assert_eq!(progress.last().copied(), Some(contents.len() as u64));
     session.close().await;
 }
+
+#[tokio::test]
+async fn the_read_only_gather_script_runs_through_sudo_and_parses() {
+    let sshd = Sshd::start();
+    let session = connect(
+        &sshd,
+        ConnectOptions {
+            sudo: Some(Sudo::Password(Secret::new(sshd::PASSWORD))),
+            ..ConnectOptions::default()
+        },
+    )
+    .await;
+    let design = common::design(&common::example_profile("seed"));
+    let output = session
+        .output(&wizard_steps::facts::gather_script(&design, 0))
+        .await
+        .expect("runs");
+    assert!(output.status.success(), "{output:?}");
+    let facts = wizard_steps::facts::parse(&output.stdout);
+    assert_eq!(facts.uid, Some(0), "sudo made it root");
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("hostname");
+    assert_eq!(facts.hostname, hostname.trim());
+    assert_eq!(facts.os_id, "debian");
+    assert!(facts.memory_mib > 0 && facts.cpus > 0);
+    assert!(facts.nics.iter().any(|nic| nic.name == "lo"));
+    assert!(
+        facts.listening.contains(&sshd.port),
+        "{:?}",
+        facts.listening
+    );
+    assert!(facts.reaches_peer.is_some());
+    session.close().await;
+}

@@ -33,6 +33,15 @@ enum Command {
         /// The cluster profile (TOML).
         profile: PathBuf,
     },
+    /// Print the setup plan as a script per node: every check, command and file, without
+    /// connecting (the nodes are assumed fresh; `apply` re-plans from their real state).
+    Plan {
+        /// The cluster profile (TOML).
+        profile: PathBuf,
+        /// The DRBD module the nodes run: Debian's own 8.4, or LINBIT's 9.
+        #[arg(long, value_enum, default_value_t = DrbdArg::V84)]
+        drbd: DrbdArg,
+    },
     /// Render every node file and the Pacemaker configuration into a directory:
     /// OUT/<node>/etc/... for each node, and OUT/cluster.crm.
     Render {
@@ -80,6 +89,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Plan { profile, drbd } => {
+            let Some(design) = load_design(&profile)? else {
+                return Ok(ExitCode::from(PROFILE_INVALID));
+            };
+            let facts = assumed_facts(drbd.into());
+            print!("{}", wizard_steps::plan::plan(&design, &facts).script());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Render { profile, out, drbd } => {
             let Some(design) = load_design(&profile)? else {
                 return Ok(ExitCode::from(PROFILE_INVALID));
@@ -98,6 +115,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Facts for a dry run: nodes that have nothing yet, with the chosen DRBD module.
+fn assumed_facts(drbd: DrbdGeneration) -> [wizard_steps::facts::NodeFacts; 2] {
+    let module = match drbd {
+        DrbdGeneration::V84 => "8.4.11",
+        DrbdGeneration::V9 => "9.2.0",
+    };
+    let facts = wizard_steps::facts::NodeFacts {
+        drbd_module: Some(module.to_owned()),
+        ..Default::default()
+    };
+    [facts.clone(), facts]
 }
 
 /// Loads and validates a profile; prints the problems and returns None when it has any.

@@ -3,6 +3,8 @@
 //! No GUI toolkit is imported here: the wizard and the CLI both drive this library.
 
 pub mod drbd;
+pub mod facts;
+pub mod plan;
 pub mod profile;
 pub mod remote;
 pub mod render;

@@ -10,7 +10,7 @@ use crate::profile::{Boot, DebianRelease, Failback, Fencing};
 use crate::validate::{Design, NodeDesign, VmDesign};
 
 /// The DRBD generation the nodes run; it decides the configuration syntax.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub enum DrbdGeneration {
     /// The DRBD 8.4 module in Debian's kernel.
     V84,
@@ -84,6 +84,10 @@ pub struct Rendered {
 pub mod paths {
     pub const DRBD_GLOBAL_COMMON: &str = "/etc/drbd.d/global_common.conf";
     pub const DRBD_MODPROBE: &str = "/etc/modprobe.d/drbd.conf";
+    pub const DRBD_MODULES_LOAD: &str = "/etc/modules-load.d/drbd.conf";
+    pub const NETWORK_INTERFACES: &str = "/etc/network/interfaces";
+    /// The Pacemaker configuration as loaded on the first node.
+    pub const CLUSTER_CRM: &str = "/etc/tandem/cluster.crm";
     pub const GRUB_XEN: &str = "/etc/default/grub.d/tandem-xen.cfg";
     pub const XENDOMAINS: &str = "/etc/default/xendomains";
     pub const COROSYNC_CONF: &str = "/etc/corosync/corosync.conf";
@@ -140,7 +144,7 @@ const FENCE_DELAY: &str = "15s";
 /// The DRBD 8.4 module's default number of minors.
 const DEFAULT_MINOR_COUNT: u32 = 32;
 
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 11] = [
     (
         "drbd/global_common.conf",
         include_str!("../../resources/templates/drbd/global_common.conf.j2"),
@@ -152,6 +156,10 @@ const TEMPLATES: [(&str, &str); 10] = [
     (
         "drbd/resource-9.res",
         include_str!("../../resources/templates/drbd/resource-9.res.j2"),
+    ),
+    (
+        "drbd/modules-load.conf",
+        include_str!("../../resources/templates/drbd/modules-load.conf.j2"),
     ),
     (
         "drbd/modprobe.conf",
@@ -222,6 +230,11 @@ pub fn render(design: &Design, target: Target) -> Rendered {
                 file(
                     paths::DRBD_GLOBAL_COMMON,
                     render("drbd/global_common.conf", context! {}),
+                    0o644,
+                ),
+                file(
+                    paths::DRBD_MODULES_LOAD,
+                    render("drbd/modules-load.conf", context! {}),
                     0o644,
                 ),
                 file(

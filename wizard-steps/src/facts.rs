@@ -1,0 +1,603 @@
+//! Preflight: what Tandem reads from each node before it changes anything, and the verdict on
+//! it. The gather script is read-only; its `key=value` output is parsed into [`NodeFacts`], and
+//! [`evaluate`] compares the facts of both nodes with the design. Pure apart from the script's
+//! text, which the runner executes.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::plan::packages;
+use crate::profile::{Boot, DebianRelease};
+use crate::remote::quote;
+use crate::render::DrbdGeneration;
+use crate::validate::Design;
+
+/// What one node told about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct NodeFacts {
+    pub uid: Option<u32>,
+    pub hostname: String,
+    pub os_id: String,
+    pub os_version_id: String,
+    /// Physical memory (Xen's total when the node already runs as dom0).
+    pub memory_mib: u64,
+    pub cpus: u32,
+    /// VT-x/AMD-V available (as Xen reports it under dom0).
+    pub hvm_capable: bool,
+    /// The node already runs as Xen dom0.
+    pub dom0: bool,
+    /// The Xen hypervisor's command line, when running as dom0.
+    pub xen_commandline: String,
+    /// Version of the DRBD kernel module available (`modinfo`), e.g. "8.4.11".
+    pub drbd_module: Option<String>,
+    /// Installed versions of the packages Tandem needs (absent when not installed).
+    pub installed: BTreeMap<String, String>,
+    /// Packages apt cannot install (no candidate).
+    pub unavailable: Vec<String>,
+    pub nics: Vec<Nic>,
+    /// IPv4 addresses with prefix, by interface.
+    pub addresses: Vec<(String, String)>,
+    pub volume_group: Option<VolumeGroup>,
+    pub volumes: BTreeMap<String, LogicalVolume>,
+    /// TCP ports something listens on.
+    pub listening: Vec<u16>,
+    /// DRBD resources that are up.
+    pub drbd_up: Vec<String>,
+    /// Paths on the node that exist (of those asked about).
+    pub present_files: Vec<String>,
+    /// The peer's replication address answered a ping.
+    pub reaches_peer: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Nic {
+    pub name: String,
+    /// The bridge it is enslaved to.
+    pub master: Option<String>,
+    pub is_bridge: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolumeGroup {
+    pub size_mib: u64,
+    pub free_mib: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogicalVolume {
+    pub size_mib: u64,
+    /// What blkid finds on it: a filesystem type, "drbd" for DRBD metadata, None for blank.
+    pub signature: Option<String>,
+}
+
+impl NodeFacts {
+    /// The DRBD generation of the node's module (Debian's own 8.4 unless LINBIT's 9 is there).
+    pub fn drbd_generation(&self) -> DrbdGeneration {
+        match &self.drbd_module {
+            Some(version) if version.starts_with("9.") => DrbdGeneration::V9,
+            _ => DrbdGeneration::V84,
+        }
+    }
+
+    pub fn debian_release(&self) -> Option<DebianRelease> {
+        if self.os_id != "debian" {
+            return None;
+        }
+        self.os_version_id
+            .parse::<u8>()
+            .ok()
+            .and_then(|number| DebianRelease::try_from(number).ok())
+    }
+
+    pub fn volume(&self, name: &str) -> Option<&LogicalVolume> {
+        self.volumes.get(name)
+    }
+
+    pub fn has_file(&self, path: &str) -> bool {
+        self.present_files.iter().any(|present| present == path)
+    }
+}
+
+/// The read-only script that reports a node's facts, for node `index` of the design.
+pub fn gather_script(design: &Design, index: usize) -> String {
+    let profile = &design.profile;
+    let peer = design.nodes[1 - index].replication_address;
+    let vg = quote(&profile.storage.volume_group);
+    let volumes: Vec<String> = profile
+        .storage
+        .volumes
+        .iter()
+        .map(|volume| quote(&volume.name))
+        .collect();
+    let files: Vec<String> = profile
+        .vms
+        .iter()
+        .flat_map(|vm| match &vm.boot {
+            Boot::Hvm { iso, .. } => vec![quote(iso)],
+            Boot::Pv {
+                kernel, ramdisk, ..
+            } => std::iter::once(quote(kernel))
+                .chain(ramdisk.as_deref().map(quote))
+                .collect(),
+        })
+        .collect();
+    let packages = packages(design).join(" ");
+    format!(
+        r#"export LC_ALL=C
+echo "uid=$(id -u)"
+echo "hostname=$(uname -n)"
+. /etc/os-release 2>/dev/null && echo "os_id=$ID" && echo "os_version_id=$VERSION_ID"
+echo "cpus=$(nproc)"
+if command -v xl >/dev/null 2>&1 && xl_info=$(xl info 2>/dev/null); then
+  echo dom0=yes
+  echo "memory_mib=$(printf '%s\n' "$xl_info" | awk -F': *' '/^total_memory/ {{print $2}}')"
+  printf '%s\n' "$xl_info" | grep -q 'virt_caps.*hvm' && echo hvm=yes || echo hvm=no
+  echo "xen_commandline=$(printf '%s\n' "$xl_info" | awk -F': *' '/^xen_commandline/ {{print $2}}')"
+else
+  echo dom0=no
+  echo "memory_mib=$(( $(awk '/^MemTotal/ {{print $2}}' /proc/meminfo) / 1024 ))"
+  grep -qwE 'vmx|svm' /proc/cpuinfo && echo hvm=yes || echo hvm=no
+fi
+echo "drbd_module=$(modinfo -F version drbd 2>/dev/null)"
+for package in {packages}; do
+  installed=$(dpkg-query -W -f='${{Status}} ${{Version}}' "$package" 2>/dev/null | awk '/install ok installed/ {{print $4}}')
+  if [ -n "$installed" ]; then echo "installed=$package $installed"
+  elif ! apt-cache policy "$package" 2>/dev/null | grep -q 'Candidate: [0-9]'; then echo "unavailable=$package"; fi
+done
+for dev in /sys/class/net/*; do
+  name=${{dev##*/}}
+  master=$(basename "$(readlink "$dev/master" 2>/dev/null)" 2>/dev/null)
+  [ -d "$dev/bridge" ] && kind=bridge || kind=link
+  echo "nic=$name $kind $master"
+done
+ip -o -4 addr show 2>/dev/null | awk '{{print "address=" $2 " " $4}}'
+vgs --noheadings --units m --nosuffix -o vg_size,vg_free {vg} 2>/dev/null | awk '{{print "vg=" int($1) " " int($2)}}'
+for lv in {volumes}; do
+  if [ -b /dev/{vg}/"$lv" ]; then
+    size=$(lvs --noheadings --units m --nosuffix -o lv_size {vg}/"$lv" 2>/dev/null | awk '{{print int($1)}}')
+    echo "lv=$lv $size $(blkid -p -o value -s TYPE /dev/{vg}/"$lv" 2>/dev/null)"
+  fi
+done
+ss -Htln 2>/dev/null | awk '{{n = split($4, part, ":"); print "listening=" part[n]}}'
+command -v drbdsetup >/dev/null 2>&1 && drbdsetup status 2>/dev/null | awk '/^[^ ]/ {{print "drbd_up=" $1}}'
+for file in {files}; do [ -e "$file" ] && echo "file=$file"; done
+ping -c 1 -W 2 {peer} >/dev/null 2>&1 && echo reaches_peer=yes || echo reaches_peer=no
+"#,
+        volumes = volumes.join(" "),
+        files = files.join(" "),
+    )
+}
+
+/// Parses the gather script's output.
+pub fn parse(output: &str) -> NodeFacts {
+    let mut facts = NodeFacts::default();
+    for line in output.lines() {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let mut words = value.split_whitespace();
+        match key {
+            "uid" => facts.uid = value.trim().parse().ok(),
+            "hostname" => facts.hostname = value.trim().to_owned(),
+            "os_id" => facts.os_id = value.trim().to_owned(),
+            "os_version_id" => facts.os_version_id = value.trim().trim_matches('"').to_owned(),
+            "cpus" => facts.cpus = value.trim().parse().unwrap_or(0),
+            "dom0" => facts.dom0 = value.trim() == "yes",
+            "memory_mib" => facts.memory_mib = value.trim().parse().unwrap_or(0),
+            "hvm" => facts.hvm_capable = value.trim() == "yes",
+            "xen_commandline" => facts.xen_commandline = value.trim().to_owned(),
+            "drbd_module" => {
+                facts.drbd_module =
+                    Some(value.trim().to_owned()).filter(|version| !version.is_empty())
+            }
+            "installed" => {
+                if let (Some(package), Some(version)) = (words.next(), words.next()) {
+                    facts
+                        .installed
+                        .insert(package.to_owned(), version.to_owned());
+                }
+            }
+            "unavailable" => facts.unavailable.push(value.trim().to_owned()),
+            "nic" => {
+                if let (Some(name), Some(kind)) = (words.next(), words.next()) {
+                    facts.nics.push(Nic {
+                        name: name.to_owned(),
+                        is_bridge: kind == "bridge",
+                        master: words.next().map(str::to_owned),
+                    });
+                }
+            }
+            "address" => {
+                if let (Some(interface), Some(address)) = (words.next(), words.next()) {
+                    facts
+                        .addresses
+                        .push((interface.to_owned(), address.to_owned()));
+                }
+            }
+            "vg" => {
+                if let (Some(size), Some(free)) = (words.next(), words.next()) {
+                    facts.volume_group = Some(VolumeGroup {
+                        size_mib: size.parse().unwrap_or(0),
+                        free_mib: free.parse().unwrap_or(0),
+                    });
+                }
+            }
+            "lv" => {
+                if let (Some(name), Some(size)) = (words.next(), words.next()) {
+                    facts.volumes.insert(
+                        name.to_owned(),
+                        LogicalVolume {
+                            size_mib: size.parse().unwrap_or(0),
+                            signature: words.next().map(str::to_owned),
+                        },
+                    );
+                }
+            }
+            "listening" => {
+                if let Ok(port) = value.trim().parse() {
+                    if !facts.listening.contains(&port) {
+                        facts.listening.push(port);
+                    }
+                }
+            }
+            "drbd_up" => facts.drbd_up.push(value.trim().to_owned()),
+            "file" => facts.present_files.push(value.trim().to_owned()),
+            "reaches_peer" => facts.reaches_peer = Some(value.trim() == "yes"),
+            _ => {}
+        }
+    }
+    facts
+}
+
+/// How a preflight check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Severity {
+    Ok,
+    /// Proceeds, but the administrator should know (and may have to confirm).
+    Warning,
+    /// Stops the run before anything changes.
+    Error,
+}
+
+/// One line of the preflight table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Hostname of the node, or "cluster" for checks across both.
+    pub node: String,
+    pub check: String,
+    pub severity: Severity,
+    pub detail: String,
+    /// What to do about it (empty when fine).
+    pub fix: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mark = match self.severity {
+            Severity::Ok => "ok",
+            Severity::Warning => "WARNING",
+            Severity::Error => "ERROR",
+        };
+        write!(f, "[{mark}] {} {}: {}", self.node, self.check, self.detail)?;
+        if !self.fix.is_empty() {
+            write!(f, " — {}", self.fix)?;
+        }
+        Ok(())
+    }
+}
+
+/// Things on the workstation the preflight needs to know.
+#[derive(Debug, Clone, Default)]
+pub struct LocalFacts {
+    /// Local ISO files (iso_source) that exist.
+    pub existing_sources: Vec<String>,
+}
+
+/// Judges both nodes' facts against the design: every check, passed or not.
+pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let profile = &design.profile;
+    let vms_memory: u64 = profile.vms.iter().map(|vm| u64::from(vm.memory_mib)).sum();
+    let needs_hvm = profile
+        .vms
+        .iter()
+        .any(|vm| matches!(vm.boot, Boot::Hvm { .. }));
+    for (index, node_facts) in facts.iter().enumerate() {
+        let node = &design.nodes[index];
+        let settings = &profile.nodes[index];
+        let mut add = |check: &str, severity: Severity, detail: String, fix: &str| {
+            findings.push(Finding {
+                node: node.hostname.clone(),
+                check: check.to_owned(),
+                severity,
+                detail,
+                fix: fix.to_owned(),
+            });
+        };
+        let ok = |condition: bool| {
+            if condition {
+                Severity::Ok
+            } else {
+                Severity::Error
+            }
+        };
+        add(
+            "root",
+            ok(node_facts.uid == Some(0)),
+            format!(
+                "commands run as uid {}",
+                node_facts.uid.map_or("?".to_owned(), |uid| uid.to_string())
+            ),
+            "log in as root, or set sudo = true for a user allowed to use sudo",
+        );
+        add(
+            "hostname",
+            ok(node_facts.hostname == node.hostname),
+            format!(
+                "`uname -n` is \"{}\", the profile says \"{}\"",
+                node_facts.hostname, node.hostname
+            ),
+            "set the node's hostname (hostnamectl set-hostname) or correct the profile: DRBD and Pacemaker match on it",
+        );
+        let release = node_facts.debian_release();
+        add(
+            "Debian release",
+            ok(release == Some(profile.cluster.debian)),
+            format!(
+                "{} {} (profile: {})",
+                node_facts.os_id, node_facts.os_version_id, profile.cluster.debian
+            ),
+            "install the profile's Debian release on the node, or change cluster.debian",
+        );
+        let needed = vms_memory + u64::from(settings.dom0_memory_mib);
+        add(
+            "memory",
+            ok(node_facts.memory_mib >= needed),
+            format!(
+                "{} MiB; all {} VMs at once need {vms_memory} MiB plus {} MiB for dom0",
+                node_facts.memory_mib,
+                profile.vms.len(),
+                settings.dom0_memory_mib
+            ),
+            "each node must be able to run every VM at once: add memory or give the VMs less",
+        );
+        if needs_hvm {
+            add(
+                "hardware virtualisation",
+                ok(node_facts.hvm_capable),
+                if node_facts.hvm_capable {
+                    "VT-x/AMD-V available".to_owned()
+                } else {
+                    "no VT-x/AMD-V: HVM guests cannot run".to_owned()
+                },
+                "enable virtualisation in the firmware setup, or use PV guests",
+            );
+        }
+        if !node_facts.unavailable.is_empty() {
+            add(
+                "packages",
+                Severity::Error,
+                format!(
+                    "apt has no candidate for {}",
+                    node_facts.unavailable.join(", ")
+                ),
+                "enable the Debian main repository (and updates) in the node's apt sources, then run apt-get update",
+            );
+        }
+        let nic = &settings.lan.nic;
+        let bridge = &profile.network.bridge;
+        let nic_found = node_facts.nics.iter().find(|found| &found.name == nic);
+        add(
+            "LAN NIC",
+            ok(nic_found.is_some()),
+            match nic_found {
+                Some(found) if found.master.as_deref() == Some(bridge.as_str()) => {
+                    format!("{nic} is already in bridge {bridge}")
+                }
+                Some(_) => format!("{nic} found"),
+                None => format!(
+                    "no interface {nic} (found: {})",
+                    node_facts
+                        .nics
+                        .iter()
+                        .map(|found| found.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            },
+            "pick the NIC on the node's LAN from the list",
+        );
+        add(
+            "cluster link",
+            ok(node_facts.reaches_peer == Some(true)),
+            format!(
+                "ping to the peer's replication address {}",
+                design.nodes[1 - index].replication_address
+            ),
+            "connect the replication link and check both addresses and firewalls",
+        );
+        match &node_facts.volume_group {
+            None => add(
+                "volume group",
+                Severity::Error,
+                format!("no volume group {}", profile.storage.volume_group),
+                "create it (vgcreate) on the disk meant for the VMs, or correct storage.volume_group",
+            ),
+            Some(group) => {
+                let to_create: u64 = design
+                    .vms
+                    .iter()
+                    .filter(|vm| {
+                        let volume = volume_name(design, &vm.name);
+                        node_facts.volume(volume).is_none()
+                    })
+                    .map(|vm| vm.volume_size_mib)
+                    .sum();
+                add(
+                    "volume group",
+                    ok(group.free_mib >= to_create),
+                    format!(
+                        "{} MiB free of {} MiB, {to_create} MiB to create",
+                        group.free_mib, group.size_mib
+                    ),
+                    "free space in the volume group, or make the volumes smaller",
+                );
+            }
+        }
+        for (vm_index, vm) in design.vms.iter().enumerate() {
+            let volume = volume_name(design, &vm.name);
+            let create = profile.volume(volume).is_some_and(|volume| volume.create);
+            match node_facts.volume(volume) {
+                None if create => {}
+                None => add(
+                    "volume",
+                    Severity::Error,
+                    format!(
+                        "{} is missing and the profile does not create it",
+                        vm.backing_disk
+                    ),
+                    "create the logical volume, or set create = true for it",
+                ),
+                Some(found)
+                    if !fits(
+                        found.size_mib,
+                        vm.volume_size_mib,
+                        profile.vms[vm_index].keep_data_on.is_some(),
+                    ) =>
+                {
+                    add(
+                        "volume",
+                        Severity::Error,
+                        format!(
+                            "{} has {} MiB, the profile says {} MiB",
+                            vm.backing_disk, found.size_mib, vm.volume_size_mib
+                        ),
+                        "both nodes' volumes must have the profile's size: resize it or correct the profile",
+                    )
+                }
+                Some(found) => {
+                    let keep = profile.vms[vm_index].keep_data_on.as_deref();
+                    match found.signature.as_deref() {
+                        None | Some("drbd") => {}
+                        Some(signature) if keep == Some(node.hostname.as_str()) => add(
+                            "existing data",
+                            Severity::Warning,
+                            format!(
+                                "{} holds {signature}: it is kept and copied to the peer",
+                                vm.backing_disk
+                            ),
+                            "",
+                        ),
+                        Some(signature) if keep.is_some() => add(
+                            "existing data",
+                            Severity::Warning,
+                            format!(
+                                "{} holds {signature}: it will be OVERWRITTEN with the data of {}",
+                                vm.backing_disk,
+                                keep.unwrap_or_default()
+                            ),
+                            "confirm the overwrite, or back the volume up first",
+                        ),
+                        Some(signature) => add(
+                            "existing data",
+                            Severity::Error,
+                            format!(
+                                "{} holds {signature}; Tandem initialises no volume that holds data",
+                                vm.backing_disk
+                            ),
+                            &format!(
+                                "set vms[{vm_index}].keep_data_on to the node whose data to keep, or wipe the volume yourself (wipefs -a)"
+                            ),
+                        ),
+                    }
+                }
+            }
+            let port_busy = node_facts.listening.contains(&vm.drbd_port)
+                && !node_facts
+                    .drbd_up
+                    .iter()
+                    .any(|resource| resource == &vm.name);
+            if port_busy {
+                add(
+                    "DRBD port",
+                    Severity::Error,
+                    format!(
+                        "port {} (for {}) is in use by another program",
+                        vm.drbd_port, vm.name
+                    ),
+                    "stop that program or give the VM another drbd_port",
+                );
+            }
+            if let Boot::Hvm {
+                iso, iso_source, ..
+            } = &profile.vms[vm_index].boot
+            {
+                let uploadable = iso_source
+                    .as_ref()
+                    .is_some_and(|source| local.existing_sources.contains(source));
+                let present = node_facts.has_file(iso);
+                add(
+                    "install ISO",
+                    ok(present || uploadable),
+                    if present {
+                        format!("{iso} present")
+                    } else if uploadable {
+                        format!("{iso} will be uploaded")
+                    } else {
+                        format!("{iso} is missing and there is no local file to upload")
+                    },
+                    "copy the ISO to the node, or choose a local ISO to upload (iso_source)",
+                );
+            }
+        }
+    }
+    let [first, second] = facts;
+    for vm in &design.vms {
+        let volume = volume_name(design, &vm.name);
+        if let (Some(a), Some(b)) = (first.volume(volume), second.volume(volume)) {
+            if a.size_mib != b.size_mib {
+                findings.push(Finding {
+                    node: "cluster".to_owned(),
+                    check: "equal volumes".to_owned(),
+                    severity: Severity::Error,
+                    detail: format!(
+                        "{} has {} MiB on one node and {} MiB on the other",
+                        vm.backing_disk, a.size_mib, b.size_mib
+                    ),
+                    fix: "give the volume the same size on both nodes".to_owned(),
+                });
+            }
+        }
+    }
+    findings
+}
+
+/// A volume has the profile's size — or, where existing data is kept, that size plus the room
+/// Tandem adds for DRBD's metadata.
+fn fits(found_mib: u64, profile_mib: u64, keeps_data: bool) -> bool {
+    found_mib == profile_mib
+        || (keeps_data && found_mib == profile_mib + crate::plan::metadata_room_mib(profile_mib))
+}
+
+fn volume_name<'a>(design: &'a Design, vm: &str) -> &'a str {
+    design
+        .profile
+        .vms
+        .iter()
+        .find(|settings| settings.name == vm)
+        .map_or("", |settings| settings.volume.as_str())
+}
+
+/// Whether the findings allow the run to go on.
+pub fn blocking(findings: &[Finding]) -> Vec<&Finding> {
+    findings
+        .iter()
+        .filter(|finding| finding.severity == Severity::Error)
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "facts_tests.rs"]
+mod tests;

@@ -1,0 +1,278 @@
+//! Parsing the gather script's output and judging it against the seed design.
+
+use super::*;
+use crate::profile::Profile;
+use crate::validate::validate;
+
+fn seed() -> Design {
+    validate(
+        &Profile::from_toml(include_str!("../../resources/profiles/seed.toml"), "seed")
+            .expect("parses"),
+    )
+    .expect("valid")
+}
+
+/// What the gather script prints on a healthy, freshly installed node1 of the seed cluster.
+const NODE1: &str = "uid=0
+hostname=node1
+os_id=debian
+os_version_id=12
+cpus=8
+dom0=no
+memory_mib=16000
+hvm=yes
+drbd_module=8.4.11
+installed=drbd-utils 9.22.0-1
+nic=lo link 
+nic=eth0 link 
+address=lo 127.0.0.1/8
+address=eth0 192.168.1.1/24
+vg=200000 119000
+lv=Win2012 40960
+lv=Win2012-2 40960
+listening=22
+listening=22
+file=/home/WindowsServer2012_RU_STD_TRIAL.ISO
+reaches_peer=yes
+";
+
+fn healthy() -> [NodeFacts; 2] {
+    let first = parse(NODE1);
+    let second = parse(&NODE1.replace("hostname=node1", "hostname=node2"));
+    [first, second]
+}
+
+fn errors(findings: &[Finding]) -> Vec<String> {
+    findings
+        .iter()
+        .filter(|finding| finding.severity == Severity::Error)
+        .map(|finding| format!("{} {}: {}", finding.node, finding.check, finding.detail))
+        .collect()
+}
+
+#[test]
+fn the_gather_output_parses_into_facts() {
+    let facts = parse(NODE1);
+    assert_eq!(facts.uid, Some(0));
+    assert_eq!(facts.hostname, "node1");
+    assert_eq!(facts.debian_release(), Some(DebianRelease::Bookworm));
+    assert_eq!(facts.memory_mib, 16000);
+    assert!(facts.hvm_capable && !facts.dom0);
+    assert_eq!(facts.drbd_generation(), DrbdGeneration::V84);
+    assert_eq!(
+        facts.installed.get("drbd-utils").map(String::as_str),
+        Some("9.22.0-1")
+    );
+    assert_eq!(facts.nics.len(), 2);
+    assert_eq!(facts.nics[1].name, "eth0");
+    assert_eq!(facts.nics[1].master, None);
+    assert_eq!(
+        facts.volume_group,
+        Some(VolumeGroup {
+            size_mib: 200000,
+            free_mib: 119000
+        })
+    );
+    assert_eq!(
+        facts.volume("Win2012").map(|lv| lv.signature.clone()),
+        Some(None)
+    );
+    assert_eq!(facts.listening, [22], "duplicates folded");
+    assert!(facts.has_file("/home/WindowsServer2012_RU_STD_TRIAL.ISO"));
+    assert_eq!(facts.reaches_peer, Some(true));
+}
+
+#[test]
+fn a_bridge_port_and_a_drbd_9_module_are_recognised() {
+    let facts = parse("nic=eth0 link br0\nnic=br0 bridge \ndrbd_module=9.2.12\nlv=vm 1024 drbd\n");
+    assert_eq!(facts.nics[0].master.as_deref(), Some("br0"));
+    assert!(facts.nics[1].is_bridge);
+    assert_eq!(facts.drbd_generation(), DrbdGeneration::V9);
+    assert_eq!(
+        facts
+            .volume("vm")
+            .and_then(|lv| lv.signature.clone())
+            .as_deref(),
+        Some("drbd")
+    );
+}
+
+#[test]
+fn healthy_nodes_pass_every_check() {
+    let findings = evaluate(&seed(), &healthy(), &LocalFacts::default());
+    assert!(errors(&findings).is_empty(), "{:#?}", errors(&findings));
+    assert!(blocking(&findings).is_empty());
+    assert!(findings.iter().any(|finding| finding.check == "memory"));
+}
+
+#[test]
+fn each_problem_is_found_before_anything_changes() {
+    let mut facts = healthy();
+    facts[0].hostname = "debian".into();
+    facts[0].uid = Some(1000);
+    facts[1].os_version_id = "11".into();
+    facts[1].memory_mib = 4096;
+    facts[1].hvm_capable = false;
+    facts[1].nics.retain(|nic| nic.name != "eth0");
+    facts[1].reaches_peer = Some(false);
+    facts[1].unavailable = vec!["crmsh".into()];
+    let found = errors(&evaluate(&seed(), &facts, &LocalFacts::default()));
+    for expected in [
+        "node1 root",
+        "node1 hostname",
+        "node2 Debian release",
+        "node2 memory",
+        "node2 hardware virtualisation",
+        "node2 LAN NIC",
+        "node2 cluster link",
+        "node2 packages",
+    ] {
+        assert!(
+            found.iter().any(|line| line.starts_with(expected)),
+            "{expected} not in {found:#?}"
+        );
+    }
+}
+
+#[test]
+fn memory_must_hold_every_vm_at_once_plus_dom0() {
+    let mut facts = healthy();
+    // 2 x 2048 MiB VMs + 2048 MiB dom0 = 6144 MiB.
+    facts[0].memory_mib = 6144;
+    assert!(errors(&evaluate(&seed(), &facts, &LocalFacts::default())).is_empty());
+    facts[0].memory_mib = 6143;
+    let found = errors(&evaluate(&seed(), &facts, &LocalFacts::default()));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("4096 MiB plus 2048 MiB for dom0"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_volume_with_data_stops_the_run_unless_the_profile_says_whose_to_keep() {
+    let mut facts = healthy();
+    facts[1]
+        .volumes
+        .get_mut("Win2012")
+        .expect("volume")
+        .signature = Some("ntfs".into());
+    let findings = evaluate(&seed(), &facts, &LocalFacts::default());
+    let found = errors(&findings);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("holds ntfs"), "{found:?}");
+    let fix = &blocking(&findings)[0].fix;
+    assert!(fix.contains("vms[0].keep_data_on"), "{fix}");
+
+    let mut design = seed();
+    design.profile.vms[0].keep_data_on = Some("node1".into());
+    let findings = evaluate(&design, &facts, &LocalFacts::default());
+    assert!(errors(&findings).is_empty());
+    let warning = findings
+        .iter()
+        .find(|finding| finding.severity == Severity::Warning)
+        .expect("the overwrite is announced");
+    assert!(
+        warning
+            .detail
+            .contains("OVERWRITTEN with the data of node1"),
+        "{warning:?}"
+    );
+}
+
+#[test]
+fn missing_volumes_are_created_only_when_allowed_and_when_there_is_room() {
+    let mut facts = healthy();
+    facts[0].volumes.clear();
+    assert!(errors(&evaluate(&seed(), &facts, &LocalFacts::default())).is_empty());
+    facts[0].volume_group.as_mut().expect("vg").free_mib = 1000;
+    let found = errors(&evaluate(&seed(), &facts, &LocalFacts::default()));
+    assert!(
+        found
+            .iter()
+            .any(|line| line.starts_with("node1 volume group")),
+        "{found:?}"
+    );
+    let mut design = seed();
+    design.profile.storage.volumes[0].create = false;
+    let found = errors(&evaluate(&design, &facts, &LocalFacts::default()));
+    assert!(
+        found.iter().any(|line| line.contains("does not create it")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn volumes_of_different_sizes_are_refused() {
+    let mut facts = healthy();
+    facts[1]
+        .volumes
+        .get_mut("Win2012-2")
+        .expect("volume")
+        .size_mib = 40000;
+    let found = errors(&evaluate(&seed(), &facts, &LocalFacts::default()));
+    assert!(
+        found.iter().any(|line| line.starts_with("node2 volume")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|line| line.starts_with("cluster equal volumes")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_busy_drbd_port_is_refused_unless_drbd_itself_holds_it() {
+    let mut facts = healthy();
+    facts[0].listening.push(7900);
+    let found = errors(&evaluate(&seed(), &facts, &LocalFacts::default()));
+    assert!(
+        found.iter().any(|line| line.contains("port 7900")),
+        "{found:?}"
+    );
+    facts[0].drbd_up.push("Win2012".into());
+    assert!(errors(&evaluate(&seed(), &facts, &LocalFacts::default())).is_empty());
+}
+
+#[test]
+fn a_missing_iso_needs_a_local_file_to_upload() {
+    let mut facts = healthy();
+    facts[1].present_files.clear();
+    let found = errors(&evaluate(&seed(), &facts, &LocalFacts::default()));
+    assert!(
+        found
+            .iter()
+            .any(|line| line.starts_with("node2 install ISO")),
+        "{found:?}"
+    );
+    let mut design = seed();
+    for vm in &mut design.profile.vms {
+        if let Boot::Hvm { iso_source, .. } = &mut vm.boot {
+            *iso_source = Some("/home/admin/ws2012.iso".into());
+        }
+    }
+    let local = LocalFacts {
+        existing_sources: vec!["/home/admin/ws2012.iso".into()],
+    };
+    assert!(errors(&evaluate(&design, &facts, &local)).is_empty());
+}
+
+#[test]
+fn the_gather_script_asks_only_about_the_designs_things() {
+    let script = gather_script(&seed(), 0);
+    assert!(script.contains("vgs --noheadings --units m --nosuffix -o vg_size,vg_free virtuals"));
+    assert!(script.contains("for lv in Win2012 Win2012-2"));
+    assert!(
+        script.contains("ping -c 1 -W 2 192.168.1.2"),
+        "node1 pings node2's replication address"
+    );
+    assert!(gather_script(&seed(), 1).contains("ping -c 1 -W 2 192.168.1.1"));
+    for word in ["rm ", "mkfs", "wipefs", "lvcreate", "drbdadm", "> /"] {
+        assert!(
+            !script.contains(word),
+            "the gather script must stay read-only: {word}"
+        );
+    }
+}

@@ -1,0 +1,1084 @@
+//! The setup plan: a design and the nodes' facts become ordered phases of steps, as plain data.
+//! Every step says where it runs, how to tell it is already done, what to do, and how to verify
+//! it, so a re-run of a finished cluster skips everything and a half-done run can simply be run
+//! again. Only the runner performs steps; the plan can be printed, reviewed, journaled and tested
+//! without a network.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::facts::NodeFacts;
+use crate::profile::{Boot, Fencing};
+use crate::remote::quote;
+use crate::render::{DrbdGeneration, Rendered, Target, paths, render};
+use crate::validate::{Design, VmDesign};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub cluster: String,
+    /// Hostnames, in profile order; steps name nodes by index into this.
+    pub nodes: [String; 2],
+    /// What the files were rendered for ("Debian 12 (bookworm) with DRBD 8.4").
+    pub target: String,
+    pub phases: Vec<Phase>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PhaseKind {
+    Packages,
+    XenBoot,
+    XenReboot,
+    Bridge,
+    DrbdModule,
+    Volumes,
+    DrbdConfig,
+    DrbdMetadata,
+    DrbdUp,
+    InitialSync,
+    Domains,
+    Corosync,
+    Pacemaker,
+    Verify,
+}
+
+/// A group of steps; the next phase starts only when both nodes finished this one (a barrier).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Phase {
+    pub kind: PhaseKind,
+    pub title: String,
+    /// Steps run node after node instead of on both at once (reboots, network changes).
+    pub one_node_at_a_time: bool,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// Stable across runs of the same profile: the journal and resume key on it.
+    pub id: String,
+    pub scope: Scope,
+    pub title: String,
+    pub operation: Operation,
+    /// Set when the step can destroy data: what, for the administrator's confirmation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destructive: Option<String>,
+}
+
+/// Where a step runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// On one node (index into [`Plan::nodes`]).
+    Node(usize),
+    /// Needs both nodes' sessions at once (a shared key).
+    Cluster,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Operation {
+    /// A shell command run as root. `check` exiting 0 means done already; `verify` must exit 0
+    /// after `apply`.
+    Command {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        check: Option<String>,
+        apply: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        verify: Option<String>,
+    },
+    /// Only a check: fails the step when it does not hold (nothing to apply).
+    Require { check: String, failure: String },
+    /// A file written atomically, skipped when identical, backed up when different; `then` runs
+    /// when it changed.
+    File {
+        path: String,
+        contents: String,
+        mode: u32,
+        owner: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        then: Option<String>,
+    },
+    /// A random key, the same on both nodes, made by the runner once (never in the plan);
+    /// `then` runs on each node where it changed.
+    SharedKey {
+        path: String,
+        bytes: usize,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        then: Option<String>,
+    },
+    /// A file from the workstation (an install ISO), uploaded with progress when missing.
+    LocalFile { source: String, path: String },
+    /// Reboot when `check` fails, wait for the node, reconnect, then `check` must pass.
+    Reboot { check: String },
+    /// A network change that could cut Tandem off: `revert` is armed on the node first and
+    /// undoes the change after `confirm_within_secs` unless Tandem reconnects and confirms.
+    NetworkChange {
+        check: String,
+        apply: String,
+        revert: String,
+        confirm_within_secs: u64,
+    },
+    /// Poll `condition` until it exits 0.
+    WaitUntil {
+        condition: String,
+        timeout_secs: u64,
+    },
+    /// Wait for a DRBD resync to finish, reporting progress.
+    WaitForSync {
+        resource: String,
+        minor: u32,
+        drbd: DrbdGeneration,
+    },
+    /// Read the cluster's state and check that every VM runs on its home node.
+    VerifyPlacement,
+}
+
+/// Debian packages a node needs for the design.
+pub fn packages(design: &Design) -> Vec<&'static str> {
+    let mut packages = vec![
+        "xen-system-amd64",
+        "drbd-utils",
+        "corosync",
+        "pacemaker",
+        "pacemaker-cli-utils",
+        "crmsh",
+        "resource-agents",
+        "bridge-utils",
+        "ifupdown",
+    ];
+    if design
+        .profile
+        .vms
+        .iter()
+        .any(|vm| matches!(vm.boot, Boot::Hvm { .. }))
+    {
+        // HVM guests need Xen's device model.
+        packages.push("qemu-system-xen");
+    }
+    if matches!(design.profile.cluster.fencing, Fencing::Ipmi {}) {
+        packages.push("fence-agents");
+    }
+    packages
+}
+
+/// The rendering target the nodes' facts call for (their DRBD module decides the syntax).
+pub fn target(design: &Design, facts: &[NodeFacts; 2]) -> Target {
+    let drbd = if facts
+        .iter()
+        .any(|facts| facts.drbd_generation() == DrbdGeneration::V9)
+    {
+        DrbdGeneration::V9
+    } else {
+        DrbdGeneration::V84
+    };
+    Target {
+        drbd,
+        ..Target::for_design(design)
+    }
+}
+
+/// The whole setup, in order.
+pub fn plan(design: &Design, facts: &[NodeFacts; 2]) -> Plan {
+    let target = target(design, facts);
+    let rendered = render(design, target);
+    let builder = Builder {
+        design,
+        facts,
+        target,
+        rendered: &rendered,
+    };
+    let phases = vec![
+        builder.packages(),
+        builder.xen_boot(),
+        builder.xen_reboot(),
+        builder.bridge(),
+        builder.drbd_module(),
+        builder.volumes(),
+        builder.drbd_config(),
+        builder.drbd_metadata(),
+        builder.drbd_up(),
+        builder.initial_sync(),
+        builder.domains(),
+        builder.corosync(),
+        builder.pacemaker(),
+        builder.verify(),
+    ];
+    Plan {
+        cluster: design.profile.cluster.name.clone(),
+        nodes: [
+            design.nodes[0].hostname.clone(),
+            design.nodes[1].hostname.clone(),
+        ],
+        target: rendered.target,
+        phases,
+    }
+}
+
+impl Plan {
+    pub fn steps(&self) -> impl Iterator<Item = (&Phase, &Step)> {
+        self.phases
+            .iter()
+            .flat_map(|phase| phase.steps.iter().map(move |step| (phase, step)))
+    }
+
+    pub fn destructive_steps(&self) -> Vec<&Step> {
+        self.steps()
+            .map(|(_, step)| step)
+            .filter(|step| step.destructive.is_some())
+            .collect()
+    }
+
+    /// The plan as a reviewable shell script per node: every check, command and file.
+    pub fn script(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# Tandem plan for cluster \"{}\" ({})",
+            self.cluster, self.target
+        );
+        let _ = writeln!(
+            out,
+            "# Checks run first: a step whose check passes is skipped.\n"
+        );
+        for phase in &self.phases {
+            let order = if phase.one_node_at_a_time {
+                ", one node at a time"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "#### {}{order}", phase.title);
+            for step in &phase.steps {
+                let place = match step.scope {
+                    Scope::Node(index) => self.nodes[index].clone(),
+                    Scope::Cluster => "both nodes".to_owned(),
+                };
+                let _ = writeln!(out, "\n## [{place}] {} ({})", step.title, step.id);
+                if let Some(destructive) = &step.destructive {
+                    let _ = writeln!(out, "## DESTRUCTIVE: {destructive}");
+                }
+                step.operation.write_script(&mut out);
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+impl Operation {
+    fn write_script(&self, out: &mut String) {
+        fn line(out: &mut String, label: &str, text: &str) {
+            let _ = writeln!(out, "# {label}:\n{text}");
+        }
+        match self {
+            Operation::Command {
+                check,
+                apply,
+                verify,
+            } => {
+                if let Some(check) = check {
+                    line(out, "done when", check);
+                }
+                line(out, "apply", apply);
+                if let Some(verify) = verify {
+                    line(out, "verify", verify);
+                }
+            }
+            Operation::Require { check, failure } => {
+                line(out, &format!("require ({failure})"), check)
+            }
+            Operation::File {
+                path,
+                contents,
+                mode,
+                owner,
+                then,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "# write {path} (mode {mode:o}, {owner}; skipped when identical, backed up when different)"
+                );
+                let _ = writeln!(
+                    out,
+                    "cat > {} <<'TANDEM_EOF'\n{contents}TANDEM_EOF",
+                    quote(path)
+                );
+                if let Some(then) = then {
+                    let _ = writeln!(out, "# when it changed:\n{then}");
+                }
+            }
+            Operation::SharedKey { path, bytes, then } => {
+                let _ = writeln!(
+                    out,
+                    "# {path}: {bytes} random bytes made by Tandem, the same on both nodes"
+                );
+                if let Some(then) = then {
+                    let _ = writeln!(out, "# when it changed:\n{then}");
+                }
+            }
+            Operation::LocalFile { source, path } => {
+                let _ = writeln!(
+                    out,
+                    "# upload {source} from this workstation to {path} when missing"
+                );
+            }
+            Operation::Reboot { check } => {
+                line(out, "done when", check);
+                let _ = writeln!(out, "# otherwise: reboot, wait for SSH, check again");
+            }
+            Operation::NetworkChange {
+                check,
+                apply,
+                revert,
+                confirm_within_secs,
+            } => {
+                line(out, "done when", check);
+                let _ = writeln!(
+                    out,
+                    "# armed first (undoes the change unless Tandem confirms within {confirm_within_secs} s):\n{revert}"
+                );
+                line(out, "apply", apply);
+            }
+            Operation::WaitUntil {
+                condition,
+                timeout_secs,
+            } => line(
+                out,
+                &format!("wait up to {timeout_secs} s until"),
+                condition,
+            ),
+            Operation::WaitForSync { resource, .. } => {
+                let _ = writeln!(
+                    out,
+                    "# wait until {resource} is UpToDate on both nodes (progress from DRBD)"
+                );
+            }
+            Operation::VerifyPlacement => {
+                let _ = writeln!(
+                    out,
+                    "# check with crm_mon that every VM runs on its home node"
+                );
+            }
+        }
+    }
+}
+
+struct Builder<'a> {
+    design: &'a Design,
+    facts: &'a [NodeFacts; 2],
+    target: Target,
+    rendered: &'a Rendered,
+}
+
+const BOTH: [usize; 2] = [0, 1];
+
+impl Builder<'_> {
+    fn hostname(&self, node: usize) -> &str {
+        &self.design.nodes[node].hostname
+    }
+
+    fn step(&self, id: String, node: usize, title: String, operation: Operation) -> Step {
+        Step {
+            id: format!("{id}@{}", self.hostname(node)),
+            scope: Scope::Node(node),
+            title,
+            operation,
+            destructive: None,
+        }
+    }
+
+    fn rendered_file(&self, node: usize, path: &str) -> Operation {
+        let file = self.rendered.nodes[node]
+            .file(path)
+            .unwrap_or_else(|| panic!("{path} is rendered for every node"));
+        Operation::File {
+            path: file.path.clone(),
+            contents: file.contents.clone(),
+            mode: file.mode,
+            owner: "root:root".to_owned(),
+            then: None,
+        }
+    }
+
+    fn file_step(&self, node: usize, path: &str) -> Step {
+        self.step(
+            format!("file:{path}"),
+            node,
+            format!("write {path}"),
+            self.rendered_file(node, path),
+        )
+    }
+
+    fn packages(&self) -> Phase {
+        let packages = packages(self.design);
+        let list = packages.join(" ");
+        let steps = BOTH
+            .iter()
+            .flat_map(|&node| {
+                [
+                    self.step(
+                        "packages".into(),
+                        node,
+                        format!("install {} packages", packages.len()),
+                        Operation::Command {
+                            check: Some(format!(
+                                "[ \"$(dpkg-query -W -f='${{Status}}\\n' {list} 2>/dev/null | grep -c 'install ok installed')\" -eq {} ]",
+                                packages.len()
+                            )),
+                            // Without a network apt-get update fails, while the packages may
+                            // already be in apt's cache: the install says what is really missing.
+                            apply: format!(
+                                "export DEBIAN_FRONTEND=noninteractive; apt-get update -q || true; apt-get install -y -q --no-install-recommends {list}"
+                            ),
+                            verify: None,
+                        },
+                    ),
+                    self.step(
+                        "drbd-service-disabled".into(),
+                        node,
+                        "keep DRBD's init script from starting resources (the cluster does)".into(),
+                        Operation::Command {
+                            check: Some("! systemctl is-enabled --quiet drbd.service 2>/dev/null".into()),
+                            apply: "systemctl disable drbd.service".into(),
+                            verify: None,
+                        },
+                    ),
+                ]
+            })
+            .collect();
+        phase(PhaseKind::Packages, "Packages", false, steps)
+    }
+
+    fn dom0_memory(&self, node: usize) -> u32 {
+        self.design.profile.nodes[node].dom0_memory_mib
+    }
+
+    fn xen_running_check(&self, node: usize) -> String {
+        let memory = self.dom0_memory(node);
+        format!(
+            "xl info 2>/dev/null | grep -q '^xen_commandline.*dom0_mem={memory}M,max:{memory}M'"
+        )
+    }
+
+    fn xen_boot(&self) -> Phase {
+        let steps = BOTH
+            .iter()
+            .flat_map(|&node| {
+                let memory = self.dom0_memory(node);
+                [
+                    self.file_step(node, paths::GRUB_XEN),
+                    self.step(
+                        "update-grub".into(),
+                        node,
+                        "make the Xen entry the boot default with the dom0 memory".into(),
+                        Operation::Command {
+                            check: Some(format!(
+                                "grep -q 'dom0_mem={memory}M,max:{memory}M' /boot/grub/grub.cfg"
+                            )),
+                            apply: "update-grub".into(),
+                            verify: Some(format!(
+                                "grep -q 'dom0_mem={memory}M,max:{memory}M' /boot/grub/grub.cfg"
+                            )),
+                        },
+                    ),
+                    self.file_step(node, paths::XENDOMAINS),
+                ]
+            })
+            .collect();
+        phase(PhaseKind::XenBoot, "Xen as the boot default", false, steps)
+    }
+
+    fn xen_reboot(&self) -> Phase {
+        let steps = BOTH
+            .iter()
+            .map(|&node| {
+                self.step(
+                    "xen-dom0".into(),
+                    node,
+                    "run as Xen dom0 (reboot when not yet)".into(),
+                    Operation::Reboot {
+                        check: self.xen_running_check(node),
+                    },
+                )
+            })
+            .collect();
+        phase(PhaseKind::XenReboot, "Reboot into Xen", true, steps)
+    }
+
+    fn bridge(&self) -> Phase {
+        let bridge = &self.design.profile.network.bridge;
+        let stanza = paths::bridge_stanza(bridge);
+        let steps = BOTH
+            .iter()
+            .flat_map(|&node| {
+                let nic = &self.design.profile.nodes[node].lan.nic;
+                let address = format!("{}/{}", self.design.nodes[node].lan_address, self.design.lan.prefix);
+                let done = format!(
+                    "ip -o link show {nic} | grep -q ' master {bridge} ' && ip -o -4 addr show dev {bridge} | grep -q ' {address} '",
+                    nic = quote(nic),
+                    bridge = quote(bridge),
+                );
+                [
+                    self.file_step(node, &stanza),
+                    self.step(
+                        "interfaces-hand-over".into(),
+                        node,
+                        format!("leave {nic} to the bridge in {}", paths::NETWORK_INTERFACES),
+                        Operation::Command {
+                            check: Some(format!(
+                                "grep -qE '^[[:space:]]*source(-directory)?[[:space:]]+/etc/network/interfaces.d' {file} && ! grep -qE '^[[:space:]]*(auto|allow-[a-z]+|iface)[[:space:]].*\\b{nic}\\b' {file}",
+                                file = paths::NETWORK_INTERFACES,
+                            )),
+                            apply: hand_over_script(nic, paths::NETWORK_INTERFACES, INTERFACES_BACKUP),
+                            verify: None,
+                        },
+                    ),
+                    self.step(
+                        "bridge-up".into(),
+                        node,
+                        format!("move {address} from {nic} to bridge {bridge}"),
+                        Operation::NetworkChange {
+                            check: done,
+                            apply: format!(
+                                "ifdown --force {nic} 2>/dev/null; ip addr flush dev {nic}; ifup {bridge}",
+                                nic = quote(nic),
+                                bridge = quote(bridge)
+                            ),
+                            revert: format!(
+                                "cp -p {backup} {file}; rm -f {stanza}; ifdown --force {bridge}; ip link del {bridge} 2>/dev/null; ifup {nic}",
+                                backup = INTERFACES_BACKUP,
+                                file = paths::NETWORK_INTERFACES,
+                                bridge = quote(bridge),
+                                nic = quote(nic)
+                            ),
+                            confirm_within_secs: 120,
+                        },
+                    ),
+                ]
+            })
+            .collect();
+        phase(PhaseKind::Bridge, "Bridge", true, steps)
+    }
+
+    fn drbd_module(&self) -> Phase {
+        let steps = BOTH
+            .iter()
+            .flat_map(|&node| {
+                [
+                    self.file_step(node, paths::DRBD_MODPROBE),
+                    self.file_step(node, paths::DRBD_MODULES_LOAD),
+                    self.step(
+                        "drbd-module".into(),
+                        node,
+                        "load DRBD with disable_sendpage".into(),
+                        Operation::Command {
+                            check: Some(SENDPAGE_DISABLED.into()),
+                            // The parameter is writable at run time, so a module loaded earlier
+                            // (with resources up) need not be reloaded.
+                            apply: "modprobe drbd && echo Y > /sys/module/drbd/parameters/disable_sendpage".into(),
+                            verify: Some(SENDPAGE_DISABLED.into()),
+                        },
+                    ),
+                ]
+            })
+            .collect();
+        phase(PhaseKind::DrbdModule, "DRBD module", false, steps)
+    }
+
+    fn volume_name(&self, vm: &str) -> &str {
+        self.design
+            .profile
+            .vms
+            .iter()
+            .find(|settings| settings.name == vm)
+            .map_or("", |settings| settings.volume.as_str())
+    }
+
+    /// The LV size: the data size, plus room for DRBD's metadata when existing data is kept (the
+    /// data must not be overwritten by metadata at the end of the volume).
+    fn volume_size_mib(&self, vm: &VmDesign) -> u64 {
+        if self.keeps_data(vm) {
+            vm.volume_size_mib + metadata_room_mib(vm.volume_size_mib)
+        } else {
+            vm.volume_size_mib
+        }
+    }
+
+    fn keeps_data(&self, vm: &VmDesign) -> bool {
+        self.settings(vm).keep_data_on.is_some()
+    }
+
+    fn settings(&self, vm: &VmDesign) -> &crate::profile::Vm {
+        self.design
+            .profile
+            .vms
+            .iter()
+            .find(|settings| settings.name == vm.name)
+            .expect("a VM design comes from a profile VM")
+    }
+
+    fn volumes(&self) -> Phase {
+        let group = &self.design.profile.storage.volume_group;
+        let mut steps = Vec::new();
+        for &node in &BOTH {
+            for vm in &self.design.vms {
+                let volume = self.volume_name(&vm.name);
+                let size = self.volume_size_mib(vm);
+                let lv = quote(&format!("{group}/{volume}"));
+                let has_size = format!(
+                    "[ \"$(lvs --noheadings --units m --nosuffix -o lv_size {lv} 2>/dev/null | awk '{{print int($1)}}')\" -ge {size} ]"
+                );
+                let exists = format!("lvs {lv} >/dev/null 2>&1");
+                let create = self
+                    .design
+                    .profile
+                    .volume(volume)
+                    .is_some_and(|volume| volume.create);
+                let operation = if create {
+                    Operation::Command {
+                        check: Some(exists.clone()),
+                        // -Wy: a new LV may show a stale signature from an old one; it is not data.
+                        apply: format!(
+                            "lvcreate --yes -Wy -L {size}m -n {} {}",
+                            quote(volume),
+                            quote(group)
+                        ),
+                        verify: Some(exists),
+                    }
+                } else {
+                    Operation::Require {
+                        check: exists,
+                        failure: format!(
+                            "{} is missing and the profile does not create it",
+                            vm.backing_disk
+                        ),
+                    }
+                };
+                steps.push(self.step(
+                    format!("volume:{}", vm.name),
+                    node,
+                    format!("logical volume {} ({size} MiB)", vm.backing_disk),
+                    operation,
+                ));
+                if self.keeps_data(vm) {
+                    steps.push(self.step(
+                        format!("volume-room:{}", vm.name),
+                        node,
+                        format!(
+                            "room for DRBD metadata after the data on {}",
+                            vm.backing_disk
+                        ),
+                        Operation::Command {
+                            check: Some(has_size.clone()),
+                            apply: format!("lvextend -L {size}m {lv}"),
+                            verify: Some(has_size),
+                        },
+                    ));
+                }
+            }
+        }
+        phase(PhaseKind::Volumes, "Volumes", false, steps)
+    }
+
+    fn drbd_config(&self) -> Phase {
+        let steps = BOTH
+            .iter()
+            .flat_map(|&node| {
+                std::iter::once(self.file_step(node, paths::DRBD_GLOBAL_COMMON)).chain(
+                    self.design
+                        .vms
+                        .iter()
+                        .map(move |vm| self.file_step(node, &paths::drbd_resource(&vm.name))),
+                )
+            })
+            .collect();
+        phase(PhaseKind::DrbdConfig, "DRBD configuration", false, steps)
+    }
+
+    fn drbd_metadata(&self) -> Phase {
+        let metadata_format = match self.target.drbd {
+            DrbdGeneration::V84 => "v08",
+            DrbdGeneration::V9 => "v09",
+        };
+        let mut steps = Vec::new();
+        for &node in &BOTH {
+            for vm in &self.design.vms {
+                let settings = self.settings(vm);
+                let disk = quote(&vm.backing_disk);
+                let resource = quote(&vm.name);
+                let check = format!(
+                    "drbdadm status {resource} >/dev/null 2>&1 || drbdmeta --force {minor} {metadata_format} {disk} internal dump-md >/dev/null 2>&1",
+                    minor = vm.drbd_minor
+                );
+                let keep_on = settings.keep_data_on.as_deref();
+                let (guard, destructive) = match keep_on {
+                    // This node's data is the original: DRBD's metadata goes into the room added after it.
+                    Some(keeper) if keeper == self.hostname(node) => (String::new(), None),
+                    // The peer's data wins: this node's old contents go.
+                    Some(keeper) => (
+                        format!("wipefs -a {disk} && "),
+                        Some(format!(
+                            "{} on {}: its contents are erased and replaced by {keeper}'s",
+                            vm.backing_disk,
+                            self.hostname(node)
+                        )),
+                    ),
+                    None => (
+                        format!(
+                            "signature=$(blkid -p -o value -s TYPE {disk} 2>/dev/null); if [ -n \"$signature\" ] && [ \"$signature\" != drbd ]; then echo \"{} holds $signature: Tandem does not overwrite data\" >&2; exit 1; fi; ",
+                            vm.backing_disk
+                        ),
+                        None,
+                    ),
+                };
+                let mut step = self.step(
+                    format!("create-md:{}", vm.name),
+                    node,
+                    format!("DRBD metadata for {}", vm.name),
+                    Operation::Command {
+                        check: Some(check.clone()),
+                        apply: format!("{guard}drbdadm -- --force create-md {resource}"),
+                        verify: Some(check),
+                    },
+                );
+                step.destructive = destructive;
+                steps.push(step);
+            }
+        }
+        phase(PhaseKind::DrbdMetadata, "DRBD metadata", false, steps)
+    }
+
+    fn drbd_up(&self) -> Phase {
+        let mut steps = Vec::new();
+        for &node in &BOTH {
+            for vm in &self.design.vms {
+                let resource = quote(&vm.name);
+                let up = format!("drbdadm status {resource} >/dev/null 2>&1");
+                steps.push(self.step(
+                    format!("drbd-up:{}", vm.name),
+                    node,
+                    format!("bring {} up", vm.name),
+                    Operation::Command {
+                        check: Some(up.clone()),
+                        apply: format!("drbdadm up {resource}"),
+                        verify: Some(up),
+                    },
+                ));
+            }
+        }
+        for &node in &BOTH {
+            for vm in &self.design.vms {
+                steps.push(self.step(
+                    format!("drbd-connected:{}", vm.name),
+                    node,
+                    format!("{} connected to the peer", vm.name),
+                    Operation::WaitUntil {
+                        condition: format!(
+                            "drbdadm cstate {} 2>/dev/null | grep -qE '^(Connected|Sync|PausedSync|Verify|Established)'",
+                            quote(&vm.name)
+                        ),
+                        timeout_secs: 180,
+                    },
+                ));
+            }
+        }
+        phase(PhaseKind::DrbdUp, "DRBD up and connected", false, steps)
+    }
+
+    /// Whether both nodes proved a VM's volume blank, so the initial sync may be skipped.
+    fn both_blank(&self, vm: &VmDesign) -> bool {
+        let volume = self.volume_name(&vm.name);
+        self.design
+            .profile
+            .cluster
+            .drbd
+            .skip_initial_sync_when_blank
+            && !self.keeps_data(vm)
+            && self.facts.iter().all(|facts| {
+                facts
+                    .volume(volume)
+                    .is_some_and(|lv| lv.signature.is_none())
+            })
+    }
+
+    fn initial_sync(&self) -> Phase {
+        let mut steps = Vec::new();
+        for vm in &self.design.vms {
+            let settings = self.settings(vm);
+            let source = settings
+                .keep_data_on
+                .as_deref()
+                .and_then(|keeper| {
+                    self.design
+                        .nodes
+                        .iter()
+                        .position(|node| node.hostname == keeper)
+                })
+                .unwrap_or(vm.home);
+            let resource = quote(&vm.name);
+            // Only the very first sync: once either side is not Inconsistent, it has happened.
+            let started =
+                format!("! drbdadm dstate {resource} | grep -q '^Inconsistent/Inconsistent$'");
+            let (title, apply) = if self.both_blank(vm) {
+                (
+                    format!("mark {} in sync (both volumes are blank)", vm.name),
+                    match self.target.drbd {
+                        DrbdGeneration::V84 => {
+                            format!("drbdadm -- --clear-bitmap new-current-uuid {resource}")
+                        }
+                        DrbdGeneration::V9 => {
+                            format!("drbdadm --clear-bitmap new-current-uuid {resource}")
+                        }
+                    },
+                )
+            } else {
+                (
+                    format!(
+                        "start the initial sync of {} from {}",
+                        vm.name,
+                        self.hostname(source)
+                    ),
+                    // Primary only to become the sync source; the cluster promotes later.
+                    format!("drbdadm primary --force {resource} && drbdadm secondary {resource}"),
+                )
+            };
+            steps.push(self.step(
+                format!("initial-sync:{}", vm.name),
+                source,
+                title,
+                Operation::Command {
+                    check: Some(started.clone()),
+                    apply,
+                    verify: Some(started),
+                },
+            ));
+            steps.push(self.step(
+                format!("synced:{}", vm.name),
+                source,
+                format!("{} UpToDate on both nodes", vm.name),
+                Operation::WaitForSync {
+                    resource: vm.name.clone(),
+                    minor: vm.drbd_minor,
+                    drbd: self.target.drbd,
+                },
+            ));
+        }
+        phase(PhaseKind::InitialSync, "Initial DRBD sync", false, steps)
+    }
+
+    fn domains(&self) -> Phase {
+        let mut steps = Vec::new();
+        for &node in &BOTH {
+            for vm in &self.design.vms {
+                steps.push(self.file_step(node, &paths::xen_domain(&vm.name)));
+                steps.push(self.step(
+                    format!("not-autostarted:{}", vm.name),
+                    node,
+                    format!("xendomains never starts {}", vm.name),
+                    Operation::Command {
+                        check: Some(format!("[ ! -e /etc/xen/auto/{}.cfg ]", vm.name)),
+                        apply: format!("rm -f /etc/xen/auto/{}.cfg", vm.name),
+                        verify: None,
+                    },
+                ));
+                match &self.settings(vm).boot {
+                    Boot::Hvm {
+                        iso, iso_source, ..
+                    } => steps.push(match iso_source {
+                        Some(source) => self.step(
+                            format!("iso:{}", vm.name),
+                            node,
+                            format!("install ISO {iso}"),
+                            Operation::LocalFile {
+                                source: source.clone(),
+                                path: iso.clone(),
+                            },
+                        ),
+                        None => self.step(
+                            format!("iso:{}", vm.name),
+                            node,
+                            format!("install ISO {iso} present"),
+                            Operation::Require {
+                                check: format!("[ -f {} ]", quote(iso)),
+                                failure: format!("{iso} is missing on the node"),
+                            },
+                        ),
+                    }),
+                    Boot::Pv {
+                        kernel, ramdisk, ..
+                    } => {
+                        for file in std::iter::once(kernel).chain(ramdisk) {
+                            steps.push(self.step(
+                                format!("pv-boot:{}:{file}", vm.name),
+                                node,
+                                format!("guest kernel file {file} present"),
+                                Operation::Require {
+                                    check: format!("[ -f {} ]", quote(file)),
+                                    failure: format!("{file} is missing on the node"),
+                                },
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        phase(PhaseKind::Domains, "Xen domains", false, steps)
+    }
+
+    fn corosync(&self) -> Phase {
+        const ACTIVE: &str = "systemctl is-active --quiet corosync && systemctl is-active --quiet pacemaker && systemctl is-enabled --quiet corosync && systemctl is-enabled --quiet pacemaker";
+        let restart = "systemctl restart corosync && systemctl restart pacemaker".to_owned();
+        let mut steps = Vec::new();
+        if self.design.profile.cluster.corosync_crypto {
+            steps.push(Step {
+                id: "corosync-authkey".into(),
+                scope: Scope::Cluster,
+                title: "one corosync authkey on both nodes".into(),
+                operation: Operation::SharedKey {
+                    path: paths::COROSYNC_AUTHKEY.into(),
+                    bytes: 256,
+                    then: Some(restart.clone()),
+                },
+                destructive: None,
+            });
+        }
+        for &node in &BOTH {
+            let mut conf = self.rendered_file(node, paths::COROSYNC_CONF);
+            if let Operation::File { then, .. } = &mut conf {
+                *then = Some(restart.clone());
+            }
+            steps.push(self.step(
+                format!("file:{}", paths::COROSYNC_CONF),
+                node,
+                format!("write {}", paths::COROSYNC_CONF),
+                conf,
+            ));
+            steps.push(self.step(
+                "cluster-services".into(),
+                node,
+                "corosync and pacemaker enabled and running".into(),
+                Operation::Command {
+                    check: Some(ACTIVE.into()),
+                    apply: format!("systemctl enable corosync pacemaker && {restart}"),
+                    verify: Some(ACTIVE.into()),
+                },
+            ));
+        }
+        steps.push(self.step(
+            "both-online".into(),
+            0,
+            "both nodes online in the cluster".into(),
+            Operation::WaitUntil {
+                condition: "[ \"$(crm_mon -1 --output-as=xml 2>/dev/null | grep -c '<node name=.* online=\"true\"')\" -eq 2 ]".into(),
+                timeout_secs: 300,
+            },
+        ));
+        phase(PhaseKind::Corosync, "Corosync", false, steps)
+    }
+
+    fn pacemaker(&self) -> Phase {
+        let loaded = format!(
+            "t=$(mktemp -d) && cibadmin -Q > \"$t/live.xml\" && cp \"$t/live.xml\" \"$t/new.xml\" && CIB_file=\"$t/new.xml\" crm configure load update {crm} >/dev/null 2>&1 && crm_diff -o \"$t/live.xml\" -n \"$t/new.xml\" >/dev/null 2>&1; rc=$?; rm -rf \"$t\"; exit $rc",
+            crm = paths::CLUSTER_CRM
+        );
+        let steps = vec![
+            self.step(
+                format!("file:{}", paths::CLUSTER_CRM),
+                0,
+                format!("write {}", paths::CLUSTER_CRM),
+                Operation::File {
+                    path: paths::CLUSTER_CRM.into(),
+                    contents: self.rendered.cluster_crm.clone(),
+                    mode: 0o600,
+                    owner: "root:root".into(),
+                    then: None,
+                },
+            ),
+            self.step(
+                "crm-load".into(),
+                0,
+                "load the Pacemaker configuration".into(),
+                Operation::Command {
+                    check: Some(loaded.clone()),
+                    apply: format!("crm configure load update {}", paths::CLUSTER_CRM),
+                    verify: Some(loaded),
+                },
+            ),
+            self.step(
+                "settled".into(),
+                0,
+                "the cluster settles".into(),
+                Operation::WaitUntil {
+                    condition: "crm_resource --wait --timeout=60s >/dev/null 2>&1".into(),
+                    timeout_secs: 600,
+                },
+            ),
+        ];
+        phase(PhaseKind::Pacemaker, "Pacemaker", false, steps)
+    }
+
+    fn verify(&self) -> Phase {
+        let steps = vec![self.step(
+            "placement".into(),
+            0,
+            "every VM runs on its home node, DRBD healthy".into(),
+            Operation::VerifyPlacement,
+        )];
+        phase(PhaseKind::Verify, "Verification", false, steps)
+    }
+}
+
+const SENDPAGE_DISABLED: &str =
+    "[ \"$(cat /sys/module/drbd/parameters/disable_sendpage 2>/dev/null)\" = Y ]";
+
+/// Where the hand-over keeps the node's original interfaces file (the network revert uses it).
+pub const INTERFACES_BACKUP: &str = "/etc/tandem/interfaces.before-bridge";
+
+/// Rewrites /etc/network/interfaces so the NIC is left to the bridge: comments out the NIC's
+/// stanza (with its option lines) and drops it from `auto`/`allow-*` lines, keeps the original
+/// once, and makes sure interfaces.d is sourced.
+pub fn hand_over_script(nic: &str, file: &str, backup: &str) -> String {
+    let (file, backup) = (quote(file), quote(backup));
+    format!(
+        r##"set -e
+mkdir -p "$(dirname {backup})"
+[ -e {backup} ] || cp -p {file} {backup}
+awk -v nic={nic} '
+  function is_stanza(line) {{ return line ~ /^[[:space:]]*(auto|allow-[a-z]+|iface|mapping|source|source-directory|rename)[[:space:]]/ }}
+  {{
+    if (is_stanza($0)) in_nic = 0
+    if ($1 == "iface" && $2 == nic) in_nic = 1
+    if (in_nic) {{ print "# tandem: " nic " joins the bridge: " $0; next }}
+    if ($1 == "auto" || $1 ~ /^allow-/) {{
+      kept = $1; dropped = 0
+      for (i = 2; i <= NF; i++) if ($i == nic) dropped = 1; else kept = kept " " $i
+      if (dropped) {{ print "# tandem: " $0; if (kept != $1) print kept; next }}
+    }}
+    print
+  }}' {file} > {file}.tandem-new
+grep -qE '^[[:space:]]*source(-directory)?[[:space:]]+/etc/network/interfaces.d' {file}.tandem-new || printf '\nsource /etc/network/interfaces.d/*\n' >> {file}.tandem-new
+mv {file}.tandem-new {file}"##,
+        nic = quote(nic),
+    )
+}
+
+/// Room DRBD 8.4/9 internal metadata needs after `size_mib` of data (bitmap, activity log,
+/// superblock), rounded up to whole 4 MiB LVM extents.
+pub fn metadata_room_mib(size_mib: u64) -> u64 {
+    let bitmap_kib = size_mib.div_ceil(32);
+    let total_mib = (bitmap_kib + 36).div_ceil(1024) + 1;
+    total_mib.div_ceil(4) * 4
+}
+
+fn phase(kind: PhaseKind, title: &str, one_node_at_a_time: bool, steps: Vec<Step>) -> Phase {
+    Phase {
+        kind,
+        title: title.to_owned(),
+        one_node_at_a_time,
+        steps,
+    }
+}
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;

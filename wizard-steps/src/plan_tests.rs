@@ -1,0 +1,359 @@
+//! The plan as data: order, barriers, the variant chosen per target, and no destruction of data
+//! that the profile did not explicitly give up.
+
+use super::*;
+use crate::facts::{LogicalVolume, NodeFacts};
+use crate::profile::Profile;
+use crate::validate::validate;
+
+fn design(text: &str) -> Design {
+    validate(&Profile::from_toml(text, "test").expect("parses")).expect("valid")
+}
+
+fn seed() -> Design {
+    design(include_str!("../../resources/profiles/seed.toml"))
+}
+
+fn fresh(drbd_module: &str) -> [NodeFacts; 2] {
+    let facts = NodeFacts {
+        drbd_module: Some(drbd_module.to_owned()),
+        ..NodeFacts::default()
+    };
+    [facts.clone(), facts]
+}
+
+fn with_volumes(
+    mut facts: [NodeFacts; 2],
+    signatures: [Option<&str>; 2],
+    size_mib: u64,
+) -> [NodeFacts; 2] {
+    for (node, signature) in facts.iter_mut().zip(signatures) {
+        for volume in ["Win2012", "Win2012-2"] {
+            node.volumes.insert(
+                volume.to_owned(),
+                LogicalVolume {
+                    size_mib,
+                    signature: signature.map(str::to_owned),
+                },
+            );
+        }
+    }
+    facts
+}
+
+fn step<'a>(plan: &'a Plan, id: &str) -> &'a Step {
+    plan.steps()
+        .map(|(_, step)| step)
+        .find(|step| step.id == id)
+        .unwrap_or_else(|| panic!("no step {id}"))
+}
+
+fn apply_of(step: &Step) -> &str {
+    match &step.operation {
+        Operation::Command { apply, .. } => apply,
+        other => panic!("{} is not a command: {other:?}", step.id),
+    }
+}
+
+#[test]
+fn phases_follow_the_seed_procedure_in_order() {
+    let plan = plan(&seed(), &fresh("8.4.11"));
+    let kinds: Vec<PhaseKind> = plan.phases.iter().map(|phase| phase.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            PhaseKind::Packages,
+            PhaseKind::XenBoot,
+            PhaseKind::XenReboot,
+            PhaseKind::Bridge,
+            PhaseKind::DrbdModule,
+            PhaseKind::Volumes,
+            PhaseKind::DrbdConfig,
+            PhaseKind::DrbdMetadata,
+            PhaseKind::DrbdUp,
+            PhaseKind::InitialSync,
+            PhaseKind::Domains,
+            PhaseKind::Corosync,
+            PhaseKind::Pacemaker,
+            PhaseKind::Verify,
+        ]
+    );
+}
+
+#[test]
+fn create_md_on_both_nodes_comes_before_any_up_across_a_phase_barrier() {
+    let plan = plan(&seed(), &fresh("8.4.11"));
+    let position = |kind: PhaseKind| {
+        plan.phases
+            .iter()
+            .position(|phase| phase.kind == kind)
+            .expect("phase")
+    };
+    let metadata = &plan.phases[position(PhaseKind::DrbdMetadata)];
+    for node in [0, 1] {
+        for vm in ["Win2012", "Win2012-2"] {
+            assert!(
+                metadata
+                    .steps
+                    .iter()
+                    .any(|step| step.id == format!("create-md:{vm}@node{}", node + 1))
+            );
+        }
+    }
+    assert!(position(PhaseKind::DrbdMetadata) < position(PhaseKind::DrbdUp));
+    assert!(position(PhaseKind::DrbdUp) < position(PhaseKind::InitialSync));
+    assert!(position(PhaseKind::Corosync) < position(PhaseKind::Pacemaker));
+}
+
+#[test]
+fn reboots_and_network_changes_go_one_node_at_a_time() {
+    let plan = plan(&seed(), &fresh("8.4.11"));
+    for phase in &plan.phases {
+        let sequential = matches!(phase.kind, PhaseKind::XenReboot | PhaseKind::Bridge);
+        assert_eq!(phase.one_node_at_a_time, sequential, "{:?}", phase.kind);
+    }
+    let reboot = step(&plan, "xen-dom0@node1");
+    assert!(
+        matches!(&reboot.operation, Operation::Reboot { check } if check.contains("dom0_mem=2048M,max:2048M"))
+    );
+}
+
+#[test]
+fn step_ids_are_unique_and_stable() {
+    let first = plan(&seed(), &fresh("8.4.11"));
+    let mut ids: Vec<&str> = first.steps().map(|(_, step)| step.id.as_str()).collect();
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "duplicate step ids");
+    assert_eq!(
+        first,
+        plan(&seed(), &fresh("8.4.11")),
+        "the same input plans the same steps"
+    );
+}
+
+#[test]
+fn every_change_has_a_check_so_a_rerun_skips_it() {
+    let plan = plan(&seed(), &fresh("8.4.11"));
+    for (_, step) in plan.steps() {
+        if let Operation::Command { check, .. } = &step.operation {
+            assert!(check.is_some(), "{} has no check", step.id);
+        }
+    }
+}
+
+#[test]
+fn the_drbd_84_module_gets_84_files_and_commands() {
+    let plan = plan(&seed(), &fresh("8.4.11"));
+    assert!(plan.target.contains("DRBD 8.4"));
+    let resource = step(&plan, "file:/etc/drbd.d/Win2012.res@node1");
+    let Operation::File { contents, .. } = &resource.operation else {
+        panic!("a file step");
+    };
+    assert!(contents.contains("crm-fence-peer.sh\""), "{contents}");
+    assert!(!contents.contains("node-id"));
+    let metadata = apply_of(step(&plan, "create-md:Win2012@node1"));
+    assert!(metadata.contains("drbdadm -- --force create-md Win2012"));
+    let Operation::Command { check, .. } = &step(&plan, "create-md:Win2012@node1").operation else {
+        panic!("a command");
+    };
+    assert!(check.as_deref().unwrap_or_default().contains(" v08 "));
+}
+
+#[test]
+fn a_drbd_9_module_on_either_node_switches_to_drbd_9() {
+    let mut facts = fresh("8.4.11");
+    facts[1].drbd_module = Some("9.2.12".into());
+    let plan = plan(&seed(), &facts);
+    assert!(plan.target.contains("DRBD 9"));
+    let Operation::File { contents, .. } =
+        &step(&plan, "file:/etc/drbd.d/Win2012.res@node2").operation
+    else {
+        panic!("a file step");
+    };
+    assert!(
+        contents.contains("crm-fence-peer.9.sh") && contents.contains("node-id 1;"),
+        "{contents}"
+    );
+    let Operation::Command { check, .. } = &step(&plan, "create-md:Win2012@node1").operation else {
+        panic!("a command");
+    };
+    assert!(check.as_deref().unwrap_or_default().contains(" v09 "));
+}
+
+#[test]
+fn debian_13_targets_trixie() {
+    let text =
+        include_str!("../../resources/profiles/seed.toml").replace("debian = 12", "debian = 13");
+    let plan = plan(&design(&text), &fresh("8.4.11"));
+    assert!(
+        plan.target.starts_with("Debian 13 (trixie)"),
+        "{}",
+        plan.target
+    );
+}
+
+#[test]
+fn nothing_is_destroyed_on_a_volume_with_a_signature_unless_the_profile_says_whose_data_to_keep() {
+    let facts = with_volumes(fresh("8.4.11"), [Some("ext4"), None], 40960);
+    let plan = plan(&seed(), &facts);
+    assert!(plan.destructive_steps().is_empty());
+    for node in ["node1", "node2"] {
+        let apply = apply_of(step(&plan, &format!("create-md:Win2012@{node}")));
+        // The command itself refuses a volume holding data, even if the facts were stale.
+        assert!(
+            apply.contains("blkid -p") && apply.contains("does not overwrite data"),
+            "{apply}"
+        );
+        assert!(!apply.contains("wipefs"), "{apply}");
+    }
+}
+
+#[test]
+fn keeping_one_nodes_data_extends_the_volumes_and_marks_the_other_side_destructive() {
+    let text = include_str!("../../resources/profiles/seed.toml").replace(
+        "drbd_minor = 1\n",
+        "drbd_minor = 1\nkeep_data_on = \"node1\"\n",
+    );
+    let facts = with_volumes(fresh("8.4.11"), [Some("ntfs"), Some("ext4")], 40960);
+    let plan = plan(&design(&text), &facts);
+    let destructive = plan.destructive_steps();
+    assert_eq!(destructive.len(), 1, "{destructive:?}");
+    assert_eq!(destructive[0].id, "create-md:Win2012@node2");
+    assert!(
+        destructive[0]
+            .destructive
+            .as_deref()
+            .unwrap_or_default()
+            .contains("node1's")
+    );
+    assert!(apply_of(destructive[0]).starts_with("wipefs -a /dev/virtuals/Win2012 && "));
+    let keeper = apply_of(step(&plan, "create-md:Win2012@node1"));
+    assert!(
+        !keeper.contains("wipefs") && !keeper.contains("blkid"),
+        "{keeper}"
+    );
+    // Room for the metadata after the data, on both nodes, and the sync starts from the keeper.
+    let room = metadata_room_mib(40960);
+    for node in ["node1", "node2"] {
+        assert!(
+            apply_of(step(&plan, &format!("volume-room:Win2012@{node}")))
+                .contains(&format!("-L {}m", 40960 + room))
+        );
+    }
+    let sync = step(&plan, "initial-sync:Win2012@node1");
+    assert!(apply_of(sync).contains("primary --force"));
+}
+
+#[test]
+fn the_initial_sync_is_skipped_only_for_blank_volumes_when_allowed() {
+    let blank = with_volumes(fresh("8.4.11"), [None, None], 40960);
+    let plan_blank = plan(&seed(), &blank);
+    assert!(
+        apply_of(step(&plan_blank, "initial-sync:Win2012@node1"))
+            .contains("--clear-bitmap new-current-uuid")
+    );
+
+    let unknown = plan(&seed(), &fresh("8.4.11"));
+    assert!(apply_of(step(&unknown, "initial-sync:Win2012@node1")).contains("primary --force"));
+
+    let text = include_str!("../../resources/profiles/seed.toml").replace(
+        "skip_initial_sync_when_blank = true",
+        "skip_initial_sync_when_blank = false",
+    );
+    let not_allowed = plan(&design(&text), &blank);
+    assert!(apply_of(step(&not_allowed, "initial-sync:Win2012@node1")).contains("primary --force"));
+}
+
+#[test]
+fn each_vm_syncs_from_its_home_node() {
+    let plan = plan(&seed(), &fresh("8.4.11"));
+    assert_eq!(
+        step(&plan, "initial-sync:Win2012@node1").scope,
+        Scope::Node(0)
+    );
+    assert_eq!(
+        step(&plan, "initial-sync:Win2012-2@node2").scope,
+        Scope::Node(1)
+    );
+    assert!(matches!(
+        step(&plan, "synced:Win2012-2@node2").operation,
+        Operation::WaitForSync { minor: 2, .. }
+    ));
+}
+
+#[test]
+fn packages_follow_the_design() {
+    let seed = seed();
+    let seed_packages = packages(&seed);
+    assert!(
+        seed_packages.contains(&"qemu-system-xen"),
+        "HVM guests need the device model"
+    );
+    assert!(!seed_packages.contains(&"fence-agents"));
+    assert!(seed_packages.contains(&"bridge-utils"));
+    let lab = design(include_str!("../../resources/profiles/lab.toml"));
+    let lab_packages = packages(&lab);
+    assert!(lab_packages.contains(&"fence-agents"));
+    assert!(!lab_packages.contains(&"qemu-system-xen"), "PV guests only");
+}
+
+#[test]
+fn the_corosync_key_is_shared_and_never_in_the_plan() {
+    let plan = plan(&seed(), &fresh("8.4.11"));
+    let key = step(&plan, "corosync-authkey");
+    assert_eq!(key.scope, Scope::Cluster);
+    assert!(matches!(
+        &key.operation,
+        Operation::SharedKey { bytes: 256, .. }
+    ));
+    let serialized = serde_json::to_string(&plan).expect("serializes");
+    let back: Plan = serde_json::from_str(&serialized).expect("deserializes");
+    assert_eq!(back, plan);
+}
+
+#[test]
+fn the_pacemaker_configuration_is_loaded_once_from_the_first_node() {
+    let plan = plan(&seed(), &fresh("8.4.11"));
+    let load = step(&plan, "crm-load@node1");
+    let Operation::Command { check, apply, .. } = &load.operation else {
+        panic!("a command");
+    };
+    assert!(apply.contains("crm configure load update /etc/tandem/cluster.crm"));
+    assert!(
+        check.as_deref().unwrap_or_default().contains("crm_diff"),
+        "the check compares, it does not load"
+    );
+    assert!(!plan.steps().any(|(_, step)| step.id == "crm-load@node2"));
+}
+
+#[test]
+fn the_script_shows_every_step_and_marks_destruction() {
+    let text = include_str!("../../resources/profiles/seed.toml").replace(
+        "drbd_minor = 1\n",
+        "drbd_minor = 1\nkeep_data_on = \"node2\"\n",
+    );
+    let plan = plan(&design(&text), &fresh("8.4.11"));
+    let script = plan.script();
+    for (_, step) in plan.steps() {
+        assert!(
+            script.contains(&format!("({})", step.id)),
+            "{} missing",
+            step.id
+        );
+    }
+    assert!(
+        script.contains("## DESTRUCTIVE: /dev/virtuals/Win2012 on node1"),
+        "{script}"
+    );
+}
+
+#[test]
+fn metadata_room_covers_drbds_internal_metadata() {
+    // 40 GiB: a 1.25 MiB bitmap plus activity log and superblock fit in one 4 MiB extent.
+    assert_eq!(metadata_room_mib(40 * 1024), 4);
+    // 2 TiB: a 64 MiB bitmap.
+    assert_eq!(metadata_room_mib(2 * 1024 * 1024), 68);
+    assert_eq!(metadata_room_mib(1), 4);
+}
