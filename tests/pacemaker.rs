@@ -5,13 +5,13 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use tempfile::TempDir;
 use wizard_steps::Design;
+use wizard_steps::cluster_state::{ClusterState, parse_crm_mon};
 use wizard_steps::render::PacemakerIds;
 
 /// What crmsh prints about any offline CIB: stonith off in a CIB without a live cluster.
@@ -168,11 +168,12 @@ impl Cib {
         }
     }
 
-    /// Where each active resource runs, from `crm_mon --output-as=xml`.
-    fn placement(&self) -> Placement {
+    /// Where each active resource runs, from `crm_mon --output-as=xml`, read by the same
+    /// parser `tandem status` uses.
+    fn placement(&self) -> ClusterState {
         let output = common::run(self.tool("crm_mon").args(["-1", "--output-as=xml"]));
         common::assert_success(&output, "crm_mon");
-        Placement::parse(&String::from_utf8_lossy(&output.stdout))
+        parse_crm_mon(&String::from_utf8_lossy(&output.stdout)).expect("crm_mon XML")
     }
 
     fn hostname(&self, index: usize) -> &str {
@@ -199,56 +200,14 @@ impl Cib {
                     placement.nodes_in_role(&id, role),
                     vec![node.to_owned()],
                     "{situation}: {id} should be {role} on {node} only; the cluster shows {:?}",
-                    placement.0.get(&id)
+                    placement
+                        .instances
+                        .iter()
+                        .filter(|instance| instance.resource == id)
+                        .collect::<Vec<_>>()
                 );
             }
         }
-    }
-}
-
-/// Resource id → (role, node) of each active instance.
-#[derive(Debug)]
-struct Placement(BTreeMap<String, Vec<(String, String)>>);
-
-impl Placement {
-    fn parse(xml: &str) -> Placement {
-        let document = roxmltree::Document::parse(xml).expect("crm_mon prints XML");
-        let mut placement: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-        let resources = document
-            .descendants()
-            .find(|node| node.has_tag_name("resources"))
-            .expect("crm_mon lists resources");
-        for resource in resources
-            .descendants()
-            .filter(|node| node.has_tag_name("resource"))
-        {
-            if resource.attribute("active") != Some("true") {
-                continue;
-            }
-            let id = resource.attribute("id").expect("resource id").to_owned();
-            let role = resource.attribute("role").unwrap_or_default().to_owned();
-            for node in resource
-                .children()
-                .filter(|child| child.has_tag_name("node"))
-            {
-                let name = node.attribute("name").expect("node name").to_owned();
-                placement
-                    .entry(id.clone())
-                    .or_default()
-                    .push((role.clone(), name));
-            }
-        }
-        Placement(placement)
-    }
-
-    fn nodes_in_role(&self, id: &str, role: &str) -> Vec<String> {
-        self.0
-            .get(id)
-            .into_iter()
-            .flatten()
-            .filter(|(found, _)| found == role)
-            .map(|(_, node)| node.clone())
-            .collect()
     }
 }
 

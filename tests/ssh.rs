@@ -14,8 +14,8 @@ use common::sshd::{self, Sshd};
 use tempfile::TempDir;
 use tokio_util::sync::CancellationToken;
 use wizard_steps::remote::{
-    Auth, ConnectError, ConnectOptions, ExecError, HostKeyTrust, OutputLine, Secret, Session, Sudo,
-    Target, UploadOutcome,
+    Auth, ConnectError, ConnectOptions, ExecError, HostKeyTrust, OutputLine, Payload, Secret,
+    Session, Sudo, Target, UploadOutcome,
 };
 
 fn target(sshd: &Sshd) -> Target {
@@ -482,7 +482,7 @@ async fn upload_is_atomic_backs_up_a_differing_file_and_skips_an_identical_one()
 
     let outcome = session
         .upload(
-            b"first version\n",
+            Payload::Bytes(b"first version\n"),
             remote,
             0o640,
             &owner,
@@ -503,7 +503,7 @@ async fn upload_is_atomic_backs_up_a_differing_file_and_skips_an_identical_one()
 
     let again = session
         .upload(
-            b"first version\n",
+            Payload::Bytes(b"first version\n"),
             remote,
             0o640,
             &owner,
@@ -523,7 +523,7 @@ async fn upload_is_atomic_backs_up_a_differing_file_and_skips_an_identical_one()
     let mut old = fs::File::open(&path).expect("open");
     let replaced = session
         .upload(
-            b"second version\n",
+            Payload::Bytes(b"second version\n"),
             remote,
             0o640,
             &owner,
@@ -560,7 +560,7 @@ async fn upload_is_atomic_backs_up_a_differing_file_and_skips_an_identical_one()
     // A mode change alone is a change.
     let chmodded = session
         .upload(
-            b"second version\n",
+            Payload::Bytes(b"second version\n"),
             remote,
             0o600,
             &owner,
@@ -589,11 +589,14 @@ async fn a_large_upload_through_sudo_reports_progress_and_lands_as_root() {
     )
     .await;
     let contents: Vec<u8> = (0..3 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let local_dir = TempDir::new().expect("temporary directory");
+    let local = local_dir.path().join("install.iso");
+    fs::write(&local, &contents).expect("write the local ISO");
     let path = sshd.home().join("iso/install.iso");
     let mut progress = Vec::new();
     let outcome = session
         .upload(
-            &contents,
+            Payload::File(&local),
             path.to_str().expect("utf-8"),
             0o644,
             "root:root",

@@ -44,6 +44,8 @@ pub enum PhaseKind {
 }
 
 /// A group of steps; the next phase starts only when both nodes finished this one (a barrier).
+/// Its cluster-wide steps run first, then each node's steps in order, the two nodes at once
+/// (or one after the other when `one_node_at_a_time`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Phase {
     pub kind: PhaseKind,
@@ -124,6 +126,9 @@ pub enum Operation {
         condition: String,
         timeout_secs: u64,
     },
+    /// A secret the administrator gives at run time (never in the plan or the journal), written
+    /// to `path` on both nodes, readable by root only.
+    Secret { path: String, secret: SecretName },
     /// Wait for a DRBD resync to finish, reporting progress.
     WaitForSync {
         resource: String,
@@ -132,6 +137,22 @@ pub enum Operation {
     },
     /// Read the cluster's state and check that every VM runs on its home node.
     VerifyPlacement,
+}
+
+/// Names a secret the runner asks the caller for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "node", rename_all = "kebab-case")]
+pub enum SecretName {
+    /// The IPMI password of a node's BMC (fence_ipmilan reads it from the file).
+    BmcPassword(String),
+}
+
+impl std::fmt::Display for SecretName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretName::BmcPassword(node) => write!(f, "the BMC password of {node}"),
+        }
+    }
 }
 
 /// Debian packages a node needs for the design.
@@ -347,6 +368,12 @@ impl Operation {
                 &format!("wait up to {timeout_secs} s until"),
                 condition,
             ),
+            Operation::Secret { path, secret } => {
+                let _ = writeln!(
+                    out,
+                    "# write {secret} to {path} (mode 600), asked at run time"
+                );
+            }
             Operation::WaitForSync { resource, .. } => {
                 let _ = writeln!(
                     out,
@@ -964,15 +991,6 @@ impl Builder<'_> {
                 },
             ));
         }
-        steps.push(self.step(
-            "both-online".into(),
-            0,
-            "both nodes online in the cluster".into(),
-            Operation::WaitUntil {
-                condition: "[ \"$(crm_mon -1 --output-as=xml 2>/dev/null | grep -c '<node name=.* online=\"true\"')\" -eq 2 ]".into(),
-                timeout_secs: 300,
-            },
-        ));
         phase(PhaseKind::Corosync, "Corosync", false, steps)
     }
 
@@ -981,7 +999,31 @@ impl Builder<'_> {
             "t=$(mktemp -d) && cibadmin -Q > \"$t/live.xml\" && cp \"$t/live.xml\" \"$t/new.xml\" && CIB_file=\"$t/new.xml\" crm configure load update {crm} >/dev/null 2>&1 && crm_diff -o \"$t/live.xml\" -n \"$t/new.xml\" >/dev/null 2>&1; rc=$?; rm -rf \"$t\"; exit $rc",
             crm = paths::CLUSTER_CRM
         );
-        let steps = vec![
+        let mut steps = Vec::new();
+        if matches!(self.design.profile.cluster.fencing, Fencing::Ipmi {}) {
+            for node in &self.design.nodes {
+                steps.push(Step {
+                    id: format!("fence-secret:{}", node.hostname),
+                    scope: Scope::Cluster,
+                    title: format!("the BMC password of {} on both nodes", node.hostname),
+                    operation: Operation::Secret {
+                        path: paths::fence_secret(&node.hostname),
+                        secret: SecretName::BmcPassword(node.hostname.clone()),
+                    },
+                    destructive: None,
+                });
+            }
+        }
+        steps.extend([
+            self.step(
+                "both-online".into(),
+                0,
+                "both nodes online in the cluster".into(),
+                Operation::WaitUntil {
+                    condition: "[ \"$(crm_mon -1 --output-as=xml 2>/dev/null | grep -c '<node name=.* online=\"true\"')\" -eq 2 ]".into(),
+                    timeout_secs: 300,
+                },
+            ),
             self.step(
                 format!("file:{}", paths::CLUSTER_CRM),
                 0,
@@ -1013,7 +1055,7 @@ impl Builder<'_> {
                     timeout_secs: 600,
                 },
             ),
-        ];
+        ]);
         phase(PhaseKind::Pacemaker, "Pacemaker", false, steps)
     }
 

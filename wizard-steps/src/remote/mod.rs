@@ -166,6 +166,8 @@ pub enum ExecError {
     Connection(String),
     #[error("sudo refused: {0}")]
     Sudo(String),
+    #[error("reading the data to send failed: {0}")]
+    Local(String),
 }
 
 /// One line a command printed.
@@ -353,14 +355,15 @@ impl Session {
         on_line: &mut (dyn FnMut(OutputLine) + Send),
         cancel: &CancellationToken,
     ) -> Result<ExitStatus, ExecError> {
-        self.exec_with_progress(command, stdin, on_line, &mut |_| {}, cancel)
+        let payload = stdin.map(Payload::Bytes);
+        self.exec_with_progress(command, payload, on_line, &mut |_| {}, cancel)
             .await
     }
 
     async fn exec_with_progress(
         &self,
         command: &str,
-        stdin: Option<&[u8]>,
+        stdin: Option<Payload<'_>>,
         on_line: &mut (dyn FnMut(OutputLine) + Send),
         on_sent: &mut (dyn FnMut(u64) + Send),
         cancel: &CancellationToken,
@@ -383,16 +386,28 @@ impl Session {
                 .map_err(connection)?;
         }
         if let Some(stdin) = stdin {
+            let mut chunks = stdin
+                .chunks()
+                .await
+                .map_err(|error| ExecError::Local(error.to_string()))?;
             let mut sent = 0u64;
-            for chunk in stdin.chunks(256 * 1024) {
+            loop {
+                let chunk = chunks
+                    .next()
+                    .await
+                    .map_err(|error| ExecError::Local(error.to_string()))?;
+                if chunk.is_empty() {
+                    break;
+                }
+                let length = chunk.len() as u64;
                 tokio::select! {
-                    result = channel.data_bytes(chunk.to_vec()) => result.map_err(connection)?,
+                    result = channel.data_bytes(chunk) => result.map_err(connection)?,
                     () = cancel.cancelled() => {
                         let _ = channel.close().await;
                         return Err(ExecError::Cancelled);
                     }
                 }
-                sent += chunk.len() as u64;
+                sent += length;
                 on_sent(sent);
             }
         }
@@ -504,14 +519,20 @@ impl Session {
     /// `on_progress` receives the bytes sent so far.
     pub async fn upload(
         &self,
-        contents: &[u8],
+        contents: Payload<'_>,
         path: &str,
         mode: u32,
         owner: &str,
         on_progress: &mut (dyn FnMut(u64) + Send),
         cancel: &CancellationToken,
     ) -> Result<UploadOutcome, UploadError> {
-        let checksum = format!("{:x}", Sha256::digest(contents));
+        let checksum = contents
+            .sha256()
+            .await
+            .map_err(|error| UploadError::Remote {
+                path: path.to_owned(),
+                detail: format!("cannot read the local file: {error}"),
+            })?;
         let quoted = quote(path);
         let probe = self
             .output(&format!(
@@ -650,6 +671,77 @@ impl Session {
             "kill -TERM -{pgid} 2>/dev/null; sleep 2; kill -KILL -{pgid} 2>/dev/null; true"
         );
         let _ = self.output(&stop).await;
+    }
+}
+
+/// What an upload sends: bytes in memory, or a local file read in chunks (an install ISO).
+#[derive(Debug, Clone, Copy)]
+pub enum Payload<'a> {
+    Bytes(&'a [u8]),
+    File(&'a std::path::Path),
+}
+
+const CHUNK: usize = 256 * 1024;
+
+impl Payload<'_> {
+    pub async fn sha256(&self) -> std::io::Result<String> {
+        match self {
+            Payload::Bytes(bytes) => Ok(format!("{:x}", Sha256::digest(bytes))),
+            Payload::File(path) => {
+                let path = path.to_path_buf();
+                tokio::task::spawn_blocking(move || {
+                    let mut file = std::fs::File::open(path)?;
+                    let mut hasher = Sha256::new();
+                    std::io::copy(&mut file, &mut hasher)?;
+                    Ok(format!("{:x}", hasher.finalize()))
+                })
+                .await
+                .map_err(std::io::Error::other)?
+            }
+        }
+    }
+
+    /// The payload's size in bytes.
+    pub async fn len(&self) -> std::io::Result<u64> {
+        match self {
+            Payload::Bytes(bytes) => Ok(bytes.len() as u64),
+            Payload::File(path) => Ok(tokio::fs::metadata(path).await?.len()),
+        }
+    }
+
+    async fn chunks(&self) -> std::io::Result<Chunks<'_>> {
+        Ok(match self {
+            Payload::Bytes(bytes) => Chunks::Bytes(bytes.chunks(CHUNK)),
+            Payload::File(path) => Chunks::File(tokio::fs::File::open(path).await?),
+        })
+    }
+}
+
+enum Chunks<'a> {
+    Bytes(std::slice::Chunks<'a, u8>),
+    File(tokio::fs::File),
+}
+
+impl Chunks<'_> {
+    /// The next chunk; empty at the end.
+    async fn next(&mut self) -> std::io::Result<Vec<u8>> {
+        match self {
+            Chunks::Bytes(chunks) => Ok(chunks.next().map(<[u8]>::to_vec).unwrap_or_default()),
+            Chunks::File(file) => {
+                use tokio::io::AsyncReadExt;
+                let mut buffer = vec![0; CHUNK];
+                let mut filled = 0;
+                while filled < CHUNK {
+                    let read = file.read(&mut buffer[filled..]).await?;
+                    if read == 0 {
+                        break;
+                    }
+                    filled += read;
+                }
+                buffer.truncate(filled);
+                Ok(buffer)
+            }
+        }
     }
 }
 
