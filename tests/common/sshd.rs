@@ -25,6 +25,16 @@ pub struct Sshd {
 
 impl Sshd {
     pub fn start() -> Sshd {
+        Sshd::launch(false)
+    }
+
+    /// A server whose home directory is a tmpfs of its own, invisible outside its namespace: two
+    /// of them stand in for two nodes with separate disks (inspect their files over SSH).
+    pub fn start_private() -> Sshd {
+        Sshd::launch(true)
+    }
+
+    fn launch(private_home: bool) -> Sshd {
         let dir = TempDir::new().expect("temporary directory");
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).expect("chmod");
         let path = dir.path();
@@ -49,7 +59,7 @@ impl Sshd {
         // tests pick ports too): try again with another one.
         for _attempt in 0..5 {
             let port = free_port();
-            let mut child = start_on(path, port);
+            let mut child = start_on(path, port, private_home);
             if wait_until_listening(&mut child, path, port) {
                 return Sshd { dir, port, child };
             }
@@ -61,7 +71,7 @@ impl Sshd {
     }
 }
 
-fn start_on(path: &Path, port: u16) -> Child {
+fn start_on(path: &Path, port: u16, private_home: bool) -> Child {
     {
         let config = format!(
             "Port {port}\nListenAddress 127.0.0.1\nHostKey {dir}/host_ed25519\nPidFile {dir}/sshd.pid\n\
@@ -72,7 +82,7 @@ fn start_on(path: &Path, port: u16) -> Child {
         );
         fs::write(path.join("sshd_config"), config).expect("sshd_config");
     }
-    spawn(path)
+    spawn(path, private_home)
 }
 
 /// Waits for sshd's own "Server listening" line; false when it exited (the port was taken).
@@ -221,16 +231,21 @@ fn write_accounts(dir: &Path, home: &Path) {
     fs::set_permissions(&sudoers, fs::Permissions::from_mode(0o440)).expect("chmod");
 }
 
-fn spawn(dir: &Path) -> Child {
+fn spawn(dir: &Path, private_home: bool) -> Child {
     use std::os::unix::process::CommandExt;
     let d = dir.display();
     let binds: String = ["passwd", "group", "shadow", "sudoers"]
         .iter()
         .map(|file| format!("mount --bind {d}/{file} /etc/{file} && "))
         .collect();
+    let home = if private_home {
+        format!("mount -t tmpfs -o mode=0755,uid={UID},gid={UID} tmpfs {d}/home && ")
+    } else {
+        String::new()
+    };
     // A private /run holds sshd's privilege-separation directory and sudo's state.
     let script = format!(
-        "set -e; {binds} mount -t tmpfs tmpfs /run && mkdir -m 0755 /run/sshd && \
+        "set -e; {binds} {home} mount -t tmpfs tmpfs /run && mkdir -m 0755 /run/sshd && \
          exec /usr/sbin/sshd -D -e -f {d}/sshd_config"
     );
     let log = fs::File::create(dir.join("sshd.log")).expect("sshd.log");

@@ -5,10 +5,13 @@
 pub mod cluster_state;
 pub mod drbd;
 pub mod facts;
+pub mod journal;
 pub mod plan;
 pub mod profile;
 pub mod remote;
 pub mod render;
+pub mod report;
+pub mod run;
 pub mod validate;
 
 pub use profile::{Profile, ProfileError};

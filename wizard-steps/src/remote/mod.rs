@@ -314,6 +314,7 @@ struct ConnectSpec {
 pub struct Session {
     handle: Handle<ClientHandler>,
     spec: ConnectSpec,
+    commands: std::sync::atomic::AtomicU64,
 }
 
 impl fmt::Debug for Session {
@@ -338,7 +339,11 @@ impl Session {
             options,
         };
         let handle = open(&spec).await?;
-        Ok(Session { handle, spec })
+        Ok(Session {
+            handle,
+            spec,
+            commands: std::sync::atomic::AtomicU64::new(0),
+        })
     }
 
     pub fn target(&self) -> &Target {
@@ -369,6 +374,8 @@ impl Session {
         cancel: &CancellationToken,
     ) -> Result<ExitStatus, ExecError> {
         let connection = |error: russh::Error| ExecError::Connection(error.to_string());
+        self.commands
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut channel = self
             .handle
             .channel_open_session()
@@ -612,17 +619,30 @@ impl Session {
         old_boot_id: &str,
         deadline: Duration,
     ) -> Result<(), ConnectError> {
+        self.reconnect(deadline, Some(old_boot_id)).await
+    }
+
+    /// Opens a new connection (the old one may have died with a network change) and uses it;
+    /// with `old_boot_id`, only a connection to a node that has rebooted since counts.
+    pub async fn reconnect(
+        &mut self,
+        deadline: Duration,
+        old_boot_id: Option<&str>,
+    ) -> Result<(), ConnectError> {
         let started = tokio::time::Instant::now();
         loop {
-            tokio::time::sleep(Duration::from_secs(3)).await;
             match open(&self.spec).await {
                 Ok(handle) => {
                     let previous = std::mem::replace(&mut self.handle, handle);
                     let _ = previous
                         .disconnect(Disconnect::ByApplication, "", "en")
                         .await;
-                    if self.boot_id().await.is_ok_and(|id| id != old_boot_id) {
-                        return Ok(());
+                    match old_boot_id {
+                        None => return Ok(()),
+                        Some(old) if self.boot_id().await.is_ok_and(|id| id != old) => {
+                            return Ok(());
+                        }
+                        Some(_) => {}
                     }
                 }
                 Err(
@@ -639,7 +659,13 @@ impl Session {
                     seconds: deadline.as_secs(),
                 });
             }
+            tokio::time::sleep(Duration::from_secs(3)).await;
         }
+    }
+
+    /// How many commands this session has run (for the benchmarks).
+    pub fn commands_run(&self) -> u64 {
+        self.commands.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub async fn close(self) {

@@ -1,0 +1,207 @@
+//! Every run's events, one JSON object per line, in Tandem's data directory. The report is
+//! made from a journal; a run that stopped is resumed by running again (the checks skip what
+//! is done), and its journal says how far it got.
+
+use std::fs;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::run::Event;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Milliseconds since the Unix epoch.
+    pub at_ms: u64,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// `~/.local/share/tandem/runs`.
+pub fn runs_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "tandem").map(|dirs| dirs.data_dir().join("runs"))
+}
+
+/// Appends events to a new journal file.
+#[derive(Debug)]
+pub struct Writer {
+    path: PathBuf,
+    file: fs::File,
+}
+
+impl Writer {
+    /// A new journal `<dir>/<cluster>-<UTC time>.jsonl`, readable by its owner only.
+    pub fn create(dir: &Path, cluster: &str) -> std::io::Result<Writer> {
+        fs::create_dir_all(dir)?;
+        let stamp = utc_stamp(now_ms());
+        let mut path = dir.join(format!("{cluster}-{stamp}.jsonl"));
+        let mut counter = 1;
+        while path.exists() {
+            counter += 1;
+            path = dir.join(format!("{cluster}-{stamp}-{counter}.jsonl"));
+        }
+        let mut options = fs::OpenOptions::new();
+        options.create_new(true).append(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options.open(&path)?;
+        Ok(Writer { path, file })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes one event and flushes it, so a crash loses nothing that was reported.
+    pub fn write(&mut self, event: &Event) -> std::io::Result<()> {
+        let entry = Entry {
+            at_ms: now_ms(),
+            event: event.clone(),
+        };
+        let mut line = serde_json::to_string(&entry).map_err(std::io::Error::other)?;
+        line.push('\n');
+        self.file.write_all(line.as_bytes())?;
+        self.file.flush()
+    }
+}
+
+/// Reads a journal; a torn last line (a crash mid-write) is left out.
+pub fn read(path: &Path) -> std::io::Result<Vec<Entry>> {
+    let file = fs::File::open(path)?;
+    let mut entries = Vec::new();
+    for line in std::io::BufReader::new(file).lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str(&line) {
+            Ok(entry) => entries.push(entry),
+            Err(error) if error.is_eof() => break,
+            Err(error) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("{}: {error}", path.display()),
+                ));
+            }
+        }
+    }
+    Ok(entries)
+}
+
+/// The newest journal in `dir` (of one cluster, when named).
+pub fn latest(dir: &Path, cluster: Option<&str>) -> Option<PathBuf> {
+    let mut journals: Vec<PathBuf> = fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "jsonl")
+        })
+        .filter(|path| {
+            cluster.is_none_or(|cluster| {
+                path.file_name()
+                    .and_then(|name| name.to_str())
+                    .is_some_and(|name| name.starts_with(&format!("{cluster}-")))
+            })
+        })
+        .collect();
+    journals.sort_by_key(|path| fs::metadata(path).and_then(|meta| meta.modified()).ok());
+    journals.pop()
+}
+
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// "20261125-033600" (UTC) for file names.
+pub fn utc_stamp(at_ms: u64) -> String {
+    let (date, time) = utc_parts(at_ms);
+    format!(
+        "{}{:02}{:02}-{:02}{:02}{:02}",
+        date.0, date.1, date.2, time.0, time.1, time.2
+    )
+}
+
+/// "2026-11-25 03:36:00 UTC" for people.
+pub fn utc_text(at_ms: u64) -> String {
+    let (date, time) = utc_parts(at_ms);
+    format!(
+        "{}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        date.0, date.1, date.2, time.0, time.1, time.2
+    )
+}
+
+fn utc_parts(at_ms: u64) -> ((i64, u32, u32), (u64, u64, u64)) {
+    let seconds = at_ms / 1000;
+    let days = (seconds / 86_400) as i64;
+    let in_day = seconds % 86_400;
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (
+        (year, month, day),
+        (in_day / 3600, in_day % 3600 / 60, in_day % 60),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::{Event, Outcome};
+
+    #[test]
+    fn dates_are_civil_utc() {
+        assert_eq!(utc_text(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc_stamp(1_795_575_918_000), "20261125-032518");
+        assert_eq!(utc_text(951_782_400_000), "2000-02-29 00:00:00 UTC");
+    }
+
+    #[test]
+    fn a_journal_round_trips_and_survives_a_torn_last_line() {
+        let dir = tempfile::TempDir::new().expect("temporary directory");
+        let mut writer = Writer::create(dir.path(), "seed").expect("creates");
+        let event = Event::StepFinished {
+            step: "packages@node1".into(),
+            node: "node1".into(),
+            outcome: Outcome::AlreadyDone,
+            detail: "already done".into(),
+            duration_ms: 12,
+        };
+        writer.write(&event).expect("writes");
+        let path = writer.path().to_path_buf();
+        drop(writer);
+        fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .and_then(|mut file| file.write_all(b"{\"at_ms\": 1, \"event\": \"step-fin"))
+            .expect("tears");
+        let entries = read(&path).expect("reads");
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].event, event);
+        assert_eq!(latest(dir.path(), Some("seed")), Some(path.clone()));
+        assert_eq!(latest(dir.path(), Some("other")), None);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&path).expect("meta").permissions().mode() & 0o777,
+                0o600
+            );
+        }
+    }
+}

@@ -1,0 +1,627 @@
+//! The setup report, made from a run's journal: Markdown, and one self-contained HTML file.
+//! It names what was asked for (secrets masked), the preflight, every step with its duration
+//! and outcome (and the output tail of a failure), every file written, and the final state.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::facts::{Finding, Severity};
+use crate::journal::{Entry, utc_text};
+use crate::profile::{Boot, Failback, Fencing, SshAuth};
+use crate::run::{Event, NodeDrbd, Outcome, Summary};
+use crate::validate::Design;
+
+/// What the run was for, with every secret masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileSummary {
+    pub cluster: String,
+    pub debian: String,
+    pub failback: String,
+    pub fencing: String,
+    pub corosync_crypto: bool,
+    pub live_migration: bool,
+    pub nodes: Vec<NodeSummary>,
+    pub vms: Vec<VmSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeSummary {
+    pub hostname: String,
+    pub ssh: String,
+    pub auth: String,
+    pub lan: String,
+    pub replication: String,
+    pub dom0_memory_mib: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VmSummary {
+    pub name: String,
+    pub home: String,
+    pub memory_mib: u32,
+    pub vcpus: u32,
+    pub boot: String,
+    pub disk: String,
+    pub drbd: String,
+    pub console_ip: Option<String>,
+    pub vnc_password: Option<String>,
+}
+
+const MASK: &str = "••••••";
+
+impl ProfileSummary {
+    pub fn new(design: &Design) -> ProfileSummary {
+        let profile = &design.profile;
+        ProfileSummary {
+            cluster: profile.cluster.name.clone(),
+            debian: profile.cluster.debian.to_string(),
+            failback: match profile.cluster.failback {
+                Failback::ReturnHome {} => "return home".to_owned(),
+                Failback::Stay {} => "stay where they run".to_owned(),
+                Failback::Window {
+                    start_hour,
+                    end_hour,
+                } => {
+                    format!("return home between {start_hour}:00 and {end_hour}:00")
+                }
+            },
+            fencing: match profile.cluster.fencing {
+                Fencing::Ipmi {} => "IPMI (fence_ipmilan)".to_owned(),
+                Fencing::None { .. } => "none (acknowledged split-brain risk)".to_owned(),
+            },
+            corosync_crypto: profile.cluster.corosync_crypto,
+            live_migration: profile.cluster.live_migration,
+            nodes: design
+                .nodes
+                .iter()
+                .zip(&profile.nodes)
+                .map(|(node, settings)| NodeSummary {
+                    hostname: node.hostname.clone(),
+                    ssh: format!(
+                        "{}@{}:{}{}",
+                        settings.ssh.user,
+                        settings.ssh.host,
+                        settings.ssh.port,
+                        if settings.ssh.sudo { " (sudo)" } else { "" }
+                    ),
+                    auth: match &settings.ssh.auth {
+                        SshAuth::Agent {} => "ssh-agent".to_owned(),
+                        SshAuth::KeyFile { path } => format!("key {path}"),
+                        SshAuth::Password {} => "password (asked, not stored)".to_owned(),
+                    },
+                    lan: format!(
+                        "{} {}/{}",
+                        settings.lan.nic, node.lan_address, design.lan.prefix
+                    ),
+                    replication: node.replication_address.to_string(),
+                    dom0_memory_mib: settings.dom0_memory_mib,
+                })
+                .collect(),
+            vms: design
+                .vms
+                .iter()
+                .zip(&profile.vms)
+                .map(|(vm, settings)| VmSummary {
+                    name: vm.name.clone(),
+                    home: design.nodes[vm.home].hostname.clone(),
+                    memory_mib: settings.memory_mib,
+                    vcpus: settings.vcpus,
+                    boot: match &settings.boot {
+                        Boot::Hvm { iso, .. } => format!("HVM, ISO {iso}"),
+                        Boot::Pv { kernel, .. } => format!("PV, kernel {kernel}"),
+                    },
+                    disk: vm.backing_disk.clone(),
+                    drbd: format!("/dev/drbd{} port {}", vm.drbd_minor, vm.drbd_port),
+                    console_ip: vm.console_ip.map(|ip| ip.to_string()),
+                    vnc_password: match &settings.boot {
+                        Boot::Hvm {
+                            vnc_password: Some(_),
+                            ..
+                        } => Some(MASK.to_owned()),
+                        _ => None,
+                    },
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One step's line in the report.
+#[derive(Debug, Clone, PartialEq)]
+struct StepRow {
+    phase: String,
+    node: String,
+    id: String,
+    title: String,
+    outcome: String,
+    duration_ms: u64,
+    detail: String,
+    failure: Option<Failure>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Failure {
+    command: Option<String>,
+    status: Option<String>,
+    tail: Vec<String>,
+}
+
+/// Everything the report shows, gathered from the journal once.
+#[derive(Debug, Default)]
+struct Facts {
+    started_ms: Option<u64>,
+    finished_ms: Option<u64>,
+    summary: Option<ProfileSummary>,
+    target: Option<String>,
+    findings: Vec<Finding>,
+    steps: Vec<StepRow>,
+    files: Vec<(String, String, bool, Option<String>)>,
+    phases: Vec<(String, u64, u64)>,
+    cluster: Option<(crate::cluster_state::ClusterState, Vec<NodeDrbd>)>,
+    result: Option<Summary>,
+}
+
+fn gather(entries: &[Entry]) -> Facts {
+    let mut facts = Facts::default();
+    let mut titles: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut phase = String::new();
+    for entry in entries {
+        facts.started_ms.get_or_insert(entry.at_ms);
+        facts.finished_ms = Some(entry.at_ms);
+        if let Some(last) = facts.phases.last_mut() {
+            last.2 = entry.at_ms;
+        }
+        match &entry.event {
+            Event::RunStarted { summary } => facts.summary = Some(summary.clone()),
+            Event::Preflight { findings } => facts.findings = findings.clone(),
+            Event::PlanReady { target, .. } => facts.target = Some(target.clone()),
+            Event::PhaseStarted { title, .. } => {
+                phase = title.clone();
+                facts.phases.push((title.clone(), entry.at_ms, entry.at_ms));
+            }
+            Event::StepStarted { step, title, .. } => {
+                titles.insert(step.clone(), (title.clone(), phase.clone()));
+            }
+            Event::StepFinished {
+                step,
+                node,
+                outcome,
+                detail,
+                duration_ms,
+            } => {
+                let (title, phase) = titles.get(step).cloned().unwrap_or_default();
+                facts.steps.push(StepRow {
+                    phase,
+                    node: node.clone(),
+                    id: step.clone(),
+                    title,
+                    outcome: match outcome {
+                        Outcome::AlreadyDone => "already done",
+                        Outcome::Changed => "changed",
+                        Outcome::Passed => "passed",
+                    }
+                    .to_owned(),
+                    duration_ms: *duration_ms,
+                    detail: detail.clone(),
+                    failure: None,
+                });
+            }
+            Event::StepFailed {
+                step,
+                node,
+                message,
+                command,
+                status,
+                output_tail,
+                duration_ms,
+            } => {
+                let (title, phase) = titles.get(step).cloned().unwrap_or_default();
+                facts.steps.push(StepRow {
+                    phase,
+                    node: node.clone(),
+                    id: step.clone(),
+                    title,
+                    outcome: "FAILED".to_owned(),
+                    duration_ms: *duration_ms,
+                    detail: message.clone(),
+                    failure: Some(Failure {
+                        command: command.clone(),
+                        status: status.clone(),
+                        tail: output_tail.clone(),
+                    }),
+                });
+            }
+            Event::FileWritten {
+                node,
+                path,
+                changed,
+                backup,
+            } => facts
+                .files
+                .push((node.clone(), path.clone(), *changed, backup.clone())),
+            Event::ClusterVerified { state, drbd } => {
+                facts.cluster = Some((state.clone(), drbd.clone()))
+            }
+            Event::Finished { summary } => facts.result = Some(summary.clone()),
+            Event::Output { .. } | Event::Progress { .. } => {}
+        }
+    }
+    facts
+}
+
+fn outcome_line(facts: &Facts) -> String {
+    match &facts.result {
+        Some(summary) if summary.succeeded() => format!(
+            "Succeeded: {} changed, {} already done, {} checks passed, in {}.",
+            summary.changed,
+            summary.already_done,
+            summary.passed,
+            duration(summary.duration_ms)
+        ),
+        Some(summary) if summary.cancelled => format!(
+            "Cancelled after {} ({} changed). Run `tandem apply` again to resume.",
+            duration(summary.duration_ms),
+            summary.changed
+        ),
+        Some(summary) => format!(
+            "FAILED: {} step(s) failed after {} changes. Fix the cause and run `tandem apply` again: it resumes.",
+            summary.failed, summary.changed
+        ),
+        None => {
+            "Unfinished: the run stopped without a final event (it was killed or is still running)."
+                .to_owned()
+        }
+    }
+}
+
+fn duration(ms: u64) -> String {
+    let seconds = ms / 1000;
+    if seconds >= 60 {
+        format!("{} min {:02} s", seconds / 60, seconds % 60)
+    } else {
+        format!("{}.{} s", seconds, ms % 1000 / 100)
+    }
+}
+
+/// The report as Markdown.
+pub fn markdown(entries: &[Entry]) -> String {
+    let facts = gather(entries);
+    let mut out = String::new();
+    let cluster = facts
+        .summary
+        .as_ref()
+        .map_or("?", |summary| summary.cluster.as_str());
+    let _ = writeln!(out, "# Tandem setup report: cluster \"{cluster}\"\n");
+    if let Some(started) = facts.started_ms {
+        let _ = writeln!(out, "Started {}.", utc_text(started));
+    }
+    if let Some(target) = &facts.target {
+        let _ = writeln!(out, "Target: {target}.");
+    }
+    let _ = writeln!(out, "\n**{}**\n", outcome_line(&facts));
+    if let Some(summary) = &facts.summary {
+        let _ = writeln!(out, "## Profile\n");
+        let _ = writeln!(
+            out,
+            "- {}; failback: {}; fencing: {}; corosync encryption: {}; live migration: {}\n",
+            summary.debian,
+            summary.failback,
+            summary.fencing,
+            yes_no(summary.corosync_crypto),
+            yes_no(summary.live_migration)
+        );
+        table(
+            &mut out,
+            &["Node", "SSH", "Auth", "LAN", "Replication", "dom0 MiB"],
+            summary.nodes.iter().map(|node| {
+                vec![
+                    node.hostname.clone(),
+                    node.ssh.clone(),
+                    node.auth.clone(),
+                    node.lan.clone(),
+                    node.replication.clone(),
+                    node.dom0_memory_mib.to_string(),
+                ]
+            }),
+        );
+        table(
+            &mut out,
+            &[
+                "VM",
+                "Home",
+                "MiB",
+                "vCPUs",
+                "Boot",
+                "Disk",
+                "DRBD",
+                "Console IP",
+                "VNC password",
+            ],
+            summary.vms.iter().map(|vm| {
+                vec![
+                    vm.name.clone(),
+                    vm.home.clone(),
+                    vm.memory_mib.to_string(),
+                    vm.vcpus.to_string(),
+                    vm.boot.clone(),
+                    vm.disk.clone(),
+                    vm.drbd.clone(),
+                    vm.console_ip.clone().unwrap_or_default(),
+                    vm.vnc_password.clone().unwrap_or_default(),
+                ]
+            }),
+        );
+    }
+    if !facts.findings.is_empty() {
+        let _ = writeln!(out, "## Preflight\n");
+        table(
+            &mut out,
+            &["Node", "Check", "Result", "Detail", "Fix"],
+            facts.findings.iter().map(|finding| {
+                vec![
+                    finding.node.clone(),
+                    finding.check.clone(),
+                    severity(finding.severity).to_owned(),
+                    finding.detail.clone(),
+                    finding.fix.clone(),
+                ]
+            }),
+        );
+    }
+    let _ = writeln!(out, "## Steps\n");
+    table(
+        &mut out,
+        &["Phase", "Node", "Step", "Outcome", "Time", "Detail"],
+        facts.steps.iter().map(|step| {
+            vec![
+                step.phase.clone(),
+                step.node.clone(),
+                step.title.clone(),
+                step.outcome.clone(),
+                duration(step.duration_ms),
+                step.detail.clone(),
+            ]
+        }),
+    );
+    for step in facts.steps.iter().filter(|step| step.failure.is_some()) {
+        let failure = step.failure.as_ref().expect("filtered");
+        let _ = writeln!(
+            out,
+            "### Failed: {} on {} ({})\n",
+            step.title, step.node, step.id
+        );
+        let _ = writeln!(out, "{}\n", step.detail);
+        if let Some(command) = &failure.command {
+            let _ = writeln!(out, "Command:\n\n```sh\n{command}\n```\n");
+        }
+        if let Some(status) = &failure.status {
+            let _ = writeln!(out, "Ended with {status}.\n");
+        }
+        if !failure.tail.is_empty() {
+            let _ = writeln!(
+                out,
+                "Last output:\n\n```\n{}\n```\n",
+                failure.tail.join("\n")
+            );
+        }
+    }
+    if !facts.files.is_empty() {
+        let _ = writeln!(out, "## Files\n");
+        table(
+            &mut out,
+            &["Node", "File", "Written", "Backup of the previous file"],
+            facts.files.iter().map(|(node, path, changed, backup)| {
+                vec![
+                    node.clone(),
+                    path.clone(),
+                    if *changed {
+                        "yes"
+                    } else {
+                        "identical, left alone"
+                    }
+                    .to_owned(),
+                    backup.clone().unwrap_or_default(),
+                ]
+            }),
+        );
+    }
+    if let Some((state, drbd)) = &facts.cluster {
+        let _ = writeln!(out, "## Final cluster state\n");
+        table(
+            &mut out,
+            &["Node", "Online", "Standby"],
+            state.nodes.iter().map(|node| {
+                vec![
+                    node.name.clone(),
+                    yes_no(node.online).into(),
+                    yes_no(node.standby).into(),
+                ]
+            }),
+        );
+        table(
+            &mut out,
+            &["Resource", "Role", "Node"],
+            state.instances.iter().map(|instance| {
+                vec![
+                    instance.resource.clone(),
+                    instance.role.clone(),
+                    instance.node.clone(),
+                ]
+            }),
+        );
+        table(
+            &mut out,
+            &["Node", "DRBD resource", "Role", "Connection", "Disks"],
+            drbd.iter().flat_map(|node| {
+                node.resources.iter().map(move |resource| {
+                    vec![
+                        node.node.clone(),
+                        resource.name.clone(),
+                        format!("{}/{}", resource.role, resource.peer_role),
+                        resource.connection.clone(),
+                        format!("{}/{}", resource.disk, resource.peer_disk),
+                    ]
+                })
+            }),
+        );
+    }
+    if !facts.phases.is_empty() {
+        let _ = writeln!(out, "## Timings\n");
+        table(
+            &mut out,
+            &["Phase", "Time"],
+            facts
+                .phases
+                .iter()
+                .map(|(title, start, end)| vec![title.clone(), duration(end - start)]),
+        );
+        if let Some(result) = &facts.result {
+            let commands: Vec<String> = result.commands.iter().map(u64::to_string).collect();
+            let _ = writeln!(
+                out,
+                "Total {}; SSH commands per node: {}.\n",
+                duration(result.duration_ms),
+                commands.join(", ")
+            );
+        }
+    }
+    out
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}
+
+fn severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Ok => "ok",
+        Severity::Warning => "warning",
+        Severity::Error => "ERROR",
+    }
+}
+
+fn table(out: &mut String, header: &[&str], rows: impl Iterator<Item = Vec<String>>) {
+    let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let _ = writeln!(out, "|{}", " --- |".repeat(header.len()));
+    for row in rows {
+        let cells: Vec<String> = row.iter().map(|text| cell(text)).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+    out.push('\n');
+}
+
+/// The report as one self-contained HTML page (inline style, no external resources).
+pub fn html(entries: &[Entry]) -> String {
+    let markdown = markdown(entries);
+    let mut body = String::new();
+    let mut lines = markdown.lines().peekable();
+    while let Some(line) = lines.next() {
+        if let Some(title) = line.strip_prefix("# ") {
+            let _ = writeln!(body, "<h1>{}</h1>", escape(title));
+        } else if let Some(title) = line.strip_prefix("## ") {
+            let _ = writeln!(body, "<h2>{}</h2>", escape(title));
+        } else if let Some(title) = line.strip_prefix("### ") {
+            let _ = writeln!(body, "<h3>{}</h3>", escape(title));
+        } else if line.starts_with("```") {
+            let mut code = Vec::new();
+            for line in lines.by_ref() {
+                if line.starts_with("```") {
+                    break;
+                }
+                code.push(escape(line));
+            }
+            let _ = writeln!(body, "<pre>{}</pre>", code.join("\n"));
+        } else if line.starts_with("| ") {
+            let mut rows = vec![line];
+            while let Some(next) = lines.peek() {
+                if next.starts_with('|') {
+                    rows.push(lines.next().expect("peeked"));
+                } else {
+                    break;
+                }
+            }
+            body.push_str("<table>\n");
+            for (index, row) in rows.iter().enumerate() {
+                if index == 1 {
+                    continue;
+                }
+                let tag = if index == 0 { "th" } else { "td" };
+                let cells = split_row(row);
+                let class = if cells.iter().any(|cell| cell == "FAILED" || cell == "ERROR") {
+                    " class=\"bad\""
+                } else {
+                    ""
+                };
+                let _ = write!(body, "<tr{class}>");
+                for cell in cells {
+                    let _ = write!(body, "<{tag}>{}</{tag}>", escape(&cell));
+                }
+                body.push_str("</tr>\n");
+            }
+            body.push_str("</table>\n");
+        } else if let Some(text) = line
+            .strip_prefix("**")
+            .and_then(|text| text.strip_suffix("**"))
+        {
+            let _ = writeln!(
+                body,
+                "<p class=\"outcome\"><strong>{}</strong></p>",
+                escape(text)
+            );
+        } else if let Some(item) = line.strip_prefix("- ") {
+            let _ = writeln!(body, "<p>{}</p>", escape(item));
+        } else if !line.trim().is_empty() {
+            let _ = writeln!(body, "<p>{}</p>", escape(line));
+        }
+    }
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Tandem setup report</title>\n<style>\n{STYLE}</style></head>\n<body>\n{body}</body></html>\n"
+    )
+}
+
+const STYLE: &str = "body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #1d2329; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+th, td { border: 1px solid #c8ced4; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
+th { background: #eef1f4; }
+tr.bad td { background: #fde8e8; }
+pre { background: #f4f6f8; padding: 0.8em; overflow-x: auto; }
+.outcome { font-size: 1.1em; }
+@media (prefers-color-scheme: dark) {
+  body { background: #15191d; color: #dfe4e8; }
+  th { background: #262d33; } th, td { border-color: #3a434b; }
+  tr.bad td { background: #4a2020; } pre { background: #20262b; }
+}
+";
+
+fn split_row(row: &str) -> Vec<String> {
+    let inner = row.trim().trim_start_matches('|').trim_end_matches('|');
+    let mut cells = Vec::new();
+    let mut current = String::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'|') => {
+                current.push('|');
+                chars.next();
+            }
+            '|' => cells.push(std::mem::take(&mut current).trim().to_owned()),
+            other => current.push(other),
+        }
+    }
+    cells.push(current.trim().to_owned());
+    cells
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+#[path = "report_tests.rs"]
+mod tests;
