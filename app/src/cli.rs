@@ -12,6 +12,8 @@ use wizard_steps::profile::store;
 use wizard_steps::render::{DrbdGeneration, Target};
 use wizard_steps::{Rendered, render, validate};
 
+use crate::apply;
+
 /// Exit code of `validate` and `render` when the profile has problems.
 const PROFILE_INVALID: u8 = 1;
 
@@ -42,6 +44,37 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DrbdArg::V84)]
         drbd: DrbdArg,
     },
+    /// Set the cluster up over SSH: preflight (read-only), then every step that is not done
+    /// yet, with progress. Running it again resumes or, on a finished cluster, changes nothing.
+    Apply {
+        /// The cluster profile (TOML).
+        profile: PathBuf,
+        #[command(flatten)]
+        access: AccessArgs,
+        /// Confirm a destructive step (by its id, as the plan and the refusal print it).
+        #[arg(long = "confirm-destructive", value_name = "STEP")]
+        confirm_destructive: Vec<String>,
+        /// Show every command's output.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// Show where each VM runs, the DRBD resources and the nodes (exit code 1 when not as
+    /// designed).
+    Status {
+        /// The cluster profile (TOML).
+        profile: PathBuf,
+        #[command(flatten)]
+        access: AccessArgs,
+    },
+    /// Write the setup report of a run (the newest when RUN is not given).
+    Report {
+        /// A run journal (.jsonl) from the data directory.
+        run: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+        format: ReportFormat,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Render every node file and the Pacemaker configuration into a directory:
     /// OUT/<node>/etc/... for each node, and OUT/cluster.crm.
     Render {
@@ -54,6 +87,36 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DrbdArg::V84)]
         drbd: DrbdArg,
     },
+}
+
+#[derive(Debug, clap::Args)]
+struct AccessArgs {
+    /// Trust this host key fingerprint (SHA256:...) when a node presents it for the first time.
+    #[arg(long = "accept-host-key", value_name = "FINGERPRINT")]
+    accept_host_key: Vec<String>,
+    /// Tandem's own known_hosts file (default: in its data directory).
+    #[arg(long, value_name = "FILE", hide = true)]
+    known_hosts: Option<PathBuf>,
+    /// Where run journals go (default: in the data directory).
+    #[arg(long, value_name = "DIR", hide = true)]
+    runs_dir: Option<PathBuf>,
+}
+
+impl AccessArgs {
+    fn decisions(self) -> apply::Decisions {
+        apply::Decisions {
+            accepted_host_keys: self.accept_host_key,
+            known_hosts: self.known_hosts,
+            runs_dir: self.runs_dir,
+            ..apply::Decisions::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Html,
+    Md,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -89,6 +152,32 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Apply {
+            profile,
+            access,
+            confirm_destructive,
+            verbose,
+        } => {
+            if load_design(&profile)?.is_none() {
+                return Ok(ExitCode::from(PROFILE_INVALID));
+            }
+            let decisions = apply::Decisions {
+                confirmed_destructive: confirm_destructive,
+                verbose,
+                ..access.decisions()
+            };
+            runtime()?.block_on(apply::apply(&store::load(&profile)?, &decisions))
+        }
+        Command::Status { profile, access } => {
+            if load_design(&profile)?.is_none() {
+                return Ok(ExitCode::from(PROFILE_INVALID));
+            }
+            runtime()?.block_on(apply::status(&store::load(&profile)?, &access.decisions()))
+        }
+        Command::Report { run, format, out } => {
+            apply::report(run.as_deref(), matches!(format, ReportFormat::Html), &out)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Plan { profile, drbd } => {
             let Some(design) = load_design(&profile)? else {
                 return Ok(ExitCode::from(PROFILE_INVALID));
@@ -115,6 +204,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
 }
 
 /// Facts for a dry run: nodes that have nothing yet, with the chosen DRBD module.

@@ -1,6 +1,8 @@
 //! `tandem`: the headless command line over the wizard-steps library.
 
+mod apply;
 mod cli;
+mod terminal;
 
 use std::process::ExitCode;
 

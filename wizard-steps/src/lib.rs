@@ -2,6 +2,7 @@
 //! [`profile`], its [`validate`]ion and the [`render`]ed node files — with I/O only at the edges.
 //! No GUI toolkit is imported here: the wizard and the CLI both drive this library.
 
+pub mod access;
 pub mod cluster_state;
 pub mod drbd;
 pub mod facts;

@@ -917,7 +917,7 @@ impl Builder<'_> {
                             node,
                             format!("install ISO {iso}"),
                             Operation::LocalFile {
-                                source: source.clone(),
+                                source: crate::access::expand_home(source).display().to_string(),
                                 path: iso.clone(),
                             },
                         ),

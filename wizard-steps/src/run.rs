@@ -944,7 +944,7 @@ impl Runner<'_> {
         // The cluster may still be moving resources right after it settled: look a few times.
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
-            let (state, drbd) = observe(self.plan, sessions).await?;
+            let (state, drbd) = observe(&self.plan.nodes, sessions).await?;
             let placements = placements(self.design, &state);
             let misplaced: Vec<String> = placements
                 .iter()
@@ -1011,7 +1011,7 @@ impl Runner<'_> {
 
 /// The cluster state (from the first node) and each node's DRBD resources.
 pub async fn observe(
-    plan: &Plan,
+    nodes: &[String; 2],
     sessions: &[Session; 2],
 ) -> Result<(ClusterState, Vec<NodeDrbd>), ExecError> {
     let crm_mon = sessions[0].output("crm_mon -1 --output-as=xml").await?;
@@ -1023,7 +1023,7 @@ pub async fn observe(
             .await?;
         let resources = drbd::parse_status(&output.stdout).unwrap_or_default();
         drbd.push(NodeDrbd {
-            node: plan.nodes[index].clone(),
+            node: nodes[index].clone(),
             resources: resources.iter().map(DrbdResource::from).collect(),
         });
     }

@@ -350,6 +350,11 @@ impl Session {
         &self.spec.target
     }
 
+    /// Changes how commands get root (after asking for a sudo password, say).
+    pub fn set_sudo(&mut self, sudo: Option<Sudo>) {
+        self.spec.options.sudo = sudo;
+    }
+
     /// Runs a command (as root: through sudo when the user is not root), feeding `stdin` to it,
     /// and hands each output line to `on_line` as it arrives. When `cancel` fires, the command's
     /// whole process group is stopped on the node.

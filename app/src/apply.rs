@@ -1,0 +1,347 @@
+//! `tandem apply` and `tandem status`: connect to both nodes (asking what only a person can
+//! answer), read their facts, plan, confirm what is destructive, run, journal.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use tokio_util::sync::CancellationToken;
+use wizard_steps::access;
+use wizard_steps::cluster_state::placements;
+use wizard_steps::facts::{self, Severity};
+use wizard_steps::journal;
+use wizard_steps::plan::{Operation, Plan, plan};
+use wizard_steps::profile::{Node, SshAuth};
+use wizard_steps::remote::{ConnectError, ConnectOptions, ExecError, HostKeyTrust, Session, Sudo};
+use wizard_steps::report::ProfileSummary;
+use wizard_steps::run::{self, Event, Runner, Secrets};
+use wizard_steps::{Design, Profile};
+
+use crate::terminal::{self, Printer};
+
+/// What the administrator decided ahead of time (for headless runs).
+#[derive(Debug, Default, Clone)]
+pub struct Decisions {
+    /// Host key fingerprints confirmed with `--accept-host-key`.
+    pub accepted_host_keys: Vec<String>,
+    /// Destructive step ids confirmed with `--confirm-destructive`.
+    pub confirmed_destructive: Vec<String>,
+    /// Tandem's own known_hosts file (tests point it elsewhere).
+    pub known_hosts: Option<PathBuf>,
+    /// Where journals go (default: the data directory).
+    pub runs_dir: Option<PathBuf>,
+    pub verbose: bool,
+}
+
+pub async fn apply(profile: &Profile, decisions: &Decisions) -> Result<ExitCode> {
+    let design = wizard_steps::validate(profile)
+        .map_err(|problems| anyhow!("the profile has problems:\n{problems}"))?;
+    let mut sessions = connect_both(&design, decisions).await?;
+
+    let runs_dir = match &decisions.runs_dir {
+        Some(dir) => dir.clone(),
+        None => journal::runs_dir().context("no data directory for the run journal")?,
+    };
+    let mut journal = journal::Writer::create(&runs_dir, &design.profile.cluster.name)
+        .with_context(|| format!("creating a journal in {}", runs_dir.display()))?;
+    let (events, mut received) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let verbose = decisions.verbose;
+    let journal_path = journal.path().to_path_buf();
+    let consumer = tokio::spawn(async move {
+        let mut printer = Printer::new(verbose);
+        while let Some(event) = received.recv().await {
+            printer.show(&event);
+            if let Err(error) = journal.write(&event) {
+                eprintln!("tandem: the journal could not be written: {error}");
+            }
+        }
+    });
+    let _ = events.send(Event::RunStarted {
+        summary: ProfileSummary::new(&design),
+    });
+
+    println!("== Preflight (read-only)");
+    let node_facts = access::gather(&design, &sessions)
+        .await
+        .context("reading the nodes' facts")?;
+    let findings = facts::evaluate(&design, &node_facts, &access::local_facts(&design));
+    terminal::print_findings(&findings);
+    let _ = events.send(Event::Preflight {
+        findings: findings.clone(),
+    });
+    let blocking = findings
+        .iter()
+        .filter(|finding| finding.severity == Severity::Error)
+        .count();
+    let plan = plan(&design, &node_facts);
+    let exit = if blocking > 0 {
+        println!("\n{blocking} preflight problem(s): nothing was changed. Fix them and run again.");
+        ExitCode::from(1)
+    } else if let Err(refusal) = confirm_destructive(&plan, decisions) {
+        println!("\n{refusal}");
+        ExitCode::from(1)
+    } else {
+        let secrets = ask_secrets(&plan)?;
+        let cancel = CancellationToken::new();
+        let on_interrupt = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\ntandem: cancelling (the running command is stopped on the node)...");
+                on_interrupt.cancel();
+            }
+        });
+        let runner = Runner {
+            plan: &plan,
+            design: &design,
+            secrets: &secrets,
+            events: events.clone(),
+            cancel,
+            poll_interval: std::time::Duration::from_secs(2),
+        };
+        let summary = runner.run(&mut sessions).await;
+        if summary.succeeded() {
+            ExitCode::SUCCESS
+        } else if summary.cancelled {
+            ExitCode::from(130)
+        } else {
+            ExitCode::from(1)
+        }
+    };
+    drop(events);
+    let _ = consumer.await;
+    for session in sessions {
+        session.close().await;
+    }
+    println!("journal: {}", journal_path.display());
+    Ok(exit)
+}
+
+/// Every destructive step must be confirmed, by flag or at the terminal.
+fn confirm_destructive(plan: &Plan, decisions: &Decisions) -> Result<(), String> {
+    for step in plan.destructive_steps() {
+        let what = step.destructive.as_deref().unwrap_or_default();
+        if decisions.confirmed_destructive.contains(&step.id) {
+            continue;
+        }
+        println!("\nDESTRUCTIVE: {what}\n  (step {})", step.id);
+        if !terminal::confirm("Destroy this data?") {
+            return Err(format!(
+                "not confirmed: {what}. Nothing was changed. Confirm with --confirm-destructive {}",
+                step.id
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn ask_secrets(plan: &Plan) -> Result<Secrets> {
+    let mut secrets = Secrets::new();
+    for (_, step) in plan.steps() {
+        if let Operation::Secret { secret, .. } = &step.operation {
+            if secrets.contains_key(secret) {
+                continue;
+            }
+            let wizard_steps::plan::SecretName::BmcPassword(node) = secret;
+            let value = terminal::secret(
+                &format!("{secret}"),
+                &terminal::env_name("BMC_PASSWORD", node),
+            )
+            .ok_or_else(|| {
+                anyhow!(
+                    "{secret} is needed: run on a terminal, or set {}",
+                    terminal::env_name("BMC_PASSWORD", node)
+                )
+            })?;
+            secrets.insert(secret.clone(), value);
+        }
+    }
+    Ok(secrets)
+}
+
+pub async fn connect_both(design: &Design, decisions: &Decisions) -> Result<[Session; 2]> {
+    let mut sessions = Vec::new();
+    for node in &design.profile.nodes {
+        sessions.push(connect(node, decisions).await?);
+    }
+    sessions.try_into().map_err(|_| anyhow!("two nodes"))
+}
+
+/// Connects to one node: confirms an unknown host key, asks for passwords and passphrases, and
+/// finds out whether sudo needs a password.
+async fn connect(node: &Node, decisions: &Decisions) -> Result<Session> {
+    let target = access::target(node);
+    let mut trust = HostKeyTrust::standard();
+    if let Some(file) = &decisions.known_hosts {
+        trust.pinned = file.clone();
+    }
+    let mut password = None;
+    if matches!(node.ssh.auth, SshAuth::Password {}) {
+        password = Some(
+            terminal::secret(
+                &format!("SSH password for {target}"),
+                &terminal::env_name("SSH_PASSWORD", &node.hostname),
+            )
+            .ok_or_else(|| anyhow!("{}: the SSH password is needed", node.hostname))?,
+        );
+    }
+    let mut passphrase = None;
+    let mut session = loop {
+        let auth = access::auth(node, password.clone(), passphrase.clone())
+            .expect("credentials were asked for");
+        match Session::connect(
+            target.clone(),
+            auth,
+            trust.clone(),
+            ConnectOptions::default(),
+        )
+        .await
+        {
+            Ok(session) => break session,
+            Err(ConnectError::UnknownHostKey { fingerprint, .. })
+                if decisions.accepted_host_keys.contains(&fingerprint)
+                    || terminal::confirm(&format!(
+                        "{}: the host key of {}:{} is {fingerprint}. Check it on the node (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub). Trust it?",
+                        node.hostname, target.host, target.port
+                    )) =>
+            {
+                trust = trust.accepting(fingerprint);
+            }
+            Err(ConnectError::UnknownHostKey { fingerprint, .. }) => {
+                bail!(
+                    "{}: unknown host key {fingerprint} at {}:{}. Nothing was changed. Check it on the node and run again with --accept-host-key {fingerprint}",
+                    node.hostname,
+                    target.host,
+                    target.port
+                );
+            }
+            Err(ConnectError::PassphraseNeeded { path }) if passphrase.is_none() => {
+                passphrase = Some(
+                    terminal::secret(
+                        &format!("passphrase for {path}"),
+                        &terminal::env_name("KEY_PASSPHRASE", &node.hostname),
+                    )
+                    .ok_or_else(|| anyhow!("{}: {path} needs its passphrase", node.hostname))?,
+                );
+            }
+            Err(error) => bail!("{}: {error}", node.hostname),
+        }
+    };
+    if node.ssh.sudo {
+        session.set_sudo(Some(Sudo::NoPassword));
+        match session.output("true").await {
+            Ok(_) => {}
+            Err(ExecError::Sudo(_)) => {
+                let sudo_password = terminal::secret(
+                    &format!("sudo password for {target}"),
+                    &terminal::env_name("SUDO_PASSWORD", &node.hostname),
+                )
+                .ok_or_else(|| anyhow!("{}: sudo needs a password", node.hostname))?;
+                session.set_sudo(Some(Sudo::Password(sudo_password)));
+                session
+                    .output("true")
+                    .await
+                    .map_err(|error| anyhow!("{}: {error}", node.hostname))?;
+            }
+            Err(error) => bail!("{}: {error}", node.hostname),
+        }
+    }
+    Ok(session)
+}
+
+/// `tandem status`: where each VM runs, each DRBD resource, nodes and failed actions.
+pub async fn status(profile: &Profile, decisions: &Decisions) -> Result<ExitCode> {
+    let design = wizard_steps::validate(profile)
+        .map_err(|problems| anyhow!("the profile has problems:\n{problems}"))?;
+    let sessions = connect_both(&design, decisions).await?;
+    let nodes = [
+        design.nodes[0].hostname.clone(),
+        design.nodes[1].hostname.clone(),
+    ];
+    let (state, drbd) = run::observe(&nodes, &sessions)
+        .await
+        .context("reading the cluster state")?;
+    for session in sessions {
+        session.close().await;
+    }
+    println!("Cluster \"{}\"", design.profile.cluster.name);
+    if state.nodes.is_empty() {
+        println!(
+            "  the cluster does not answer on {} (are corosync and pacemaker running?)",
+            nodes[0]
+        );
+    }
+    for node in &state.nodes {
+        let mode = if !node.online {
+            "OFFLINE"
+        } else if node.standby {
+            "standby"
+        } else if node.maintenance {
+            "maintenance"
+        } else {
+            "online"
+        };
+        println!("  node {:<12} {mode}", node.name);
+    }
+    let mut healthy = state.nodes.len() == 2 && state.nodes.iter().all(|node| node.online);
+    for (placement, vm) in placements(&design, &state).iter().zip(&design.vms) {
+        let at_home = placement.at_home(vm.console_ip.is_some());
+        healthy &= at_home;
+        println!(
+            "  vm   {:<12} on {:<10} (home {}){}",
+            placement.vm,
+            placement.running_on.as_deref().unwrap_or("-"),
+            placement.home,
+            if at_home { "" } else { "  << not at home" }
+        );
+    }
+    for node in &drbd {
+        for resource in &node.resources {
+            let sync = resource
+                .sync_percent
+                .map_or(String::new(), |percent| format!(" sync {percent:.1}%"));
+            println!(
+                "  drbd {:<12} {:<8} {}/{} {} {}/{}{sync}",
+                resource.name,
+                node.node,
+                resource.role,
+                resource.peer_role,
+                resource.connection,
+                resource.disk,
+                resource.peer_disk
+            );
+        }
+    }
+    for failure in &state.failures {
+        healthy = false;
+        println!(
+            "  FAILED {} {} on {}: {}",
+            failure.resource, failure.task, failure.node, failure.reason
+        );
+    }
+    Ok(if healthy {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `tandem report`: a journal (the newest when none is named) as Markdown or HTML.
+pub fn report(run: Option<&Path>, html: bool, out: &Path) -> Result<()> {
+    let path = match run {
+        Some(path) => path.to_path_buf(),
+        None => {
+            let dir = journal::runs_dir().context("no data directory")?;
+            journal::latest(&dir, None)
+                .with_context(|| format!("no run journal in {}", dir.display()))?
+        }
+    };
+    let entries = journal::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let text = if html {
+        wizard_steps::report::html(&entries)
+    } else {
+        wizard_steps::report::markdown(&entries)
+    };
+    std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))?;
+    println!("report of {} written to {}", path.display(), out.display());
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! `tandem apply` as a user runs it, against two sandboxed sshd "nodes": an unknown host key
+//! stops it before anything happens, a confirmed one is pinned, sudo's password comes from the
+//! environment, and the read-only preflight refuses nodes that do not match the profile —
+//! nothing is changed, and the journal becomes a report that says why. (A full apply runs
+//! against real nodes: the testbed.)
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::sshd::{self, Sshd};
+use tempfile::TempDir;
+
+/// The seed profile, re-pointed at the two sandboxes (key-file auth, sudo).
+fn profile(servers: &[Sshd; 2], dir: &Path) -> std::path::PathBuf {
+    let mut text = fs::read_to_string(common::example_profile("seed")).expect("seed profile");
+    for (index, server) in servers.iter().enumerate() {
+        let node = index + 1;
+        text = text.replacen(
+            &format!("host = \"192.168.1.{node}\"\nport = 22\nuser = \"root\"\nauth = {{ method = \"agent\" }}"),
+            &format!(
+                "host = \"127.0.0.1\"\nport = {}\nuser = \"{}\"\nsudo = true\nauth = {{ method = \"key-file\", path = \"{}\" }}",
+                server.port,
+                sshd::USER,
+                server.client_key().display()
+            ),
+            1,
+        );
+    }
+    assert!(
+        !text.contains("method = \"agent\""),
+        "both nodes re-pointed:\n{text}"
+    );
+    let path = dir.join("sandbox.toml");
+    fs::write(&path, text).expect("write the profile");
+    path
+}
+
+fn apply(profile: &Path, dir: &Path, accept: &[String]) -> std::process::Output {
+    let mut command = common::tandem();
+    command
+        .arg("apply")
+        .arg(profile)
+        .arg("--known-hosts")
+        .arg(dir.join("known_hosts"))
+        .arg("--runs-dir")
+        .arg(dir.join("runs"))
+        .env("TANDEM_SUDO_PASSWORD_NODE1", sshd::PASSWORD)
+        .env("TANDEM_SUDO_PASSWORD_NODE2", sshd::PASSWORD)
+        .stdin(std::process::Stdio::null());
+    for fingerprint in accept {
+        command.arg("--accept-host-key").arg(fingerprint);
+    }
+    common::run(&mut command)
+}
+
+#[test]
+fn apply_refuses_unknown_host_keys_then_preflight_stops_a_mismatched_node_without_changes() {
+    let servers = [Sshd::start(), Sshd::start()];
+    let dir = TempDir::new().expect("temporary directory");
+    let profile = profile(&servers, dir.path());
+
+    let refused = apply(&profile, dir.path(), &[]);
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "--accept-host-key {}",
+            servers[0].host_fingerprint()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("known_hosts").exists(),
+        "nothing pinned without confirmation"
+    );
+
+    let accept: Vec<String> = servers.iter().map(Sshd::host_fingerprint).collect();
+    let stopped = apply(&profile, dir.path(), &accept);
+    let stdout = String::from_utf8_lossy(&stopped.stdout);
+    assert_eq!(
+        stopped.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&stopped.stderr)
+    );
+    assert!(stdout.contains("== Preflight (read-only)"), "{stdout}");
+    assert!(
+        stdout.contains("XX node1    hostname"),
+        "the sandbox is not node1:\n{stdout}"
+    );
+    assert!(stdout.contains("volume group"), "{stdout}");
+    assert!(stdout.contains("nothing was changed"), "{stdout}");
+    assert!(!stdout.contains("== Packages"), "no phase ran:\n{stdout}");
+    let pinned =
+        fs::read_to_string(dir.path().join("known_hosts")).expect("confirmed keys are pinned");
+    assert_eq!(
+        pinned
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .count(),
+        2,
+        "{pinned}"
+    );
+
+    // The journal of the stopped run becomes a report with the preflight table.
+    let report = dir.path().join("report.md");
+    let journal = fs::read_dir(dir.path().join("runs"))
+        .expect("runs")
+        .next()
+        .expect("a journal")
+        .expect("entry")
+        .path();
+    let output = common::run(
+        common::tandem()
+            .arg("report")
+            .arg(&journal)
+            .args(["--format", "md", "--out"])
+            .arg(&report),
+    );
+    common::assert_success(&output, "tandem report");
+    let markdown = fs::read_to_string(&report).expect("report");
+    assert!(markdown.contains("## Preflight"), "{markdown}");
+    assert!(
+        markdown.contains("| node1 | hostname | ERROR |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("Unfinished"),
+        "no step ran, so no final event:\n{markdown}"
+    );
+}
