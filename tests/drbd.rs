@@ -166,3 +166,81 @@ fn a_port_clash_between_two_resources_is_caught_by_drbdadm() {
         run.stdout
     );
 }
+
+/// Every `drbdadm ...` the plan runs, as (arguments, the step it comes from).
+fn planned_drbdadm_calls(plan: &wizard_steps::plan::Plan) -> Vec<(String, String)> {
+    use wizard_steps::plan::Operation;
+    let mut calls = Vec::new();
+    for (_, step) in plan.steps() {
+        let texts: Vec<&str> = match &step.operation {
+            Operation::Command {
+                check,
+                apply,
+                verify,
+            } => std::iter::once(apply.as_str())
+                .chain(check.as_deref())
+                .chain(verify.as_deref())
+                .collect(),
+            Operation::WaitUntil { condition, .. } => vec![condition.as_str()],
+            _ => Vec::new(),
+        };
+        for text in texts {
+            for part in text.split("drbdadm ").skip(1) {
+                let arguments: String = part
+                    .chars()
+                    .take_while(|c| !matches!(c, ';' | '&' | '|' | '>' | ')'))
+                    .collect();
+                // "drbdadm cstate vm 2>/dev/null": the 2 belongs to the redirection.
+                let arguments = arguments
+                    .trim()
+                    .trim_end_matches(" 2")
+                    .trim_end_matches(" 1");
+                calls.push((arguments.to_owned(), step.id.clone()));
+            }
+        }
+    }
+    calls
+}
+
+/// The plan's DRBD commands, each dry-run (`-d`) by the real drbdadm against the rendered
+/// configuration: a typo in a command or an option the module's version lacks fails here.
+fn check_planned_commands(drbd: &str, module: &str) {
+    let profile = common::example_profile("seed");
+    let design = common::design(&profile);
+    let facts = wizard_steps::facts::NodeFacts {
+        drbd_module: Some(module.to_owned()),
+        ..Default::default()
+    };
+    let plan = wizard_steps::plan::plan(&design, &[facts.clone(), facts]);
+    let rendered = common::render(&profile, &["--drbd", drbd]);
+    let root = rendered.path().join("node1");
+    fs::write(root.join("drbd-main.conf"), MAIN_FILE).expect("main file");
+    let calls = planned_drbdadm_calls(&plan);
+    assert!(calls.len() >= 10, "{calls:?}");
+    for (arguments, step) in calls {
+        let output = common::run(
+            Command::new(common::require_tool("drbdadm"))
+                .arg("-c")
+                .arg(root.join("drbd-main.conf"))
+                .arg("-d")
+                .args(arguments.split_whitespace())
+                .env("__DRBD_NODE__", "node1")
+                .env("DRBD_DRIVER_VERSION_OVERRIDE", module),
+        );
+        assert!(
+            output.status.success(),
+            "step {step}: `drbdadm {arguments}` is refused: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+#[test]
+fn the_plans_drbd_commands_are_accepted_by_drbdadm_84() {
+    check_planned_commands("8.4", DRBD_84);
+}
+
+#[test]
+fn the_plans_drbd_commands_are_accepted_by_drbdadm_9() {
+    check_planned_commands("9", DRBD_9);
+}
