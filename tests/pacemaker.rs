@@ -345,3 +345,71 @@ fn experimental_live_migration_promotes_both_sides_and_allows_migration() {
     let xml = fs::read_to_string(cib.path()).expect("CIB");
     assert!(xml.contains(r#"name="allow-migrate" value="true""#));
 }
+
+/// The plan's own check for "the configuration is loaded" and its load command, run by `sh`
+/// against an offline CIB (cibadmin and crm follow CIB_file): the check fails before the load,
+/// holds after it, and a second load changes nothing.
+#[test]
+fn the_plans_load_check_tells_loaded_from_not_loaded() {
+    use wizard_steps::plan::{Operation, plan};
+    let profile = common::example_profile("seed");
+    let design = common::design(&profile);
+    let facts = wizard_steps::facts::NodeFacts::default();
+    let plan = plan(&design, &[facts.clone(), facts]);
+    let (_, load) = plan
+        .steps()
+        .find(|(_, step)| step.id == "crm-load@node1")
+        .expect("a load step");
+    let Operation::Command { check, apply, .. } = &load.operation else {
+        panic!("a command");
+    };
+    let rendered = common::render(&profile, &[]);
+    let crm = rendered.path().join("cluster.crm").display().to_string();
+    let check = check
+        .as_deref()
+        .expect("a check")
+        .replace("/etc/tandem/cluster.crm", &crm);
+    let apply = apply.replace("/etc/tandem/cluster.crm", &crm);
+
+    let cib = Cib::load(&profile);
+    // Cib::load loaded the configuration already; start again from just the nodes.
+    let empty = TempDir::new().expect("temporary directory");
+    let fresh = common::run(Command::new(common::require_tool("cibadmin")).arg("--empty"));
+    fs::write(empty.path().join("cib.xml"), &fresh.stdout).expect("write");
+    let fresh_cib = Cib {
+        dir: empty,
+        design: cib.design.clone(),
+        now: None,
+    };
+    fresh_cib.crm_load(&cib.dir.path().join("nodes.crm"));
+    let sh = |command: &str| {
+        common::run(
+            Command::new("sh")
+                .arg("-c")
+                .arg(command)
+                .env("CIB_file", fresh_cib.path()),
+        )
+    };
+    assert!(
+        !sh(&check).status.success(),
+        "the check passed on a CIB without the configuration"
+    );
+    common::assert_success(&sh(&apply), "the plan's load command");
+    assert!(
+        sh(&check).status.success(),
+        "the check fails right after the load"
+    );
+    let epoch = |xml: &str| {
+        xml.split(" epoch=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .map(str::to_owned)
+    };
+    let before = epoch(&fs::read_to_string(fresh_cib.path()).expect("cib"));
+    common::assert_success(&sh(&apply), "loading again");
+    assert_eq!(
+        epoch(&fs::read_to_string(fresh_cib.path()).expect("cib")),
+        before,
+        "a second load changed the CIB"
+    );
+}
