@@ -646,3 +646,36 @@ async fn the_read_only_gather_script_runs_through_sudo_and_parses() {
     assert!(facts.reaches_peer.is_some());
     session.close().await;
 }
+
+#[tokio::test]
+async fn a_session_reconnects_when_the_node_comes_back_and_insists_on_a_new_boot() {
+    let mut sshd = Sshd::start();
+    let mut session = connect(&sshd, ConnectOptions::default()).await;
+    let boot_id = session.boot_id().await.expect("boot id");
+    assert_eq!(boot_id.len(), 36, "{boot_id}");
+    sshd.stop();
+    assert!(
+        session.output("true").await.is_err(),
+        "the old connection is gone"
+    );
+    // The node comes back a little later; the session waits for it and uses a new connection.
+    let restarter = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(2));
+        sshd.restart();
+        sshd
+    });
+    session
+        .reconnect(Duration::from_secs(60), None)
+        .await
+        .expect("reconnects once the node answers");
+    let sshd = restarter.join().expect("restarted");
+    assert!(session.output("true").await.expect("runs").status.success());
+    // A reboot that never happened (same boot id) is not taken for one.
+    let error = session
+        .reconnect_after_reboot(&boot_id, Duration::from_secs(4))
+        .await
+        .expect_err("the boot id did not change");
+    assert!(matches!(error, ConnectError::TimedOut { .. }), "{error:?}");
+    session.close().await;
+    drop(sshd);
+}

@@ -20,7 +20,9 @@ const UID: u32 = 47321;
 pub struct Sshd {
     dir: TempDir,
     pub port: u16,
-    child: Child,
+    /// None once stopped: a reaped PID must never be signalled (it may belong to another
+    /// process by then).
+    child: Option<Child>,
 }
 
 impl Sshd {
@@ -61,7 +63,11 @@ impl Sshd {
             let port = free_port();
             let mut child = start_on(path, port, private_home);
             if wait_until_listening(&mut child, path, port) {
-                return Sshd { dir, port, child };
+                return Sshd {
+                    dir,
+                    port,
+                    child: Some(child),
+                };
             }
         }
         panic!(
@@ -137,11 +143,51 @@ impl Sshd {
 
 impl Drop for Sshd {
     fn drop(&mut self) {
-        // The listener and every session it forked share one process group.
+        self.stop();
+    }
+}
+
+impl Sshd {
+    /// Stops the server and every session it serves, as a node going down would: every
+    /// process in the sandbox's mount namespace (sshd gives each connection a session of its
+    /// own, so a process group would miss them), and nothing else.
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let namespace = fs::read_link(format!("/proc/{}/ns/mnt", child.id())).ok();
+        let own = fs::read_link("/proc/self/ns/mnt").ok();
+        if let Some(namespace) = namespace.filter(|namespace| Some(namespace) != own.as_ref()) {
+            for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
+                let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                    continue;
+                };
+                if fs::read_link(format!("/proc/{pid}/ns/mnt")).ok().as_ref() == Some(&namespace) {
+                    let _ = Command::new("kill")
+                        .args(["-KILL", &pid.to_string()])
+                        .status();
+                }
+            }
+        }
         let _ = Command::new("kill")
-            .args(["-TERM", "--", &format!("-{}", self.child.id())])
+            .args(["-TERM", "--", &format!("-{}", child.id())])
             .status();
-        let _ = self.child.wait();
+        let _ = child.wait();
+    }
+
+    /// Starts the stopped server again on the same port with the same keys (a node coming back).
+    pub fn restart(&mut self) {
+        let _ = fs::remove_file(self.dir.path().join("sshd.log"));
+        for _ in 0..50 {
+            let mut child = start_on(self.dir.path(), self.port, false);
+            if wait_until_listening(&mut child, self.dir.path(), self.port) {
+                self.child = Some(child);
+                return;
+            }
+            // The old listener's port may linger for a moment.
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!("sshd did not come back on port {}", self.port);
     }
 }
 
