@@ -169,22 +169,9 @@ fn a_port_clash_between_two_resources_is_caught_by_drbdadm() {
 
 /// Every `drbdadm ...` the plan runs, as (arguments, the step it comes from).
 fn planned_drbdadm_calls(plan: &wizard_steps::plan::Plan) -> Vec<(String, String)> {
-    use wizard_steps::plan::Operation;
     let mut calls = Vec::new();
     for (_, step) in plan.steps() {
-        let texts: Vec<&str> = match &step.operation {
-            Operation::Command {
-                check,
-                apply,
-                verify,
-            } => std::iter::once(apply.as_str())
-                .chain(check.as_deref())
-                .chain(verify.as_deref())
-                .collect(),
-            Operation::WaitUntil { condition, .. } => vec![condition.as_str()],
-            _ => Vec::new(),
-        };
-        for text in texts {
+        for text in step.operation.shell_commands() {
             for part in text.split("drbdadm ").skip(1) {
                 let arguments: String = part
                     .chars()

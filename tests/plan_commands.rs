@@ -6,35 +6,7 @@ mod common;
 use std::process::Command;
 
 use wizard_steps::facts::NodeFacts;
-use wizard_steps::plan::{Operation, plan};
-
-fn commands(operation: &Operation) -> Vec<&str> {
-    match operation {
-        Operation::Command {
-            check,
-            apply,
-            verify,
-        } => std::iter::once(apply.as_str())
-            .chain(check.as_deref())
-            .chain(verify.as_deref())
-            .collect(),
-        Operation::Require { check, .. } | Operation::Reboot { check } => vec![check.as_str()],
-        Operation::NetworkChange {
-            check,
-            apply,
-            revert,
-            ..
-        } => vec![check, apply, revert],
-        Operation::WaitUntil { condition, .. } => vec![condition.as_str()],
-        Operation::File { then, .. } | Operation::SharedKey { then, .. } => {
-            then.as_deref().into_iter().collect()
-        }
-        Operation::LocalFile { .. }
-        | Operation::Secret { .. }
-        | Operation::WaitForSync { .. }
-        | Operation::VerifyPlacement => Vec::new(),
-    }
-}
+use wizard_steps::plan::plan;
 
 #[test]
 fn every_planned_command_parses_as_posix_shell() {
@@ -53,7 +25,7 @@ fn every_planned_command_parses_as_posix_shell() {
             };
             let plan = plan(&design, &[facts.clone(), facts]);
             for (_, step) in plan.steps() {
-                for command in commands(&step.operation) {
+                for command in step.operation.shell_commands() {
                     let output = common::run(Command::new(shell).args(["-n", "-c", command]));
                     assert!(
                         output.status.success(),

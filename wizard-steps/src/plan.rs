@@ -45,7 +45,7 @@ pub enum PhaseKind {
 
 /// A group of steps; the next phase starts only when both nodes finished this one (a barrier).
 /// Its cluster-wide steps run first, then each node's steps in order, the two nodes at once
-/// (or one after the other when `one_node_at_a_time`).
+/// (or, when `one_node_at_a_time`, the first node's, then the second's).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Phase {
     pub kind: PhaseKind,
@@ -287,6 +287,35 @@ impl Plan {
 }
 
 impl Operation {
+    /// The shell commands this operation runs on a node (checks, changes, verifications).
+    pub fn shell_commands(&self) -> Vec<&str> {
+        match self {
+            Operation::Command {
+                check,
+                apply,
+                verify,
+            } => std::iter::once(apply.as_str())
+                .chain(check.as_deref())
+                .chain(verify.as_deref())
+                .collect(),
+            Operation::Require { check, .. } | Operation::Reboot { check } => vec![check.as_str()],
+            Operation::NetworkChange {
+                check,
+                apply,
+                revert,
+                ..
+            } => vec![check, apply, revert],
+            Operation::WaitUntil { condition, .. } => vec![condition.as_str()],
+            Operation::File { then, .. } | Operation::SharedKey { then, .. } => {
+                then.as_deref().into_iter().collect()
+            }
+            Operation::LocalFile { .. }
+            | Operation::Secret { .. }
+            | Operation::WaitForSync { .. }
+            | Operation::VerifyPlacement => Vec::new(),
+        }
+    }
+
     fn write_script(&self, out: &mut String) {
         fn line(out: &mut String, label: &str, text: &str) {
             let _ = writeln!(out, "# {label}:\n{text}");

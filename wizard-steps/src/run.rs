@@ -295,38 +295,12 @@ impl Runner<'_> {
                 .collect()
         };
         let [first, second] = sessions;
+        let failed = std::sync::atomic::AtomicBool::new(false);
         if phase.one_node_at_a_time {
-            for step in phase
-                .steps
-                .iter()
-                .filter(|step| step.scope != Scope::Cluster)
-            {
-                if self.cancel.is_cancelled() {
-                    break;
-                }
-                let Scope::Node(index) = step.scope else {
-                    continue;
-                };
-                let session = if index == 0 {
-                    &mut *first
-                } else {
-                    &mut *second
-                };
-                let result = self
-                    .step(
-                        step,
-                        &self.plan.nodes[index],
-                        self.node_step(step, index, session),
-                    )
-                    .await;
-                let failed = result.is_none();
-                results.push(result);
-                if failed {
-                    break;
-                }
-            }
+            // The first node's steps, and only when they all worked, the second's.
+            results.extend(self.queue(node_steps(0), 0, first, &failed).await);
+            results.extend(self.queue(node_steps(1), 1, second, &failed).await);
         } else {
-            let failed = std::sync::atomic::AtomicBool::new(false);
             let (a, b) = tokio::join!(
                 self.queue(node_steps(0), 0, first, &failed),
                 self.queue(node_steps(1), 1, second, &failed)
