@@ -179,7 +179,7 @@ fn check_vm(design: &Design, vm: &VmDesign, settings: &Vm, parsed: &Parsed) {
     parsed.expect("vif0.bridge", &design.profile.network.bridge);
 
     // The first disk is the VM's DRBD device, read-write, raw.
-    parsed.expect("disk0.target", &format!("/dev/drbd/by-res/{}/0", vm.name));
+    parsed.expect("disk0.target", &format!("/dev/drbd{}", vm.drbd_minor));
     parsed.expect("disk0.format", "raw");
     parsed.expect("disk0.readwrite", "1");
     parsed.expect("disk0.cdrom", "0");

@@ -19,6 +19,9 @@ use crate::validate::Design;
 pub struct NodeFacts {
     pub uid: Option<u32>,
     pub hostname: String,
+    /// /etc/machine-id: cloned installations share it, and then systemd gives both nodes'
+    /// bridges the same MAC address.
+    pub machine_id: String,
     pub os_id: String,
     pub os_version_id: String,
     /// Physical memory (Xen's total when the node already runs as dom0).
@@ -128,6 +131,7 @@ pub fn gather_script(design: &Design, index: usize) -> String {
         r#"export LC_ALL=C
 echo "uid=$(id -u)"
 echo "hostname=$(uname -n)"
+echo "machine_id=$(cat /etc/machine-id 2>/dev/null)"
 . /etc/os-release 2>/dev/null && echo "os_id=$ID" && echo "os_version_id=$VERSION_ID"
 echo "cpus=$(nproc)"
 if command -v xl >/dev/null 2>&1 && xl_info=$(xl info 2>/dev/null); then
@@ -181,6 +185,7 @@ pub fn parse(output: &str) -> NodeFacts {
         match key {
             "uid" => facts.uid = value.trim().parse().ok(),
             "hostname" => facts.hostname = value.trim().to_owned(),
+            "machine_id" => facts.machine_id = value.trim().to_owned(),
             "os_id" => facts.os_id = value.trim().to_owned(),
             "os_version_id" => facts.os_version_id = value.trim().trim_matches('"').to_owned(),
             "cpus" => facts.cpus = value.trim().parse().unwrap_or(0),
@@ -554,6 +559,18 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
         }
     }
     let [first, second] = facts;
+    if !first.machine_id.is_empty() && first.machine_id == second.machine_id {
+        findings.push(Finding {
+            node: "cluster".to_owned(),
+            check: "distinct machines".to_owned(),
+            severity: Severity::Error,
+            detail: format!(
+                "both nodes have the machine-id {} (a cloned installation): their bridges would get the same MAC address",
+                first.machine_id
+            ),
+            fix: "on one node: rm -f /etc/machine-id /var/lib/dbus/machine-id && systemd-machine-id-setup, then reboot it".to_owned(),
+        });
+    }
     for vm in &design.vms {
         let volume = volume_name(design, &vm.name);
         if let (Some(a), Some(b)) = (first.volume(volume), second.volume(volume)) {

@@ -15,6 +15,7 @@ fn seed() -> Design {
 /// What the gather script prints on a healthy, freshly installed node1 of the seed cluster.
 const NODE1: &str = "uid=0
 hostname=node1
+machine_id=6d2a1c0e9b8f4a7d9e3c2b1a0f9e8d7c
 os_id=debian
 os_version_id=12
 cpus=8
@@ -38,7 +39,11 @@ reaches_peer=yes
 
 fn healthy() -> [NodeFacts; 2] {
     let first = parse(NODE1);
-    let second = parse(&NODE1.replace("hostname=node1", "hostname=node2"));
+    let second = parse(
+        &NODE1
+            .replace("hostname=node1", "hostname=node2")
+            .replace("machine_id=6d2a", "machine_id=71b3"),
+    );
     [first, second]
 }
 
@@ -275,4 +280,16 @@ fn the_gather_script_asks_only_about_the_designs_things() {
             "the gather script must stay read-only: {word}"
         );
     }
+}
+
+#[test]
+fn cloned_nodes_with_one_machine_id_are_refused() {
+    let mut facts = healthy();
+    facts[1].machine_id = facts[0].machine_id.clone();
+    let found = errors(&evaluate(&seed(), &facts, &LocalFacts::default()));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("cluster distinct machines"),
+        "{found:?}"
+    );
 }

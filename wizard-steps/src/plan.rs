@@ -1076,6 +1076,17 @@ impl Builder<'_> {
                 },
             ),
             self.step(
+                "failures-cleared".into(),
+                0,
+                "no failed actions left from earlier attempts".into(),
+                Operation::Command {
+                    check: Some(NO_FAILED_ACTIONS.into()),
+                    // A clean-up makes the cluster look again; it changes nothing that works.
+                    apply: "crm_resource --cleanup".into(),
+                    verify: None,
+                },
+            ),
+            self.step(
                 "settled".into(),
                 0,
                 "the cluster settles".into(),
@@ -1089,15 +1100,18 @@ impl Builder<'_> {
     }
 
     fn verify(&self) -> Phase {
-        let steps = vec![self.step(
-            "placement".into(),
-            0,
-            "every VM runs on its home node, DRBD healthy".into(),
-            Operation::VerifyPlacement,
-        )];
+        let steps = vec![Step {
+            id: "placement".into(),
+            scope: Scope::Cluster,
+            title: "every VM runs on its home node, DRBD healthy".into(),
+            operation: Operation::VerifyPlacement,
+            destructive: None,
+        }];
         phase(PhaseKind::Verify, "Verification", false, steps)
     }
 }
+
+const NO_FAILED_ACTIONS: &str = "! crm_mon -1 --output-as=xml | grep -q '<failure '";
 
 const SENDPAGE_DISABLED: &str =
     "[ \"$(cat /sys/module/drbd/parameters/disable_sendpage 2>/dev/null)\" = Y ]";

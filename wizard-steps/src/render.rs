@@ -111,9 +111,10 @@ pub mod paths {
         format!("{FENCE_SECRETS_DIR}/{node}.secret")
     }
 
-    /// The by-res link udev makes for volume 0 of a resource.
-    pub fn drbd_device(vm: &str) -> String {
-        format!("/dev/drbd/by-res/{vm}/0")
+    /// A resource's device node. (udev's by-res links differ between DRBD 8.4 and 9 — with
+    /// or without a volume number — while the minor's node is the same everywhere.)
+    pub fn drbd_device(minor: u32) -> String {
+        format!("/dev/drbd{minor}")
     }
 }
 
@@ -493,7 +494,7 @@ fn vm_context(design: &Design, vm: &VmDesign) -> VmContext {
         minor: vm.drbd_minor,
         port: vm.drbd_port,
         backing_disk: vm.backing_disk.clone(),
-        drbd_device: paths::drbd_device(&vm.name),
+        drbd_device: paths::drbd_device(vm.drbd_minor),
         config_path: paths::xen_domain(&vm.name),
         mac: vm.mac.clone(),
         console_ip: vm.console_ip.map(|ip| ip.to_string()),

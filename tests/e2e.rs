@@ -1,0 +1,306 @@
+//! End to end on real Debian nodes: the two-VM testbed (tests/testbed/testbed) boots two
+//! Debian 12 machines under qemu; `tandem apply` — the same binary and engine a user runs —
+//! turns them into a Xen + DRBD + Pacemaker cluster (interrupted once in the DRBD phase and run
+//! again); then the test pulls node1's plug, checks that node2 runs both VMs with the data
+//! intact, powers node1 on, checks the failback, and that a re-run changes nothing.
+//!
+//! It needs root, qemu and debootstrap, and minutes: tests/run runs it on its own (with its
+//! figures printed) when the machine can, and says loudly when it cannot.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+use wizard_steps::cluster_state::{ClusterState, parse_crm_mon};
+use wizard_steps::journal;
+use wizard_steps::run::Event;
+
+struct Testbed {
+    state: TempDir,
+}
+
+impl Testbed {
+    fn script() -> PathBuf {
+        common::repo_root().join("tests/testbed/testbed")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(Self::script());
+        command
+            .args(args)
+            .env("TANDEM_TESTBED_STATE", self.state.path().join("testbed"));
+        command
+    }
+
+    fn up() -> Testbed {
+        let testbed = Testbed {
+            state: TempDir::new().expect("temporary directory"),
+        };
+        let started = Instant::now();
+        let status = testbed
+            .command(&["up"])
+            .status()
+            .expect("the testbed script runs");
+        assert!(status.success(), "tests/testbed/testbed up failed");
+        println!("FIGURE boot_to_ssh_both_s {}", started.elapsed().as_secs());
+        testbed
+    }
+
+    fn dir(&self) -> PathBuf {
+        self.state.path().join("testbed")
+    }
+
+    fn profile(&self) -> PathBuf {
+        self.dir().join("testbed.toml")
+    }
+
+    fn fingerprint(&self, node: usize) -> String {
+        std::fs::read_to_string(self.dir().join(format!("node{node}.fingerprint")))
+            .expect("fingerprint")
+            .trim()
+            .to_owned()
+    }
+
+    /// A command on a node, as root; its stdout, or None when it failed (node down).
+    fn ssh(&self, node: usize, command: &str) -> Option<String> {
+        let output = self
+            .command(&["ssh", &format!("node{node}"), command])
+            .stdin(Stdio::null())
+            .output()
+            .ok()?;
+        output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    fn cluster(&self, node: usize) -> Option<ClusterState> {
+        parse_crm_mon(&self.ssh(node, "crm_mon -1 --output-as=xml")?).ok()
+    }
+
+    fn apply_command(&self) -> Command {
+        let mut command = common::tandem();
+        command
+            .arg("apply")
+            .arg(self.profile())
+            .args([
+                "--accept-host-key",
+                &self.fingerprint(1),
+                "--accept-host-key",
+                &self.fingerprint(2),
+            ])
+            .arg("--known-hosts")
+            .arg(self.state.path().join("known_hosts"))
+            .arg("--runs-dir")
+            .arg(self.runs())
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn runs(&self) -> PathBuf {
+        self.state.path().join("runs")
+    }
+
+    /// Runs `tandem apply` to its end; its output and how long it took.
+    fn apply(&self) -> (bool, String, Duration) {
+        let started = Instant::now();
+        let output = self.apply_command().output().expect("tandem runs");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        println!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
+        (output.status.success(), stdout, started.elapsed())
+    }
+
+    /// Runs `tandem apply` and kills it (SIGKILL) a few seconds into the DRBD sync phase.
+    fn apply_killed_in_drbd_phase(&self) {
+        let mut child = self
+            .apply_command()
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("tandem runs");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut killed = false;
+        for line in BufReader::new(stdout).lines() {
+            let line = line.expect("line");
+            println!("{line}");
+            if line.starts_with("== Initial DRBD sync") {
+                std::thread::sleep(Duration::from_secs(3));
+                child.kill().expect("kill tandem");
+                killed = true;
+                break;
+            }
+        }
+        let status = child.wait().expect("wait");
+        assert!(
+            killed,
+            "the first apply ended ({status}) before the DRBD sync phase"
+        );
+        println!("-- tandem apply killed in the DRBD phase");
+    }
+
+    fn wait_until(&self, what: &str, timeout: Duration, condition: impl Fn() -> bool) -> Duration {
+        let started = Instant::now();
+        while started.elapsed() < timeout {
+            if condition() {
+                return started.elapsed();
+            }
+            std::thread::sleep(Duration::from_secs(2));
+        }
+        panic!("{what}: not so after {} s", timeout.as_secs());
+    }
+}
+
+impl Drop for Testbed {
+    fn drop(&mut self) {
+        let _ = self.command(&["down"]).status();
+    }
+}
+
+/// Every VM's domain, console IP and Promoted DRBD resource on `node`.
+fn all_on(state: &ClusterState, vms: &[&str], node: &str) -> bool {
+    vms.iter().all(|vm| {
+        state.nodes_in_role(&format!("vm_{vm}"), "Started") == [node]
+            && state.nodes_in_role(&format!("ip_{vm}"), "Started") == [node]
+            && state.nodes_in_role(&format!("drbd_{vm}"), "Promoted") == [node]
+    })
+}
+
+fn drbd_healthy(testbed: &Testbed, node: usize) -> bool {
+    testbed.ssh(node, "cat /proc/drbd").is_some_and(|text| {
+        let resources = wizard_steps::drbd::parse_proc_drbd(&text).unwrap_or_default();
+        resources.len() == 2 && resources.iter().all(|resource| resource.is_healthy())
+    })
+}
+
+/// The sha256 of 8 MiB at 100 MiB into vm1's replicated volume (minor 1), read on `node`.
+fn region_checksum(testbed: &Testbed, node: usize) -> Option<String> {
+    testbed
+        .ssh(
+            node,
+            "dd if=/dev/drbd1 bs=1M skip=100 count=8 iflag=direct status=none | sha256sum",
+        )
+        .map(|text| {
+            text.split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+}
+
+fn sync_reached_100(runs: &Path) -> bool {
+    std::fs::read_dir(runs)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .flat_map(|entry| journal::read(&entry.path()).unwrap_or_default())
+        .any(|entry| matches!(entry.event, Event::Progress { percent, ref label, .. } if percent >= 100.0 && label.starts_with("vm")))
+}
+
+#[test]
+fn end_to_end_testbed_cluster_fails_over_and_back() {
+    if std::env::var("TANDEM_E2E").as_deref() == Ok("skip") {
+        println!("END-TO-END TEST SKIPPED (TANDEM_E2E=skip)");
+        return;
+    }
+    let testbed = Testbed::up();
+
+    // An interrupted run, then the run that finishes the job.
+    testbed.apply_killed_in_drbd_phase();
+    let (ok, stdout, took) = testbed.apply();
+    assert!(ok, "tandem apply failed:\n{stdout}");
+    println!("FIGURE apply_resumed_s {}", took.as_secs());
+
+    // The nodes themselves.
+    for node in [1, 2] {
+        let packages = testbed
+            .ssh(node, "dpkg-query -W -f='${Status}\\n' xen-system-amd64 drbd-utils corosync pacemaker crmsh")
+            .expect("dpkg-query");
+        assert_eq!(
+            packages.matches("install ok installed").count(),
+            5,
+            "node{node}: {packages}"
+        );
+        assert!(
+            drbd_healthy(&testbed, node),
+            "node{node}: DRBD not Connected UpToDate/UpToDate"
+        );
+    }
+    assert!(
+        sync_reached_100(&testbed.runs()),
+        "no sync progress event reached 100 %"
+    );
+    let state = testbed.cluster(1).expect("crm_mon on node1");
+    assert!(state.online("node1") && state.online("node2"), "{state:?}");
+    assert!(
+        all_on(&state, &["vm1"], "node1") && all_on(&state, &["vm2"], "node2"),
+        "{state:?}"
+    );
+    assert!(testbed.ssh(1, "xl list").expect("xl list").contains("vm1"));
+    assert!(testbed.ssh(2, "xl list").expect("xl list").contains("vm2"));
+
+    // Data written on node1 through vm1's DRBD device.
+    let written = testbed
+        .ssh(
+            1,
+            "dd if=/dev/urandom of=/root/pattern bs=1M count=8 status=none && dd if=/root/pattern of=/dev/drbd1 bs=1M seek=100 oflag=direct status=none && sync && sha256sum < /root/pattern",
+        )
+        .expect("write the pattern");
+    let checksum = written
+        .split_whitespace()
+        .next()
+        .expect("checksum")
+        .to_owned();
+    assert_eq!(
+        region_checksum(&testbed, 1).as_deref(),
+        Some(checksum.as_str())
+    );
+
+    // Pull node1's plug: node2 takes vm1 over, with its data.
+    let status = testbed.command(&["kill", "node1"]).status().expect("kill");
+    assert!(status.success());
+    let failover = testbed.wait_until("node2 runs both VMs", Duration::from_secs(300), || {
+        testbed
+            .cluster(2)
+            .is_some_and(|state| all_on(&state, &["vm1", "vm2"], "node2"))
+    });
+    println!("FIGURE failover_s {}", failover.as_secs());
+    assert!(testbed.ssh(2, "xl list").expect("xl list").contains("vm1"));
+    assert_eq!(
+        region_checksum(&testbed, 2).as_deref(),
+        Some(checksum.as_str())
+    );
+
+    // node1 comes back: DRBD resyncs, vm1 returns home (the profile's failback policy).
+    let back = Instant::now();
+    let status = testbed
+        .command(&["start", "node1"])
+        .status()
+        .expect("start");
+    assert!(status.success());
+    testbed.wait_until(
+        "vm1 back on node1, DRBD healthy",
+        Duration::from_secs(600),
+        || {
+            testbed.cluster(1).is_some_and(|state| {
+                all_on(&state, &["vm1"], "node1") && all_on(&state, &["vm2"], "node2")
+            }) && drbd_healthy(&testbed, 1)
+        },
+    );
+    println!("FIGURE failback_s {}", back.elapsed().as_secs());
+    assert_eq!(
+        region_checksum(&testbed, 1).as_deref(),
+        Some(checksum.as_str())
+    );
+
+    // A converged cluster: applying again changes nothing.
+    let (ok, stdout, took) = testbed.apply();
+    assert!(ok, "the re-run failed:\n{stdout}");
+    assert!(
+        stdout.contains("\n0 changed,"),
+        "the re-run changed something:\n{stdout}"
+    );
+    println!("FIGURE converged_rerun_s {}", took.as_secs());
+}
