@@ -114,7 +114,8 @@ impl Testbed {
         (output.status.success(), stdout, started.elapsed())
     }
 
-    /// Runs `tandem apply` and kills it (SIGKILL) a few seconds into the DRBD sync phase.
+    /// Runs `tandem apply` and kills it (SIGKILL) in the DRBD phases: when the resources are
+    /// being brought up, after their metadata was created and before the initial sync.
     fn apply_killed_in_drbd_phase(&self) {
         let mut child = self
             .apply_command()
@@ -126,8 +127,8 @@ impl Testbed {
         for line in BufReader::new(stdout).lines() {
             let line = line.expect("line");
             println!("{line}");
-            if line.starts_with("== Initial DRBD sync") {
-                std::thread::sleep(Duration::from_secs(3));
+            if line.starts_with("== DRBD up and connected") {
+                std::thread::sleep(Duration::from_secs(1));
                 child.kill().expect("kill tandem");
                 killed = true;
                 break;
@@ -190,6 +191,66 @@ fn region_checksum(testbed: &Testbed, node: usize) -> Option<String> {
         })
 }
 
+/// The private link's raw TCP throughput node1 → node2 (256 MiB through netcat), in MiB/s: the
+/// yardstick for DRBD's sync speed.
+fn link_throughput(testbed: &Testbed) -> f64 {
+    let listener = testbed
+        .command(&["ssh", "node2", "timeout 120 nc -l 5001 > /dev/null"])
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("listener");
+    std::thread::sleep(Duration::from_secs(2));
+    let nanos = testbed
+        .ssh(
+            1,
+            "start=$(date +%s%N); dd if=/dev/zero bs=1M count=256 status=none | nc -N 10.99.0.2 5001; echo $(( $(date +%s%N) - start ))",
+        )
+        .and_then(|text| text.trim().parse::<f64>().ok())
+        .expect("timed transfer");
+    let mut listener = listener;
+    let _ = listener.wait();
+    256.0 / (nanos / 1e9)
+}
+
+/// Per-phase durations and the sync throughput from the journals (for BENCHMARKS.md).
+fn print_phase_figures(runs: &Path) {
+    for entry in std::fs::read_dir(runs).into_iter().flatten().flatten() {
+        let entries = journal::read(&entry.path()).unwrap_or_default();
+        let mut phase: Option<(String, u64)> = None;
+        for item in &entries {
+            if let Event::PhaseStarted { title, .. } = &item.event {
+                if let Some((name, start)) = phase.take() {
+                    println!("FIGURE phase {name}: {} s", (item.at_ms - start) / 1000);
+                }
+                phase = Some((title.clone(), item.at_ms));
+            }
+            if let Event::Progress {
+                label,
+                percent,
+                speed_kib_per_sec: Some(speed),
+                ..
+            } = &item.event
+            {
+                if *percent > 50.0 && *percent < 100.0 {
+                    println!(
+                        "FIGURE sync {label} at {percent:.0}%: {:.1} MiB/s",
+                        *speed as f64 / 1024.0
+                    );
+                }
+            }
+            if let Event::Finished { summary } = &item.event {
+                println!(
+                    "FIGURE run {}: {} changed, {} ms, SSH commands per node {:?}",
+                    entry.file_name().to_string_lossy(),
+                    summary.changed,
+                    summary.duration_ms,
+                    summary.commands
+                );
+            }
+        }
+    }
+}
+
 fn sync_reached_100(runs: &Path) -> bool {
     std::fs::read_dir(runs)
         .into_iter()
@@ -206,12 +267,14 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
         return;
     }
     let testbed = Testbed::up();
+    println!("FIGURE link_raw_mib_s {:.1}", link_throughput(&testbed));
 
     // An interrupted run, then the run that finishes the job.
     testbed.apply_killed_in_drbd_phase();
     let (ok, stdout, took) = testbed.apply();
     assert!(ok, "tandem apply failed:\n{stdout}");
     println!("FIGURE apply_resumed_s {}", took.as_secs());
+    print_phase_figures(&testbed.runs());
 
     // The nodes themselves.
     for node in [1, 2] {
