@@ -264,6 +264,19 @@ fn print_phase_figures(runs: &Path) {
     }
 }
 
+/// With TANDEM_E2E_KEEP_JOURNALS=DIR, the run journals are copied there: recordings of a real
+/// run, which the wizard's Run page tests replay (tests/recordings/).
+fn keep_journals(runs: &Path) {
+    let Some(keep) = std::env::var_os("TANDEM_E2E_KEEP_JOURNALS") else {
+        return;
+    };
+    std::fs::create_dir_all(&keep).expect("journal directory");
+    for entry in std::fs::read_dir(runs).into_iter().flatten().flatten() {
+        std::fs::copy(entry.path(), Path::new(&keep).join(entry.file_name()))
+            .expect("copy journal");
+    }
+}
+
 fn sync_reached_100(runs: &Path) -> bool {
     std::fs::read_dir(runs)
         .into_iter()
@@ -288,6 +301,7 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
     assert!(ok, "tandem apply failed:\n{stdout}");
     println!("FIGURE apply_resumed_s {}", took.as_secs());
     print_phase_figures(&testbed.runs());
+    keep_journals(&testbed.runs());
 
     // The nodes themselves.
     for node in [1, 2] {

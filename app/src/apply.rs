@@ -6,13 +6,13 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use tokio_util::sync::CancellationToken;
-use wizard_steps::access;
+use wizard_steps::access::{self, AccessError, Credentials};
 use wizard_steps::cluster_state::placements;
-use wizard_steps::facts::{self, Severity};
+use wizard_steps::facts;
 use wizard_steps::journal;
-use wizard_steps::plan::{Operation, Plan, plan};
-use wizard_steps::profile::{Node, SshAuth};
-use wizard_steps::remote::{ConnectError, ConnectOptions, ExecError, HostKeyTrust, Session, Sudo};
+use wizard_steps::plan::{Operation, Plan};
+use wizard_steps::profile::Node;
+use wizard_steps::remote::{HostKeyTrust, Secret, Session};
 use wizard_steps::report::ProfileSummary;
 use wizard_steps::run::{self, Event, Runner, Secrets};
 use wizard_steps::{Design, Profile};
@@ -61,19 +61,14 @@ pub async fn apply(profile: &Profile, decisions: &Decisions) -> Result<ExitCode>
     });
 
     println!("== Preflight (read-only)");
-    let node_facts = access::gather(&design, &sessions)
+    let access::Preflight { findings, plan, .. } = access::preflight(&design, &sessions)
         .await
         .context("reading the nodes' facts")?;
-    let findings = facts::evaluate(&design, &node_facts, &access::local_facts(&design));
     terminal::print_findings(&findings);
     let _ = events.send(Event::Preflight {
         findings: findings.clone(),
     });
-    let blocking = findings
-        .iter()
-        .filter(|finding| finding.severity == Severity::Error)
-        .count();
-    let plan = plan(&design, &node_facts);
+    let blocking = facts::blocking(&findings).len();
     let exit = if blocking > 0 {
         println!("\n{blocking} preflight problem(s): nothing was changed. Fix them and run again.");
         ExitCode::from(1)
@@ -166,86 +161,72 @@ pub async fn connect_both(design: &Design, decisions: &Decisions) -> Result<[Ses
     sessions.try_into().map_err(|_| anyhow!("two nodes"))
 }
 
-/// Connects to one node: confirms an unknown host key, asks for passwords and passphrases, and
-/// finds out whether sudo needs a password.
+/// Connects to one node: confirms an unknown host key, asks for passwords and passphrases as
+/// the node turns out to need them.
 async fn connect(node: &Node, decisions: &Decisions) -> Result<Session> {
     let target = access::target(node);
     let mut trust = HostKeyTrust::standard();
     if let Some(file) = &decisions.known_hosts {
         trust.pinned = file.clone();
     }
-    let mut password = None;
-    if matches!(node.ssh.auth, SshAuth::Password {}) {
-        password = Some(
-            terminal::secret(
-                &format!("SSH password for {target}"),
-                &terminal::env_name("SSH_PASSWORD", &node.hostname),
-            )
-            .ok_or_else(|| anyhow!("{}: the SSH password is needed", node.hostname))?,
-        );
-    }
-    let mut passphrase = None;
-    let mut session = loop {
-        let auth = access::auth(node, password.clone(), passphrase.clone())
-            .expect("credentials were asked for");
-        match Session::connect(
-            target.clone(),
-            auth,
-            trust.clone(),
-            ConnectOptions::default(),
-        )
-        .await
-        {
-            Ok(session) => break session,
-            Err(ConnectError::UnknownHostKey { fingerprint, .. })
-                if decisions.accepted_host_keys.contains(&fingerprint)
-                    || terminal::confirm(&format!(
-                        "{}: the host key of {}:{} is {fingerprint}. Check it on the node (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub). Trust it?",
-                        node.hostname, target.host, target.port
-                    )) =>
-            {
-                trust = trust.accepting(fingerprint);
-            }
-            Err(ConnectError::UnknownHostKey { fingerprint, .. }) => {
-                bail!(
+    let mut credentials = Credentials::default();
+    loop {
+        match access::connect(node, &credentials, trust.clone()).await {
+            Ok(session) => return Ok(session),
+            Err(error) => match error.unknown_fingerprint().map(str::to_owned) {
+                Some(fingerprint)
+                    if decisions.accepted_host_keys.contains(&fingerprint)
+                        || terminal::confirm(&format!(
+                            "{}: the host key of {}:{} is {fingerprint}. Check it on the node (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub). Trust it?",
+                            node.hostname, target.host, target.port
+                        )) =>
+                {
+                    trust = trust.accepting(fingerprint);
+                }
+                Some(fingerprint) => bail!(
                     "{}: unknown host key {fingerprint} at {}:{}. Nothing was changed. Check it on the node and run again with --accept-host-key {fingerprint}",
                     node.hostname,
                     target.host,
                     target.port
-                );
-            }
-            Err(ConnectError::PassphraseNeeded { path }) if passphrase.is_none() => {
-                passphrase = Some(
-                    terminal::secret(
-                        &format!("passphrase for {path}"),
-                        &terminal::env_name("KEY_PASSPHRASE", &node.hostname),
-                    )
-                    .ok_or_else(|| anyhow!("{}: {path} needs its passphrase", node.hostname))?,
-                );
-            }
-            Err(error) => bail!("{}: {error}", node.hostname),
-        }
-    };
-    if node.ssh.sudo {
-        session.set_sudo(Some(Sudo::NoPassword));
-        match session.output("true").await {
-            Ok(_) => {}
-            Err(ExecError::Sudo(_)) => {
-                let sudo_password = terminal::secret(
-                    &format!("sudo password for {target}"),
-                    &terminal::env_name("SUDO_PASSWORD", &node.hostname),
-                )
-                .ok_or_else(|| anyhow!("{}: sudo needs a password", node.hostname))?;
-                session.set_sudo(Some(Sudo::Password(sudo_password)));
-                session
-                    .output("true")
-                    .await
-                    .map_err(|error| anyhow!("{}: {error}", node.hostname))?;
-            }
-            Err(error) => bail!("{}: {error}", node.hostname),
+                ),
+                None => match error {
+                    AccessError::PasswordNeeded => {
+                        credentials.password = Some(ask(
+                            node,
+                            &format!("SSH password for {target}"),
+                            "SSH_PASSWORD",
+                        )?);
+                    }
+                    AccessError::PassphraseNeeded { path } if credentials.passphrase.is_none() => {
+                        credentials.passphrase = Some(ask(
+                            node,
+                            &format!("passphrase for {path}"),
+                            "KEY_PASSPHRASE",
+                        )?);
+                    }
+                    AccessError::SudoPasswordNeeded => {
+                        credentials.sudo_password = Some(ask(
+                            node,
+                            &format!("sudo password for {target}"),
+                            "SUDO_PASSWORD",
+                        )?);
+                    }
+                    other => bail!("{}: {other}", node.hostname),
+                },
+            },
         }
     }
-    Ok(session)
+}
+
+/// A secret from the terminal, or from TANDEM_<WHAT>_<NODE> when there is no terminal.
+fn ask(node: &Node, prompt: &str, what: &str) -> Result<Secret> {
+    let variable = terminal::env_name(what, &node.hostname);
+    terminal::secret(prompt, &variable).ok_or_else(|| {
+        anyhow!(
+            "{}: {prompt} is needed: run on a terminal, or set {variable}",
+            node.hostname
+        )
+    })
 }
 
 /// `tandem status`: where each VM runs, each DRBD resource, nodes and failed actions.

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use crate::facts::{self, LocalFacts, NodeFacts};
 use crate::profile::{Boot, Node, SshAuth};
-use crate::remote::{Auth, ExecError, Secret, Session, Target};
+use crate::remote::{
+    Auth, ConnectError, ConnectOptions, ExecError, HostKeyTrust, Secret, Session, Sudo, Target,
+};
 use crate::validate::Design;
 
 /// Where Tandem connects for a node.
@@ -39,6 +41,114 @@ pub fn expand_home(path: &str) -> PathBuf {
             .unwrap_or_else(|| PathBuf::from(path)),
         None => PathBuf::from(path),
     }
+}
+
+/// What the administrator has given so far to reach a node; asked for only when needed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+    pub password: Option<Secret>,
+    pub passphrase: Option<Secret>,
+    pub sudo_password: Option<Secret>,
+}
+
+/// Why a connection needs the administrator (or failed for good).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccessError {
+    /// A host key never seen: show the fingerprint, connect again trusting it once confirmed.
+    #[error("{0}")]
+    UnknownHostKey(ConnectError),
+    #[error("the SSH password is needed")]
+    PasswordNeeded,
+    #[error("the private key {path} needs its passphrase")]
+    PassphraseNeeded { path: String },
+    #[error("sudo needs the user's password")]
+    SudoPasswordNeeded,
+    #[error("{0}")]
+    Connect(ConnectError),
+    #[error("{0}")]
+    Exec(ExecError),
+}
+
+impl AccessError {
+    /// The fingerprint to confirm, for [`AccessError::UnknownHostKey`].
+    pub fn unknown_fingerprint(&self) -> Option<&str> {
+        match self {
+            AccessError::UnknownHostKey(ConnectError::UnknownHostKey { fingerprint, .. }) => {
+                Some(fingerprint)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Connects to a node with what was given, without asking anybody: the caller asks for what
+/// the error says is missing and calls again. With sudo, it also finds out whether sudo needs
+/// the password and proves it works.
+pub async fn connect(
+    node: &Node,
+    credentials: &Credentials,
+    trust: HostKeyTrust,
+) -> Result<Session, AccessError> {
+    if matches!(node.ssh.auth, SshAuth::Password {}) && credentials.password.is_none() {
+        return Err(AccessError::PasswordNeeded);
+    }
+    let auth = auth(
+        node,
+        credentials.password.clone(),
+        credentials.passphrase.clone(),
+    )
+    .ok_or(AccessError::PasswordNeeded)?;
+    let mut session = Session::connect(target(node), auth, trust, ConnectOptions::default())
+        .await
+        .map_err(|error| match error {
+            ConnectError::UnknownHostKey { .. } => AccessError::UnknownHostKey(error),
+            ConnectError::PassphraseNeeded { path } => AccessError::PassphraseNeeded { path },
+            other => AccessError::Connect(other),
+        })?;
+    if node.ssh.sudo {
+        let sudo = match &credentials.sudo_password {
+            Some(password) => Sudo::Password(password.clone()),
+            None => Sudo::NoPassword,
+        };
+        session.set_sudo(Some(sudo));
+        match session.output("true").await {
+            Ok(_) => {}
+            Err(ExecError::Sudo(_)) if credentials.sudo_password.is_none() => {
+                session.close().await;
+                return Err(AccessError::SudoPasswordNeeded);
+            }
+            Err(error) => {
+                session.close().await;
+                return Err(AccessError::Exec(error));
+            }
+        }
+    }
+    Ok(session)
+}
+
+/// Runs the read-only discovery script: what the node is and has, before there is a profile.
+pub async fn discover(session: &Session) -> Result<NodeFacts, ExecError> {
+    let output = session.output(&facts::discovery_script()).await?;
+    Ok(facts::parse(&output.stdout))
+}
+
+/// The read-only preflight on both nodes: their facts, the verdict on them and the plan.
+#[derive(Debug, Clone)]
+pub struct Preflight {
+    pub facts: [NodeFacts; 2],
+    pub findings: Vec<facts::Finding>,
+    pub plan: crate::plan::Plan,
+}
+
+pub async fn preflight(design: &Design, sessions: &[Session; 2]) -> Result<Preflight, ExecError> {
+    let facts = gather(design, sessions).await?;
+    let findings = facts::evaluate(design, &facts, &local_facts(design));
+    let plan = crate::plan::plan(design, &facts);
+    Ok(Preflight {
+        facts,
+        findings,
+        plan,
+    })
 }
 
 /// Runs the read-only gather script on both nodes.

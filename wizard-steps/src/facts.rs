@@ -52,6 +52,18 @@ pub struct NodeFacts {
     pub present_files: Vec<String>,
     /// The peer's replication address answered a ping.
     pub reaches_peer: Option<bool>,
+    /// Every volume group and its logical volumes, as [`discovery_script`] finds them before
+    /// a profile names any.
+    #[serde(default)]
+    pub volume_groups: Vec<NamedVolumeGroup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedVolumeGroup {
+    pub name: String,
+    pub size_mib: u64,
+    pub free_mib: u64,
+    pub volumes: BTreeMap<String, LogicalVolume>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +115,48 @@ impl NodeFacts {
     }
 }
 
+/// Who and what the node is: the part of every look at a node that needs no profile.
+const IDENTITY_SCRIPT: &str = r#"export LC_ALL=C
+echo "uid=$(id -u)"
+echo "hostname=$(uname -n)"
+echo "machine_id=$(cat /etc/machine-id 2>/dev/null)"
+. /etc/os-release 2>/dev/null && echo "os_id=$ID" && echo "os_version_id=$VERSION_ID"
+echo "cpus=$(nproc)"
+if command -v xl >/dev/null 2>&1 && xl_info=$(xl info 2>/dev/null); then
+  echo dom0=yes
+  echo "memory_mib=$(printf '%s\n' "$xl_info" | awk -F': *' '/^total_memory/ {print $2}')"
+  printf '%s\n' "$xl_info" | grep -q 'virt_caps.*hvm' && echo hvm=yes || echo hvm=no
+  echo "xen_commandline=$(printf '%s\n' "$xl_info" | awk -F': *' '/^xen_commandline/ {print $2}')"
+else
+  echo dom0=no
+  echo "memory_mib=$(( $(awk '/^MemTotal/ {print $2}' /proc/meminfo) / 1024 ))"
+  grep -qwE 'vmx|svm' /proc/cpuinfo && echo hvm=yes || echo hvm=no
+fi
+"#;
+
+/// The node's network interfaces and IPv4 addresses.
+const INTERFACES_SCRIPT: &str = r#"for dev in /sys/class/net/*; do
+  name=${dev##*/}
+  master=$(basename "$(readlink "$dev/master" 2>/dev/null)" 2>/dev/null)
+  [ -d "$dev/bridge" ] && kind=bridge || kind=link
+  echo "nic=$name $kind $master"
+done
+ip -o -4 addr show 2>/dev/null | awk '{print "address=" $2 " " $4}'
+"#;
+
+/// The read-only script that tells what a node is and has before there is a profile to check it
+/// against: identity, memory, interfaces, every volume group and logical volume (with what blkid
+/// finds on it). The wizard runs it when the administrator connects to a node.
+pub fn discovery_script() -> String {
+    format!(
+        r#"{IDENTITY_SCRIPT}{INTERFACES_SCRIPT}vgs --noheadings --units m --nosuffix -o vg_name,vg_size,vg_free 2>/dev/null | awk '{{print "group=" $1 " " int($2) " " int($3)}}'
+lvs --noheadings --units m --nosuffix -o vg_name,lv_name,lv_size 2>/dev/null | while read -r vg lv size; do
+  echo "group_volume=$vg $lv ${{size%%.*}} $(blkid -p -o value -s TYPE "/dev/$vg/$lv" 2>/dev/null)"
+done
+"#
+    )
+}
+
 /// The read-only script that reports a node's facts, for node `index` of the design.
 pub fn gather_script(design: &Design, index: usize) -> String {
     let profile = &design.profile;
@@ -128,36 +182,13 @@ pub fn gather_script(design: &Design, index: usize) -> String {
         .collect();
     let packages = packages(design).join(" ");
     format!(
-        r#"export LC_ALL=C
-echo "uid=$(id -u)"
-echo "hostname=$(uname -n)"
-echo "machine_id=$(cat /etc/machine-id 2>/dev/null)"
-. /etc/os-release 2>/dev/null && echo "os_id=$ID" && echo "os_version_id=$VERSION_ID"
-echo "cpus=$(nproc)"
-if command -v xl >/dev/null 2>&1 && xl_info=$(xl info 2>/dev/null); then
-  echo dom0=yes
-  echo "memory_mib=$(printf '%s\n' "$xl_info" | awk -F': *' '/^total_memory/ {{print $2}}')"
-  printf '%s\n' "$xl_info" | grep -q 'virt_caps.*hvm' && echo hvm=yes || echo hvm=no
-  echo "xen_commandline=$(printf '%s\n' "$xl_info" | awk -F': *' '/^xen_commandline/ {{print $2}}')"
-else
-  echo dom0=no
-  echo "memory_mib=$(( $(awk '/^MemTotal/ {{print $2}}' /proc/meminfo) / 1024 ))"
-  grep -qwE 'vmx|svm' /proc/cpuinfo && echo hvm=yes || echo hvm=no
-fi
-echo "drbd_module=$(modinfo -F version drbd 2>/dev/null)"
+        r#"{IDENTITY_SCRIPT}echo "drbd_module=$(modinfo -F version drbd 2>/dev/null)"
 for package in {packages}; do
   installed=$(dpkg-query -W -f='${{Status}} ${{Version}}' "$package" 2>/dev/null | awk '/install ok installed/ {{print $4}}')
   if [ -n "$installed" ]; then echo "installed=$package $installed"
   elif ! apt-cache policy "$package" 2>/dev/null | grep -q 'Candidate: [0-9]'; then echo "unavailable=$package"; fi
 done
-for dev in /sys/class/net/*; do
-  name=${{dev##*/}}
-  master=$(basename "$(readlink "$dev/master" 2>/dev/null)" 2>/dev/null)
-  [ -d "$dev/bridge" ] && kind=bridge || kind=link
-  echo "nic=$name $kind $master"
-done
-ip -o -4 addr show 2>/dev/null | awk '{{print "address=" $2 " " $4}}'
-vgs --noheadings --units m --nosuffix -o vg_size,vg_free {vg} 2>/dev/null | awk '{{print "vg=" int($1) " " int($2)}}'
+{INTERFACES_SCRIPT}vgs --noheadings --units m --nosuffix -o vg_size,vg_free {vg} 2>/dev/null | awk '{{print "vg=" int($1) " " int($2)}}'
 for lv in {volumes}; do
   if [ -b /dev/{vg}/"$lv" ]; then
     size=$(lvs --noheadings --units m --nosuffix -o lv_size {vg}/"$lv" 2>/dev/null | awk '{{print int($1)}}')
@@ -250,6 +281,37 @@ pub fn parse(output: &str) -> NodeFacts {
             "drbd_up" => facts.drbd_up.push(value.trim().to_owned()),
             "file" => facts.present_files.push(value.trim().to_owned()),
             "reaches_peer" => facts.reaches_peer = Some(value.trim() == "yes"),
+            "group" => {
+                if let (Some(name), Some(size), Some(free)) =
+                    (words.next(), words.next(), words.next())
+                {
+                    facts.volume_groups.push(NamedVolumeGroup {
+                        name: name.to_owned(),
+                        size_mib: size.parse().unwrap_or(0),
+                        free_mib: free.parse().unwrap_or(0),
+                        volumes: BTreeMap::new(),
+                    });
+                }
+            }
+            "group_volume" => {
+                if let (Some(group), Some(name), Some(size)) =
+                    (words.next(), words.next(), words.next())
+                {
+                    if let Some(found) = facts
+                        .volume_groups
+                        .iter_mut()
+                        .find(|found| found.name == group)
+                    {
+                        found.volumes.insert(
+                            name.to_owned(),
+                            LogicalVolume {
+                                size_mib: size.parse().unwrap_or(0),
+                                signature: words.next().map(str::to_owned),
+                            },
+                        );
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -356,7 +418,7 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
             ),
             "install the profile's Debian release on the node, or change cluster.debian",
         );
-        let needed = vms_memory + u64::from(settings.dom0_memory_mib);
+        let needed = crate::steps::vms::memory_needed_mib(profile, index);
         add(
             "memory",
             ok(node_facts.memory_mib >= needed),

@@ -13,6 +13,7 @@ pub mod remote;
 pub mod render;
 pub mod report;
 pub mod run;
+pub mod steps;
 pub mod validate;
 
 pub use profile::{Profile, ProfileError};

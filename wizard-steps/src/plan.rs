@@ -316,6 +316,13 @@ impl Operation {
         }
     }
 
+    /// The operation as the lines of a reviewable script (see [`Plan::script`]).
+    pub fn script(&self) -> String {
+        let mut out = String::new();
+        self.write_script(&mut out);
+        out
+    }
+
     fn write_script(&self, out: &mut String) {
         fn line(out: &mut String, label: &str, text: &str) {
             let _ = writeln!(out, "# {label}:\n{text}");

@@ -437,6 +437,50 @@ impl Profile {
         Ok(toml::to_string_pretty(self)?)
     }
 
+    /// The starting point of a new cluster in the wizard: two empty nodes reached as root with
+    /// the SSH agent, no fencing until the administrator decides, nothing else filled in.
+    pub fn new_cluster() -> Profile {
+        let node = Node {
+            hostname: String::new(),
+            ssh: SshAccess {
+                host: String::new(),
+                port: default_ssh_port(),
+                user: default_ssh_user(),
+                auth: SshAuth::Agent {},
+                sudo: false,
+            },
+            lan: Lan {
+                nic: String::new(),
+                address: String::new(),
+                gateway: None,
+            },
+            replication_address: String::new(),
+            dom0_memory_mib: default_dom0_memory_mib(),
+            bmc: None,
+        };
+        Profile {
+            version: PROFILE_VERSION,
+            cluster: Cluster {
+                name: String::new(),
+                debian: DebianRelease::Bookworm,
+                failback: Failback::default(),
+                fencing: Fencing::None {
+                    acknowledge_split_brain_risk: false,
+                },
+                corosync_crypto: true,
+                live_migration: false,
+                drbd: DrbdOptions::default(),
+            },
+            nodes: vec![node.clone(), node],
+            network: Network::default(),
+            storage: Storage {
+                volume_group: String::new(),
+                volumes: Vec::new(),
+            },
+            vms: Vec::new(),
+        }
+    }
+
     pub fn node(&self, hostname: &str) -> Option<&Node> {
         self.nodes.iter().find(|node| node.hostname == hostname)
     }

@@ -1,0 +1,188 @@
+//! The Storage page: the volume group and the logical volumes the VMs' disks live on, with
+//! what each node was found to have on them.
+
+use super::Fields;
+use crate::facts::{LogicalVolume, NamedVolumeGroup, NodeFacts};
+use crate::profile::Profile;
+use crate::validate::parse_size_mib;
+
+pub const FIELDS: Fields = &["storage"];
+
+/// What one node has for one of the profile's volumes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Presence {
+    /// The node has not been connected to.
+    Unknown,
+    /// No such volume; `created` says whether Tandem will create it.
+    Missing { created: bool },
+    /// The volume exists; `signature` is what blkid found (None: blank).
+    Present(LogicalVolume),
+}
+
+impl Presence {
+    pub fn describe(&self) -> String {
+        match self {
+            Presence::Unknown => "not connected".to_owned(),
+            Presence::Missing { created: true } => "missing: Tandem creates it".to_owned(),
+            Presence::Missing { created: false } => "missing".to_owned(),
+            Presence::Present(volume) => format!(
+                "{}, {}",
+                super::nodes::mib_text(volume.size_mib),
+                match volume.signature.as_deref() {
+                    None => "blank".to_owned(),
+                    Some("drbd") => "DRBD metadata".to_owned(),
+                    Some(signature) => format!("HAS DATA ({signature})"),
+                }
+            ),
+        }
+    }
+}
+
+/// A profile volume as both nodes have it, and whatever stands in the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeStatus {
+    pub name: String,
+    pub size_mib: Option<u64>,
+    pub nodes: [Presence; 2],
+    /// Sizes differ between the nodes or from the profile, or the volume is missing and not
+    /// created.
+    pub problem: Option<String>,
+    /// A node holds data on it: the VMs page must say whose data to keep.
+    pub has_data: bool,
+}
+
+/// The profile's volume group as a node has it.
+pub fn group<'a>(profile: &Profile, facts: &'a NodeFacts) -> Option<&'a NamedVolumeGroup> {
+    facts
+        .volume_groups
+        .iter()
+        .find(|group| group.name == profile.storage.volume_group)
+}
+
+/// Volume groups found on every connected node, to pick from.
+pub fn group_choices(facts: &[Option<&NodeFacts>; 2]) -> Vec<String> {
+    let connected: Vec<&NodeFacts> = facts.iter().flatten().copied().collect();
+    let Some(first) = connected.first() else {
+        return Vec::new();
+    };
+    first
+        .volume_groups
+        .iter()
+        .map(|group| group.name.clone())
+        .filter(|name| {
+            connected
+                .iter()
+                .all(|node| node.volume_groups.iter().any(|group| &group.name == name))
+        })
+        .collect()
+}
+
+/// Logical volumes of the profile's group found on a connected node and not yet in the
+/// profile, to add from.
+pub fn volume_choices(profile: &Profile, facts: &[Option<&NodeFacts>; 2]) -> Vec<(String, u64)> {
+    let mut choices: Vec<(String, u64)> = Vec::new();
+    for node in facts.iter().flatten() {
+        for (name, volume) in group(profile, node)
+            .map(|group| &group.volumes)
+            .into_iter()
+            .flatten()
+        {
+            let listed = profile
+                .storage
+                .volumes
+                .iter()
+                .any(|listed| &listed.name == name);
+            if !listed && !choices.iter().any(|(known, _)| known == name) {
+                choices.push((name.clone(), volume.size_mib));
+            }
+        }
+    }
+    choices
+}
+
+/// Size text for a found volume, as the profile writes sizes.
+pub fn size_text(mib: u64) -> String {
+    if mib % (1024 * 1024) == 0 {
+        format!("{}T", mib / (1024 * 1024))
+    } else if mib % 1024 == 0 {
+        format!("{}G", mib / 1024)
+    } else {
+        format!("{mib}M")
+    }
+}
+
+/// Every profile volume with its state on both nodes.
+pub fn volume_status(profile: &Profile, facts: &[Option<&NodeFacts>; 2]) -> Vec<VolumeStatus> {
+    profile
+        .storage
+        .volumes
+        .iter()
+        .map(|volume| {
+            let size_mib = parse_size_mib(&volume.size);
+            let nodes = (*facts).map(|node| match node {
+                None => Presence::Unknown,
+                Some(node) => {
+                    match group(profile, node).and_then(|group| group.volumes.get(&volume.name)) {
+                        Some(found) => Presence::Present(found.clone()),
+                        None => Presence::Missing {
+                            created: volume.create,
+                        },
+                    }
+                }
+            });
+            let hostname = |index: usize| {
+                profile.nodes.get(index).map_or_else(
+                    || format!("node {}", index + 1),
+                    |node| node.hostname.clone(),
+                )
+            };
+            let mut problem = None;
+            for (index, presence) in nodes.iter().enumerate() {
+                match presence {
+                    Presence::Missing { created: false } => {
+                        problem = Some(format!(
+                            "{} has no volume {}: create it there or tick \"create\"",
+                            hostname(index),
+                            volume.name
+                        ));
+                    }
+                    Presence::Present(found)
+                        if size_mib.is_some_and(|size| size != found.size_mib) =>
+                    {
+                        problem = Some(format!(
+                            "{} has {} of {}, the profile says {}",
+                            hostname(index),
+                            super::nodes::mib_text(found.size_mib),
+                            volume.name,
+                            volume.size
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            if let [Presence::Present(first), Presence::Present(second)] = &nodes {
+                if first.size_mib != second.size_mib {
+                    problem = Some(format!(
+                        "{} differs: {} on {}, {} on {}; both nodes need the same size",
+                        volume.name,
+                        super::nodes::mib_text(first.size_mib),
+                        hostname(0),
+                        super::nodes::mib_text(second.size_mib),
+                        hostname(1)
+                    ));
+                }
+            }
+            let has_data = nodes.iter().any(|presence| {
+                matches!(presence, Presence::Present(found)
+                    if found.signature.as_deref().is_some_and(|signature| signature != "drbd"))
+            });
+            VolumeStatus {
+                name: volume.name.clone(),
+                size_mib,
+                nodes,
+                problem,
+                has_data,
+            }
+        })
+        .collect()
+}

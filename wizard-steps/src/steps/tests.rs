@@ -1,0 +1,412 @@
+use super::*;
+use crate::facts::{self, LogicalVolume, NodeFacts};
+use crate::profile::{Boot, Profile, Vm, Volume};
+use crate::run::{Event, Outcome, StepOutline};
+use crate::validate::validate;
+
+const SEED: &str = include_str!("../../../resources/profiles/seed.toml");
+
+fn seed() -> Profile {
+    Profile::from_toml(SEED, "seed").expect("parses")
+}
+
+/// What the discovery script prints on a fresh node with one volume group.
+const DISCOVERED: &str = "uid=0
+hostname=node1
+machine_id=6d2a1c0e9b8f4a7d9e3c2b1a0f9e8d7c
+os_id=debian
+os_version_id=12
+cpus=4
+dom0=no
+memory_mib=8000
+hvm=yes
+nic=lo link 
+nic=eth0 link 
+nic=eth1 link 
+nic=vif1.0 link 
+address=lo 127.0.0.1/8
+address=eth0 192.168.1.1/24
+group=virtuals 200000 119000
+group=system 50000 0
+group_volume=virtuals Win2012 40960 
+group_volume=virtuals Win2012-2 40960 ntfs
+group_volume=system root 50000 ext4
+";
+
+fn discovered() -> NodeFacts {
+    facts::parse(DISCOVERED)
+}
+
+#[test]
+fn a_pattern_covers_its_field_and_everything_below_it_at_any_index() {
+    assert!(covers("nodes[*].ssh", "nodes[1].ssh.port"));
+    assert!(covers("nodes[*].ssh", "nodes[0].ssh"));
+    assert!(covers("vms", "vms[3].boot.iso"));
+    assert!(covers("vms", "vms"));
+    assert!(!covers("nodes[*].ssh", "nodes[0].hostname"));
+    assert!(!covers("cluster.drbd", "cluster.drbd_extra"));
+    assert!(!covers("nodes", "nodes_more"));
+}
+
+#[test]
+fn every_problem_of_a_new_cluster_and_of_a_broken_one_belongs_to_exactly_one_page() {
+    let mut broken = seed();
+    broken.cluster.name = "no spaces".into();
+    broken.nodes[0].ssh.host = String::new();
+    broken.nodes[1].ssh.port = 0;
+    broken.nodes[1].lan.address = "300.1.1.1/24".into();
+    broken.nodes[0].replication_address = "x".into();
+    broken.nodes[0].dom0_memory_mib = 10;
+    broken.network.bridge = String::new();
+    broken.storage.volume_group = String::new();
+    broken.storage.volumes[0].size = "lots".into();
+    broken.vms[0].memory_mib = 1;
+    broken.vms[1].home = "nowhere".into();
+    broken.cluster.drbd.resync_rate = "fast".into();
+    broken.cluster.fencing = crate::profile::Fencing::Ipmi {};
+    for profile in [Profile::new_cluster(), broken] {
+        let problems = validate(&profile).expect_err("invalid");
+        for problem in &problems.0 {
+            let owners: Vec<&str> = PAGES
+                .iter()
+                .filter(|(_, fields)| fields.iter().any(|pattern| covers(pattern, &problem.field)))
+                .map(|(page, _)| *page)
+                .collect();
+            assert_eq!(owners.len(), 1, "{problem} is on pages {owners:?}");
+        }
+    }
+}
+
+#[test]
+fn problems_of_a_page_are_only_its_own() {
+    let mut profile = seed();
+    profile.nodes[0].ssh.host = String::new();
+    profile.vms[0].memory_mib = 1;
+    let problems = validate(&profile).expect_err("invalid");
+    let nodes: Vec<&str> = problems_of(&problems, nodes::FIELDS)
+        .iter()
+        .map(|problem| problem.field.as_str())
+        .collect();
+    assert_eq!(nodes, ["nodes[0].ssh.host"]);
+    let vms: Vec<&str> = problems_of(&problems, vms::FIELDS)
+        .iter()
+        .map(|problem| problem.field.as_str())
+        .collect();
+    assert_eq!(vms, ["vms[0].memory_mib"]);
+    assert!(problems_of(&problems, network::FIELDS).is_empty());
+}
+
+#[test]
+fn discovery_finds_every_volume_group_and_volume_with_its_signature() {
+    let facts = discovered();
+    assert_eq!(facts.hostname, "node1");
+    assert_eq!(facts.memory_mib, 8000);
+    assert_eq!(facts.volume_groups.len(), 2);
+    let virtuals = &facts.volume_groups[0];
+    assert_eq!(
+        (virtuals.name.as_str(), virtuals.size_mib, virtuals.free_mib),
+        ("virtuals", 200000, 119000)
+    );
+    assert_eq!(
+        virtuals.volumes["Win2012"],
+        LogicalVolume {
+            size_mib: 40960,
+            signature: None
+        }
+    );
+    assert_eq!(
+        virtuals.volumes["Win2012-2"].signature.as_deref(),
+        Some("ntfs")
+    );
+    assert_eq!(
+        facts.volume_groups[1].volumes["root"].signature.as_deref(),
+        Some("ext4")
+    );
+    let script = facts::discovery_script();
+    assert!(script.contains("vgs --noheadings"), "{script}");
+    assert!(
+        !script.contains("{{") && !script.contains("{IDENTITY"),
+        "{script}"
+    );
+}
+
+#[test]
+fn a_connected_node_fills_in_its_hostname_and_release_but_keeps_what_was_typed() {
+    let mut profile = Profile::new_cluster();
+    let mut facts = discovered();
+    facts.os_version_id = "13".into();
+    nodes::adopt(&mut profile, 0, &facts);
+    assert_eq!(profile.nodes[0].hostname, "node1");
+    assert_eq!(
+        profile.cluster.debian,
+        crate::profile::DebianRelease::Trixie
+    );
+    profile.nodes[1].hostname = "typed".into();
+    nodes::adopt(&mut profile, 1, &facts);
+    assert_eq!(profile.nodes[1].hostname, "typed");
+    let described = nodes::describe(&facts);
+    assert!(
+        described
+            .iter()
+            .any(|(what, text)| *what == "NICs" && text == "eth0, eth1, vif1.0")
+    );
+    assert!(
+        described
+            .iter()
+            .any(|(what, text)| *what == "Memory" && text == "7.8 GiB")
+    );
+}
+
+#[test]
+fn the_bridge_can_take_a_physical_nic_and_keeps_its_address() {
+    let facts = discovered();
+    assert_eq!(network::nic_choices(&facts), ["eth0", "eth1"]);
+    assert_eq!(
+        network::current_address(&facts, "eth0").as_deref(),
+        Some("192.168.1.1/24")
+    );
+    assert_eq!(network::current_address(&facts, "eth1"), None);
+}
+
+#[test]
+fn the_capacity_meter_counts_all_vms_on_each_node_and_flags_an_overcommitted_one() {
+    let mut profile = seed();
+    let facts = discovered();
+    let unknown = capacity_of(&profile, [None, None]);
+    assert_eq!(unknown[0].fits(), None);
+    assert!(!vms::overcommitted(&unknown));
+    // The seed's two VMs of 2048 MiB plus 2048 MiB of dom0 fit in 8000 MiB.
+    let fitting = capacity_of(&profile, [Some(&facts), Some(&facts)]);
+    assert_eq!(fitting[0].needed_mib(), vms::memory_needed_mib(&profile, 0));
+    assert!(!vms::overcommitted(&fitting), "{fitting:?}");
+    profile.vms[1].memory_mib = 6000;
+    let over = capacity_of(&profile, [Some(&facts), None]);
+    assert_eq!(over[0].fits(), Some(false));
+    assert_eq!(over[1].fits(), None);
+    assert!(vms::overcommitted(&over));
+}
+
+fn capacity_of(profile: &Profile, facts: [Option<&NodeFacts>; 2]) -> Vec<vms::Capacity> {
+    vms::capacity(profile, &facts)
+}
+
+#[test]
+fn volume_status_shows_blank_data_missing_and_unequal_volumes() {
+    let mut profile = seed();
+    profile.storage.volume_group = "virtuals".into();
+    profile.storage.volumes = vec![
+        Volume {
+            name: "Win2012".into(),
+            size: "40G".into(),
+            create: true,
+        },
+        Volume {
+            name: "Win2012-2".into(),
+            size: "40G".into(),
+            create: true,
+        },
+        Volume {
+            name: "new".into(),
+            size: "10G".into(),
+            create: false,
+        },
+    ];
+    let first = discovered();
+    let mut second = discovered();
+    second.volume_groups[0]
+        .volumes
+        .get_mut("Win2012")
+        .expect("found")
+        .size_mib = 20480;
+    let status = storage::volume_status(&profile, &[Some(&first), Some(&second)]);
+    assert!(
+        status[0]
+            .problem
+            .as_deref()
+            .is_some_and(|problem| problem.contains("differ")),
+        "{:?}",
+        status[0]
+    );
+    assert!(!status[0].has_data);
+    assert_eq!(status[1].problem, None);
+    assert!(status[1].has_data);
+    assert_eq!(status[1].nodes[0].describe(), "40.0 GiB, HAS DATA (ntfs)");
+    assert!(
+        status[2]
+            .problem
+            .as_deref()
+            .is_some_and(|problem| problem.contains("create"))
+    );
+    let unknown = storage::volume_status(&profile, &[None, None]);
+    assert_eq!(unknown[0].nodes[0], storage::Presence::Unknown);
+    assert_eq!(
+        storage::group_choices(&[Some(&first), Some(&second)]),
+        ["virtuals", "system"]
+    );
+    profile.storage.volumes.remove(0);
+    assert_eq!(
+        storage::volume_choices(&profile, &[Some(&first), None]),
+        [("Win2012".to_owned(), 40960)]
+    );
+    assert_eq!(storage::size_text(40960), "40G");
+    assert_eq!(storage::size_text(1000), "1000M");
+}
+
+#[test]
+fn the_review_lists_steps_per_node_every_file_and_each_destructive_action() {
+    let design = validate(&seed()).expect("valid");
+    let mut facts = facts::parse(DISCOVERED);
+    facts.volumes.insert(
+        "Win2012-2".into(),
+        LogicalVolume {
+            size_mib: 40960,
+            signature: Some("ntfs".into()),
+        },
+    );
+    let second = NodeFacts {
+        hostname: "node2".into(),
+        ..facts.clone()
+    };
+    let plan = crate::plan::plan(&design, &[facts, second]);
+    let findings = vec![];
+    let review = review::review(&plan, &findings);
+    assert_eq!(
+        review
+            .nodes
+            .iter()
+            .map(|node| node.node.as_str())
+            .collect::<Vec<_>>()[..2],
+        ["node1", "node2"]
+    );
+    assert!(
+        review
+            .files
+            .iter()
+            .any(|file| file.path == "/etc/drbd.d/global_common.conf" && file.node == "node1")
+    );
+    assert!(review.files.iter().all(|file| !file.contents.is_empty()));
+    assert_eq!(review.destructive.len(), plan.destructive_steps().len());
+    assert!(review.blocking.is_empty());
+    let confirmed: Vec<String> = review
+        .destructive
+        .iter()
+        .map(|action| action.step.clone())
+        .collect();
+    assert!(review.may_start(&confirmed));
+    if !review.destructive.is_empty() {
+        assert!(!review.may_start(&[]));
+    }
+    let first_step = &review.nodes[0].steps[0];
+    assert!(!first_step.script.is_empty(), "{first_step:?}");
+}
+
+#[test]
+fn the_board_follows_a_run_step_by_step_with_sync_bars() {
+    let outline = |id: &str, node: &str| StepOutline {
+        id: id.into(),
+        phase: crate::plan::PhaseKind::InitialSync,
+        node: node.into(),
+        title: format!("do {id}"),
+        destructive: None,
+    };
+    let events = vec![
+        Event::PlanReady {
+            target: "Debian 12".into(),
+            steps: vec![
+                outline("a", "node1"),
+                outline("b", "node2"),
+                outline("key", "both"),
+            ],
+        },
+        Event::StepStarted {
+            step: "a".into(),
+            node: "node1".into(),
+            title: "do a".into(),
+        },
+        Event::Progress {
+            step: "a".into(),
+            node: "node1".into(),
+            label: "vm1".into(),
+            percent: 10.0,
+            speed_kib_per_sec: Some(20480),
+            eta_secs: Some(65),
+        },
+        Event::Progress {
+            step: "a".into(),
+            node: "node1".into(),
+            label: "vm1".into(),
+            percent: 42.0,
+            speed_kib_per_sec: Some(21811),
+            eta_secs: Some(65),
+        },
+        Event::StepFinished {
+            step: "a".into(),
+            node: "node1".into(),
+            outcome: Outcome::Changed,
+            detail: String::new(),
+            duration_ms: 1200,
+        },
+        Event::StepStarted {
+            step: "key".into(),
+            node: "node1".into(),
+            title: "do key".into(),
+        },
+        Event::StepFailed {
+            step: "b".into(),
+            node: "node2".into(),
+            message: "boom".into(),
+            command: Some("false".into()),
+            status: Some("1".into()),
+            output_tail: vec!["oops".into()],
+            duration_ms: 5,
+        },
+    ];
+    let board = run::Board::from_events(&events);
+    assert_eq!(board.nodes(), ["node1", "node2", "both"]);
+    assert_eq!(board.steps[0].state, run::StepState::Changed);
+    assert_eq!(board.steps[0].duration_ms, Some(1200));
+    assert_eq!(board.steps[1].state, run::StepState::Failed);
+    assert!(
+        board.steps[1]
+            .failure
+            .as_deref()
+            .is_some_and(|failure| failure.contains("oops"))
+    );
+    assert_eq!(board.steps[2].state, run::StepState::Running);
+    let bars: Vec<_> = board.sync_bars().collect();
+    assert_eq!(bars.len(), 1);
+    assert_eq!(bars[0].caption(), "42.0% · 21.3 MiB/s · 1:05 left");
+    assert!(board.running());
+    assert_eq!(board.counts(), (2, 3));
+}
+
+#[test]
+fn fencing_on_gives_each_node_a_bmc_and_off_needs_the_acknowledgement_again() {
+    let mut profile = seed();
+    cluster::set_ipmi(&mut profile, true);
+    assert!(profile.nodes.iter().all(|node| node.bmc.is_some()));
+    cluster::set_ipmi(&mut profile, false);
+    assert_eq!(
+        profile.cluster.fencing,
+        crate::profile::Fencing::None {
+            acknowledge_split_brain_risk: false
+        }
+    );
+    let _ = Vm {
+        name: String::new(),
+        home: String::new(),
+        memory_mib: 0,
+        vcpus: 1,
+        volume: String::new(),
+        boot: Boot::Pv {
+            kernel: String::new(),
+            ramdisk: None,
+            extra: None,
+        },
+        drbd_minor: None,
+        drbd_port: None,
+        console_ip: None,
+        mac: None,
+        keep_data_on: None,
+    };
+}
