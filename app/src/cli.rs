@@ -21,15 +21,17 @@ const PROFILE_INVALID: u8 = 1;
 #[command(
     name = "tandem",
     version,
-    about = "Two Debian servers into a high-availability Xen + DRBD + Pacemaker cluster, over SSH"
+    about = "Two Debian servers into a high-availability Xen + DRBD + Pacemaker cluster, over SSH",
+    long_about = "Two Debian servers into a high-availability Xen + DRBD + Pacemaker cluster, over SSH.\n\nWithout a command, tandem opens the setup wizard."
 )]
 pub struct Cli {
+    /// Without a command, the wizard opens.
     #[command(subcommand)]
-    command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {
+pub enum Command {
     /// Check a profile; lists every problem with its field and fix (exit code 1 when any).
     Validate {
         /// The cluster profile (TOML).
@@ -90,7 +92,7 @@ enum Command {
 }
 
 #[derive(Debug, clap::Args)]
-struct AccessArgs {
+pub struct AccessArgs {
     /// Trust this host key fingerprint (SHA256:...) when a node presents it for the first time.
     #[arg(long = "accept-host-key", value_name = "FINGERPRINT")]
     accept_host_key: Vec<String>,
@@ -114,13 +116,13 @@ impl AccessArgs {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum ReportFormat {
+pub enum ReportFormat {
     Html,
     Md,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum DrbdArg {
+pub enum DrbdArg {
     #[value(name = "8.4")]
     V84,
     #[value(name = "9")]
@@ -137,7 +139,10 @@ impl From<DrbdArg> for DrbdGeneration {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    match cli.command {
+    let Some(command) = cli.command else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    match command {
         Command::Validate { profile } => {
             let Some(design) = load_design(&profile)? else {
                 return Ok(ExitCode::from(PROFILE_INVALID));

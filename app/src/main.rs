@@ -1,7 +1,10 @@
-//! `tandem`: the headless command line over the wizard-steps library.
+//! `tandem`: the wizard (no arguments) or the headless command line, both over the
+//! wizard-steps library.
 
 mod apply;
 mod cli;
+mod gui;
+mod screens;
 mod terminal;
 
 use std::process::ExitCode;
@@ -10,6 +13,15 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let command = cli::Cli::parse();
+    if command.command.is_none() {
+        return match gui::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("tandem: the window could not open: {error}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match cli::run(command) {
         Ok(code) => code,
         Err(error) => {

@@ -17,6 +17,40 @@ pub fn default_path(profile: &Profile) -> Option<PathBuf> {
     profiles_dir().map(|dir| dir.join(format!("{}.toml", profile.cluster.name)))
 }
 
+/// The list of recently opened or saved profiles: `$XDG_CONFIG_HOME/tandem/recent`, one path a
+/// line, newest first.
+pub fn recent_file() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "tandem").map(|dirs| dirs.config_dir().join("recent"))
+}
+
+/// How many profiles the recent list keeps.
+pub const RECENT_LIMIT: usize = 8;
+
+/// The recent profiles that still exist, newest first.
+pub fn recent(list: &Path) -> Vec<PathBuf> {
+    fs::read_to_string(list)
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(PathBuf::from)
+        .filter(|path| path.is_file())
+        .take(RECENT_LIMIT)
+        .collect()
+}
+
+/// Puts `profile` at the top of the recent list (once), keeping at most [`RECENT_LIMIT`].
+pub fn remember(list: &Path, profile: &Path) -> std::io::Result<()> {
+    let profile = fs::canonicalize(profile).unwrap_or_else(|_| profile.to_path_buf());
+    let mut paths = vec![profile.clone()];
+    paths.extend(recent(list).into_iter().filter(|known| *known != profile));
+    paths.truncate(RECENT_LIMIT);
+    let text: String = paths
+        .iter()
+        .map(|path| format!("{}\n", path.display()))
+        .collect();
+    write_private_atomically(list, text.as_bytes())
+}
+
 pub fn load(path: &Path) -> Result<Profile, ProfileError> {
     let text = fs::read_to_string(path).map_err(|source| io_error(path, source))?;
     Profile::from_toml(&text, &path.display().to_string())
@@ -78,5 +112,35 @@ fn io_error(path: &Path, source: std::io::Error) -> ProfileError {
     ProfileError::Io {
         path: path.display().to_string(),
         source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_recent_list_is_newest_first_without_duplicates_or_missing_files() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let list = dir.path().join("config/recent");
+        assert!(recent(&list).is_empty());
+        let mut profiles = Vec::new();
+        for index in 0..(RECENT_LIMIT + 2) {
+            let path = dir.path().join(format!("p{index}.toml"));
+            fs::write(&path, "").expect("profile");
+            profiles.push(fs::canonicalize(&path).expect("canonical"));
+        }
+        for profile in &profiles {
+            remember(&list, profile).expect("remembered");
+        }
+        remember(&list, &profiles[RECENT_LIMIT + 1]).expect("remembered again");
+        let listed = recent(&list);
+        assert_eq!(listed.len(), RECENT_LIMIT);
+        assert_eq!(listed[0], profiles[RECENT_LIMIT + 1]);
+        assert_eq!(listed[1], profiles[RECENT_LIMIT]);
+        fs::remove_file(&profiles[RECENT_LIMIT]).expect("removed");
+        let listed = recent(&list);
+        assert!(!listed.contains(&profiles[RECENT_LIMIT]), "{listed:?}");
+        assert_eq!(listed[0], profiles[RECENT_LIMIT + 1]);
     }
 }

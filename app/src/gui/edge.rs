@@ -1,0 +1,300 @@
+//! The wizard's I/O: SSH sessions to the nodes (through `wizard_steps::access`), the run and its
+//! journal, profiles on disk and the file dialogs. Everything here is called from tasks, never
+//! from a page.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use iced::futures::{SinkExt, Stream};
+use tokio_util::sync::CancellationToken;
+use wizard_steps::access::{self, AccessError};
+use wizard_steps::facts::NodeFacts;
+use wizard_steps::profile::{Node, store};
+use wizard_steps::remote::{HostKeyTrust, Session};
+use wizard_steps::report::ProfileSummary;
+use wizard_steps::run::{Event, Runner};
+use wizard_steps::{Design, Profile, journal, report};
+
+use crate::screens::{done, nodes, review};
+
+/// Where the wizard keeps and finds things; tests point every path into a temporary directory.
+#[derive(Debug, Clone)]
+pub struct Places {
+    /// Tandem's own known_hosts (confirmed host keys are pinned there).
+    pub trust: HostKeyTrust,
+    /// Saved profiles.
+    pub profiles: Option<PathBuf>,
+    /// The recent-profiles list.
+    pub recent: Option<PathBuf>,
+    /// Run journals.
+    pub runs: Option<PathBuf>,
+}
+
+impl Places {
+    pub fn standard() -> Places {
+        Places {
+            trust: HostKeyTrust::standard(),
+            profiles: store::profiles_dir(),
+            recent: store::recent_file(),
+            runs: journal::runs_dir(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Edge {
+    places: Places,
+    /// One SSH session per node, once connected. A run takes both for its duration.
+    sessions: tokio::sync::Mutex<[Option<Session>; 2]>,
+    cancel: Mutex<Option<CancellationToken>>,
+}
+
+impl Edge {
+    pub fn new(places: Places) -> Edge {
+        Edge {
+            places,
+            sessions: tokio::sync::Mutex::new([None, None]),
+            cancel: Mutex::new(None),
+        }
+    }
+
+    pub fn standard() -> Edge {
+        Edge::new(Places::standard())
+    }
+
+    pub fn recent(&self) -> Vec<PathBuf> {
+        self.places
+            .recent
+            .as_deref()
+            .map(store::recent)
+            .unwrap_or_default()
+    }
+
+    fn remember(&self, path: &Path) {
+        if let Some(list) = &self.places.recent {
+            // The list is a convenience: a profile that opened or saved is not an error because of it.
+            let _ = store::remember(list, path);
+        }
+    }
+
+    pub fn load(&self, path: &Path) -> Result<Profile, String> {
+        let profile = store::load(path).map_err(|error| error.to_string())?;
+        self.remember(path);
+        Ok(profile)
+    }
+
+    /// Saves to `path`, or to the profiles directory under the cluster's name.
+    pub fn save(&self, profile: &Profile, path: Option<&Path>) -> Result<PathBuf, String> {
+        let name = profile.cluster.name.trim();
+        if name.is_empty() {
+            return Err("give the cluster a name first (Nodes page)".to_owned());
+        }
+        let path = match path {
+            Some(path) => path.to_path_buf(),
+            None => self
+                .places
+                .profiles
+                .as_ref()
+                .map(|dir| dir.join(format!("{name}.toml")))
+                .ok_or("no configuration directory to save profiles in")?,
+        };
+        store::save(profile, &path).map_err(|error| error.to_string())?;
+        self.remember(&path);
+        Ok(path)
+    }
+
+    /// Connects to a node with what the administrator gave, reads what it has, and keeps the
+    /// session for the preflight and the run.
+    pub async fn connect(
+        self: Arc<Self>,
+        node: Node,
+        request: nodes::ConnectRequest,
+    ) -> Result<NodeFacts, AccessError> {
+        let mut trust = self.places.trust.clone();
+        if let Some(fingerprint) = &request.accept_fingerprint {
+            trust = trust.accepting(fingerprint.clone());
+        }
+        let session = access::connect(&node, &request.credentials, trust).await?;
+        let facts = access::discover(&session).await;
+        let facts = match facts {
+            Ok(facts) => facts,
+            Err(error) => {
+                session.close().await;
+                return Err(AccessError::Exec(error));
+            }
+        };
+        let old = {
+            let mut sessions = self.sessions.lock().await;
+            sessions[request.index].replace(session)
+        };
+        if let Some(old) = old {
+            old.close().await;
+        }
+        Ok(facts)
+    }
+
+    pub async fn disconnect(self: Arc<Self>, index: usize) {
+        let old = self.sessions.lock().await[index].take();
+        if let Some(old) = old {
+            old.close().await;
+        }
+    }
+
+    /// The read-only preflight on both nodes, and the plan from what it found.
+    pub async fn preflight(self: Arc<Self>, design: Design) -> Result<review::Checked, String> {
+        let mut slots = self.sessions.lock().await;
+        let sessions = take_both(&mut slots)?;
+        let result = access::preflight(&design, &sessions).await;
+        let [first, second] = sessions;
+        *slots = [Some(first), Some(second)];
+        let preflight = result.map_err(|error| format!("reading the nodes: {error}"))?;
+        Ok(review::Checked::new(&design, preflight))
+    }
+
+    /// Starts the run: journals every event and hands them to the Run page as they come.
+    pub fn start_run(
+        self: Arc<Self>,
+        design: Design,
+        start: review::Start,
+    ) -> Result<(PathBuf, impl Stream<Item = Event> + Send + 'static), String> {
+        let runs = self
+            .places
+            .runs
+            .clone()
+            .ok_or("no data directory for the run journal")?;
+        let mut journal = journal::Writer::create(&runs, &design.profile.cluster.name)
+            .map_err(|error| format!("creating a journal in {}: {error}", runs.display()))?;
+        let path = journal.path().to_path_buf();
+        let cancel = CancellationToken::new();
+        *self
+            .cancel
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(cancel.clone());
+        let edge = self.clone();
+        let stream = iced::stream::channel(64, async move |mut output| {
+            let mut emit = async |event: Event| {
+                let _ = journal.write(&event);
+                let _ = output.send(event).await;
+            };
+            emit(Event::RunStarted {
+                summary: ProfileSummary::new(&design),
+            })
+            .await;
+            emit(Event::Preflight {
+                findings: start.findings.clone(),
+            })
+            .await;
+            let mut slots = edge.sessions.lock().await;
+            let mut sessions = match take_both(&mut slots) {
+                Ok(sessions) => sessions,
+                Err(_) => return,
+            };
+            let (sender, mut received) = tokio::sync::mpsc::unbounded_channel();
+            let run = async {
+                let runner = Runner {
+                    plan: &start.plan,
+                    design: &design,
+                    secrets: &start.secrets,
+                    events: sender,
+                    cancel,
+                    poll_interval: std::time::Duration::from_secs(2),
+                };
+                runner.run(&mut sessions).await;
+            };
+            let forward = async {
+                while let Some(event) = received.recv().await {
+                    emit(event).await;
+                }
+            };
+            iced::futures::join!(run, forward);
+            let [first, second] = sessions;
+            *slots = [Some(first), Some(second)];
+        });
+        Ok((path, stream))
+    }
+
+    /// Asks the run to stop: the command running on a node is stopped there.
+    pub fn cancel_run(&self) {
+        if let Some(cancel) = self
+            .cancel
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .as_ref()
+        {
+            cancel.cancel();
+        }
+    }
+}
+
+fn take_both(slots: &mut [Option<Session>; 2]) -> Result<[Session; 2], String> {
+    if slots.iter().any(Option::is_none) {
+        return Err("connect to both nodes on the Nodes page first".to_owned());
+    }
+    let [first, second] = slots;
+    match (first.take(), second.take()) {
+        (Some(first), Some(second)) => Ok([first, second]),
+        _ => Err("connect to both nodes on the Nodes page first".to_owned()),
+    }
+}
+
+/// Writes the report of a run's journal to `path`.
+pub fn write_report(journal: &Path, format: done::ReportFormat, path: &Path) -> Result<(), String> {
+    let entries = journal::read(journal)
+        .map_err(|error| format!("reading {}: {error}", journal.display()))?;
+    let contents = match format {
+        done::ReportFormat::Html => report::html(&entries),
+        done::ReportFormat::Markdown => report::markdown(&entries),
+    };
+    std::fs::write(path, contents).map_err(|error| format!("writing {}: {error}", path.display()))
+}
+
+/// Asks where to save the report, then writes it.
+pub async fn export_report(
+    journal: Option<PathBuf>,
+    cluster: String,
+    format: done::ReportFormat,
+) -> Result<Option<PathBuf>, String> {
+    let journal = journal.ok_or("there is no run to report on yet")?;
+    let extension = format.extension();
+    let chosen = rfd::AsyncFileDialog::new()
+        .set_title("Export the setup report")
+        .add_filter(format.label(), &[extension])
+        .set_file_name(format!("tandem-{cluster}-report.{extension}"))
+        .save_file()
+        .await;
+    let Some(chosen) = chosen else {
+        return Ok(None);
+    };
+    let mut path = PathBuf::from(chosen);
+    if path.extension().is_none() {
+        path.set_extension(extension);
+    }
+    write_report(&journal, format, &path)?;
+    Ok(Some(path))
+}
+
+pub async fn pick_profile() -> Option<PathBuf> {
+    rfd::AsyncFileDialog::new()
+        .set_title("Import a Tandem profile")
+        .add_filter("Tandem profile", &["toml"])
+        .pick_file()
+        .await
+        .map(PathBuf::from)
+}
+
+pub async fn pick_key() -> Option<PathBuf> {
+    let mut dialog = rfd::AsyncFileDialog::new().set_title("The SSH private key");
+    if let Some(home) = directories::BaseDirs::new() {
+        dialog = dialog.set_directory(home.home_dir().join(".ssh"));
+    }
+    dialog.pick_file().await.map(PathBuf::from)
+}
+
+pub async fn pick_iso() -> Option<PathBuf> {
+    rfd::AsyncFileDialog::new()
+        .set_title("The install ISO to upload to both nodes")
+        .add_filter("ISO image", &["iso"])
+        .pick_file()
+        .await
+        .map(PathBuf::from)
+}

@@ -1,0 +1,747 @@
+//! The iced wizard: routes messages to the pages, moves between them, and performs what the
+//! pages ask for (SSH through `wizard_steps::access`, the run, files and dialogs) as tasks, so
+//! that the window never waits. Data flows one way: pages edit the profile → validation →
+//! preflight and plan → the run's events → the Run and Done pages.
+
+mod edge;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use iced::keyboard::{self, Key, key::Named};
+use iced::widget::{button, column, container, operation, row, scrollable, space, text};
+use iced::{Center, Element, Fill, Subscription, Task, window};
+use wizard_steps::Profile;
+use wizard_steps::steps;
+use wizard_steps::validate::{Problems, validate};
+
+use crate::screens::{Context, cluster, done, network, nodes, review, run, storage, vms, welcome};
+
+/// The window's application id: the desktop entry's name and StartupWMClass.
+pub const APPLICATION_ID: &str = "tandem";
+
+pub fn run() -> iced::Result {
+    iced::application(App::boot, App::update, App::view)
+        .title(App::title)
+        .subscription(App::subscription)
+        .window(window::Settings {
+            size: iced::Size::new(1024.0, 768.0),
+            min_size: Some(iced::Size::new(760.0, 560.0)),
+            exit_on_close_request: false,
+            #[cfg(target_os = "linux")]
+            platform_specific: window::settings::PlatformSpecific {
+                application_id: APPLICATION_ID.to_owned(),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .exit_on_close_request(false)
+        .run()
+}
+
+/// The wizard's pages in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Welcome,
+    Nodes,
+    Network,
+    Storage,
+    Vms,
+    Cluster,
+    Review,
+    Run,
+    Done,
+}
+
+impl Page {
+    pub const ALL: [Page; 9] = [
+        Page::Welcome,
+        Page::Nodes,
+        Page::Network,
+        Page::Storage,
+        Page::Vms,
+        Page::Cluster,
+        Page::Review,
+        Page::Run,
+        Page::Done,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Page::Welcome => "Welcome",
+            Page::Nodes => "Nodes",
+            Page::Network => "Network",
+            Page::Storage => "Storage",
+            Page::Vms => "VMs",
+            Page::Cluster => "Cluster",
+            Page::Review => "Review",
+            Page::Run => "Run",
+            Page::Done => "Done",
+        }
+    }
+
+    fn index(self) -> usize {
+        Page::ALL.iter().position(|page| *page == self).unwrap_or(0)
+    }
+
+    pub fn next(self) -> Option<Page> {
+        Page::ALL.get(self.index() + 1).copied()
+    }
+
+    pub fn previous(self) -> Option<Page> {
+        self.index().checked_sub(1).map(|index| Page::ALL[index])
+    }
+
+    /// The profile fields this page edits, when it edits any.
+    fn fields(self) -> Option<steps::Fields> {
+        match self {
+            Page::Nodes => Some(steps::nodes::FIELDS),
+            Page::Network => Some(steps::network::FIELDS),
+            Page::Storage => Some(steps::storage::FIELDS),
+            Page::Vms => Some(steps::vms::FIELDS),
+            Page::Cluster => Some(steps::cluster::FIELDS),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Welcome(welcome::Message),
+    Nodes(nodes::Message),
+    Network(network::Message),
+    Storage(storage::Message),
+    Vms(vms::Message),
+    Cluster(cluster::Message),
+    Review(review::Message),
+    Run(run::Message),
+    Done(done::Message),
+    NextPressed,
+    BackPressed,
+    /// A page in the sidebar, for going back to it.
+    PageSelected(Page),
+    TabPressed {
+        shift: bool,
+    },
+    SavePressed,
+    Saved(Result<PathBuf, String>),
+    CloseRequested(window::Id),
+    CloseConfirmed,
+    CloseCancelled,
+    SaveAndClose,
+}
+
+/// Why the window is not closed right away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PendingClose {
+    /// A run is going on: closing stops it on the nodes.
+    Running(window::Id),
+    /// The profile has changes that are not saved.
+    Unsaved(window::Id),
+}
+
+pub struct App {
+    pub page: Page,
+    pub profile: Profile,
+    /// Where the profile was loaded from or saved to.
+    pub profile_path: Option<PathBuf>,
+    /// The profile as last loaded or saved, to tell unsaved changes.
+    saved: Profile,
+    pub problems: Problems,
+    pub welcome: welcome::State,
+    pub nodes: nodes::State,
+    pub network: network::State,
+    pub storage: storage::State,
+    pub vms: vms::State,
+    pub cluster: cluster::State,
+    pub review: review::State,
+    pub run: run::State,
+    pub done: done::State,
+    /// The SSH sessions, which tasks use and the run borrows.
+    edge: Arc<edge::Edge>,
+    status: Option<String>,
+    pending_close: Option<PendingClose>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("page", &self.page)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    fn boot() -> (App, Task<Message>) {
+        (App::new(edge::Edge::standard()), Task::none())
+    }
+
+    pub fn new(edge: edge::Edge) -> App {
+        let profile = Profile::new_cluster();
+        let problems = problems_of(&profile);
+        let recent = edge.recent();
+        App {
+            page: Page::Welcome,
+            saved: profile.clone(),
+            profile,
+            profile_path: None,
+            problems,
+            welcome: welcome::State::new(recent),
+            nodes: nodes::State::default(),
+            network: network::State::default(),
+            storage: storage::State::default(),
+            vms: vms::State::default(),
+            cluster: cluster::State::default(),
+            review: review::State::default(),
+            run: run::State::default(),
+            done: done::State::default(),
+            edge: Arc::new(edge),
+            status: None,
+            pending_close: None,
+        }
+    }
+
+    fn title(&self) -> String {
+        let name = self.profile.cluster.name.trim();
+        let dirty = if self.unsaved() { " •" } else { "" };
+        if name.is_empty() {
+            format!("Tandem{dirty}")
+        } else {
+            format!("Tandem — {name}{dirty}")
+        }
+    }
+
+    pub fn context(&self) -> Context<'_> {
+        Context {
+            profile: &self.profile,
+            problems: &self.problems,
+            facts: self.nodes.facts(),
+        }
+    }
+
+    /// The profile differs from the one last saved or loaded.
+    pub fn unsaved(&self) -> bool {
+        self.profile != self.saved
+    }
+
+    /// Whether Next may be pressed on the current page.
+    pub fn can_continue(&self) -> bool {
+        let context = self.context();
+        let page_valid = self
+            .page
+            .fields()
+            .is_none_or(|fields| steps::problems_of(&self.problems, fields).is_empty());
+        page_valid
+            && match self.page {
+                Page::Welcome => false,
+                Page::Nodes => self.nodes.can_continue(),
+                Page::Vms => self.vms.can_continue(context),
+                Page::Review => self.review.can_start(),
+                Page::Run => self.run.succeeded(),
+                Page::Done => false,
+                Page::Network | Page::Storage | Page::Cluster => true,
+            }
+    }
+
+    /// Whether Back may be pressed: never away from a run in progress.
+    pub fn can_go_back(&self) -> bool {
+        self.page.previous().is_some() && !self.run.running()
+    }
+
+    fn go_to(&mut self, page: Page) -> Task<Message> {
+        self.page = page;
+        self.status = None;
+        match page {
+            Page::Review => self.check_nodes(),
+            _ => operation::focus_next(),
+        }
+    }
+
+    pub fn update(&mut self, message: Message) -> Task<Message> {
+        let task = match message {
+            Message::Welcome(message) => match welcome::update(&mut self.welcome, message) {
+                welcome::Action::None => Task::none(),
+                welcome::Action::NewCluster => {
+                    self.load(Profile::new_cluster(), None);
+                    self.go_to(Page::Nodes)
+                }
+                welcome::Action::Open(path) => self.open(path),
+                welcome::Action::Import => Task::perform(edge::pick_profile(), |picked| {
+                    Message::Welcome(welcome::Message::ImportChosen(picked))
+                }),
+            },
+            Message::Nodes(message) => {
+                match nodes::update(&mut self.nodes, message, &mut self.profile) {
+                    nodes::Action::None => Task::none(),
+                    nodes::Action::Connect(request) => {
+                        let node = self.profile.nodes.get(request.index).cloned();
+                        match node {
+                            Some(node) => {
+                                let index = request.index;
+                                Task::perform(
+                                    self.edge.clone().connect(node, request),
+                                    move |result| {
+                                        Message::Nodes(nodes::Message::Connected(index, result))
+                                    },
+                                )
+                            }
+                            None => Task::none(),
+                        }
+                    }
+                    nodes::Action::BrowseKey(index) => {
+                        Task::perform(edge::pick_key(), move |picked| {
+                            Message::Nodes(nodes::Message::KeyChosen(index, picked))
+                        })
+                    }
+                    nodes::Action::Disconnect(index) => {
+                        Task::perform(self.edge.clone().disconnect(index), |()| {
+                            Message::Nodes(nodes::Message::Disconnected)
+                        })
+                    }
+                }
+            }
+            Message::Network(message) => {
+                network::update(
+                    &mut self.network,
+                    message,
+                    &mut self.profile,
+                    self.nodes.facts(),
+                );
+                Task::none()
+            }
+            Message::Storage(message) => {
+                storage::update(
+                    &mut self.storage,
+                    message,
+                    &mut self.profile,
+                    self.nodes.facts(),
+                );
+                Task::none()
+            }
+            Message::Vms(message) => match vms::update(&mut self.vms, message, &mut self.profile) {
+                vms::Action::None => Task::none(),
+                vms::Action::BrowseIso(index) => Task::perform(edge::pick_iso(), move |picked| {
+                    Message::Vms(vms::Message::IsoChosen(index, picked))
+                }),
+            },
+            Message::Cluster(message) => {
+                cluster::update(&mut self.cluster, message, &mut self.profile);
+                Task::none()
+            }
+            Message::Review(message) => match review::update(&mut self.review, message) {
+                review::Action::None => Task::none(),
+                review::Action::CheckNodes => self.check_nodes(),
+                review::Action::Start(start) => self.start_run(start),
+            },
+            Message::Run(message) => match run::update(&mut self.run, message) {
+                run::Action::None => Task::none(),
+                run::Action::Cancel => {
+                    self.edge.cancel_run();
+                    Task::none()
+                }
+                run::Action::Resume => {
+                    self.page = Page::Review;
+                    self.check_nodes()
+                }
+                run::Action::Finished { succeeded } => {
+                    if succeeded {
+                        self.go_to(Page::Done)
+                    } else {
+                        Task::none()
+                    }
+                }
+            },
+            Message::Done(message) => match done::update(&mut self.done, message) {
+                done::Action::None => Task::none(),
+                done::Action::ExportReport(format) => {
+                    let journal = self.run.journal.clone();
+                    let name = self.profile.cluster.name.clone();
+                    Task::perform(edge::export_report(journal, name, format), |result| {
+                        Message::Done(done::Message::Exported(result))
+                    })
+                }
+                done::Action::SaveProfile => self.save(),
+            },
+            Message::NextPressed => match self.page.next() {
+                Some(next) if self.can_continue() => match self.page {
+                    Page::Review => match self.review.start() {
+                        Some(start) => self.start_run(start),
+                        None => Task::none(),
+                    },
+                    _ => self.go_to(next),
+                },
+                _ => Task::none(),
+            },
+            Message::BackPressed => match self.page.previous() {
+                Some(previous) if self.can_go_back() => {
+                    let previous = if self.page == Page::Done {
+                        Page::Review
+                    } else {
+                        previous
+                    };
+                    self.go_to(previous)
+                }
+                _ => Task::none(),
+            },
+            Message::PageSelected(page) => {
+                if self.reachable(page) {
+                    self.go_to(page)
+                } else {
+                    Task::none()
+                }
+            }
+            Message::TabPressed { shift } => {
+                if shift {
+                    operation::focus_previous()
+                } else {
+                    operation::focus_next()
+                }
+            }
+            Message::SavePressed => self.save(),
+            Message::Saved(result) => {
+                match result {
+                    Ok(path) => {
+                        self.saved = self.profile.clone();
+                        self.status = Some(format!("Saved to {}", path.display()));
+                        self.profile_path = Some(path);
+                        self.welcome.recent = self.edge.recent();
+                    }
+                    Err(error) => self.status = Some(format!("Not saved: {error}")),
+                }
+                Task::none()
+            }
+            Message::CloseRequested(id) => {
+                if self.run.running() {
+                    self.pending_close = Some(PendingClose::Running(id));
+                    Task::none()
+                } else if self.unsaved() {
+                    self.pending_close = Some(PendingClose::Unsaved(id));
+                    Task::none()
+                } else {
+                    window::close(id)
+                }
+            }
+            Message::CloseCancelled => {
+                self.pending_close = None;
+                Task::none()
+            }
+            Message::CloseConfirmed => match self.pending_close.take() {
+                Some(PendingClose::Running(id)) | Some(PendingClose::Unsaved(id)) => {
+                    self.edge.cancel_run();
+                    window::close(id)
+                }
+                None => Task::none(),
+            },
+            Message::SaveAndClose => match self.pending_close.take() {
+                Some(PendingClose::Unsaved(id)) => match self.save_now() {
+                    Ok(_) => window::close(id),
+                    Err(error) => {
+                        self.status = Some(format!("Not saved: {error}"));
+                        Task::none()
+                    }
+                },
+                other => {
+                    self.pending_close = other;
+                    Task::none()
+                }
+            },
+        };
+        self.problems = problems_of(&self.profile);
+        task
+    }
+
+    /// Pages the sidebar may jump to: those already passed (and never away from a run).
+    pub fn reachable(&self, page: Page) -> bool {
+        !self.run.running()
+            && page != Page::Welcome
+            && page.index() <= self.page.index()
+            && !matches!(page, Page::Run | Page::Done)
+    }
+
+    fn load(&mut self, profile: Profile, path: Option<PathBuf>) {
+        self.saved = profile.clone();
+        self.profile = profile;
+        self.profile_path = path;
+        self.nodes = nodes::State::default();
+        self.review = review::State::default();
+        self.run = run::State::default();
+        self.done = done::State::default();
+    }
+
+    fn open(&mut self, path: PathBuf) -> Task<Message> {
+        match self.edge.load(&path) {
+            Ok(profile) => {
+                self.load(profile, Some(path));
+                self.welcome.error = None;
+                self.welcome.recent = self.edge.recent();
+                self.go_to(Page::Nodes)
+            }
+            Err(error) => {
+                self.welcome.error = Some(error);
+                Task::none()
+            }
+        }
+    }
+
+    fn save_now(&mut self) -> Result<PathBuf, String> {
+        let path = self
+            .edge
+            .save(&self.profile, self.profile_path.as_deref())?;
+        self.saved = self.profile.clone();
+        self.profile_path = Some(path.clone());
+        Ok(path)
+    }
+
+    fn save(&mut self) -> Task<Message> {
+        let result = self.save_now();
+        if result.is_ok() {
+            self.welcome.recent = self.edge.recent();
+        }
+        Task::done(Message::Saved(result))
+    }
+
+    /// Reads both nodes (read-only) and plans: what the Review page shows.
+    fn check_nodes(&mut self) -> Task<Message> {
+        match validate(&self.profile) {
+            Ok(design) => {
+                self.review.checking();
+                Task::perform(self.edge.clone().preflight(design), |result| {
+                    Message::Review(review::Message::Checked(result))
+                })
+            }
+            Err(problems) => {
+                self.review.invalid(&problems);
+                Task::none()
+            }
+        }
+    }
+
+    fn start_run(&mut self, start: review::Start) -> Task<Message> {
+        let Ok(design) = validate(&self.profile) else {
+            return Task::none();
+        };
+        match self.edge.clone().start_run(design, start) {
+            Ok((journal, events)) => {
+                self.run = run::State::started(journal);
+                self.page = Page::Run;
+                Task::run(events, |event| {
+                    Message::Run(run::Message::Event(Box::new(event)))
+                })
+                .chain(Task::done(Message::Run(run::Message::EventsEnded)))
+            }
+            Err(error) => {
+                self.review.failed(error);
+                Task::none()
+            }
+        }
+    }
+
+    fn subscription(&self) -> Subscription<Message> {
+        Subscription::batch([
+            window::close_requests().map(Message::CloseRequested),
+            keyboard::listen().filter_map(on_key),
+        ])
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        let context = self.context();
+        let page: Element<'_, Message> = match self.page {
+            Page::Welcome => welcome::view(&self.welcome).map(Message::Welcome),
+            Page::Nodes => nodes::view(&self.nodes, context).map(Message::Nodes),
+            Page::Network => network::view(&self.network, context).map(Message::Network),
+            Page::Storage => storage::view(&self.storage, context).map(Message::Storage),
+            Page::Vms => vms::view(&self.vms, context).map(Message::Vms),
+            Page::Cluster => cluster::view(&self.cluster, context).map(Message::Cluster),
+            Page::Review => review::view(&self.review, context).map(Message::Review),
+            Page::Run => run::view(&self.run).map(Message::Run),
+            Page::Done => done::view(&self.done, context, &self.run.board).map(Message::Done),
+        };
+        if self.page == Page::Welcome {
+            return container(page).padding(24).width(Fill).height(Fill).into();
+        }
+        let body = column![
+            scrollable(container(page).padding(24).width(Fill)).height(Fill),
+            self.navigation(),
+        ];
+        let screen = row![self.sidebar(), body.width(Fill)].height(Fill);
+        match self.pending_close {
+            None => screen.into(),
+            Some(pending) => iced::widget::stack![
+                screen,
+                iced::widget::opaque(iced::widget::center(close_dialog(pending)).style(|theme| {
+                    container::Style {
+                        background: Some(
+                            iced::Color {
+                                a: 0.6,
+                                ..iced::Color::BLACK
+                            }
+                            .into(),
+                        ),
+                        ..container::transparent(theme)
+                    }
+                }))
+            ]
+            .into(),
+        }
+    }
+
+    fn sidebar(&self) -> Element<'_, Message> {
+        let mut pages = column![].spacing(4);
+        for page in Page::ALL.into_iter().skip(1) {
+            let label = if page == self.page {
+                text(format!("▸ {}", page.title()))
+            } else {
+                text(format!("  {}", page.title()))
+            };
+            let style = if page == self.page {
+                button::primary
+            } else {
+                button::text
+            };
+            pages = pages.push(
+                button(label)
+                    .width(Fill)
+                    .style(style)
+                    .on_press_maybe(self.reachable(page).then_some(Message::PageSelected(page))),
+            );
+        }
+        container(
+            column![
+                text("Tandem").size(22),
+                pages,
+                space::vertical(),
+                self.save_button()
+            ]
+            .spacing(16),
+        )
+        .padding(16)
+        .width(180)
+        .height(Fill)
+        .style(container::rounded_box)
+        .into()
+    }
+
+    fn save_button(&self) -> Element<'_, Message> {
+        let label = if self.unsaved() {
+            "Save profile •"
+        } else {
+            "Save profile"
+        };
+        let saveable = !self.profile.cluster.name.trim().is_empty();
+        button(text(label))
+            .width(Fill)
+            .style(button::secondary)
+            .on_press_maybe(saveable.then_some(Message::SavePressed))
+            .into()
+    }
+
+    fn navigation(&self) -> Element<'_, Message> {
+        let next_label = match self.page {
+            Page::Review => "Start setup",
+            Page::Run => "Finish",
+            _ => "Next",
+        };
+        let status = self.status.clone().unwrap_or_else(|| self.blocked_reason());
+        let back = (self.page != Page::Done || !self.run.running()).then(|| {
+            button(text("Back"))
+                .style(button::secondary)
+                .on_press_maybe(self.can_go_back().then_some(Message::BackPressed))
+        });
+        let next = self.page.next().map(|_| {
+            button(text(next_label))
+                .style(button::primary)
+                .on_press_maybe(self.can_continue().then_some(Message::NextPressed))
+        });
+        container(
+            row![text(status).size(13).width(Fill), back, next]
+                .spacing(12)
+                .align_y(Center),
+        )
+        .padding(12)
+        .width(Fill)
+        .style(container::bordered_box)
+        .into()
+    }
+
+    /// Why Next is disabled, in a few words, for the navigation bar.
+    pub fn blocked_reason(&self) -> String {
+        if self.can_continue() || self.page.next().is_none() {
+            return String::new();
+        }
+        if let Some(fields) = self.page.fields() {
+            let count = steps::problems_of(&self.problems, fields).len();
+            if count > 0 {
+                return format!(
+                    "{count} field(s) on this page need attention (see the messages in red)"
+                );
+            }
+        }
+        match self.page {
+            Page::Nodes => self.nodes.blocked_reason(),
+            Page::Vms => "A node cannot run all VMs at once: see the capacity meter".to_owned(),
+            Page::Review => self.review.blocked_reason(),
+            Page::Run => self.run.blocked_reason(),
+            _ => String::new(),
+        }
+    }
+}
+
+fn problems_of(profile: &Profile) -> Problems {
+    validate(profile).err().unwrap_or(Problems(Vec::new()))
+}
+
+fn close_dialog<'a>(pending: PendingClose) -> Element<'a, Message> {
+    let (question, buttons) = match pending {
+        PendingClose::Running(_) => (
+            "A setup run is in progress. Closing stops it on the nodes; running the wizard again later resumes where it stopped.",
+            row![
+                button(text("Keep running"))
+                    .style(button::secondary)
+                    .on_press(Message::CloseCancelled),
+                button(text("Stop and close"))
+                    .style(button::danger)
+                    .on_press(Message::CloseConfirmed),
+            ],
+        ),
+        PendingClose::Unsaved(_) => (
+            "The profile has changes that are not saved.",
+            row![
+                button(text("Cancel"))
+                    .style(button::secondary)
+                    .on_press(Message::CloseCancelled),
+                button(text("Close without saving"))
+                    .style(button::danger)
+                    .on_press(Message::CloseConfirmed),
+                button(text("Save and close"))
+                    .style(button::primary)
+                    .on_press(Message::SaveAndClose),
+            ],
+        ),
+    };
+    container(
+        column![text(question).size(16), buttons.spacing(12)]
+            .spacing(20)
+            .max_width(480),
+    )
+    .padding(24)
+    .style(container::rounded_box)
+    .into()
+}
+
+/// Enter = Next, Escape = Back, Tab and Shift+Tab move the focus (keys no widget took).
+pub fn on_key(event: keyboard::Event) -> Option<Message> {
+    let keyboard::Event::KeyPressed { key, modifiers, .. } = event else {
+        return None;
+    };
+    match key.as_ref() {
+        Key::Named(Named::Enter) => Some(Message::NextPressed),
+        Key::Named(Named::Escape) => Some(Message::BackPressed),
+        Key::Named(Named::Tab) => Some(Message::TabPressed {
+            shift: modifiers.shift(),
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

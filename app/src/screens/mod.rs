@@ -1,0 +1,98 @@
+//! The wizard's pages, one module each, named as in `wizard_steps::steps`. A page owns its
+//! State, Message, `update` and `view`; it edits the profile it is handed and returns an
+//! [`Action`]-like outward event when something beyond the page must happen (connect to a node,
+//! open a file dialog, start the run). No page talks SSH or touches the disk itself: the app
+//! (`crate::gui`) performs those as tasks and routes the results back as the page's messages.
+
+pub mod cluster;
+pub mod done;
+pub mod network;
+pub mod nodes;
+pub mod review;
+pub mod run;
+pub mod storage;
+pub mod vms;
+pub mod welcome;
+
+use iced::widget::{column, container, text};
+use iced::{Element, Fill};
+use wizard_steps::Profile;
+use wizard_steps::facts::NodeFacts;
+use wizard_steps::validate::{Problem, Problems};
+
+/// What every page may read besides its own state.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub profile: &'a Profile,
+    /// The validator's verdict on the whole profile (empty when it is valid).
+    pub problems: &'a Problems,
+    /// What each node was found to have when the administrator connected to it.
+    pub facts: [Option<&'a NodeFacts>; 2],
+}
+
+impl<'a> Context<'a> {
+    /// The problems of exactly this field (`nodes[0].ssh.host`).
+    pub fn problems_at(&self, field: &str) -> Vec<&'a Problem> {
+        self.problems
+            .0
+            .iter()
+            .filter(|problem| problem.field == field)
+            .collect()
+    }
+
+    /// The hostname of node `index`, or "node N" while it has none.
+    pub fn node_name(&self, index: usize) -> String {
+        self.profile
+            .nodes
+            .get(index)
+            .map(|node| node.hostname.trim())
+            .filter(|name| !name.is_empty())
+            .map_or_else(|| format!("node {}", index + 1), str::to_owned)
+    }
+}
+
+/// A labelled form field: the label, the input, and under it each problem the validator has
+/// with the field, with its fix.
+pub fn field<'a, M: 'a>(
+    label: &'a str,
+    input: impl Into<Element<'a, M>>,
+    problems: Vec<&Problem>,
+) -> Element<'a, M> {
+    let mut items = column![text(label).size(14), input.into()].spacing(4);
+    for problem in problems {
+        items = items.push(problem_text(problem));
+    }
+    items.into()
+}
+
+/// One validator problem, as shown under its field or in a page's list.
+pub fn problem_text<'a, M: 'a>(problem: &Problem) -> Element<'a, M> {
+    text(format!("{} — {}", problem.message, problem.fix))
+        .size(13)
+        .style(text::danger)
+        .into()
+}
+
+/// A page's heading and the sentence that says what the page is for.
+pub fn heading<'a, M: 'a>(title: &'a str, purpose: &'a str) -> Element<'a, M> {
+    column![text(title).size(26), text(purpose).size(14)]
+        .spacing(6)
+        .into()
+}
+
+/// A framed group of fields.
+pub fn section<'a, M: 'a>(
+    title: impl text::IntoFragment<'a>,
+    body: impl Into<Element<'a, M>>,
+) -> Element<'a, M> {
+    container(column![text(title).size(18), body.into()].spacing(10))
+        .padding(12)
+        .width(Fill)
+        .style(container::bordered_box)
+        .into()
+}
+
+/// A plain warning paragraph.
+pub fn warning<'a, M: 'a>(message: impl text::IntoFragment<'a>) -> Element<'a, M> {
+    text(message).size(14).style(text::warning).into()
+}
