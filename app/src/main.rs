@@ -1,15 +1,10 @@
 //! `tandem`: the wizard (no arguments) or the headless command line, both over the
 //! wizard-steps library.
 
-mod apply;
-mod cli;
-mod gui;
-mod screens;
-mod terminal;
-
 use std::process::ExitCode;
 
 use clap::Parser;
+use tandem::{cli, gui};
 
 fn main() -> ExitCode {
     let command = cli::Cli::parse();

@@ -15,7 +15,7 @@ use wizard_steps::report::ProfileSummary;
 use wizard_steps::run::{Event, Runner};
 use wizard_steps::{Design, Profile, journal, report};
 
-use crate::screens::{done, nodes, review};
+use crate::screens::{done, nodes, review, welcome};
 
 /// Where the wizard keeps and finds things; tests point every path into a temporary directory.
 #[derive(Debug, Clone)]
@@ -68,6 +68,31 @@ impl Edge {
             .as_deref()
             .map(store::recent)
             .unwrap_or_default()
+    }
+
+    /// Every profile in the profiles directory, by name.
+    pub fn saved(&self) -> Vec<PathBuf> {
+        let Some(dir) = &self.places.profiles else {
+            return Vec::new();
+        };
+        let mut saved: Vec<PathBuf> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| {
+                path.extension()
+                    .is_some_and(|extension| extension == "toml")
+            })
+            .filter_map(|path| std::fs::canonicalize(&path).ok())
+            .collect();
+        saved.sort();
+        saved
+    }
+
+    /// The Welcome page's lists: recent profiles, then the saved ones.
+    pub fn welcome(&self) -> welcome::State {
+        welcome::State::new(self.recent(), self.saved())
     }
 
     fn remember(&self, path: &Path) {

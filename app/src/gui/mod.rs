@@ -3,7 +3,7 @@
 //! that the window never waits. Data flows one way: pages edit the profile → validation →
 //! preflight and plan → the run's events → the Run and Done pages.
 
-mod edge;
+pub mod edge;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -105,6 +105,99 @@ impl Page {
     }
 }
 
+/// What must happen outside the window's state after a message: I/O through the edge, dialogs,
+/// focus and window operations.
+pub enum Effect {
+    Connect {
+        node: wizard_steps::profile::Node,
+        request: nodes::ConnectRequest,
+    },
+    Disconnect(usize),
+    Preflight(Box<wizard_steps::Design>),
+    /// The run's events, journaled, as they come.
+    Run(std::pin::Pin<Box<dyn iced::futures::Stream<Item = wizard_steps::run::Event> + Send>>),
+    PickProfile,
+    PickKey(usize),
+    PickIso(usize),
+    ExportReport {
+        journal: Option<PathBuf>,
+        cluster: String,
+        format: done::ReportFormat,
+    },
+    Focus {
+        backwards: bool,
+    },
+    CloseWindow(window::Id),
+}
+
+impl std::fmt::Debug for Effect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Effect::Connect { request, .. } => write!(f, "Connect(node {})", request.index),
+            Effect::Disconnect(index) => write!(f, "Disconnect({index})"),
+            Effect::Preflight(_) => f.write_str("Preflight"),
+            Effect::Run(_) => f.write_str("Run"),
+            Effect::PickProfile => f.write_str("PickProfile"),
+            Effect::PickKey(index) => write!(f, "PickKey({index})"),
+            Effect::PickIso(index) => write!(f, "PickIso({index})"),
+            Effect::ExportReport { format, .. } => write!(f, "ExportReport({format:?})"),
+            Effect::Focus { backwards } => write!(f, "Focus {{ backwards: {backwards} }}"),
+            Effect::CloseWindow(_) => f.write_str("CloseWindow"),
+        }
+    }
+}
+
+impl Effect {
+    /// The message an I/O effect ends with (None for window and focus operations, which only
+    /// iced can perform, and for the run, whose events are a stream).
+    pub async fn perform(self, edge: Arc<edge::Edge>) -> Option<Message> {
+        Some(match self {
+            Effect::Connect { node, request } => {
+                let index = request.index;
+                let result = edge.connect(node, request).await;
+                Message::Nodes(nodes::Message::Connected(index, result))
+            }
+            Effect::Disconnect(index) => {
+                edge.disconnect(index).await;
+                Message::Nodes(nodes::Message::Disconnected)
+            }
+            Effect::Preflight(design) => {
+                Message::Review(review::Message::Checked(edge.preflight(*design).await))
+            }
+            Effect::PickProfile => {
+                Message::Welcome(welcome::Message::ImportChosen(edge::pick_profile().await))
+            }
+            Effect::PickKey(index) => {
+                Message::Nodes(nodes::Message::KeyChosen(index, edge::pick_key().await))
+            }
+            Effect::PickIso(index) => {
+                Message::Vms(vms::Message::IsoChosen(index, edge::pick_iso().await))
+            }
+            Effect::ExportReport {
+                journal,
+                cluster,
+                format,
+            } => Message::Done(done::Message::Exported(
+                edge::export_report(journal, cluster, format).await,
+            )),
+            Effect::Run(_) | Effect::Focus { .. } | Effect::CloseWindow(_) => return None,
+        })
+    }
+
+    fn into_task(self, edge: Arc<edge::Edge>) -> Task<Message> {
+        match self {
+            Effect::Focus { backwards: false } => operation::focus_next(),
+            Effect::Focus { backwards: true } => operation::focus_previous(),
+            Effect::CloseWindow(id) => window::close(id),
+            Effect::Run(events) => Task::run(events, |event| {
+                Message::Run(run::Message::Event(Box::new(event)))
+            })
+            .chain(Task::done(Message::Run(run::Message::EventsEnded))),
+            effect => Task::perform(effect.perform(edge), |message| message).and_then(Task::done),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Message {
     Welcome(welcome::Message),
@@ -179,14 +272,14 @@ impl App {
     pub fn new(edge: edge::Edge) -> App {
         let profile = Profile::new_cluster();
         let problems = problems_of(&profile);
-        let recent = edge.recent();
+        let welcome = edge.welcome();
         App {
             page: Page::Welcome,
             saved: profile.clone(),
             profile,
             profile_path: None,
             problems,
-            welcome: welcome::State::new(recent),
+            welcome,
             nodes: nodes::State::default(),
             network: network::State::default(),
             storage: storage::State::default(),
@@ -248,56 +341,51 @@ impl App {
         self.page.previous().is_some() && !self.run.running()
     }
 
-    fn go_to(&mut self, page: Page) -> Task<Message> {
+    fn go_to(&mut self, page: Page) -> Vec<Effect> {
         self.page = page;
         self.status = None;
         match page {
             Page::Review => self.check_nodes(),
-            _ => operation::focus_next(),
+            _ => vec![Effect::Focus { backwards: false }],
         }
     }
 
+    /// The iced entry point: [`App::handle`], with its effects as tasks.
     pub fn update(&mut self, message: Message) -> Task<Message> {
-        let task = match message {
+        let effects = self.handle(message);
+        Task::batch(
+            effects
+                .into_iter()
+                .map(|effect| effect.into_task(self.edge.clone())),
+        )
+    }
+
+    /// Applies a message and says what must happen outside the window state: the same
+    /// effects run as tasks in the window and are awaited by the tests.
+    pub fn handle(&mut self, message: Message) -> Vec<Effect> {
+        let effects = match message {
             Message::Welcome(message) => match welcome::update(&mut self.welcome, message) {
-                welcome::Action::None => Task::none(),
+                welcome::Action::None => Vec::new(),
                 welcome::Action::NewCluster => {
                     self.load(Profile::new_cluster(), None);
                     self.go_to(Page::Nodes)
                 }
                 welcome::Action::Open(path) => self.open(path),
-                welcome::Action::Import => Task::perform(edge::pick_profile(), |picked| {
-                    Message::Welcome(welcome::Message::ImportChosen(picked))
-                }),
+                welcome::Action::Import => vec![Effect::PickProfile],
             },
             Message::Nodes(message) => {
                 match nodes::update(&mut self.nodes, message, &mut self.profile) {
-                    nodes::Action::None => Task::none(),
-                    nodes::Action::Connect(request) => {
-                        let node = self.profile.nodes.get(request.index).cloned();
-                        match node {
-                            Some(node) => {
-                                let index = request.index;
-                                Task::perform(
-                                    self.edge.clone().connect(node, request),
-                                    move |result| {
-                                        Message::Nodes(nodes::Message::Connected(index, result))
-                                    },
-                                )
-                            }
-                            None => Task::none(),
-                        }
-                    }
-                    nodes::Action::BrowseKey(index) => {
-                        Task::perform(edge::pick_key(), move |picked| {
-                            Message::Nodes(nodes::Message::KeyChosen(index, picked))
-                        })
-                    }
-                    nodes::Action::Disconnect(index) => {
-                        Task::perform(self.edge.clone().disconnect(index), |()| {
-                            Message::Nodes(nodes::Message::Disconnected)
-                        })
-                    }
+                    nodes::Action::None => Vec::new(),
+                    nodes::Action::Connect(request) => self
+                        .profile
+                        .nodes
+                        .get(request.index)
+                        .cloned()
+                        .map(|node| Effect::Connect { node, request })
+                        .into_iter()
+                        .collect(),
+                    nodes::Action::BrowseKey(index) => vec![Effect::PickKey(index)],
+                    nodes::Action::Disconnect(index) => vec![Effect::Disconnect(index)],
                 }
             }
             Message::Network(message) => {
@@ -307,7 +395,7 @@ impl App {
                     &mut self.profile,
                     self.nodes.facts(),
                 );
-                Task::none()
+                Vec::new()
             }
             Message::Storage(message) => {
                 storage::update(
@@ -316,61 +404,52 @@ impl App {
                     &mut self.profile,
                     self.nodes.facts(),
                 );
-                Task::none()
+                Vec::new()
             }
             Message::Vms(message) => match vms::update(&mut self.vms, message, &mut self.profile) {
-                vms::Action::None => Task::none(),
-                vms::Action::BrowseIso(index) => Task::perform(edge::pick_iso(), move |picked| {
-                    Message::Vms(vms::Message::IsoChosen(index, picked))
-                }),
+                vms::Action::None => Vec::new(),
+                vms::Action::BrowseIso(index) => vec![Effect::PickIso(index)],
             },
             Message::Cluster(message) => {
                 cluster::update(&mut self.cluster, message, &mut self.profile);
-                Task::none()
+                Vec::new()
             }
             Message::Review(message) => match review::update(&mut self.review, message) {
-                review::Action::None => Task::none(),
+                review::Action::None => Vec::new(),
                 review::Action::CheckNodes => self.check_nodes(),
                 review::Action::Start(start) => self.start_run(start),
             },
             Message::Run(message) => match run::update(&mut self.run, message) {
-                run::Action::None => Task::none(),
+                run::Action::None => Vec::new(),
                 run::Action::Cancel => {
                     self.edge.cancel_run();
-                    Task::none()
+                    Vec::new()
                 }
                 run::Action::Resume => {
                     self.page = Page::Review;
                     self.check_nodes()
                 }
-                run::Action::Finished { succeeded } => {
-                    if succeeded {
-                        self.go_to(Page::Done)
-                    } else {
-                        Task::none()
-                    }
-                }
+                run::Action::Finished { succeeded: true } => self.go_to(Page::Done),
+                run::Action::Finished { succeeded: false } => Vec::new(),
             },
             Message::Done(message) => match done::update(&mut self.done, message) {
-                done::Action::None => Task::none(),
-                done::Action::ExportReport(format) => {
-                    let journal = self.run.journal.clone();
-                    let name = self.profile.cluster.name.clone();
-                    Task::perform(edge::export_report(journal, name, format), |result| {
-                        Message::Done(done::Message::Exported(result))
-                    })
-                }
+                done::Action::None => Vec::new(),
+                done::Action::ExportReport(format) => vec![Effect::ExportReport {
+                    journal: self.run.journal.clone(),
+                    cluster: self.profile.cluster.name.clone(),
+                    format,
+                }],
                 done::Action::SaveProfile => self.save(),
             },
             Message::NextPressed => match self.page.next() {
                 Some(next) if self.can_continue() => match self.page {
                     Page::Review => match self.review.start() {
                         Some(start) => self.start_run(start),
-                        None => Task::none(),
+                        None => Vec::new(),
                     },
                     _ => self.go_to(next),
                 },
-                _ => Task::none(),
+                _ => Vec::new(),
             },
             Message::BackPressed => match self.page.previous() {
                 Some(previous) if self.can_go_back() => {
@@ -381,73 +460,62 @@ impl App {
                     };
                     self.go_to(previous)
                 }
-                _ => Task::none(),
+                _ => Vec::new(),
             },
             Message::PageSelected(page) => {
                 if self.reachable(page) {
                     self.go_to(page)
                 } else {
-                    Task::none()
+                    Vec::new()
                 }
             }
-            Message::TabPressed { shift } => {
-                if shift {
-                    operation::focus_previous()
-                } else {
-                    operation::focus_next()
-                }
-            }
+            Message::TabPressed { shift } => vec![Effect::Focus { backwards: shift }],
             Message::SavePressed => self.save(),
             Message::Saved(result) => {
                 match result {
-                    Ok(path) => {
-                        self.saved = self.profile.clone();
-                        self.status = Some(format!("Saved to {}", path.display()));
-                        self.profile_path = Some(path);
-                        self.welcome.recent = self.edge.recent();
-                    }
+                    Ok(path) => self.status = Some(format!("Saved to {}", path.display())),
                     Err(error) => self.status = Some(format!("Not saved: {error}")),
                 }
-                Task::none()
+                Vec::new()
             }
             Message::CloseRequested(id) => {
                 if self.run.running() {
                     self.pending_close = Some(PendingClose::Running(id));
-                    Task::none()
+                    Vec::new()
                 } else if self.unsaved() {
                     self.pending_close = Some(PendingClose::Unsaved(id));
-                    Task::none()
+                    Vec::new()
                 } else {
-                    window::close(id)
+                    vec![Effect::CloseWindow(id)]
                 }
             }
             Message::CloseCancelled => {
                 self.pending_close = None;
-                Task::none()
+                Vec::new()
             }
             Message::CloseConfirmed => match self.pending_close.take() {
                 Some(PendingClose::Running(id)) | Some(PendingClose::Unsaved(id)) => {
                     self.edge.cancel_run();
-                    window::close(id)
+                    vec![Effect::CloseWindow(id)]
                 }
-                None => Task::none(),
+                None => Vec::new(),
             },
             Message::SaveAndClose => match self.pending_close.take() {
                 Some(PendingClose::Unsaved(id)) => match self.save_now() {
-                    Ok(_) => window::close(id),
+                    Ok(_) => vec![Effect::CloseWindow(id)],
                     Err(error) => {
                         self.status = Some(format!("Not saved: {error}"));
-                        Task::none()
+                        Vec::new()
                     }
                 },
                 other => {
                     self.pending_close = other;
-                    Task::none()
+                    Vec::new()
                 }
             },
         };
         self.problems = problems_of(&self.profile);
-        task
+        effects
     }
 
     /// Pages the sidebar may jump to: those already passed (and never away from a run).
@@ -468,17 +536,16 @@ impl App {
         self.done = done::State::default();
     }
 
-    fn open(&mut self, path: PathBuf) -> Task<Message> {
+    fn open(&mut self, path: PathBuf) -> Vec<Effect> {
         match self.edge.load(&path) {
             Ok(profile) => {
                 self.load(profile, Some(path));
-                self.welcome.error = None;
-                self.welcome.recent = self.edge.recent();
+                self.welcome = self.edge.welcome();
                 self.go_to(Page::Nodes)
             }
             Err(error) => {
                 self.welcome.error = Some(error);
-                Task::none()
+                Vec::new()
             }
         }
     }
@@ -489,49 +556,46 @@ impl App {
             .save(&self.profile, self.profile_path.as_deref())?;
         self.saved = self.profile.clone();
         self.profile_path = Some(path.clone());
+        self.welcome = self.edge.welcome();
         Ok(path)
     }
 
-    fn save(&mut self) -> Task<Message> {
+    fn save(&mut self) -> Vec<Effect> {
         let result = self.save_now();
-        if result.is_ok() {
-            self.welcome.recent = self.edge.recent();
+        match result {
+            Ok(path) => self.status = Some(format!("Saved to {}", path.display())),
+            Err(error) => self.status = Some(format!("Not saved: {error}")),
         }
-        Task::done(Message::Saved(result))
+        Vec::new()
     }
 
     /// Reads both nodes (read-only) and plans: what the Review page shows.
-    fn check_nodes(&mut self) -> Task<Message> {
+    fn check_nodes(&mut self) -> Vec<Effect> {
         match validate(&self.profile) {
             Ok(design) => {
                 self.review.checking();
-                Task::perform(self.edge.clone().preflight(design), |result| {
-                    Message::Review(review::Message::Checked(result))
-                })
+                vec![Effect::Preflight(Box::new(design))]
             }
             Err(problems) => {
                 self.review.invalid(&problems);
-                Task::none()
+                Vec::new()
             }
         }
     }
 
-    fn start_run(&mut self, start: review::Start) -> Task<Message> {
+    fn start_run(&mut self, start: review::Start) -> Vec<Effect> {
         let Ok(design) = validate(&self.profile) else {
-            return Task::none();
+            return Vec::new();
         };
         match self.edge.clone().start_run(design, start) {
             Ok((journal, events)) => {
                 self.run = run::State::started(journal);
                 self.page = Page::Run;
-                Task::run(events, |event| {
-                    Message::Run(run::Message::Event(Box::new(event)))
-                })
-                .chain(Task::done(Message::Run(run::Message::EventsEnded)))
+                vec![Effect::Run(Box::pin(events))]
             }
             Err(error) => {
                 self.review.failed(error);
-                Task::none()
+                Vec::new()
             }
         }
     }

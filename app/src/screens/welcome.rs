@@ -1,20 +1,29 @@
-//! Welcome: start a new cluster, open a saved profile, pick a recent one, or import a file.
+//! Welcome: start a new cluster, open a saved or recent profile, or import a profile file.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use iced::Element;
-use iced::widget::{column, text};
+use iced::widget::{button, column, container, row, text};
+use iced::{Element, Fill};
 
 #[derive(Debug, Default)]
 pub struct State {
+    /// Recently opened or saved profiles, newest first.
     pub recent: Vec<PathBuf>,
+    /// Profiles in the profiles directory that are not in the recent list.
+    pub saved: Vec<PathBuf>,
+    /// Why the last profile could not be opened.
     pub error: Option<String>,
 }
 
 impl State {
-    pub fn new(recent: Vec<PathBuf>) -> State {
+    pub fn new(recent: Vec<PathBuf>, saved: Vec<PathBuf>) -> State {
+        let saved = saved
+            .into_iter()
+            .filter(|path| !recent.contains(path))
+            .collect();
         State {
             recent,
+            saved,
             error: None,
         }
     }
@@ -22,6 +31,9 @@ impl State {
 
 #[derive(Debug, Clone)]
 pub enum Message {
+    NewClusterPressed,
+    OpenPressed(PathBuf),
+    ImportPressed,
     ImportChosen(Option<PathBuf>),
 }
 
@@ -33,13 +45,147 @@ pub enum Action {
     Import,
 }
 
-pub fn update(_state: &mut State, message: Message) -> Action {
+pub fn update(state: &mut State, message: Message) -> Action {
     match message {
-        Message::ImportChosen(Some(path)) => Action::Open(path),
+        Message::NewClusterPressed => {
+            state.error = None;
+            Action::NewCluster
+        }
+        Message::OpenPressed(path) | Message::ImportChosen(Some(path)) => Action::Open(path),
+        Message::ImportPressed => Action::Import,
         Message::ImportChosen(None) => Action::None,
     }
 }
 
-pub fn view(_state: &State) -> Element<'_, Message> {
-    column![text("Welcome")].into()
+pub fn view(state: &State) -> Element<'_, Message> {
+    let start = row![
+        button(text("New cluster").size(18))
+            .padding([10, 20])
+            .style(button::primary)
+            .on_press(Message::NewClusterPressed),
+        button(text("Import a profile…").size(18))
+            .padding([10, 20])
+            .style(button::secondary)
+            .on_press(Message::ImportPressed),
+    ]
+    .spacing(16);
+    let mut page = column![
+        text("Tandem").size(40),
+        text(
+            "Two Debian servers become a high-availability VM cluster: Xen on each node, one \
+             DRBD resource per VM replicated between them, and Pacemaker moving each VM to the \
+             surviving node when its home node fails, and back when it returns."
+        )
+        .size(16),
+        text(
+            "The wizard asks how to reach both nodes and what the cluster should look like, \
+             shows every step before anything changes, then does the setup over SSH."
+        )
+        .size(14),
+        start,
+    ]
+    .spacing(20)
+    .max_width(760);
+    if let Some(error) = &state.error {
+        page = page.push(text(error).size(14).style(text::danger));
+    }
+    page = page.push(profile_list(
+        "Recent profiles",
+        &state.recent,
+        "None yet: profiles you open or save appear here.",
+    ));
+    if !state.saved.is_empty() {
+        page = page.push(profile_list("Saved profiles", &state.saved, ""));
+    }
+    container(page).center_x(Fill).into()
+}
+
+fn profile_list<'a>(title: &'a str, paths: &'a [PathBuf], empty: &'a str) -> Element<'a, Message> {
+    let mut list = column![text(title).size(20)].spacing(6);
+    if paths.is_empty() {
+        list = list.push(text(empty).size(14));
+    }
+    for path in paths {
+        list = list.push(
+            button(
+                column![
+                    text(profile_name(path)).size(16),
+                    text(path.display().to_string()).size(12),
+                ]
+                .spacing(2),
+            )
+            .width(Fill)
+            .style(button::subtle)
+            .on_press(Message::OpenPressed(path.clone())),
+        );
+    }
+    list.into()
+}
+
+/// A profile file's cluster name, as its file is named.
+fn profile_name(path: &Path) -> String {
+    path.file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iced_test::simulator;
+
+    #[test]
+    fn new_cluster_and_a_recent_profile_lead_to_their_actions() {
+        let recent = PathBuf::from("/home/admin/.config/tandem/profiles/prod.toml");
+        let saved = PathBuf::from("/home/admin/.config/tandem/profiles/lab.toml");
+        let mut state = State::new(vec![recent.clone()], vec![recent.clone(), saved.clone()]);
+        assert_eq!(
+            state.saved,
+            vec![saved.clone()],
+            "recent ones are not listed twice"
+        );
+
+        let mut ui = simulator(view(&state));
+        ui.click("New cluster").expect("the button");
+        ui.click("prod").expect("the recent profile");
+        ui.click("lab").expect("the saved profile");
+        ui.find(recent.display().to_string().as_str())
+            .expect("its path is shown");
+        let actions: Vec<Action> = ui
+            .into_messages()
+            .map(|message| update(&mut state, message))
+            .collect();
+        assert!(matches!(actions[0], Action::NewCluster), "{actions:?}");
+        assert!(
+            matches!(&actions[1], Action::Open(path) if *path == recent),
+            "{actions:?}"
+        );
+        assert!(
+            matches!(&actions[2], Action::Open(path) if *path == saved),
+            "{actions:?}"
+        );
+    }
+
+    #[test]
+    fn import_asks_for_a_file_and_opens_the_chosen_one() {
+        let mut state = State::default();
+        let mut ui = simulator(view(&state));
+        ui.find("None yet: profiles you open or save appear here.")
+            .expect("the empty recent list says so");
+        ui.click("Import a profile…").expect("the button");
+        let messages: Vec<Message> = ui.into_messages().collect();
+        assert!(matches!(
+            update(&mut state, messages[0].clone()),
+            Action::Import
+        ));
+        assert!(matches!(
+            update(&mut state, Message::ImportChosen(None)),
+            Action::None
+        ));
+        let chosen = PathBuf::from("/tmp/cluster.toml");
+        assert!(matches!(
+            update(&mut state, Message::ImportChosen(Some(chosen.clone()))),
+            Action::Open(path) if path == chosen
+        ));
+    }
 }
