@@ -1,1 +1,265 @@
+use std::path::Path;
 
+use iced::keyboard::{self, Key, Location, Modifiers, key::Named};
+use iced_test::simulator;
+use wizard_steps::remote::HostKeyTrust;
+
+use super::edge::{Edge, Places};
+use super::*;
+
+const SEED: &str = include_str!("../../../resources/profiles/seed.toml");
+
+/// An app whose files all live in `dir`.
+fn app_in(dir: &Path) -> App {
+    App::new(Edge::new(Places {
+        trust: HostKeyTrust {
+            pinned: dir.join("known_hosts"),
+            user_known_hosts: None,
+            accept: None,
+        },
+        profiles: Some(dir.join("profiles")),
+        recent: Some(dir.join("recent")),
+        runs: Some(dir.join("runs")),
+    }))
+}
+
+/// Clicks on what the window shows now, then handles the messages as the window would.
+fn click(app: &mut App, label: &str) -> Vec<Effect> {
+    let messages: Vec<Message> = {
+        let mut ui = simulator(app.view());
+        ui.click(label)
+            .unwrap_or_else(|error| panic!("{label}: {error}"));
+        ui.into_messages().collect()
+    };
+    messages
+        .into_iter()
+        .flat_map(|message| app.handle(message))
+        .collect()
+}
+
+fn seed_app(dir: &Path) -> App {
+    let path = dir.join("seed.toml");
+    std::fs::write(&path, SEED).expect("profile");
+    let mut app = app_in(dir);
+    app.handle(Message::Welcome(welcome::Message::OpenPressed(path)));
+    app
+}
+
+#[test]
+fn the_pages_are_in_order_and_next_and_previous_walk_them() {
+    let mut page = Page::Welcome;
+    let mut walked = vec![page];
+    while let Some(next) = page.next() {
+        assert_eq!(next.previous(), Some(page));
+        walked.push(next);
+        page = next;
+    }
+    assert_eq!(walked, Page::ALL);
+    assert_eq!(Page::Welcome.previous(), None);
+}
+
+#[test]
+fn a_new_cluster_starts_on_nodes_with_next_disabled_until_the_page_is_valid() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app_in(dir.path());
+    click(&mut app, "New cluster");
+    assert_eq!(app.page, Page::Nodes);
+    assert!(!app.can_continue(), "empty node fields block Next");
+    assert!(
+        app.blocked_reason().contains("need attention"),
+        "{}",
+        app.blocked_reason()
+    );
+    // Next (and Enter) do nothing while blocked.
+    app.handle(Message::NextPressed);
+    assert_eq!(app.page, Page::Nodes);
+
+    app.handle(Message::Nodes(nodes::Message::ClusterNameChanged(
+        "office".into(),
+    )));
+    for (index, (name, host)) in [("alpha", "10.1.0.1"), ("beta", "10.1.0.2")]
+        .into_iter()
+        .enumerate()
+    {
+        app.handle(Message::Nodes(nodes::Message::HostnameChanged(
+            index,
+            name.into(),
+        )));
+        app.handle(Message::Nodes(nodes::Message::HostChanged(
+            index,
+            host.into(),
+        )));
+    }
+    assert!(app.can_continue(), "{}", app.problems);
+    click(&mut app, "Next");
+    assert_eq!(app.page, Page::Network);
+    assert!(!app.can_continue(), "the network page is empty");
+}
+
+#[test]
+fn back_and_next_keep_what_was_entered() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = seed_app(dir.path());
+    assert_eq!(app.page, Page::Nodes);
+    assert!(app.can_continue(), "the seed is valid: {}", app.problems);
+    app.handle(Message::Nodes(nodes::Message::PortChanged(
+        1,
+        "2222".into(),
+    )));
+    click(&mut app, "Next");
+    assert_eq!(app.page, Page::Network);
+    click(&mut app, "Next");
+    assert_eq!(app.page, Page::Storage);
+    click(&mut app, "Back");
+    click(&mut app, "Back");
+    assert_eq!(app.page, Page::Nodes);
+    assert_eq!(app.profile.nodes[1].ssh.port, 2222);
+    let mut ui = simulator(app.view());
+    ui.find("2222").expect("the field shows what was typed");
+    drop(ui);
+}
+
+#[test]
+fn enter_is_next_escape_is_back_and_tab_moves_the_focus() {
+    let press = |key: Key, modifiers: Modifiers| keyboard::Event::KeyPressed {
+        key: key.clone(),
+        modified_key: key,
+        physical_key: keyboard::key::Physical::Unidentified(
+            keyboard::key::NativeCode::Unidentified,
+        ),
+        location: Location::Standard,
+        modifiers,
+        text: None,
+        repeat: false,
+    };
+    assert!(matches!(
+        on_key(press(Key::Named(Named::Enter), Modifiers::empty())),
+        Some(Message::NextPressed)
+    ));
+    assert!(matches!(
+        on_key(press(Key::Named(Named::Escape), Modifiers::empty())),
+        Some(Message::BackPressed)
+    ));
+    assert!(matches!(
+        on_key(press(Key::Named(Named::Tab), Modifiers::SHIFT)),
+        Some(Message::TabPressed { shift: true })
+    ));
+    assert!(on_key(press(Key::Character("a".into()), Modifiers::empty())).is_none());
+
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = seed_app(dir.path());
+    app.handle(Message::NextPressed);
+    assert_eq!(app.page, Page::Network);
+    app.handle(Message::BackPressed);
+    assert_eq!(app.page, Page::Nodes);
+    let effects = app.handle(Message::TabPressed { shift: true });
+    assert!(
+        matches!(effects[..], [Effect::Focus { backwards: true }]),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn the_sidebar_reaches_only_pages_already_passed() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = seed_app(dir.path());
+    assert!(!app.reachable(Page::Vms));
+    app.handle(Message::PageSelected(Page::Vms));
+    assert_eq!(app.page, Page::Nodes, "not before its turn");
+    for _ in 0..3 {
+        app.handle(Message::NextPressed);
+    }
+    assert_eq!(app.page, Page::Vms);
+    click(&mut app, "  Nodes");
+    assert_eq!(app.page, Page::Nodes);
+}
+
+#[test]
+fn save_writes_the_profile_and_lists_it_as_recent_and_closing_asks_only_when_unsaved() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = seed_app(dir.path());
+    assert!(!app.unsaved());
+    let window = window::Id::unique();
+    let effects = app.handle(Message::CloseRequested(window));
+    assert!(
+        matches!(effects[..], [Effect::CloseWindow(_)]),
+        "{effects:?}"
+    );
+
+    app.handle(Message::Vms(vms::Message::IsoChosen(0, None)));
+    app.handle(Message::Nodes(nodes::Message::UserChanged(0, "ops".into())));
+    assert!(app.unsaved());
+    assert!(app.title().ends_with('•'), "{}", app.title());
+    let effects = app.handle(Message::CloseRequested(window));
+    assert!(effects.is_empty(), "an unsaved profile asks first");
+    {
+        let mut ui = simulator(app.view());
+        ui.find("The profile has changes that are not saved.")
+            .expect("the question");
+    }
+    app.handle(Message::CloseCancelled);
+
+    click(&mut app, "Save profile •");
+    assert!(!app.unsaved());
+    let saved = dir.path().join("seed.toml");
+    let reloaded = wizard_steps::profile::store::load(&saved).expect("saved where it came from");
+    assert_eq!(reloaded.nodes[0].ssh.user, "ops");
+    assert_eq!(
+        app.welcome.recent.first(),
+        Some(&saved.canonicalize().expect("path"))
+    );
+
+    app.handle(Message::Nodes(nodes::Message::UserChanged(
+        0,
+        "root".into(),
+    )));
+    app.handle(Message::CloseRequested(window));
+    let effects = click(&mut app, "Save and close");
+    assert!(
+        matches!(effects[..], [Effect::CloseWindow(_)]),
+        "{effects:?}"
+    );
+    let reloaded = wizard_steps::profile::store::load(&saved).expect("saved");
+    assert_eq!(reloaded.nodes[0].ssh.user, "root");
+}
+
+#[test]
+fn a_new_cluster_is_saved_under_its_name_in_the_profiles_directory() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app_in(dir.path());
+    app.handle(Message::Welcome(welcome::Message::NewClusterPressed));
+    app.handle(Message::Nodes(nodes::Message::ClusterNameChanged(
+        "office".into(),
+    )));
+    app.handle(Message::SavePressed);
+    let path = dir.path().join("profiles/office.toml");
+    assert!(path.is_file(), "saved to {}", path.display());
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&path).expect("file").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "only its owner reads a profile");
+
+    let mut fresh = app_in(dir.path());
+    {
+        let mut ui = simulator(fresh.view());
+        ui.find("office").expect("listed on the Welcome page");
+    }
+    click(&mut fresh, "office");
+    assert_eq!(fresh.page, Page::Nodes);
+    assert_eq!(fresh.profile.cluster.name, "office");
+}
+
+#[test]
+fn a_broken_profile_file_is_refused_with_its_reason_on_the_welcome_page() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("broken.toml");
+    std::fs::write(
+        &path,
+        SEED.replace("[cluster]", "[cluster]\ncolour = \"red\""),
+    )
+    .expect("file");
+    let mut app = app_in(dir.path());
+    app.handle(Message::Welcome(welcome::Message::ImportChosen(Some(path))));
+    assert_eq!(app.page, Page::Welcome);
+    let error = app.welcome.error.clone().expect("an error");
+    assert!(error.contains("colour"), "{error}");
+}
