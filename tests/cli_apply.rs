@@ -12,31 +12,6 @@ use std::path::Path;
 use common::sshd::{self, Sshd};
 use tempfile::TempDir;
 
-/// The seed profile, re-pointed at the two sandboxes (key-file auth, sudo).
-fn profile(servers: &[Sshd; 2], dir: &Path) -> std::path::PathBuf {
-    let mut text = fs::read_to_string(common::example_profile("seed")).expect("seed profile");
-    for (index, server) in servers.iter().enumerate() {
-        let node = index + 1;
-        text = text.replacen(
-            &format!("host = \"192.168.1.{node}\"\nport = 22\nuser = \"root\"\nauth = {{ method = \"agent\" }}"),
-            &format!(
-                "host = \"127.0.0.1\"\nport = {}\nuser = \"{}\"\nsudo = true\nauth = {{ method = \"key-file\", path = \"{}\" }}",
-                server.port,
-                sshd::USER,
-                server.client_key().display()
-            ),
-            1,
-        );
-    }
-    assert!(
-        !text.contains("method = \"agent\""),
-        "both nodes re-pointed:\n{text}"
-    );
-    let path = dir.join("sandbox.toml");
-    fs::write(&path, text).expect("write the profile");
-    path
-}
-
 fn apply(profile: &Path, dir: &Path, accept: &[String]) -> std::process::Output {
     let mut command = common::tandem();
     command
@@ -59,7 +34,7 @@ fn apply(profile: &Path, dir: &Path, accept: &[String]) -> std::process::Output 
 fn apply_refuses_unknown_host_keys_then_preflight_stops_a_mismatched_node_without_changes() {
     let servers = [Sshd::start(), Sshd::start()];
     let dir = TempDir::new().expect("temporary directory");
-    let profile = profile(&servers, dir.path());
+    let profile = sshd::seed_profile_for(&servers, dir.path());
 
     let refused = apply(&profile, dir.path(), &[]);
     assert_eq!(refused.status.code(), Some(2), "{refused:?}");

@@ -304,3 +304,29 @@ fn spawn(dir: &Path, private_home: bool) -> Child {
         .spawn()
         .expect("unshare sshd starts")
 }
+
+/// The seed profile, re-pointed at two sandboxes as its two nodes (key-file auth, sudo), written
+/// to `dir/sandbox.toml`.
+pub fn seed_profile_for(servers: &[Sshd; 2], dir: &Path) -> PathBuf {
+    let mut text = fs::read_to_string(super::example_profile("seed")).expect("seed profile");
+    for (index, server) in servers.iter().enumerate() {
+        let node = index + 1;
+        text = text.replacen(
+            &format!("host = \"192.168.1.{node}\"\nport = 22\nuser = \"root\"\nauth = {{ method = \"agent\" }}"),
+            &format!(
+                "host = \"127.0.0.1\"\nport = {}\nuser = \"{}\"\nsudo = true\nauth = {{ method = \"key-file\", path = \"{}\" }}",
+                server.port,
+                USER,
+                server.client_key().display()
+            ),
+            1,
+        );
+    }
+    assert!(
+        !text.contains("method = \"agent\""),
+        "both nodes re-pointed:\n{text}"
+    );
+    let path = dir.join("sandbox.toml");
+    fs::write(&path, text).expect("write the profile");
+    path
+}

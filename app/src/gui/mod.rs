@@ -270,6 +270,11 @@ impl App {
     }
 
     pub fn new(edge: edge::Edge) -> App {
+        App::with_edge(Arc::new(edge))
+    }
+
+    /// An app over an edge the caller keeps too (the tests await its effects on it).
+    pub fn with_edge(edge: Arc<edge::Edge>) -> App {
         let profile = Profile::new_cluster();
         let problems = problems_of(&profile);
         let welcome = edge.welcome();
@@ -288,7 +293,7 @@ impl App {
             review: review::State::default(),
             run: run::State::default(),
             done: done::State::default(),
-            edge: Arc::new(edge),
+            edge,
             status: None,
             pending_close: None,
         }
