@@ -77,6 +77,11 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Open the wizard with a saved profile (`tandem` alone opens it on the Welcome page).
+    Open {
+        /// The cluster profile (TOML).
+        profile: PathBuf,
+    },
     /// Render every node file and the Pacemaker configuration into a directory:
     /// OUT/<node>/etc/... for each node, and OUT/cluster.crm.
     Render {
@@ -191,6 +196,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             print!("{}", wizard_steps::plan::plan(&design, &facts).script());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Open { profile } => crate::gui::run(Some(profile))
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(|error| anyhow::anyhow!("the window could not open: {error}")),
         Command::Render { profile, out, drbd } => {
             let Some(design) = load_design(&profile)? else {
                 return Ok(ExitCode::from(PROFILE_INVALID));

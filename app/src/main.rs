@@ -9,7 +9,7 @@ use tandem::{cli, gui};
 fn main() -> ExitCode {
     let command = cli::Cli::parse();
     if command.command.is_none() {
-        return match gui::run() {
+        return match gui::run(None) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("tandem: the window could not open: {error}");

@@ -20,8 +20,18 @@ use crate::screens::{Context, cluster, done, network, nodes, review, run, storag
 /// The window's application id: the desktop entry's name and StartupWMClass.
 pub const APPLICATION_ID: &str = "tandem";
 
-pub fn run() -> iced::Result {
-    iced::application(App::boot, App::update, App::view)
+/// Opens the wizard's window: on the Welcome page, or with `profile` open on the Nodes page.
+pub fn run(profile: Option<PathBuf>) -> iced::Result {
+    let boot = move || {
+        let mut app = App::new(edge::Edge::standard());
+        if let Some(path) = &profile {
+            app.handle(Message::Welcome(welcome::Message::OpenPressed(
+                path.clone(),
+            )));
+        }
+        (app, Task::none())
+    };
+    iced::application(boot, App::update, App::view)
         .title(App::title)
         .subscription(App::subscription)
         .window(window::Settings {
@@ -265,10 +275,6 @@ impl std::fmt::Debug for App {
 }
 
 impl App {
-    fn boot() -> (App, Task<Message>) {
-        (App::new(edge::Edge::standard()), Task::none())
-    }
-
     pub fn new(edge: edge::Edge) -> App {
         App::with_edge(Arc::new(edge))
     }
