@@ -393,4 +393,69 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
         "the re-run changed something:\n{stdout}"
     );
     println!("FIGURE converged_rerun_s {}", took.as_secs());
+
+    wizard_run_on_the_converged_cluster(&testbed);
+}
+
+/// The wizard's own path to the same cluster: open the profile, connect to both nodes
+/// (confirming their host keys), review the preflight and the plan, start, follow the run's
+/// events on the Run page, and read the cluster on the Done page. On a converged cluster it
+/// changes nothing.
+fn wizard_run_on_the_converged_cluster(testbed: &Testbed) {
+    use common::wizard::{app_in, settle, shows};
+    use tandem::gui::{Message, Page};
+    use tandem::screens::nodes::{self, Link};
+    use tandem::screens::welcome;
+
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let dir = testbed.state.path().join("wizard");
+        let (mut app, edge) = app_in(&dir);
+        settle(
+            &mut app,
+            &edge,
+            Message::Welcome(welcome::Message::OpenPressed(testbed.profile())),
+        )
+        .await;
+        for index in 0..2 {
+            settle(
+                &mut app,
+                &edge,
+                Message::Nodes(nodes::Message::ConnectPressed(index)),
+            )
+            .await;
+            assert_eq!(
+                app.nodes.link(index),
+                &Link::ConfirmHostKey {
+                    fingerprint: testbed.fingerprint(index + 1)
+                }
+            );
+            settle(
+                &mut app,
+                &edge,
+                Message::Nodes(nodes::Message::TrustPressed(index)),
+            )
+            .await;
+            assert_eq!(app.nodes.link(index), &Link::Connected);
+        }
+        let started = Instant::now();
+        while app.page != Page::Review {
+            let before = app.page;
+            settle(&mut app, &edge, Message::NextPressed).await;
+            assert_ne!(app.page, before, "Next blocked: {}", app.blocked_reason());
+        }
+        assert!(app.review.can_start(), "{}", app.review.blocked_reason());
+        settle(&mut app, &edge, Message::NextPressed).await;
+        assert_eq!(app.page, Page::Done, "{}", app.run.blocked_reason());
+        let summary = app.run.board.summary.clone().expect("the run's summary");
+        assert_eq!(summary.changed, 0, "{summary:?}");
+        assert!(summary.succeeded(), "{summary:?}");
+        let (state, _) = app.run.board.cluster.clone().expect("the verified cluster");
+        assert!(all_on(&state, &["vm1"], "node1") && all_on(&state, &["vm2"], "node2"));
+        assert!(shows(&app, "vm1"), "the Done page names the VMs");
+        println!(
+            "FIGURE wizard_converged_run_s {} (connect, preflight, run)",
+            started.elapsed().as_secs()
+        );
+    });
 }

@@ -4,66 +4,12 @@
 
 mod common;
 
-use std::path::Path;
-use std::sync::Arc;
-
 use common::sshd::{self, Sshd};
-use iced_test::selector::id;
-use tandem::gui::edge::{Edge, Places};
-use tandem::gui::{App, Effect, Message, Page};
+use common::wizard::{app_in, click, settle, shows, type_into};
+use tandem::gui::{Effect, Message, Page};
 use tandem::screens::nodes::{self, Link};
 use tandem::screens::welcome;
 use tempfile::TempDir;
-use wizard_steps::remote::HostKeyTrust;
-
-fn app_in(dir: &Path) -> (App, Arc<Edge>) {
-    let edge = Arc::new(Edge::new(Places {
-        trust: HostKeyTrust {
-            pinned: dir.join("known_hosts"),
-            user_known_hosts: None,
-            accept: None,
-        },
-        profiles: Some(dir.join("profiles")),
-        recent: Some(dir.join("recent")),
-        runs: Some(dir.join("runs")),
-    }));
-    (App::with_edge(edge.clone()), edge)
-}
-
-/// Handles a message, then performs each effect as the window's tasks would, feeding back the
-/// message each one ends with, until nothing is left to do.
-async fn settle(app: &mut App, edge: &Arc<Edge>, message: Message) {
-    let mut pending = vec![message];
-    while let Some(message) = pending.pop() {
-        for effect in app.handle(message) {
-            if let Some(next) = effect.perform(edge.clone()).await {
-                pending.push(next);
-            }
-        }
-    }
-}
-
-/// Clicks what the window shows now and settles every message the click produced.
-async fn click(app: &mut App, edge: &Arc<Edge>, target: &str) {
-    let messages: Vec<Message> = {
-        let mut ui = window(app);
-        ui.click(target)
-            .unwrap_or_else(|error| panic!("{target}: {error}"));
-        ui.into_messages().collect()
-    };
-    for message in messages {
-        settle(app, edge, message).await;
-    }
-}
-
-/// The window, tall enough to show both nodes without scrolling.
-fn window(app: &App) -> iced_test::Simulator<'_, Message> {
-    iced_test::Simulator::with_size(iced::Settings::default(), (1024.0, 2400.0), app.view())
-}
-
-fn shows(app: &App, text: &str) -> bool {
-    window(app).find(text).is_ok()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_confirms_the_host_key_asks_for_sudo_and_shows_the_node() {
@@ -110,16 +56,13 @@ async fn connect_confirms_the_host_key_asks_for_sudo_and_shows_the_node() {
             "the sandbox's sudo wants the password"
         );
 
-        let typed: Vec<Message> = {
-            let mut ui = window(&app);
-            ui.click(id(format!("node{index}-secret")))
-                .expect("the password field");
-            ui.typewrite(sshd::PASSWORD);
-            ui.into_messages().collect()
-        };
-        for message in typed {
-            settle(&mut app, &edge, message).await;
-        }
+        type_into(
+            &mut app,
+            &edge,
+            &format!("node{index}-secret"),
+            sshd::PASSWORD,
+        )
+        .await;
         click(&mut app, &edge, "Connect").await;
         assert_eq!(app.nodes.link(index), &Link::Connected);
         let facts = app.nodes.facts()[index].expect("what the node has");

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test target uses its own part of this module
 
 pub mod sshd;
+pub mod wizard;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,92 @@
+//! Drives the wizard as its window does: clicks on what a page shows (iced_test), handles the
+//! messages, and awaits the effects the window would run as tasks — SSH through the edge, the
+//! run's event stream — feeding their messages back, in order.
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::Arc;
+
+use iced::futures::StreamExt;
+use tandem::gui::edge::{Edge, Places};
+use tandem::gui::{App, Effect, Message};
+use tandem::screens::run;
+use wizard_steps::remote::HostKeyTrust;
+
+/// A wizard whose files (known_hosts, profiles, recent list, run journals) live in `dir`.
+pub fn app_in(dir: &Path) -> (App, Arc<Edge>) {
+    let edge = Arc::new(Edge::new(Places {
+        trust: HostKeyTrust {
+            pinned: dir.join("known_hosts"),
+            user_known_hosts: None,
+            accept: None,
+        },
+        profiles: Some(dir.join("profiles")),
+        recent: Some(dir.join("recent")),
+        runs: Some(dir.join("runs")),
+    }));
+    (App::with_edge(edge.clone()), edge)
+}
+
+/// Handles a message, then performs each effect as the window's tasks would, feeding back
+/// every message they end with (a run's events one by one), until nothing is left to do.
+pub async fn settle(app: &mut App, edge: &Arc<Edge>, message: Message) {
+    let mut pending = VecDeque::from([message]);
+    while let Some(message) = pending.pop_front() {
+        for effect in app.handle(message) {
+            match effect {
+                Effect::Run(mut events) => {
+                    while let Some(event) = events.next().await {
+                        for effect in app.handle(Message::Run(run::Message::Event(Box::new(event))))
+                        {
+                            if let Some(next) = effect.perform(edge.clone()).await {
+                                pending.push_back(next);
+                            }
+                        }
+                    }
+                    pending.push_back(Message::Run(run::Message::EventsEnded));
+                }
+                effect => {
+                    if let Some(next) = effect.perform(edge.clone()).await {
+                        pending.push_back(next);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The window, tall enough to show a whole page without scrolling.
+pub fn window(app: &App) -> iced_test::Simulator<'_, Message> {
+    iced_test::Simulator::with_size(iced::Settings::default(), (1024.0, 2400.0), app.view())
+}
+
+/// Clicks what the window shows now and settles every message the click produced.
+pub async fn click(app: &mut App, edge: &Arc<Edge>, target: &str) {
+    let messages: Vec<Message> = {
+        let mut ui = window(app);
+        ui.click(target)
+            .unwrap_or_else(|error| panic!("{target}: {error}"));
+        ui.into_messages().collect()
+    };
+    for message in messages {
+        settle(app, edge, message).await;
+    }
+}
+
+/// Types into the text input with `id` and settles what it produced.
+pub async fn type_into(app: &mut App, edge: &Arc<Edge>, id: &str, text: &str) {
+    let messages: Vec<Message> = {
+        let mut ui = window(app);
+        ui.click(iced_test::selector::id(id.to_owned()))
+            .unwrap_or_else(|error| panic!("{id}: {error}"));
+        ui.typewrite(text);
+        ui.into_messages().collect()
+    };
+    for message in messages {
+        settle(app, edge, message).await;
+    }
+}
+
+pub fn shows(app: &App, text: &str) -> bool {
+    window(app).find(text).is_ok()
+}
