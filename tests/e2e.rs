@@ -388,8 +388,15 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
     // A converged cluster: applying again changes nothing.
     let (ok, stdout, took) = testbed.apply();
     assert!(ok, "the re-run failed:\n{stdout}");
+    // Pacemaker may keep failed actions from the failover (a monitor that timed out while
+    // node1 was lost, more often on a loaded machine): the re-run clears them, and changes
+    // nothing else. The wizard's run below then must change nothing at all.
+    let changed: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.trim_start().starts_with("[done]"))
+        .collect();
     assert!(
-        stdout.contains("\n0 changed,"),
+        changed.iter().all(|line| line.contains("failures-cleared@")),
         "the re-run changed something:\n{stdout}"
     );
     println!("FIGURE converged_rerun_s {}", took.as_secs());
