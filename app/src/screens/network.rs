@@ -251,19 +251,17 @@ fn node_section<'a>(context: Context<'a>, index: usize) -> Element<'a, Message> 
         ),
     };
     let address = field(
-        "LAN address with prefix length (moves to the bridge)",
+        "LAN address/prefix (moves to the bridge)",
         text_input("192.168.1.1/24", &node.lan.address)
             .id(format!("address-{index}"))
-            .on_input(move |address| Message::AddressChanged(index, address))
-            .width(240),
+            .on_input(move |address| Message::AddressChanged(index, address)),
         at("lan.address"),
     );
     let gateway = field(
         "Gateway (optional)",
         text_input("none", node.lan.gateway.as_deref().unwrap_or_default())
             .id(format!("gateway-{index}"))
-            .on_input(move |gateway| Message::GatewayChanged(index, gateway))
-            .width(240),
+            .on_input(move |gateway| Message::GatewayChanged(index, gateway)),
         at("lan.gateway"),
     );
     let lan_host = lan_host(&node.lan.address);
@@ -290,7 +288,7 @@ fn node_section<'a>(context: Context<'a>, index: usize) -> Element<'a, Message> 
         context.node_name(index),
         column![
             nic,
-            row![address, gateway].spacing(16),
+            row![container(address).width(320), container(gateway).width(240)].spacing(16),
             replication,
             text(
                 "The replication address carries DRBD and corosync traffic: a second NIC's \

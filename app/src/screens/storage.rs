@@ -2,7 +2,7 @@
 //! with what each connected node has on every volume.
 
 use iced::widget::{button, checkbox, column, container, pick_list, row, text, text_input};
-use iced::{Bottom, Element, Fill};
+use iced::{Center, Element, Fill};
 use wizard_steps::Profile;
 use wizard_steps::facts::NodeFacts;
 use wizard_steps::profile::Volume;
@@ -31,6 +31,10 @@ pub enum Message {
     /// A volume found on a node, with its size in MiB.
     AddFound(String, u64),
 }
+
+/// The height of a text input with iced's default text size and padding, to line up a
+/// checkbox with the inputs beside it.
+const INPUT_HEIGHT: f32 = 31.0;
 
 /// The size a new volume starts with.
 const NEW_VOLUME_SIZE: &str = "20G";
@@ -283,37 +287,46 @@ fn volume_row<'a>(
         .map(|vm| vm.name.as_str())
         .collect();
     let inputs = row![
-        field(
+        container(field(
             "Name",
             text_input("disk1", &volume.name)
                 .id(format!("volume-name-{index}"))
-                .on_input(move |name| Message::VolumeNameChanged(index, name))
-                .width(220),
+                .on_input(move |name| Message::VolumeNameChanged(index, name)),
             at(".name"),
-        ),
-        field(
+        ))
+        .width(220),
+        container(field(
             "Size (M, G or T)",
             text_input("40G", &volume.size)
                 .id(format!("volume-size-{index}"))
-                .on_input(move |size| Message::VolumeSizeChanged(index, size))
-                .width(120),
+                .on_input(move |size| Message::VolumeSizeChanged(index, size)),
             at(".size"),
+        ))
+        .width(180),
+        field(
+            "",
+            container(
+                checkbox(volume.create)
+                    .label("Create when missing")
+                    .on_toggle(move |create| Message::CreateToggled(index, create))
+            )
+            .height(INPUT_HEIGHT)
+            .align_y(Center)
+            .id(format!("create-{index}")),
+            at(".create"),
         ),
-        container(
-            checkbox(volume.create)
-                .label("Create when missing")
-                .on_toggle(move |create| Message::CreateToggled(index, create))
-        )
-        .id(format!("create-{index}")),
-        container(
-            button(text("Remove"))
-                .style(button::danger)
-                .on_press(Message::RemoveVolume(index))
-        )
-        .id(format!("remove-volume-{index}")),
+        field(
+            "",
+            container(
+                button(text("Remove"))
+                    .style(button::danger)
+                    .on_press(Message::RemoveVolume(index))
+            )
+            .id(format!("remove-volume-{index}")),
+            Vec::new(),
+        ),
     ]
-    .spacing(16)
-    .align_y(Bottom);
+    .spacing(16);
     let mut rows = column![inputs].spacing(6);
     for problem in at("") {
         rows = rows.push(problem_text(problem));
