@@ -562,13 +562,14 @@ fn number_input<'a>(
 ) -> Element<'a, Message> {
     let input = text_input(placeholder, &state.number_text(context.profile, number))
         .id(number.id())
-        .on_input(move |typed| Message::NumberChanged(number, typed))
-        .width(width);
+        .on_input(move |typed| Message::NumberChanged(number, typed));
     let mut input = column![input].spacing(4);
     if let Some(error) = state.number_error(context.profile, number) {
         input = input.push(text(error).size(13).style(text::danger));
     }
-    field(label, input, context.problems_at(&number.field()))
+    container(field(label, input, context.problems_at(&number.field())))
+        .width(width)
+        .into()
 }
 
 /// The meter's sentence for one node.
@@ -646,7 +647,7 @@ fn capacity_section<'a>(state: &'a State, context: Context<'a>) -> Element<'a, M
                     "dom0 memory (MiB)",
                     "2048",
                     Number::Dom0(index),
-                    120.0
+                    170.0
                 ),
             ]
             .spacing(24)
@@ -677,35 +678,36 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
     let volume = volumes.iter().find(|name| **name == vm.volume).cloned();
 
     let first = row![
-        field(
+        container(field(
             "Name",
             text_input("vm1", &vm.name)
                 .id(format!("vm-name-{index}"))
-                .on_input(move |name| Message::NameChanged(index, name))
-                .width(200),
+                .on_input(move |name| Message::NameChanged(index, name)),
             at("name"),
-        ),
-        field(
+        ))
+        .width(220),
+        container(field(
             "Home node",
             container(
                 pick_list(hostnames, home, move |home| Message::HomePicked(
                     index, home
                 ))
                 .placeholder("Choose")
-                .width(160)
+                .width(Fill)
             )
             .id(format!("vm-home-{index}")),
             at("home"),
-        ),
+        ))
+        .width(180),
         number_input(
             state,
             context,
             "Memory (MiB)",
             "1024",
             Number::Memory(index),
-            120.0
+            150.0
         ),
-        number_input(state, context, "vCPUs", "1", Number::Vcpus(index), 80.0),
+        number_input(state, context, "vCPUs", "1", Number::Vcpus(index), 130.0),
     ]
     .spacing(16);
 
@@ -739,14 +741,14 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
     let kind = BootKind::of(&vm.boot);
     let boot_kind = row![
         container(radio(
-            "HVM: installs from an ISO, VNC console (needs VT-x/AMD-V)",
+            "HVM: installs from an ISO, VNC console",
             BootKind::Hvm,
             Some(kind),
             move |kind| Message::BootPicked(index, kind),
         ))
         .id(format!("vm-hvm-{index}")),
         container(radio(
-            "PV: boots a kernel on the nodes",
+            "PV: boots a kernel from the nodes",
             BootKind::Pv,
             Some(kind),
             move |kind| Message::BootPicked(index, kind),
@@ -754,6 +756,18 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
         .id(format!("vm-pv-{index}")),
     ]
     .spacing(24);
+    let mut boot = column![boot_kind].spacing(4);
+    if kind == BootKind::Hvm {
+        for (node, facts) in context.facts.iter().enumerate() {
+            if facts.is_some_and(|facts| !facts.hvm_capable) {
+                boot = boot.push(warning(format!(
+                    "{} has no VT-x/AMD-V: an HVM VM cannot run there, and after a failover it \
+                     must. Use PV, or enable virtualisation in that node's firmware.",
+                    context.node_name(node)
+                )));
+            }
+        }
+    }
     let boot_fields = boot_fields(context, index, vm);
 
     let console = field(
@@ -791,7 +805,7 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
             "DRBD minor (blank: automatic)",
             "automatic",
             Number::DrbdMinor(index),
-            140.0
+            220.0
         ),
         number_input(
             state,
@@ -799,7 +813,7 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
             "DRBD port (blank: automatic)",
             "automatic",
             Number::DrbdPort(index),
-            140.0
+            220.0
         ),
     ]
     .spacing(16);
@@ -807,7 +821,7 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
     let mut body = column![
         first,
         disk,
-        field("Boot", boot_kind, Vec::new()),
+        field("Boot", boot, Vec::new()),
         boot_fields,
         row![console, mac].spacing(16),
         drbd,
@@ -1340,6 +1354,20 @@ mod tests {
         // Without data and without a choice, nothing is asked.
         let blank = Page::new([None, None]);
         assert!(!blank.shows("Existing data on the volume"));
+        Ok(())
+    }
+
+    #[test]
+    fn an_hvm_vm_on_a_node_without_vt_x_is_flagged() -> Result<(), Error> {
+        let mut plain = discovery("node2", 8000, "");
+        plain.hvm_capable = false;
+        let mut page = Page::new([Some(discovery("node1", 8000, "")), Some(plain)]);
+        let flagged = "node2 has no VT-x/AMD-V: an HVM VM cannot run there, and after a \
+                       failover it must. Use PV, or enable virtualisation in that node's firmware.";
+        assert!(page.shows(flagged));
+        let _ = page.click(id("vm-pv-0"))?;
+        let _ = page.click(id("vm-pv-1"))?;
+        assert!(!page.shows(flagged));
         Ok(())
     }
 }
