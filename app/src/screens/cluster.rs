@@ -323,7 +323,7 @@ fn fencing_section<'a>(context: Context<'a>) -> Element<'a, Message> {
         ))
         .id("fencing-ipmi"),
         container(radio(
-            "None",
+            "None (not recommended)",
             FencingChoice::None,
             chosen,
             Message::FencingPicked,
