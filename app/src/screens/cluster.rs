@@ -1,21 +1,796 @@
-//! Cluster.
+//! Cluster: what happens when a failed node comes back (failback), how a node that stops
+//! answering is fenced, corosync's encryption, DRBD's options and (experimental) live
+//! migration.
 
-use iced::Element;
-use iced::widget::{column, text};
+use std::fmt;
+
+use iced::widget::{checkbox, column, container, pick_list, radio, row, text, text_input, toggler};
+use iced::{Element, Fill};
 use wizard_steps::Profile;
+use wizard_steps::profile::{Bmc, DrbdProtocol, Failback, Fencing, VerifyAlg};
+use wizard_steps::steps::cluster::{self, NO_FENCING_WARNING};
+use wizard_steps::steps::{self};
 
-use super::Context;
+use super::{Context, field, heading, problem_text, section, warning};
+
+/// The failback window offered first: overnight.
+const DEFAULT_WINDOW: (u8, u8) = (22, 6);
 
 #[derive(Debug, Default)]
-pub struct State {}
-
-#[derive(Debug, Clone)]
-pub enum Message {}
-
-pub fn update(_state: &mut State, message: Message, _profile: &mut Profile) {
-    match message {}
+pub struct State {
+    /// The window's hours while another policy is chosen, so that switching back restores
+    /// them.
+    window: Option<(u8, u8)>,
 }
 
-pub fn view<'a>(_state: &'a State, _context: Context<'a>) -> Element<'a, Message> {
-    column![text("Cluster")].into()
+/// The failback policies, as the radio buttons offer them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailbackChoice {
+    ReturnHome,
+    Stay,
+    Window,
+}
+
+/// Fencing on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FencingChoice {
+    Ipmi,
+    None,
+}
+
+/// An hour of the day, shown as "22:00".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hour(pub u8);
+
+impl fmt::Display for Hour {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:00", self.0)
+    }
+}
+
+/// A verify algorithm, shown as DRBD spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Alg(pub VerifyAlg);
+
+impl Alg {
+    const ALL: [Alg; 4] = [
+        Alg(VerifyAlg::Md5),
+        Alg(VerifyAlg::Sha1),
+        Alg(VerifyAlg::Sha256),
+        Alg(VerifyAlg::Crc32c),
+    ];
+}
+
+impl fmt::Display for Alg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.as_str())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    FailbackPicked(FailbackChoice),
+    StartHourPicked(Hour),
+    EndHourPicked(Hour),
+    FencingPicked(FencingChoice),
+    Acknowledged(bool),
+    BmcAddressChanged(usize, String),
+    BmcUserChanged(usize, String),
+    LanplusToggled(usize, bool),
+    CorosyncCryptoToggled(bool),
+    ProtocolPicked(DrbdProtocol),
+    ResyncRateChanged(String),
+    VerifyAlgPicked(Alg),
+    SkipInitialSyncToggled(bool),
+    LiveMigrationToggled(bool),
+}
+
+pub fn update(state: &mut State, message: Message, profile: &mut Profile) {
+    let settings = &mut profile.cluster;
+    match message {
+        Message::FailbackPicked(choice) => {
+            if let Failback::Window {
+                start_hour,
+                end_hour,
+            } = settings.failback
+            {
+                state.window = Some((start_hour, end_hour));
+            }
+            settings.failback = match choice {
+                FailbackChoice::ReturnHome => Failback::ReturnHome {},
+                FailbackChoice::Stay => Failback::Stay {},
+                FailbackChoice::Window => {
+                    let (start_hour, end_hour) = state.window.unwrap_or(DEFAULT_WINDOW);
+                    Failback::Window {
+                        start_hour,
+                        end_hour,
+                    }
+                }
+            };
+        }
+        Message::StartHourPicked(Hour(hour)) => {
+            if let Failback::Window { start_hour, .. } = &mut settings.failback {
+                *start_hour = hour;
+            }
+        }
+        Message::EndHourPicked(Hour(hour)) => {
+            if let Failback::Window { end_hour, .. } = &mut settings.failback {
+                *end_hour = hour;
+            }
+        }
+        Message::FencingPicked(choice) => {
+            let ipmi = choice == FencingChoice::Ipmi;
+            if ipmi != matches!(settings.fencing, Fencing::Ipmi {}) {
+                cluster::set_ipmi(profile, ipmi);
+            }
+        }
+        Message::Acknowledged(acknowledged) => {
+            if let Fencing::None {
+                acknowledge_split_brain_risk,
+            } = &mut settings.fencing
+            {
+                *acknowledge_split_brain_risk = acknowledged;
+            }
+        }
+        Message::BmcAddressChanged(index, address) => {
+            if let Some(bmc) = bmc(profile, index) {
+                bmc.address = address;
+            }
+        }
+        Message::BmcUserChanged(index, user) => {
+            if let Some(bmc) = bmc(profile, index) {
+                bmc.user = user;
+            }
+        }
+        Message::LanplusToggled(index, lanplus) => {
+            if let Some(bmc) = bmc(profile, index) {
+                bmc.lanplus = lanplus;
+            }
+        }
+        Message::CorosyncCryptoToggled(on) => settings.corosync_crypto = on,
+        Message::ProtocolPicked(protocol) => settings.drbd.protocol = protocol,
+        Message::ResyncRateChanged(rate) => settings.drbd.resync_rate = rate,
+        Message::VerifyAlgPicked(Alg(alg)) => settings.drbd.verify_alg = alg,
+        Message::SkipInitialSyncToggled(skip) => {
+            settings.drbd.skip_initial_sync_when_blank = skip;
+        }
+        Message::LiveMigrationToggled(on) => settings.live_migration = on,
+    }
+}
+
+/// Node `index`'s BMC, made when missing.
+fn bmc(profile: &mut Profile, index: usize) -> Option<&mut Bmc> {
+    profile.nodes.get_mut(index).map(|node| {
+        node.bmc.get_or_insert_with(|| Bmc {
+            address: String::new(),
+            user: String::new(),
+            lanplus: true,
+        })
+    })
+}
+
+/// The fields this page shows problems under; its other problems are listed at the top.
+fn placed_fields(profile: &Profile) -> Vec<String> {
+    let mut fields: Vec<String> = [
+        "cluster.failback",
+        "cluster.failback.start_hour",
+        "cluster.failback.end_hour",
+        "cluster.fencing",
+        "cluster.fencing.acknowledge_split_brain_risk",
+        "cluster.corosync_crypto",
+        "cluster.drbd.protocol",
+        "cluster.drbd.resync_rate",
+        "cluster.drbd.verify_alg",
+        "cluster.drbd.skip_initial_sync_when_blank",
+        "cluster.live_migration",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    if matches!(profile.cluster.fencing, Fencing::Ipmi {}) {
+        for index in 0..profile.nodes.len() {
+            for key in ["bmc", "bmc.address", "bmc.user", "bmc.lanplus"] {
+                fields.push(format!("nodes[{index}].{key}"));
+            }
+        }
+    }
+    fields
+}
+
+pub fn view<'a>(_state: &'a State, context: Context<'a>) -> Element<'a, Message> {
+    let profile = context.profile;
+    let mut page = column![heading(
+        "Cluster",
+        "How the cluster behaves when a node fails and comes back, and how it replicates."
+    )]
+    .spacing(20);
+    let placed = placed_fields(profile);
+    let elsewhere: Vec<_> = steps::problems_of(context.problems, cluster::FIELDS)
+        .into_iter()
+        .filter(|problem| !placed.contains(&problem.field))
+        .collect();
+    if !elsewhere.is_empty() {
+        page = page.push(column(elsewhere.into_iter().map(problem_text)).spacing(4));
+    }
+    page.push(failback_section(context))
+        .push(fencing_section(context))
+        .push(corosync_section(context))
+        .push(drbd_section(context))
+        .push(migration_section(context))
+        .into()
+}
+
+fn failback_section<'a>(context: Context<'a>) -> Element<'a, Message> {
+    let failback = &context.profile.cluster.failback;
+    let chosen = Some(match failback {
+        Failback::ReturnHome {} => FailbackChoice::ReturnHome,
+        Failback::Stay {} => FailbackChoice::Stay,
+        Failback::Window { .. } => FailbackChoice::Window,
+    });
+    let choice = |label: &str, value: FailbackChoice, id: &'static str| {
+        container(radio(label, value, chosen, Message::FailbackPicked)).id(id)
+    };
+    let mut body = column![
+        choice(
+            "Return home: VMs move back to their home node as soon as it is back",
+            FailbackChoice::ReturnHome,
+            "failback-return-home",
+        ),
+        choice(
+            "Stay: VMs stay where they run until an administrator moves them",
+            FailbackChoice::Stay,
+            "failback-stay",
+        ),
+        choice(
+            "Window: VMs move back only during the hours below (local time on the nodes)",
+            FailbackChoice::Window,
+            "failback-window",
+        ),
+    ]
+    .spacing(8);
+    if let Failback::Window {
+        start_hour,
+        end_hour,
+    } = *failback
+    {
+        let hours: Vec<Hour> = (0..24).map(Hour).collect();
+        body = body.push(
+            row![
+                field(
+                    "From",
+                    container(
+                        pick_list(
+                            hours.clone(),
+                            Some(Hour(start_hour)),
+                            Message::StartHourPicked
+                        )
+                        .width(110)
+                    )
+                    .id("failback-start"),
+                    context.problems_at("cluster.failback.start_hour"),
+                ),
+                field(
+                    "Until",
+                    container(
+                        pick_list(hours, Some(Hour(end_hour)), Message::EndHourPicked).width(110)
+                    )
+                    .id("failback-end"),
+                    context.problems_at("cluster.failback.end_hour"),
+                ),
+            ]
+            .spacing(16),
+        );
+        if start_hour != end_hour && start_hour < 24 && end_hour < 24 {
+            let wraps = if end_hour < start_hour {
+                " (past midnight)"
+            } else {
+                ""
+            };
+            body = body.push(
+                text(format!(
+                    "VMs return home between {} and {}{wraps}; outside it they stay where they run.",
+                    Hour(start_hour),
+                    Hour(end_hour)
+                ))
+                .size(13)
+                .style(text::secondary),
+            );
+        }
+    }
+    section(
+        "Failback",
+        field(
+            "When a failed home node is back",
+            body,
+            context.problems_at("cluster.failback"),
+        ),
+    )
+}
+
+fn fencing_section<'a>(context: Context<'a>) -> Element<'a, Message> {
+    let profile = context.profile;
+    let ipmi = matches!(profile.cluster.fencing, Fencing::Ipmi {});
+    let chosen = Some(if ipmi {
+        FencingChoice::Ipmi
+    } else {
+        FencingChoice::None
+    });
+    let mut body = column![
+        container(radio(
+            "IPMI: the surviving node powers the other off through its BMC (fence_ipmilan)",
+            FencingChoice::Ipmi,
+            chosen,
+            Message::FencingPicked,
+        ))
+        .id("fencing-ipmi"),
+        container(radio(
+            "None (not recommended)",
+            FencingChoice::None,
+            chosen,
+            Message::FencingPicked,
+        ))
+        .id("fencing-none"),
+    ]
+    .spacing(8);
+    match &profile.cluster.fencing {
+        Fencing::Ipmi {} => {
+            for (index, node) in profile.nodes.iter().enumerate() {
+                let at = |key: &str| context.problems_at(&format!("nodes[{index}].{key}"));
+                let (address, user, lanplus) = node.bmc.as_ref().map_or(("", "", true), |bmc| {
+                    (bmc.address.as_str(), bmc.user.as_str(), bmc.lanplus)
+                });
+                let mut node_body = column![
+                    row![
+                        field(
+                            "BMC address",
+                            text_input("192.168.1.201", address)
+                                .id(format!("bmc-address-{index}"))
+                                .on_input(move |address| Message::BmcAddressChanged(index, address))
+                                .width(240),
+                            at("bmc.address"),
+                        ),
+                        field(
+                            "IPMI user",
+                            text_input("ADMIN", user)
+                                .id(format!("bmc-user-{index}"))
+                                .on_input(move |user| Message::BmcUserChanged(index, user))
+                                .width(200),
+                            at("bmc.user"),
+                        ),
+                    ]
+                    .spacing(16),
+                    container(
+                        checkbox(lanplus)
+                            .label("IPMI v2.0 (lanplus), which almost every current BMC wants")
+                            .on_toggle(move |on| Message::LanplusToggled(index, on))
+                    )
+                    .id(format!("lanplus-{index}")),
+                ]
+                .spacing(8);
+                for problem in at("bmc").into_iter().chain(at("bmc.lanplus")) {
+                    node_body = node_body.push(problem_text(problem));
+                }
+                body = body.push(
+                    container(
+                        column![text(context.node_name(index)).size(16), node_body].spacing(6),
+                    )
+                    .padding(8)
+                    .width(Fill)
+                    .style(container::rounded_box),
+                );
+            }
+            body = body.push(
+                text(
+                    "The BMC passwords are asked when the setup runs; they are never written to \
+                     the profile.",
+                )
+                .size(13)
+                .style(text::secondary),
+            );
+        }
+        Fencing::None {
+            acknowledge_split_brain_risk,
+        } => {
+            body = body.push(warning(NO_FENCING_WARNING));
+            body = body.push(field(
+                "Acknowledgement",
+                container(
+                    checkbox(*acknowledge_split_brain_risk)
+                        .label("I understand: without fencing, a split brain needs manual recovery")
+                        .on_toggle(Message::Acknowledged),
+                )
+                .id("acknowledge"),
+                context.problems_at("cluster.fencing.acknowledge_split_brain_risk"),
+            ));
+        }
+    }
+    section(
+        "Fencing",
+        field(
+            "When a node stops answering",
+            body,
+            context.problems_at("cluster.fencing"),
+        ),
+    )
+}
+
+fn corosync_section<'a>(context: Context<'a>) -> Element<'a, Message> {
+    let on = context.profile.cluster.corosync_crypto;
+    let mut body = column![
+        container(
+            toggler(on)
+                .label("Encrypt and authenticate corosync's traffic with a shared key")
+                .on_toggle(Message::CorosyncCryptoToggled)
+        )
+        .id("corosync-crypto")
+    ]
+    .spacing(6);
+    if !on {
+        body = body.push(warning(
+            "Without it, anyone on the cluster link can read corosync's messages and send \
+             forged ones that disturb the cluster.",
+        ));
+    }
+    section(
+        "Cluster messages",
+        field(
+            "Encryption",
+            body,
+            context.problems_at("cluster.corosync_crypto"),
+        ),
+    )
+}
+
+fn drbd_section<'a>(context: Context<'a>) -> Element<'a, Message> {
+    let drbd = &context.profile.cluster.drbd;
+    let chosen = Some(drbd.protocol);
+    let protocol = |label: &str, value: DrbdProtocol, id: &'static str| {
+        container(radio(label, value, chosen, Message::ProtocolPicked)).id(id)
+    };
+    let protocols = column![
+        protocol(
+            "A: asynchronous, a write is done once it is on the local disk and sent",
+            DrbdProtocol::A,
+            "protocol-a",
+        ),
+        protocol(
+            "B: a write is done once it is in the peer's memory",
+            DrbdProtocol::B,
+            "protocol-b",
+        ),
+        protocol(
+            "C: synchronous, a write is done once it is on both disks (recommended)",
+            DrbdProtocol::C,
+            "protocol-c",
+        ),
+    ]
+    .spacing(8);
+    let body =
+        column![
+        field(
+            "Replication protocol",
+            protocols,
+            context.problems_at("cluster.drbd.protocol"),
+        ),
+        row![
+            field(
+                "Resync rate (bytes per second, unit K, M or G)",
+                text_input("100M", &drbd.resync_rate)
+                    .id("resync-rate")
+                    .on_input(Message::ResyncRateChanged)
+                    .width(160),
+                context.problems_at("cluster.drbd.resync_rate"),
+            ),
+            field(
+                "Verify algorithm (drbdadm verify)",
+                container(
+                    pick_list(Alg::ALL, Some(Alg(drbd.verify_alg)), Message::VerifyAlgPicked)
+                        .width(160)
+                )
+                .id("verify-alg"),
+                context.problems_at("cluster.drbd.verify_alg"),
+            ),
+        ]
+        .spacing(24),
+        text(
+            "The resync rate caps how fast DRBD copies a volume after an outage: leave room for \
+             the VMs' own traffic on the link.",
+        )
+        .size(13)
+        .style(text::secondary),
+        field(
+            "Initial sync",
+            container(
+                checkbox(drbd.skip_initial_sync_when_blank)
+                    .label("Skip the initial full sync when both copies of a volume are blank")
+                    .on_toggle(Message::SkipInitialSyncToggled)
+            )
+            .id("skip-initial-sync"),
+            context.problems_at("cluster.drbd.skip_initial_sync_when_blank"),
+        ),
+    ]
+        .spacing(12);
+    section("DRBD replication", body)
+}
+
+fn migration_section<'a>(context: Context<'a>) -> Element<'a, Message> {
+    let on = context.profile.cluster.live_migration;
+    let body = column![
+        container(
+            toggler(on)
+                .label("Live migration (experimental)")
+                .on_toggle(Message::LiveMigrationToggled)
+        )
+        .id("live-migration"),
+        text(
+            "Experimental: DRBD runs dual-primary so that Xen can move a running VM to the \
+             other node without stopping it; it needs protocol C. Off, a VM moves by stopping \
+             on one node and starting on the other.",
+        )
+        .size(13)
+        .style(if on { text::warning } else { text::secondary }),
+    ]
+    .spacing(6);
+    section(
+        "Live migration",
+        field(
+            "Dual-primary DRBD",
+            body,
+            context.problems_at("cluster.live_migration"),
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iced::keyboard::key::Named;
+    use iced_test::selector::{Bounded, id};
+    use iced_test::{Error, Selector, Simulator};
+    use wizard_steps::validate::{Problems, validate};
+
+    const SEED: &str = include_str!("../../../resources/profiles/seed.toml");
+
+    const NO_ACKNOWLEDGEMENT: &str = "without fencing, a two-node cluster can end in a split brain \
+        that needs manual recovery — configure IPMI fencing (method = \"ipmi\"), or set \
+        acknowledge_split_brain_risk = true";
+
+    struct Page {
+        state: State,
+        profile: Profile,
+        problems: Problems,
+    }
+
+    impl Page {
+        fn seed() -> Page {
+            let mut page = Page {
+                state: State::default(),
+                profile: Profile::from_toml(SEED, "seed").expect("seed parses"),
+                problems: Problems(Vec::new()),
+            };
+            page.validate();
+            page
+        }
+
+        fn validate(&mut self) {
+            self.problems = validate(&self.profile)
+                .err()
+                .unwrap_or(Problems(Vec::new()));
+        }
+
+        fn context(&self) -> Context<'_> {
+            Context {
+                profile: &self.profile,
+                problems: &self.problems,
+                facts: [None, None],
+            }
+        }
+
+        fn ui(&self) -> Simulator<'_, Message> {
+            Simulator::with_size(
+                iced::Settings::default(),
+                (1024.0, 2400.0),
+                view(&self.state, self.context()),
+            )
+        }
+
+        fn apply(&mut self, messages: Vec<Message>) {
+            for message in messages {
+                update(&mut self.state, message, &mut self.profile);
+            }
+            self.validate();
+        }
+
+        fn type_into(&mut self, input: String, erase: usize, typed: &str) -> Result<(), Error> {
+            let mut ui = self.ui();
+            let _ = ui.click(id(input))?;
+            for _ in 0..erase {
+                let _ = ui.tap_key(Named::Backspace);
+            }
+            let _ = ui.typewrite(typed);
+            let messages: Vec<Message> = ui.into_messages().collect();
+            self.apply(messages);
+            Ok(())
+        }
+
+        fn click<S>(&mut self, target: S) -> Result<(), Error>
+        where
+            S: Selector + Send,
+            S::Output: Bounded + Clone + Send + Sync + 'static,
+        {
+            let mut ui = self.ui();
+            let _ = ui.click(target)?;
+            let messages: Vec<Message> = ui.into_messages().collect();
+            self.apply(messages);
+            Ok(())
+        }
+
+        fn shows(&self, text: &str) -> bool {
+            self.ui().find(text).is_ok()
+        }
+
+        fn has(&self, input: &'static str) -> bool {
+            self.ui().find(id(input)).is_ok()
+        }
+
+        fn problem_fields(&self) -> Vec<&str> {
+            steps::problems_of(&self.problems, cluster::FIELDS)
+                .into_iter()
+                .map(|problem| problem.field.as_str())
+                .collect()
+        }
+    }
+
+    #[test]
+    fn typing_the_resync_rate_changes_the_profile() -> Result<(), Error> {
+        let mut page = Page::seed();
+        page.type_into("resync-rate".into(), 4, "250M")?;
+        assert_eq!(page.profile.cluster.drbd.resync_rate, "250M");
+        assert!(page.problem_fields().is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn a_rate_that_is_not_a_rate_shows_the_validators_message_until_fixed() -> Result<(), Error> {
+        let mut page = Page::seed();
+        page.type_into("resync-rate".into(), 4, "fast")?;
+        assert_eq!(page.problem_fields(), ["cluster.drbd.resync_rate"]);
+        let message = "\"fast\" is not a DRBD rate — write a positive number with an optional \
+                       unit K, M or G (bytes per second), e.g. \"100M\"";
+        assert!(page.shows(message));
+        page.type_into("resync-rate".into(), 4, "40M")?;
+        assert!(page.problem_fields().is_empty());
+        assert!(!page.shows(message));
+        Ok(())
+    }
+
+    #[test]
+    fn switching_to_ipmi_adds_the_bmc_fields_to_fill_in() -> Result<(), Error> {
+        let mut page = Page::seed();
+        assert!(!page.has("bmc-address-0"));
+        assert!(page.shows(NO_FENCING_WARNING));
+        page.click(id("fencing-ipmi"))?;
+        assert_eq!(page.profile.cluster.fencing, Fencing::Ipmi {});
+        assert!(page.has("bmc-address-0") && page.has("bmc-user-1"));
+        assert!(!page.shows(NO_FENCING_WARNING));
+        assert_eq!(
+            page.problem_fields(),
+            [
+                "nodes[0].bmc.address",
+                "nodes[0].bmc.user",
+                "nodes[1].bmc.address",
+                "nodes[1].bmc.user",
+                // Two empty addresses are also the same address.
+                "nodes[1].bmc.address",
+            ]
+        );
+        assert!(page.shows("\"\" is not an address — write the BMC's IP address or DNS name"));
+        page.type_into("bmc-address-0".into(), 0, "192.168.1.201")?;
+        page.type_into("bmc-user-0".into(), 0, "ADMIN")?;
+        page.type_into("bmc-address-1".into(), 0, "192.168.1.201")?;
+        page.type_into("bmc-user-1".into(), 0, "ADMIN")?;
+        // Both BMCs at one address: the validator says so under node 2's.
+        assert_eq!(page.problem_fields(), ["nodes[1].bmc.address"]);
+        page.type_into("bmc-address-1".into(), 1, "2")?;
+        assert!(page.problem_fields().is_empty(), "{:?}", page.problems);
+        page.click(id("lanplus-1"))?;
+        let bmc = page.profile.nodes[1].bmc.as_ref().expect("a BMC");
+        assert_eq!(
+            (bmc.address.as_str(), bmc.user.as_str(), bmc.lanplus),
+            ("192.168.1.202", "ADMIN", false)
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn no_fencing_needs_the_acknowledgement() -> Result<(), Error> {
+        let mut page = Page::seed();
+        page.click(id("fencing-ipmi"))?;
+        page.type_into("bmc-address-0".into(), 0, "bmc1")?;
+        page.click(id("fencing-none"))?;
+        // Back to none: the risk must be acknowledged again.
+        assert_eq!(
+            page.profile.cluster.fencing,
+            Fencing::None {
+                acknowledge_split_brain_risk: false
+            }
+        );
+        assert_eq!(
+            page.problem_fields(),
+            ["cluster.fencing.acknowledge_split_brain_risk"]
+        );
+        assert!(page.shows(NO_ACKNOWLEDGEMENT));
+        assert!(page.shows(NO_FENCING_WARNING));
+        page.click("I understand: without fencing, a split brain needs manual recovery")?;
+        assert!(page.problem_fields().is_empty());
+        assert!(!page.shows(NO_ACKNOWLEDGEMENT));
+        // What was typed for the BMC is still there for a later switch to IPMI.
+        page.click(id("fencing-ipmi"))?;
+        assert_eq!(
+            page.profile.nodes[0]
+                .bmc
+                .as_ref()
+                .map(|bmc| bmc.address.as_str()),
+            Some("bmc1")
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn the_failback_window_keeps_its_hours_across_policies() -> Result<(), Error> {
+        let mut page = Page::seed();
+        assert!(!page.has("failback-start"));
+        page.click(id("failback-window"))?;
+        assert_eq!(
+            page.profile.cluster.failback,
+            Failback::Window {
+                start_hour: 22,
+                end_hour: 6
+            }
+        );
+        assert!(page.shows(
+            "VMs return home between 22:00 and 06:00 (past midnight); outside it they stay where they run."
+        ));
+        page.apply(vec![Message::EndHourPicked(Hour(22))]);
+        assert_eq!(page.problem_fields(), ["cluster.failback.end_hour"]);
+        assert!(page.shows(
+            "the failback window is empty (it starts and ends at the same hour) — choose an end \
+             hour different from the start hour, or the policy \"return-home\""
+        ));
+        page.apply(vec![Message::StartHourPicked(Hour(1))]);
+        assert!(page.problem_fields().is_empty());
+        page.click(id("failback-stay"))?;
+        assert_eq!(page.profile.cluster.failback, Failback::Stay {});
+        page.click(id("failback-window"))?;
+        assert_eq!(
+            page.profile.cluster.failback,
+            Failback::Window {
+                start_hour: 1,
+                end_hour: 22
+            }
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn live_migration_needs_protocol_c() -> Result<(), Error> {
+        let mut page = Page::seed();
+        page.click(id("protocol-a"))?;
+        assert_eq!(page.profile.cluster.drbd.protocol, DrbdProtocol::A);
+        assert!(page.problem_fields().is_empty());
+        page.click(id("live-migration"))?;
+        assert!(page.profile.cluster.live_migration);
+        assert!(page.shows(
+            "live migration (dual-primary DRBD) needs synchronous replication — set protocol = \
+             \"C\" or turn live_migration off"
+        ));
+        page.click(id("protocol-c"))?;
+        assert!(page.problem_fields().is_empty());
+        page.click(id("corosync-crypto"))?;
+        assert!(!page.profile.cluster.corosync_crypto);
+        page.click(id("skip-initial-sync"))?;
+        assert!(!page.profile.cluster.drbd.skip_initial_sync_when_blank);
+        page.apply(vec![Message::VerifyAlgPicked(Alg(VerifyAlg::Sha256))]);
+        assert_eq!(page.profile.cluster.drbd.verify_alg, VerifyAlg::Sha256);
+        Ok(())
+    }
 }
