@@ -1,12 +1,17 @@
-//! Done.
+//! Done: the cluster as verified at the end of the run (nodes, where each VM runs, every DRBD
+//! resource on each node, failed actions), what the run did, and the report to export.
 
 use std::path::PathBuf;
 
-use iced::Element;
-use iced::widget::{column, text};
+use iced::widget::{Column, button, column, row, text};
+use iced::{Center, Element, Fill};
+use wizard_steps::cluster_state::{ClusterState, placements};
+use wizard_steps::run::NodeDrbd;
 use wizard_steps::steps::run::Board;
+use wizard_steps::validate;
 
-use super::Context;
+use super::run::duration;
+use super::{Context, heading, section, warning};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportFormat {
@@ -31,11 +36,19 @@ impl ReportFormat {
 }
 
 #[derive(Debug, Default)]
-pub struct State {}
+pub struct State {
+    /// A report export is under way (its dialog is open).
+    exporting: bool,
+    /// The outcome of the last export: where the report went, or why it did not.
+    exported: Option<Result<PathBuf, String>>,
+}
 
 #[derive(Debug, Clone)]
 pub enum Message {
+    /// None: the dialog was cancelled.
     Exported(Result<Option<PathBuf>, String>),
+    ExportPressed(ReportFormat),
+    SavePressed,
 }
 
 #[derive(Debug)]
@@ -45,14 +58,474 @@ pub enum Action {
     SaveProfile,
 }
 
-pub fn update(_state: &mut State, _message: Message) -> Action {
-    Action::None
+pub fn update(state: &mut State, message: Message) -> Action {
+    match message {
+        Message::Exported(result) => {
+            state.exporting = false;
+            state.exported = match result {
+                Ok(Some(path)) => Some(Ok(path)),
+                Ok(None) => None,
+                Err(error) => Some(Err(error)),
+            };
+            Action::None
+        }
+        Message::ExportPressed(format) => {
+            if state.exporting {
+                Action::None
+            } else {
+                state.exporting = true;
+                Action::ExportReport(format)
+            }
+        }
+        Message::SavePressed => Action::SaveProfile,
+    }
 }
 
-pub fn view<'a>(
-    _state: &'a State,
-    _context: Context<'a>,
-    _board: &'a Board,
-) -> Element<'a, Message> {
-    column![text("Done")].into()
+pub fn view<'a>(state: &'a State, context: Context<'a>, board: &'a Board) -> Element<'a, Message> {
+    let cluster = match &board.cluster {
+        Some((cluster, drbd)) => column![
+            nodes_view(cluster),
+            vms_view(context, cluster),
+            drbd_view(drbd),
+            failures_view(cluster),
+        ]
+        .spacing(20)
+        .into(),
+        None => warning(
+            "The cluster's state was not read at the end of the run: check it on a node with \
+             `crm_mon -1` and `drbdadm status`.",
+        ),
+    };
+    column![
+        heading(
+            "Done",
+            "Both nodes are set up: the cluster runs each VM on its home node and replicates \
+             its disk to the other node."
+        ),
+        summary_view(board),
+        cluster,
+        export_view(state),
+    ]
+    .spacing(20)
+    .into()
+}
+
+fn summary_view(board: &Board) -> Element<'_, Message> {
+    let body: Element<'_, Message> = match &board.summary {
+        Some(summary) => {
+            let mut lines = column![text(format!(
+                "{} changed, {} already done, {} checks passed, in {}",
+                summary.changed,
+                summary.already_done,
+                summary.passed,
+                duration(summary.duration_ms)
+            ))]
+            .spacing(4);
+            if !summary.commands.is_empty() {
+                let commands: Vec<String> = board
+                    .nodes()
+                    .into_iter()
+                    .filter(|node| node != "both")
+                    .zip(&summary.commands)
+                    .map(|(node, count)| format!("{node}: {count}"))
+                    .collect();
+                lines =
+                    lines.push(text(format!("SSH commands run: {}", commands.join(", "))).size(13));
+            }
+            if summary.failed > 0 || summary.cancelled {
+                lines = lines.push(warning("The run did not finish: see the Run page."));
+            }
+            lines.into()
+        }
+        None => text("The run has no summary.").into(),
+    };
+    section("The run", body)
+}
+
+fn nodes_view(cluster: &ClusterState) -> Element<'_, Message> {
+    let mut list = Column::new().spacing(4);
+    for node in &cluster.nodes {
+        let state = if !node.online {
+            "offline"
+        } else if node.standby {
+            "standby"
+        } else if node.maintenance {
+            "maintenance"
+        } else {
+            "online"
+        };
+        let line = text(format!("{}: {state}", node.name));
+        list = list.push(if state == "online" {
+            line.style(text::success)
+        } else {
+            line.style(text::warning)
+        });
+    }
+    section("Nodes", list)
+}
+
+fn vms_view<'a>(context: Context<'a>, cluster: &'a ClusterState) -> Element<'a, Message> {
+    let mut list = Column::new().spacing(4);
+    match validate(context.profile) {
+        Ok(design) => {
+            for placement in placements(&design, cluster) {
+                let has_ip = design
+                    .profile
+                    .vms
+                    .iter()
+                    .any(|vm| vm.name == placement.vm && vm.console_ip.is_some());
+                let at_home = placement.at_home(has_ip);
+                let running = match &placement.running_on {
+                    Some(node) => format!("runs on {node}"),
+                    None => "is not running".to_owned(),
+                };
+                let line = format!(
+                    "{}: {running} (home: {}){}",
+                    placement.vm,
+                    placement.home,
+                    if at_home { "" } else { " — not at home" }
+                );
+                list = list.push(if at_home {
+                    text(line).style(text::success)
+                } else {
+                    text(line).style(text::warning)
+                });
+            }
+        }
+        // Without a valid profile (it was edited since), the resources as Pacemaker reports them.
+        Err(_) => {
+            for instance in &cluster.instances {
+                let line = text(format!(
+                    "{}: {} on {}",
+                    instance.resource, instance.role, instance.node
+                ));
+                list = list.push(if instance.failed {
+                    line.style(text::danger)
+                } else {
+                    line
+                });
+            }
+        }
+    }
+    section("VMs", list)
+}
+
+fn drbd_view(drbd: &[NodeDrbd]) -> Element<'_, Message> {
+    let mut list = Column::new().spacing(4);
+    let cell = |value: String, width: u32| text(value).size(13).width(width);
+    list = list.push(row![
+        cell("Resource".into(), 110),
+        cell("Node".into(), 110),
+        cell("Role".into(), 110),
+        cell("Connection".into(), 130),
+        cell("Disk".into(), 170),
+        text("Peer").size(13).width(Fill),
+    ]);
+    for node in drbd {
+        for resource in &node.resources {
+            let mut disk = resource.disk.clone();
+            if let Some(percent) = resource.sync_percent {
+                disk.push_str(&format!(" ({percent:.1}% synced)"));
+            }
+            let healthy = resource.connection == "Connected"
+                && resource.disk == "UpToDate"
+                && resource.peer_disk == "UpToDate";
+            let connection = text(resource.connection.clone()).size(13).width(130);
+            list = list.push(row![
+                cell(resource.name.clone(), 110),
+                cell(node.node.clone(), 110),
+                cell(resource.role.clone(), 110),
+                if healthy {
+                    connection.style(text::success)
+                } else {
+                    connection.style(text::warning)
+                },
+                cell(disk, 170),
+                text(format!("{}, {}", resource.peer_role, resource.peer_disk))
+                    .size(13)
+                    .width(Fill),
+            ]);
+        }
+    }
+    section("DRBD", list)
+}
+
+fn failures_view(cluster: &ClusterState) -> Element<'_, Message> {
+    let body: Element<'_, Message> = if cluster.failures.is_empty() {
+        text("No failed actions.").into()
+    } else {
+        let mut list = Column::new().spacing(4);
+        for failure in &cluster.failures {
+            list = list.push(
+                text(format!(
+                    "{} {} on {}: {}",
+                    failure.resource, failure.task, failure.node, failure.reason
+                ))
+                .style(text::danger),
+            );
+        }
+        list.into()
+    };
+    section("Failed actions", body)
+}
+
+fn export_view(state: &State) -> Element<'_, Message> {
+    let export = |label: &'static str, format: ReportFormat| {
+        button(text(label))
+            .style(button::secondary)
+            .on_press_maybe((!state.exporting).then_some(Message::ExportPressed(format)))
+    };
+    let result = match &state.exported {
+        Some(Ok(path)) => {
+            Some(text(format!("Report saved to {}", path.display())).style(text::success))
+        }
+        Some(Err(error)) => {
+            Some(text(format!("The report was not saved: {error}")).style(text::danger))
+        }
+        None => None,
+    };
+    section(
+        "Report and profile",
+        column![
+            text(
+                "The report holds the preflight, every step with its outcome, the files written \
+                 and the cluster's state, for the records."
+            )
+            .size(13),
+            row![
+                export("Export report (HTML)", ReportFormat::Html),
+                export("Export report (Markdown)", ReportFormat::Markdown),
+                button(text("Save profile"))
+                    .style(button::secondary)
+                    .on_press(Message::SavePressed),
+            ]
+            .spacing(12)
+            .align_y(Center),
+            result,
+        ]
+        .spacing(10),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use iced::{Settings, Size};
+    use iced_test::{Error, Simulator};
+    use wizard_steps::cluster_state::parse_crm_mon;
+    use wizard_steps::run::{DrbdResource, Event, Summary};
+    use wizard_steps::validate::Problems;
+    use wizard_steps::{Profile, journal};
+
+    const SEED: &str = include_str!("../../../resources/profiles/seed.toml");
+
+    /// `crm_mon -1 --output-as=xml` on the seed cluster: Win2012 at home on node1, Win2012-2
+    /// away from home on node1 too (node2 in standby), and a failed start.
+    const CRM_MON: &str = r#"<pacemaker-result api-version="2.25" request="crm_mon -1 --output-as=xml">
+  <nodes>
+    <node name="node1" id="1" online="true" standby="false" standby_onfail="false" maintenance="false" pending="false" unclean="false" type="member"/>
+    <node name="node2" id="2" online="true" standby="true" standby_onfail="false" maintenance="false" pending="false" unclean="false" type="member"/>
+  </nodes>
+  <resources>
+    <resource id="vm_Win2012" resource_agent="ocf:heartbeat:Xen" role="Started" active="true" failed="false" nodes_running_on="1">
+      <node name="node1" id="1" cached="true"/>
+    </resource>
+    <resource id="ip_Win2012" resource_agent="ocf:heartbeat:IPaddr2" role="Started" active="true" failed="false" nodes_running_on="1">
+      <node name="node1" id="1" cached="true"/>
+    </resource>
+    <clone id="ms_drbd_Win2012" multi_state="true">
+      <resource id="drbd_Win2012" resource_agent="ocf:linbit:drbd" role="Promoted" active="true" failed="false" nodes_running_on="1">
+        <node name="node1" id="1" cached="true"/>
+      </resource>
+    </clone>
+    <resource id="vm_Win2012-2" resource_agent="ocf:heartbeat:Xen" role="Started" active="true" failed="false" nodes_running_on="1">
+      <node name="node1" id="1" cached="true"/>
+    </resource>
+    <clone id="ms_drbd_Win2012-2" multi_state="true">
+      <resource id="drbd_Win2012-2" resource_agent="ocf:linbit:drbd" role="Promoted" active="true" failed="false" nodes_running_on="1">
+        <node name="node1" id="1" cached="true"/>
+      </resource>
+    </clone>
+  </resources>
+  <failures>
+    <failure op_key="vm_Win2012-2_start_0" node="node2" exitstatus="error" exitreason="xl create failed" exitcode="1" call="12" status="complete" task="start"/>
+  </failures>
+</pacemaker-result>"#;
+
+    fn resource(name: &str, role: &str, peer_role: &str, peer_disk: &str) -> DrbdResource {
+        DrbdResource {
+            name: name.into(),
+            role: role.into(),
+            peer_role: peer_role.into(),
+            connection: "Connected".into(),
+            disk: "UpToDate".into(),
+            peer_disk: peer_disk.into(),
+            sync_percent: None,
+        }
+    }
+
+    fn verified_board() -> Board {
+        let state = parse_crm_mon(CRM_MON).expect("the XML parses");
+        Board::from_events(&[
+            Event::ClusterVerified {
+                state,
+                drbd: vec![
+                    NodeDrbd {
+                        node: "node1".into(),
+                        resources: vec![
+                            resource("Win2012", "Primary", "Secondary", "UpToDate"),
+                            resource("Win2012-2", "Primary", "Secondary", "Inconsistent"),
+                        ],
+                    },
+                    NodeDrbd {
+                        node: "node2".into(),
+                        resources: vec![DrbdResource {
+                            sync_percent: Some(37.5),
+                            disk: "Inconsistent".into(),
+                            connection: "SyncTarget".into(),
+                            ..resource("Win2012-2", "Secondary", "Primary", "UpToDate")
+                        }],
+                    },
+                ],
+            },
+            Event::Finished {
+                summary: Summary {
+                    changed: 40,
+                    already_done: 2,
+                    passed: 9,
+                    duration_ms: 754_000,
+                    ..Summary::default()
+                },
+            },
+        ])
+    }
+
+    fn ui<'a>(state: &'a State, profile: &'a Profile, board: &'a Board) -> Simulator<'a, Message> {
+        let problems = Box::leak(Box::new(Problems(Vec::new())));
+        let context = Context {
+            profile,
+            problems,
+            facts: [None, None],
+        };
+        Simulator::with_size(
+            Settings::default(),
+            Size::new(1400.0, 6000.0),
+            view(state, context, board),
+        )
+    }
+
+    fn clicked(state: &mut State, profile: &Profile, board: &Board, label: &str) -> Vec<Action> {
+        let mut page = ui(state, profile, board);
+        page.click(label).expect("the button is there");
+        let messages: Vec<Message> = page.into_messages().collect();
+        messages
+            .into_iter()
+            .map(|message| update(state, message))
+            .collect()
+    }
+
+    #[test]
+    fn the_verified_cluster_shows_nodes_vm_placement_drbd_and_failed_actions() -> Result<(), Error>
+    {
+        let profile = Profile::from_toml(SEED, "seed").expect("parses");
+        let board = verified_board();
+        let state = State::default();
+        let mut page = ui(&state, &profile, &board);
+        let _ = page.find("node1: online")?;
+        let _ = page.find("node2: standby")?;
+        let _ = page.find("Win2012: runs on node1 (home: node1)")?;
+        let _ = page.find("Win2012-2: runs on node1 (home: node2) — not at home")?;
+        let _ = page.find("vm_Win2012-2 start on node2: xl create failed")?;
+        let _ = page.find("Inconsistent (37.5% synced)")?;
+        let _ = page.find("SyncTarget")?;
+        let _ = page.find("Primary, UpToDate")?; // node2's view of its peer
+        let _ = page.find("40 changed, 2 already done, 9 checks passed, in 12:34")?;
+        assert!(page.find("No failed actions.").is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn the_recorded_run_ends_with_both_vms_at_home_and_drbd_up_to_date() -> Result<(), Error> {
+        let entries = journal::read(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/recordings/testbed-resumed-run.jsonl"
+        )))
+        .expect("the recording reads");
+        let board = Board::from_events(entries.iter().map(|entry| &entry.event));
+        // The testbed's profile is not at hand: the page lists Pacemaker's resources instead.
+        let profile = Profile::new_cluster();
+        let state = State::default();
+        let mut page = ui(&state, &profile, &board);
+        let _ = page.find("node1: online")?;
+        let _ = page.find("node2: online")?;
+        let _ = page.find("vm_vm1: Started on node1")?;
+        let _ = page.find("vm_vm2: Started on node2")?;
+        let _ = page.find("drbd_vm2: Promoted on node2")?;
+        let _ = page.find("No failed actions.")?;
+        let _ = page.find("13 changed, 51 already done, 13 checks passed, in 5:57")?;
+        let _ = page.find("SSH commands run: node1: 79, node2: 66")?;
+        Ok(())
+    }
+
+    #[test]
+    fn the_buttons_export_the_report_and_save_the_profile_and_the_result_is_shown()
+    -> Result<(), Error> {
+        let profile = Profile::from_toml(SEED, "seed").expect("parses");
+        let board = verified_board();
+        let mut state = State::default();
+        let actions = clicked(&mut state, &profile, &board, "Export report (HTML)");
+        assert!(
+            matches!(
+                actions.as_slice(),
+                [Action::ExportReport(ReportFormat::Html)]
+            ),
+            "{actions:?}"
+        );
+        // While the dialog is open, a second export waits.
+        assert!(clicked(&mut state, &profile, &board, "Export report (Markdown)").is_empty());
+        let _ = update(
+            &mut state,
+            Message::Exported(Ok(Some("/home/admin/tandem-seed-report.html".into()))),
+        );
+        let mut page = ui(&state, &profile, &board);
+        let _ = page.find("Report saved to /home/admin/tandem-seed-report.html")?;
+        drop(page);
+
+        let actions = clicked(&mut state, &profile, &board, "Export report (Markdown)");
+        assert!(
+            matches!(
+                actions.as_slice(),
+                [Action::ExportReport(ReportFormat::Markdown)]
+            ),
+            "{actions:?}"
+        );
+        let _ = update(
+            &mut state,
+            Message::Exported(Err("writing /ro/report.md: read-only file system".into())),
+        );
+        let mut page = ui(&state, &profile, &board);
+        let _ =
+            page.find("The report was not saved: writing /ro/report.md: read-only file system")?;
+        drop(page);
+
+        // A cancelled dialog leaves no message.
+        let _ = clicked(&mut state, &profile, &board, "Export report (HTML)");
+        let _ = update(&mut state, Message::Exported(Ok(None)));
+        let mut page = ui(&state, &profile, &board);
+        assert!(
+            page.find("The report was not saved: writing /ro/report.md: read-only file system")
+                .is_err()
+        );
+        drop(page);
+
+        let actions = clicked(&mut state, &profile, &board, "Save profile");
+        assert!(
+            matches!(actions.as_slice(), [Action::SaveProfile]),
+            "{actions:?}"
+        );
+        assert_eq!(ReportFormat::Markdown.extension(), "md");
+        Ok(())
+    }
 }

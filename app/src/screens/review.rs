@@ -1,30 +1,57 @@
-//! Review.
+//! Review: what the read-only preflight found on both nodes, the plan per node (each step's
+//! script on demand), every file it writes, each destructive action to confirm one by one, and
+//! the BMC passwords the plan needs at run time. Nothing starts until all of that is in order.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use iced::Element;
-use iced::widget::{column, text};
+use iced::widget::{Column, button, checkbox, column, container, row, text, text_input};
+use iced::{Center, Element, Fill, Font};
 use wizard_steps::Design;
 use wizard_steps::access::Preflight;
-use wizard_steps::facts::Finding;
-use wizard_steps::plan::Plan;
+use wizard_steps::facts::{Finding, Severity};
+use wizard_steps::plan::{Operation, Plan, SecretName};
+use wizard_steps::remote::Secret;
 use wizard_steps::run::Secrets;
-use wizard_steps::validate::Problems;
+use wizard_steps::steps::review::{Review, review};
+use wizard_steps::steps::{PAGES, covers};
+use wizard_steps::validate::{Problem, Problems};
 
-use super::Context;
+use super::{Context, heading, problem_text, section, warning};
 
 /// What the preflight found, and the plan made from it.
 #[derive(Debug, Clone)]
 pub struct Checked {
     pub preflight: Arc<Preflight>,
+    /// The plan as the administrator reviews it.
+    pub review: Arc<Review>,
+    /// The run-time secrets the plan's steps need, in plan order, each once.
+    pub secrets: Vec<SecretName>,
 }
 
 impl Checked {
     pub fn new(_design: &Design, preflight: Preflight) -> Checked {
+        let review = review(&preflight.plan, &preflight.findings);
+        let secrets = secrets_needed(&preflight.plan);
         Checked {
             preflight: Arc::new(preflight),
+            review: Arc::new(review),
+            secrets,
         }
     }
+}
+
+/// The secrets that `Operation::Secret` steps of the plan ask for.
+fn secrets_needed(plan: &Plan) -> Vec<SecretName> {
+    let mut needed = Vec::new();
+    for (_, step) in plan.steps() {
+        if let Operation::Secret { secret, .. } = &step.operation
+            && !needed.contains(secret)
+        {
+            needed.push(secret.clone());
+        }
+    }
+    needed
 }
 
 /// Everything the run needs from this page.
@@ -35,41 +62,199 @@ pub struct Start {
     pub findings: Vec<Finding>,
 }
 
+/// Where the page stands with its check of the nodes.
+#[derive(Debug, Default)]
+enum Status {
+    /// No check asked for yet.
+    #[default]
+    Idle,
+    /// Reading both nodes.
+    Checking,
+    /// The profile does not validate: its problems, with the pages that fix them.
+    Invalid(Vec<(&'static str, Problem)>),
+    /// The preflight could not run, or the run could not start.
+    Failed(String),
+    Checked,
+}
+
 #[derive(Debug, Default)]
 pub struct State {
+    status: Status,
+    /// The last successful check (kept while a new one is under way only to carry over what
+    /// the administrator confirmed and typed).
     checked: Option<Checked>,
+    /// Destructive actions ticked: (step, node, what), so that a confirmation covers exactly
+    /// the action that was shown.
+    confirmed: BTreeSet<(String, String, String)>,
+    /// BMC passwords typed so far.
+    passwords: BTreeMap<SecretName, String>,
+    /// Steps whose script is shown: (node, step id).
+    expanded: BTreeSet<(String, String)>,
+    /// The file whose contents are shown: index into `Review::files`.
+    shown_file: Option<usize>,
 }
 
 impl State {
+    /// A check is under way.
     pub fn checking(&mut self) {
-        self.checked = None;
+        self.status = Status::Checking;
     }
 
-    pub fn invalid(&mut self, _problems: &Problems) {}
+    /// The profile does not validate: the problems are shown with the pages that fix them.
+    pub fn invalid(&mut self, problems: &Problems) {
+        let listed = problems
+            .0
+            .iter()
+            .map(|problem| (page_of(problem), problem.clone()))
+            .collect();
+        self.status = Status::Invalid(listed);
+    }
 
-    pub fn failed(&mut self, _error: String) {}
+    /// The preflight or the start failed.
+    pub fn failed(&mut self, error: String) {
+        self.status = Status::Failed(error);
+    }
+
+    /// The current check's result, when the page shows one.
+    fn current(&self) -> Option<&Checked> {
+        match self.status {
+            Status::Checked => self.checked.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The step ids whose every destructive action is ticked.
+    fn confirmed_steps(&self, review: &Review) -> Vec<String> {
+        review
+            .destructive
+            .iter()
+            .map(|action| action.step.clone())
+            .filter(|step| {
+                review
+                    .destructive
+                    .iter()
+                    .filter(|action| action.step == *step)
+                    .all(|action| {
+                        self.confirmed.contains(&(
+                            action.step.clone(),
+                            action.node.clone(),
+                            action.what.clone(),
+                        ))
+                    })
+            })
+            .collect()
+    }
+
+    fn missing_secrets<'a>(&self, checked: &'a Checked) -> Vec<&'a SecretName> {
+        checked
+            .secrets
+            .iter()
+            .filter(|secret| {
+                self.passwords
+                    .get(secret)
+                    .is_none_or(|password| password.is_empty())
+            })
+            .collect()
+    }
 
     pub fn can_start(&self) -> bool {
-        self.checked.is_some()
+        self.current().is_some_and(|checked| {
+            checked
+                .review
+                .may_start(&self.confirmed_steps(&checked.review))
+                && self.missing_secrets(checked).is_empty()
+        })
     }
 
     pub fn start(&self) -> Option<Start> {
-        let checked = self.checked.as_ref()?;
+        if !self.can_start() {
+            return None;
+        }
+        let checked = self.current()?;
+        let secrets = checked
+            .secrets
+            .iter()
+            .filter_map(|name| {
+                self.passwords
+                    .get(name)
+                    .map(|password| (name.clone(), Secret::new(password.clone())))
+            })
+            .collect();
         Some(Start {
             plan: checked.preflight.plan.clone(),
-            secrets: Secrets::new(),
+            secrets,
             findings: checked.preflight.findings.clone(),
         })
     }
 
+    /// Why the run cannot start yet, in a few words.
     pub fn blocked_reason(&self) -> String {
-        String::new()
+        match &self.status {
+            Status::Idle => "The nodes have not been checked yet".to_owned(),
+            Status::Checking => "Reading both nodes…".to_owned(),
+            Status::Invalid(_) => "The profile has problems: see the list above".to_owned(),
+            Status::Failed(_) => "The check failed: see the error, then Check again".to_owned(),
+            Status::Checked => {
+                let Some(checked) = self.checked.as_ref() else {
+                    return String::new();
+                };
+                let review = &checked.review;
+                let blocking = review.blocking.len();
+                if blocking > 0 {
+                    return format!("{blocking} preflight error(s) must be fixed first");
+                }
+                let confirmed = self.confirmed_steps(review);
+                let unconfirmed = review
+                    .destructive
+                    .iter()
+                    .filter(|action| !confirmed.contains(&action.step))
+                    .count();
+                if unconfirmed > 0 {
+                    return format!("Confirm each destructive action ({unconfirmed} left)");
+                }
+                let missing = self.missing_secrets(checked).len();
+                if missing > 0 {
+                    return format!("Type the BMC password(s) ({missing} left)");
+                }
+                String::new()
+            }
+        }
+    }
+}
+
+/// The wizard page that fixes a profile problem.
+fn page_of(problem: &Problem) -> &'static str {
+    PAGES
+        .iter()
+        .find(|(_, fields)| fields.iter().any(|pattern| covers(pattern, &problem.field)))
+        .map_or("", |(page, _)| *page)
+}
+
+fn page_title(page: &str) -> String {
+    match page {
+        "vms" => "VMs".to_owned(),
+        _ => {
+            let mut characters = page.chars();
+            characters
+                .next()
+                .map(|first| first.to_uppercase().chain(characters).collect())
+                .unwrap_or_default()
+        }
     }
 }
 
 #[derive(Debug, Clone)]
 pub enum Message {
     Checked(Result<Checked, String>),
+    CheckAgain,
+    /// A step's script shown or hidden: (node, step id).
+    StepToggled(String, String),
+    /// A file's contents shown or hidden: index into the review's files.
+    FileToggled(usize),
+    /// A destructive action ticked or unticked: (step, node, what).
+    Confirmed((String, String, String), bool),
+    PasswordChanged(SecretName, String),
+    StartPressed,
 }
 
 #[derive(Debug)]
@@ -80,11 +265,726 @@ pub enum Action {
 }
 
 pub fn update(state: &mut State, message: Message) -> Action {
-    let Message::Checked(result) = message;
-    state.checked = result.ok();
-    Action::None
+    match message {
+        Message::Checked(Ok(checked)) => {
+            // A confirmation stands only for an action that is still planned exactly so.
+            let actions: BTreeSet<(String, String, String)> = checked
+                .review
+                .destructive
+                .iter()
+                .map(|action| {
+                    (
+                        action.step.clone(),
+                        action.node.clone(),
+                        action.what.clone(),
+                    )
+                })
+                .collect();
+            state.confirmed.retain(|action| actions.contains(action));
+            state
+                .passwords
+                .retain(|name, _| checked.secrets.contains(name));
+            state.shown_file = None;
+            state.checked = Some(checked);
+            state.status = Status::Checked;
+            Action::None
+        }
+        Message::Checked(Err(error)) => {
+            state.failed(error);
+            Action::None
+        }
+        Message::CheckAgain => {
+            if matches!(state.status, Status::Checking) {
+                Action::None
+            } else {
+                Action::CheckNodes
+            }
+        }
+        Message::StepToggled(node, step) => {
+            let key = (node, step);
+            if !state.expanded.remove(&key) {
+                state.expanded.insert(key);
+            }
+            Action::None
+        }
+        Message::FileToggled(index) => {
+            state.shown_file = if state.shown_file == Some(index) {
+                None
+            } else {
+                Some(index)
+            };
+            Action::None
+        }
+        Message::Confirmed(action, ticked) => {
+            if ticked {
+                state.confirmed.insert(action);
+            } else {
+                state.confirmed.remove(&action);
+            }
+            Action::None
+        }
+        Message::PasswordChanged(name, password) => {
+            state.passwords.insert(name, password);
+            Action::None
+        }
+        Message::StartPressed => match state.start() {
+            Some(start) => Action::Start(start),
+            None => Action::None,
+        },
+    }
 }
 
-pub fn view<'a>(_state: &'a State, _context: Context<'a>) -> Element<'a, Message> {
-    column![text("Review")].into()
+pub const CHECKING: &str = "Reading both nodes (read-only)…";
+
+pub fn view<'a>(state: &'a State, _context: Context<'a>) -> Element<'a, Message> {
+    let mut page = column![heading(
+        "Review",
+        "What Tandem found on both nodes and exactly what it will do. Nothing has changed on \
+         the nodes yet."
+    )]
+    .spacing(20);
+    let check_again = button(text("Check again"))
+        .style(button::secondary)
+        .on_press_maybe((!matches!(state.status, Status::Checking)).then_some(Message::CheckAgain));
+    match &state.status {
+        Status::Idle => {
+            page = page.push(
+                row![
+                    text("The nodes have not been checked yet.").width(Fill),
+                    check_again
+                ]
+                .spacing(12)
+                .align_y(Center),
+            );
+        }
+        Status::Checking => {
+            page = page.push(
+                row![text(CHECKING).width(Fill), check_again]
+                    .spacing(12)
+                    .align_y(Center),
+            );
+        }
+        Status::Invalid(problems) => {
+            let mut pages: Vec<&str> = Vec::new();
+            for (page, _) in problems {
+                if !page.is_empty() && !pages.contains(page) {
+                    pages.push(page);
+                }
+            }
+            let names: Vec<String> = pages.iter().map(|page| page_title(page)).collect();
+            let mut list = column![text(format!(
+                "The profile has {} problem(s). Fix them on these pages: {}.",
+                problems.len(),
+                names.join(", ")
+            ))]
+            .spacing(6);
+            for (page, problem) in problems {
+                list = list.push(
+                    column![
+                        text(format!("{} page · {}", page_title(page), problem.field)).size(13),
+                        problem_text(problem),
+                    ]
+                    .spacing(2),
+                );
+            }
+            page = page.push(section("The profile is not complete", list));
+        }
+        Status::Failed(error) => {
+            page = page.push(section(
+                "The check did not complete",
+                column![text(error.as_str()).style(text::danger), row![check_again]].spacing(10),
+            ));
+        }
+        Status::Checked => {
+            if let Some(checked) = state.checked.as_ref() {
+                page = page
+                    .push(
+                        row![
+                            text(format!("Plan for {}", checked.review.target)).width(Fill),
+                            check_again
+                        ]
+                        .spacing(12)
+                        .align_y(Center),
+                    )
+                    .push(findings_view(&checked.review, &checked.preflight.findings))
+                    .push(destructive_view(state, &checked.review))
+                    .push(secrets_view(state, checked))
+                    .push(plan_view(state, &checked.review))
+                    .push(files_view(state, &checked.review))
+                    .push(start_view(state));
+            }
+        }
+    }
+    page.into()
+}
+
+fn findings_view<'a>(review: &'a Review, findings: &'a [Finding]) -> Element<'a, Message> {
+    let mut list = Column::new().spacing(8);
+    for finding in &review.blocking {
+        list = list.push(finding_view(finding));
+    }
+    for finding in &review.warnings {
+        list = list.push(finding_view(finding));
+    }
+    let passed = findings
+        .iter()
+        .filter(|finding| finding.severity == Severity::Ok)
+        .count();
+    list = list.push(text(format!("{passed} check(s) passed.")).size(13));
+    let title = match (review.blocking.len(), review.warnings.len()) {
+        (0, 0) => "Preflight: everything is in order".to_owned(),
+        (0, warnings) => format!("Preflight: {warnings} warning(s)"),
+        (errors, warnings) => {
+            format!("Preflight: {errors} error(s) to fix first, {warnings} warning(s)")
+        }
+    };
+    section(title, list)
+}
+
+fn finding_view<'a>(finding: &'a Finding) -> Element<'a, Message> {
+    let (mark, style): (&str, fn(&iced::Theme) -> text::Style) = match finding.severity {
+        Severity::Error => ("Error", text::danger),
+        Severity::Warning => ("Warning", text::warning),
+        Severity::Ok => ("OK", text::default),
+    };
+    let mut item = column![
+        text(format!(
+            "{mark} · {} · {}: {}",
+            finding.node, finding.check, finding.detail
+        ))
+        .style(style)
+    ]
+    .spacing(2);
+    if !finding.fix.is_empty() {
+        item = item.push(text(format!("Fix: {}", finding.fix)).size(13));
+    }
+    item.into()
+}
+
+fn destructive_view<'a>(state: &'a State, review: &'a Review) -> Option<Element<'a, Message>> {
+    if review.destructive.is_empty() {
+        return None;
+    }
+    let mut list = column![warning(
+        "These steps erase data. Tick each one to confirm it; nothing starts until every one \
+         is ticked."
+    )]
+    .spacing(8);
+    for action in &review.destructive {
+        let key = (
+            action.step.clone(),
+            action.node.clone(),
+            action.what.clone(),
+        );
+        let ticked = state.confirmed.contains(&key);
+        list = list.push(
+            checkbox(ticked)
+                .label(format!("{}: {}", action.node, action.what))
+                .style(checkbox::danger)
+                .on_toggle(move |ticked| Message::Confirmed(key.clone(), ticked)),
+        );
+    }
+    Some(section(
+        format!("Destructive actions ({})", review.destructive.len()),
+        list,
+    ))
+}
+
+fn secrets_view<'a>(state: &'a State, checked: &'a Checked) -> Option<Element<'a, Message>> {
+    if checked.secrets.is_empty() {
+        return None;
+    }
+    let mut list =
+        column![text(
+        "Fencing needs each node's BMC password. It is written to the nodes (readable by root \
+         only) and never saved in the profile or the journal."
+    )
+    .size(13)]
+        .spacing(8);
+    for name in &checked.secrets {
+        let SecretName::BmcPassword(node) = name;
+        let value = state.passwords.get(name).map_or("", String::as_str);
+        let name = name.clone();
+        list = list.push(
+            row![
+                text(format!("BMC password of {node}")).width(220),
+                text_input(&format!("Password for the BMC of {node}"), value)
+                    .secure(true)
+                    .on_input(move |password| Message::PasswordChanged(name.clone(), password)),
+            ]
+            .spacing(12)
+            .align_y(Center),
+        );
+    }
+    Some(section("Passwords needed at run time", list))
+}
+
+fn plan_view<'a>(state: &'a State, review: &'a Review) -> Element<'a, Message> {
+    let mut nodes = Column::new().spacing(16);
+    for node in &review.nodes {
+        let mut steps = Column::new().spacing(2);
+        let mut phase: Option<&str> = None;
+        for step in &node.steps {
+            if phase != Some(step.phase.as_str()) {
+                phase = Some(step.phase.as_str());
+                steps = steps.push(
+                    container(text(step.phase.as_str()).size(15)).padding(iced::padding::top(6)),
+                );
+            }
+            let key = (node.node.clone(), step.id.clone());
+            let open = state.expanded.contains(&key);
+            let marker = if open { "▾" } else { "▸" };
+            let title = match &step.destructive {
+                Some(_) => format!("{marker} {} (destructive)", step.title),
+                None => format!("{marker} {}", step.title),
+            };
+            let label = if step.destructive.is_some() {
+                text(title).style(text::danger)
+            } else {
+                text(title)
+            };
+            steps = steps.push(
+                button(label.size(14))
+                    .style(button::text)
+                    .padding([2, 8])
+                    .on_press(Message::StepToggled(key.0.clone(), key.1.clone())),
+            );
+            if open {
+                steps = steps.push(
+                    container(text(step.script.as_str()).font(Font::MONOSPACE).size(12))
+                        .padding(8)
+                        .width(Fill)
+                        .style(container::rounded_box),
+                );
+            }
+        }
+        nodes = nodes.push(
+            column![
+                text(format!("{} — {} step(s)", node.node, node.steps.len())).size(16),
+                steps
+            ]
+            .spacing(4),
+        );
+    }
+    section("The plan (click a step to see its script)", nodes)
+}
+
+fn files_view<'a>(state: &'a State, review: &'a Review) -> Element<'a, Message> {
+    let mut list = Column::new().spacing(2);
+    for (index, file) in review.files.iter().enumerate() {
+        list = list.push(
+            row![
+                text(file.node.as_str()).size(13).width(100),
+                button(text(file.path.as_str()).size(14))
+                    .style(button::text)
+                    .padding([2, 8])
+                    .on_press(Message::FileToggled(index)),
+            ]
+            .spacing(8)
+            .align_y(Center),
+        );
+        if state.shown_file == Some(index) {
+            list = list.push(
+                container(text(file.contents.as_str()).font(Font::MONOSPACE).size(12))
+                    .padding(8)
+                    .width(Fill)
+                    .style(container::rounded_box),
+            );
+        }
+    }
+    section(
+        format!(
+            "Files written ({}; click one to see its contents)",
+            review.files.len()
+        ),
+        list,
+    )
+}
+
+fn start_view(state: &State) -> Element<'_, Message> {
+    let reason = state.blocked_reason();
+    row![
+        text(reason).size(13).width(Fill),
+        button(text("Start setup"))
+            .style(button::primary)
+            .on_press_maybe(state.can_start().then_some(Message::StartPressed)),
+    ]
+    .spacing(12)
+    .align_y(Center)
+    .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iced::{Settings, Size};
+    use iced_test::{Error, Simulator};
+    use wizard_steps::Profile;
+    use wizard_steps::facts::{self, LocalFacts, NodeFacts};
+    use wizard_steps::steps::cluster::set_ipmi;
+    use wizard_steps::validate::validate;
+
+    const SEED: &str = include_str!("../../../resources/profiles/seed.toml");
+
+    /// What the gather script prints on a healthy, freshly installed node1 of the seed cluster
+    /// (as in wizard-steps/src/facts_tests.rs).
+    const NODE1: &str = "uid=0
+hostname=node1
+machine_id=6d2a1c0e9b8f4a7d9e3c2b1a0f9e8d7c
+os_id=debian
+os_version_id=12
+cpus=8
+dom0=no
+memory_mib=16000
+hvm=yes
+drbd_module=8.4.11
+installed=drbd-utils 9.22.0-1
+nic=lo link 
+nic=eth0 link 
+address=lo 127.0.0.1/8
+address=eth0 192.168.1.1/24
+vg=200000 119000
+lv=Win2012 40960
+lv=Win2012-2 40960
+listening=22
+file=/home/WindowsServer2012_RU_STD_TRIAL.ISO
+reaches_peer=yes
+";
+
+    fn seed() -> Profile {
+        Profile::from_toml(SEED, "seed").expect("the seed profile parses")
+    }
+
+    fn healthy() -> [NodeFacts; 2] {
+        [
+            facts::parse(NODE1),
+            facts::parse(
+                &NODE1
+                    .replace("hostname=node1", "hostname=node2")
+                    .replace("machine_id=6d2a", "machine_id=71b3"),
+            ),
+        ]
+    }
+
+    /// The preflight as `access::preflight` makes it, from gathered facts instead of SSH.
+    fn checked(profile: &Profile, facts: [NodeFacts; 2]) -> Checked {
+        let design = validate(profile).expect("the profile is valid");
+        let findings = facts::evaluate(&design, &facts, &LocalFacts::default());
+        let plan = wizard_steps::plan::plan(&design, &facts);
+        Checked::new(
+            &design,
+            Preflight {
+                facts,
+                findings,
+                plan,
+            },
+        )
+    }
+
+    fn checked_state(checked: Checked) -> State {
+        let mut state = State::default();
+        state.checking();
+        assert!(matches!(
+            update(&mut state, Message::Checked(Ok(checked))),
+            Action::None
+        ));
+        state
+    }
+
+    /// A window tall enough for the whole page, so that every widget is visible to click.
+    fn ui(state: &State) -> Simulator<'_, Message> {
+        let profile = Box::leak(Box::new(seed()));
+        let problems = Box::leak(Box::new(Problems(Vec::new())));
+        let context = Context {
+            profile,
+            problems,
+            facts: [None, None],
+        };
+        Simulator::with_size(
+            Settings::default(),
+            Size::new(1400.0, 40000.0),
+            view(state, context),
+        )
+    }
+
+    /// What the page published, fed to `update`.
+    fn apply(state: &mut State, messages: Vec<Message>) -> Vec<Action> {
+        messages
+            .into_iter()
+            .map(|message| update(state, message))
+            .collect()
+    }
+
+    /// The seed with node2's copy of Win2012 holding data and node1's kept: node2's is erased.
+    fn with_data_to_overwrite() -> Checked {
+        let mut profile = seed();
+        profile.vms[0].keep_data_on = Some("node1".into());
+        let mut facts = healthy();
+        facts[1]
+            .volumes
+            .get_mut("Win2012")
+            .expect("the volume is there")
+            .signature = Some("ntfs".into());
+        checked(&profile, facts)
+    }
+
+    #[test]
+    fn each_destructive_action_must_be_ticked_before_the_run_can_start() -> Result<(), Error> {
+        let checked = with_data_to_overwrite();
+        let destructive = checked.review.destructive.clone();
+        assert_eq!(destructive.len(), 1, "{destructive:?}");
+        assert_eq!(destructive[0].node, "node2");
+        assert!(destructive[0].what.contains("erased"), "{destructive:?}");
+        let mut state = checked_state(checked);
+        assert!(!state.can_start());
+        assert!(state.start().is_none());
+        assert_eq!(
+            state.blocked_reason(),
+            "Confirm each destructive action (1 left)"
+        );
+
+        let label = format!("{}: {}", destructive[0].node, destructive[0].what);
+        let mut page = ui(&state);
+        let _ = page.find("Destructive actions (1)")?;
+        let _ = page.click(label.as_str())?;
+        let messages: Vec<Message> = page.into_messages().collect();
+        let actions = apply(&mut state, messages);
+        assert_eq!(actions.len(), 1);
+        assert!(state.can_start(), "{}", state.blocked_reason());
+        let start = state.start().expect("the run may start");
+        assert!(
+            start
+                .plan
+                .destructive_steps()
+                .iter()
+                .any(|step| step.id == destructive[0].step)
+        );
+        assert!(start.secrets.is_empty());
+
+        // The page's own Start button hands the run over.
+        let mut page = ui(&state);
+        let _ = page.click("Start setup")?;
+        let messages: Vec<Message> = page.into_messages().collect();
+        let actions = apply(&mut state, messages);
+        assert!(
+            matches!(actions.as_slice(), [Action::Start(_)]),
+            "{actions:?}"
+        );
+
+        // Unticking takes the confirmation back.
+        let mut page = ui(&state);
+        let _ = page.click(label.as_str())?;
+        let messages: Vec<Message> = page.into_messages().collect();
+        let _ = apply(&mut state, messages);
+        assert!(!state.can_start());
+        Ok(())
+    }
+
+    #[test]
+    fn a_blocking_finding_is_shown_first_with_its_fix_and_stops_the_run() -> Result<(), Error> {
+        let mut profile = seed();
+        profile.vms[0].keep_data_on = Some("node1".into());
+        let mut facts = healthy();
+        facts[0].hostname = "debian".into();
+        facts[1]
+            .volumes
+            .get_mut("Win2012")
+            .expect("the volume is there")
+            .signature = Some("ntfs".into());
+        let checked = checked(&profile, facts);
+        assert_eq!(checked.review.blocking.len(), 1);
+        let warning = checked.review.warnings[0].clone();
+        let mut state = checked_state(checked);
+
+        let mut page = ui(&state);
+        let error = page.find(
+            "Error · node1 · hostname: `uname -n` is \"debian\", the profile says \"node1\"",
+        )?;
+        let _ = page.find(
+            "Fix: set the node's hostname (hostnamectl set-hostname) or correct the profile: DRBD and Pacemaker match on it",
+        )?;
+        let warning = page.find(format!(
+            "Warning · {} · {}: {}",
+            warning.node, warning.check, warning.detail
+        ))?;
+        assert!(
+            error.bounds().y < warning.bounds().y,
+            "errors are listed before warnings"
+        );
+        drop(page);
+        // Even with every destructive action ticked, the error blocks.
+        for action in state
+            .checked
+            .as_ref()
+            .expect("checked")
+            .review
+            .destructive
+            .clone()
+        {
+            let _ = update(
+                &mut state,
+                Message::Confirmed((action.step, action.node, action.what), true),
+            );
+        }
+        assert!(!state.can_start());
+        assert!(state.start().is_none());
+        assert_eq!(
+            state.blocked_reason(),
+            "1 preflight error(s) must be fixed first"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn clicking_a_file_shows_its_contents_and_a_step_its_script() -> Result<(), Error> {
+        let checked = checked(&seed(), healthy());
+        let file = checked
+            .review
+            .files
+            .iter()
+            .find(|file| file.path == "/etc/drbd.d/global_common.conf")
+            .expect("the plan writes DRBD's global configuration")
+            .clone();
+        assert!(file.contents.contains("global"), "{}", file.contents);
+        let step = checked.review.nodes[0].steps[0].clone();
+        let mut state = checked_state(checked);
+        let mut page = ui(&state);
+        assert!(
+            page.find(file.contents.as_str()).is_err(),
+            "hidden at first"
+        );
+        let _ = page.click(file.path.as_str())?;
+        let messages: Vec<Message> = page.into_messages().collect();
+        let _ = apply(&mut state, messages);
+        let mut page = ui(&state);
+        let _ = page.find(file.contents.as_str())?;
+        assert!(page.find(step.script.as_str()).is_err());
+
+        let _ = page.click(format!("▸ {}", step.title))?;
+        let messages: Vec<Message> = page.into_messages().collect();
+        let _ = apply(&mut state, messages);
+        let mut page = ui(&state);
+        let _ = page.find(step.script.as_str())?;
+        let _ = page.find(format!("▾ {}", step.title))?;
+        Ok(())
+    }
+
+    #[test]
+    fn the_bmc_passwords_the_plan_needs_must_be_typed() -> Result<(), Error> {
+        let mut profile = seed();
+        set_ipmi(&mut profile, true);
+        for (node, address) in profile
+            .nodes
+            .iter_mut()
+            .zip(["192.168.1.11", "192.168.1.12"])
+        {
+            let bmc = node.bmc.as_mut().expect("set_ipmi adds a BMC");
+            bmc.address = address.into();
+            bmc.user = "admin".into();
+        }
+        let checked = checked(&profile, healthy());
+        assert_eq!(
+            checked.secrets,
+            [
+                SecretName::BmcPassword("node1".into()),
+                SecretName::BmcPassword("node2".into())
+            ]
+        );
+        assert!(
+            checked.review.blocking.is_empty(),
+            "{:?}",
+            checked.review.blocking
+        );
+        let mut state = checked_state(checked);
+        assert!(!state.can_start());
+        assert_eq!(state.blocked_reason(), "Type the BMC password(s) (2 left)");
+
+        for (node, password) in [("node1", "s3cret one"), ("node2", "two")] {
+            let mut page = ui(&state);
+            let _ = page.click(format!("Password for the BMC of {node}"))?;
+            let _ = page.typewrite(password);
+            let messages: Vec<Message> = page.into_messages().collect();
+            let _ = apply(&mut state, messages);
+        }
+        assert!(state.can_start(), "{}", state.blocked_reason());
+        let start = state.start().expect("the run may start");
+        assert_eq!(
+            start
+                .secrets
+                .get(&SecretName::BmcPassword("node1".into()))
+                .map(Secret::expose),
+            Some("s3cret one")
+        );
+        assert_eq!(
+            start
+                .secrets
+                .get(&SecretName::BmcPassword("node2".into()))
+                .map(Secret::expose),
+            Some("two")
+        );
+        // The inputs are secure: what was typed is not there to read.
+        let mut page = ui(&state);
+        assert!(page.find("s3cret one").is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn check_again_asks_for_a_check_which_reads_the_nodes_and_can_fail() -> Result<(), Error> {
+        let mut state = checked_state(checked(&seed(), healthy()));
+        assert!(state.can_start());
+        let mut page = ui(&state);
+        let _ = page.click("Check again")?;
+        let messages: Vec<Message> = page.into_messages().collect();
+        let actions = apply(&mut state, messages);
+        assert!(
+            matches!(actions.as_slice(), [Action::CheckNodes]),
+            "{actions:?}"
+        );
+
+        state.checking();
+        assert!(!state.can_start());
+        let mut page = ui(&state);
+        let _ = page.find(CHECKING)?;
+        let _ = page.click("Check again")?;
+        let messages: Vec<Message> = page.into_messages().collect();
+        assert!(
+            apply(&mut state, messages).is_empty(),
+            "no second check while one runs"
+        );
+
+        let _ = update(
+            &mut state,
+            Message::Checked(Err("reading the nodes: connection reset".into())),
+        );
+        assert!(!state.can_start());
+        let mut page = ui(&state);
+        let _ = page.find("reading the nodes: connection reset")?;
+        let _ = page.click("Check again")?;
+        let messages: Vec<Message> = page.into_messages().collect();
+        let actions = apply(&mut state, messages);
+        assert!(
+            matches!(actions.as_slice(), [Action::CheckNodes]),
+            "{actions:?}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn an_invalid_profile_names_the_pages_that_fix_it() -> Result<(), Error> {
+        let mut profile = seed();
+        profile.nodes[0].ssh.host = String::new();
+        profile.vms[0].memory_mib = 1;
+        let problems = validate(&profile).expect_err("invalid");
+        let mut state = State::default();
+        state.invalid(&problems);
+        assert!(!state.can_start());
+        let mut page = ui(&state);
+        let _ = page.find(format!(
+            "The profile has {} problem(s). Fix them on these pages: Nodes, VMs.",
+            problems.0.len()
+        ))?;
+        let _ = page.find("Nodes page · nodes[0].ssh.host")?;
+        let _ = page.find("VMs page · vms[0].memory_mib")?;
+        Ok(())
+    }
 }
