@@ -354,10 +354,9 @@ fn votequorum_options(roff: &str) -> BTreeSet<(String, String)> {
                 if let Some((key, _)) = line
                     .strip_prefix(".B ")
                     .and_then(|rest| rest.split_once(':'))
+                    && is_identifier(key.trim())
                 {
-                    if is_identifier(key.trim()) {
-                        found.insert(("quorum".to_owned(), key.trim().to_owned()));
-                    }
+                    found.insert(("quorum".to_owned(), key.trim().to_owned()));
                 }
             }
         }
@@ -380,10 +379,10 @@ fn example_keys(text: &str) -> Vec<(String, String)> {
             stack.push(name);
         } else if line == "}" {
             stack.pop();
-        } else if let Some((key, _)) = line.split_once(':') {
-            if is_identifier(key.trim()) {
-                keys.push((current, key.trim().to_owned()));
-            }
+        } else if let Some((key, _)) = line.split_once(':')
+            && is_identifier(key.trim())
+        {
+            keys.push((current, key.trim().to_owned()));
         }
     }
     keys

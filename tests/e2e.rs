@@ -243,13 +243,13 @@ fn print_phase_figures(runs: &Path) {
                 speed_kib_per_sec: Some(speed),
                 ..
             } = &item.event
+                && *percent > 50.0
+                && *percent < 100.0
             {
-                if *percent > 50.0 && *percent < 100.0 {
-                    println!(
-                        "FIGURE sync {label} at {percent:.0}%: {:.1} MiB/s",
-                        *speed as f64 / 1024.0
-                    );
-                }
+                println!(
+                    "FIGURE sync {label} at {percent:.0}%: {:.1} MiB/s",
+                    *speed as f64 / 1024.0
+                );
             }
             if let Event::Finished { summary } = &item.event {
                 println!(
@@ -396,7 +396,9 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
         .filter(|line| line.trim_start().starts_with("[done]"))
         .collect();
     assert!(
-        changed.iter().all(|line| line.contains("failures-cleared@")),
+        changed
+            .iter()
+            .all(|line| line.contains("failures-cleared@")),
         "the re-run changed something:\n{stdout}"
     );
     println!("FIGURE converged_rerun_s {}", took.as_secs());

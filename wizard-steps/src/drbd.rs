@@ -261,10 +261,10 @@ fn apply_fields(resource: &mut ResourceState, fields: &BTreeMap<String, String>)
         }
     }
     // On a connection line, `role` is the peer's role.
-    if fields.contains_key("connection") {
-        if let Some(role) = fields.get("role") {
-            resource.peer_role = role.clone();
-        }
+    if fields.contains_key("connection")
+        && let Some(role) = fields.get("role")
+    {
+        resource.peer_role = role.clone();
     }
 }
 

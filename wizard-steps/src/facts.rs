@@ -272,10 +272,10 @@ pub fn parse(output: &str) -> NodeFacts {
                 }
             }
             "listening" => {
-                if let Ok(port) = value.trim().parse() {
-                    if !facts.listening.contains(&port) {
-                        facts.listening.push(port);
-                    }
+                if let Ok(port) = value.trim().parse()
+                    && !facts.listening.contains(&port)
+                {
+                    facts.listening.push(port);
                 }
             }
             "drbd_up" => facts.drbd_up.push(value.trim().to_owned()),
@@ -296,20 +296,18 @@ pub fn parse(output: &str) -> NodeFacts {
             "group_volume" => {
                 if let (Some(group), Some(name), Some(size)) =
                     (words.next(), words.next(), words.next())
-                {
-                    if let Some(found) = facts
+                    && let Some(found) = facts
                         .volume_groups
                         .iter_mut()
                         .find(|found| found.name == group)
-                    {
-                        found.volumes.insert(
-                            name.to_owned(),
-                            LogicalVolume {
-                                size_mib: size.parse().unwrap_or(0),
-                                signature: words.next().map(str::to_owned),
-                            },
-                        );
-                    }
+                {
+                    found.volumes.insert(
+                        name.to_owned(),
+                        LogicalVolume {
+                            size_mib: size.parse().unwrap_or(0),
+                            signature: words.next().map(str::to_owned),
+                        },
+                    );
                 }
             }
             _ => {}
@@ -635,19 +633,19 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
     }
     for vm in &design.vms {
         let volume = volume_name(design, &vm.name);
-        if let (Some(a), Some(b)) = (first.volume(volume), second.volume(volume)) {
-            if a.size_mib != b.size_mib {
-                findings.push(Finding {
-                    node: "cluster".to_owned(),
-                    check: "equal volumes".to_owned(),
-                    severity: Severity::Error,
-                    detail: format!(
-                        "{} has {} MiB on one node and {} MiB on the other",
-                        vm.backing_disk, a.size_mib, b.size_mib
-                    ),
-                    fix: "give the volume the same size on both nodes".to_owned(),
-                });
-            }
+        if let (Some(a), Some(b)) = (first.volume(volume), second.volume(volume))
+            && a.size_mib != b.size_mib
+        {
+            findings.push(Finding {
+                node: "cluster".to_owned(),
+                check: "equal volumes".to_owned(),
+                severity: Severity::Error,
+                detail: format!(
+                    "{} has {} MiB on one node and {} MiB on the other",
+                    vm.backing_disk, a.size_mib, b.size_mib
+                ),
+                fix: "give the volume the same size on both nodes".to_owned(),
+            });
         }
     }
     findings

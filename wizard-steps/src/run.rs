@@ -451,10 +451,10 @@ impl Runner<'_> {
                 apply,
                 verify,
             } => {
-                if let Some(check) = check {
-                    if self.holds(session, check).await? {
-                        return Ok((Outcome::AlreadyDone, "already done".to_owned()));
-                    }
+                if let Some(check) = check
+                    && self.holds(session, check).await?
+                {
+                    return Ok((Outcome::AlreadyDone, "already done".to_owned()));
                 }
                 self.run_streamed(session, step, node, apply).await?;
                 if let Some(verify) = verify {
@@ -502,10 +502,10 @@ impl Runner<'_> {
                         step,
                     )
                     .await?;
-                if outcome == Outcome::Changed {
-                    if let Some(then) = then {
-                        self.run_streamed(session, step, node, then).await?;
-                    }
+                if outcome == Outcome::Changed
+                    && let Some(then) = then
+                {
+                    self.run_streamed(session, step, node, then).await?;
                 }
                 Ok((outcome, path.clone()))
             }

@@ -277,14 +277,14 @@ impl Checker {
                     "write the router's IPv4 address, e.g. 192.168.1.254",
                 )
             });
-            if let (Some((address, subnet)), Some(gateway)) = (lan, gateway) {
-                if !subnet.is_host(gateway) || gateway == address {
-                    self.report(
-                        format!("{at}.lan.gateway"),
-                        format!("{gateway} is not another host on the node's LAN {subnet}"),
-                        "use the router's address on the LAN, or leave the gateway out",
-                    );
-                }
+            if let (Some((address, subnet)), Some(gateway)) = (lan, gateway)
+                && (!subnet.is_host(gateway) || gateway == address)
+            {
+                self.report(
+                    format!("{at}.lan.gateway"),
+                    format!("{gateway} is not another host on the node's LAN {subnet}"),
+                    "use the router's address on the LAN, or leave the gateway out",
+                );
             }
             let replication = self.ipv4(
                 &format!("{at}.replication_address"),
@@ -337,16 +337,13 @@ impl Checker {
             Some((first_address, first_subnet)),
             Some((_, second_subnet)),
         ] = lans.as_slice()
+            && first_subnet != second_subnet
         {
-            if first_subnet != second_subnet {
-                self.report(
-                    "nodes[1].lan.address",
-                    format!(
-                        "node 2 is on {second_subnet}, node 1 ({first_address}) on {first_subnet}"
-                    ),
-                    "put both nodes on the same LAN, with the same prefix length",
-                );
-            }
+            self.report(
+                "nodes[1].lan.address",
+                format!("node 2 is on {second_subnet}, node 1 ({first_address}) on {first_subnet}"),
+                "put both nodes on the same LAN, with the same prefix length",
+            );
         }
         if let [first, second] = profile.nodes.as_slice() {
             self.differ(
@@ -377,15 +374,15 @@ impl Checker {
                 &second.replication_address,
                 "replication address",
             );
-            if let (Some(a), Some(b)) = (&first.bmc, &second.bmc) {
-                if matches!(profile.cluster.fencing, Fencing::Ipmi {}) {
-                    self.differ(
-                        "nodes[1].bmc.address",
-                        &a.address,
-                        &b.address,
-                        "BMC address",
-                    );
-                }
+            if let (Some(a), Some(b)) = (&first.bmc, &second.bmc)
+                && matches!(profile.cluster.fencing, Fencing::Ipmi {})
+            {
+                self.differ(
+                    "nodes[1].bmc.address",
+                    &a.address,
+                    &b.address,
+                    "BMC address",
+                );
             }
         }
         let (_, subnet) = lans.first().copied().flatten()?;
@@ -432,14 +429,14 @@ impl Checker {
                 "set sudo = true (the user must be allowed to use sudo), or log in as root",
             );
         }
-        if let SshAuth::KeyFile { path } = &ssh.auth {
-            if path.trim().is_empty() {
-                self.report(
-                    format!("{at}.ssh.auth.path"),
-                    "the private key file is not named",
-                    "choose the private key file (e.g. ~/.ssh/id_ed25519), or use the agent",
-                );
-            }
+        if let SshAuth::KeyFile { path } = &ssh.auth
+            && path.trim().is_empty()
+        {
+            self.report(
+                format!("{at}.ssh.auth.path"),
+                "the private key file is not named",
+                "choose the private key file (e.g. ~/.ssh/id_ed25519), or use the agent",
+            );
         }
     }
 
@@ -561,17 +558,17 @@ impl Checker {
                     format!("use one of the node hostnames: {}", hostnames.join(", ")),
                 );
             }
-            if let Some(keep) = &vm.keep_data_on {
-                if !hostnames.contains(&keep.as_str()) {
-                    self.report(
-                        format!("{at}.keep_data_on"),
-                        format!("\"{keep}\" is not one of the nodes"),
-                        format!(
-                            "name the node whose data is kept ({}), or leave it out",
-                            hostnames.join(", ")
-                        ),
-                    );
-                }
+            if let Some(keep) = &vm.keep_data_on
+                && !hostnames.contains(&keep.as_str())
+            {
+                self.report(
+                    format!("{at}.keep_data_on"),
+                    format!("\"{keep}\" is not one of the nodes"),
+                    format!(
+                        "name the node whose data is kept ({}), or leave it out",
+                        hostnames.join(", ")
+                    ),
+                );
             }
             if vm.memory_mib < 32 {
                 self.report(
@@ -613,14 +610,14 @@ impl Checker {
             let console_ip = vm.console_ip.as_deref().and_then(|text| {
                 let field = format!("{at}.console_ip");
                 let address = self.ipv4(&field, text, "write an unused IPv4 address on the LAN")?;
-                if let Some((subnet, _)) = nodes {
-                    if !subnet.is_host(address) {
-                        self.report(
-                            &field,
-                            format!("{address} is not a host address in the LAN {subnet}"),
-                            "choose an unused address inside the nodes' LAN",
-                        );
-                    }
+                if let Some((subnet, _)) = nodes
+                    && !subnet.is_host(address)
+                {
+                    self.report(
+                        &field,
+                        format!("{address} is not a host address in the LAN {subnet}"),
+                        "choose an unused address inside the nodes' LAN",
+                    );
                 }
                 if let Some(owner) =
                     taken_addresses.insert(address, format!("the console IP of vms[{index}]"))

@@ -119,7 +119,7 @@ impl Page {
 /// focus and window operations.
 pub enum Effect {
     Connect {
-        node: wizard_steps::profile::Node,
+        node: Box<wizard_steps::profile::Node>,
         request: nodes::ConnectRequest,
     },
     Disconnect(usize),
@@ -164,8 +164,8 @@ impl Effect {
         Some(match self {
             Effect::Connect { node, request } => {
                 let index = request.index;
-                let result = edge.connect(node, request).await;
-                Message::Nodes(nodes::Message::Connected(index, result))
+                let result = edge.connect(*node, request).await;
+                Message::Nodes(nodes::Message::Connected(index, Box::new(result)))
             }
             Effect::Disconnect(index) => {
                 edge.disconnect(index).await;
@@ -392,7 +392,10 @@ impl App {
                         .nodes
                         .get(request.index)
                         .cloned()
-                        .map(|node| Effect::Connect { node, request })
+                        .map(|node| Effect::Connect {
+                            node: Box::new(node),
+                            request,
+                        })
                         .into_iter()
                         .collect(),
                     nodes::Action::BrowseKey(index) => vec![Effect::PickKey(index)],
@@ -542,6 +545,10 @@ impl App {
         self.profile = profile;
         self.profile_path = path;
         self.nodes = nodes::State::default();
+        self.network = network::State::default();
+        self.storage = storage::State::default();
+        self.vms = vms::State::default();
+        self.cluster = cluster::State::default();
         self.review = review::State::default();
         self.run = run::State::default();
         self.done = done::State::default();

@@ -124,7 +124,7 @@ pub enum Message {
     TrustPressed(usize),
     RejectPressed(usize),
     DisconnectPressed(usize),
-    Connected(usize, Result<NodeFacts, AccessError>),
+    Connected(usize, Box<Result<NodeFacts, AccessError>>),
     Disconnected,
 }
 
@@ -232,7 +232,7 @@ pub fn update(state: &mut State, message: Message, profile: &mut Profile) -> Act
         }
         Message::Connected(index, result) => {
             let link = &mut state.links[index];
-            match result {
+            match *result {
                 Ok(facts) => {
                     steps::nodes::adopt(profile, index, &facts);
                     link.facts = Some(facts);

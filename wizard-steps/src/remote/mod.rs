@@ -436,11 +436,11 @@ impl Session {
         let emit_stdout = |line: String,
                            process_group: &mut Option<u32>,
                            on_line: &mut (dyn FnMut(OutputLine) + Send)| {
-            if process_group.is_none() {
-                if let Some(pgid) = line.strip_prefix(PGID_MARKER) {
-                    *process_group = pgid.trim().parse().ok();
-                    return;
-                }
+            if process_group.is_none()
+                && let Some(pgid) = line.strip_prefix(PGID_MARKER)
+            {
+                *process_group = pgid.trim().parse().ok();
+                return;
             }
             on_line(OutputLine::Stdout(line));
         };
@@ -563,10 +563,11 @@ impl Session {
             }
         };
         let wanted_stat = format!("{mode:o} {owner}");
-        if let Some((sum, stat)) = &existing {
-            if *sum == checksum && *stat == wanted_stat {
-                return Ok(UploadOutcome::Unchanged);
-            }
+        if let Some((sum, stat)) = &existing
+            && *sum == checksum
+            && *stat == wanted_stat
+        {
+            return Ok(UploadOutcome::Unchanged);
         }
         let temporary = format!("{path}.tandem-new");
         let quoted_temporary = quote(&temporary);

@@ -102,9 +102,9 @@ pub fn volume_choices(profile: &Profile, facts: &[Option<&NodeFacts>; 2]) -> Vec
 
 /// Size text for a found volume, as the profile writes sizes.
 pub fn size_text(mib: u64) -> String {
-    if mib % (1024 * 1024) == 0 {
+    if mib.is_multiple_of(1024 * 1024) {
         format!("{}T", mib / (1024 * 1024))
-    } else if mib % 1024 == 0 {
+    } else if mib.is_multiple_of(1024) {
         format!("{}G", mib / 1024)
     } else {
         format!("{mib}M")
@@ -160,17 +160,17 @@ pub fn volume_status(profile: &Profile, facts: &[Option<&NodeFacts>; 2]) -> Vec<
                     _ => {}
                 }
             }
-            if let [Presence::Present(first), Presence::Present(second)] = &nodes {
-                if first.size_mib != second.size_mib {
-                    problem = Some(format!(
-                        "{} differs: {} on {}, {} on {}; both nodes need the same size",
-                        volume.name,
-                        super::nodes::mib_text(first.size_mib),
-                        hostname(0),
-                        super::nodes::mib_text(second.size_mib),
-                        hostname(1)
-                    ));
-                }
+            if let [Presence::Present(first), Presence::Present(second)] = &nodes
+                && first.size_mib != second.size_mib
+            {
+                problem = Some(format!(
+                    "{} differs: {} on {}, {} on {}; both nodes need the same size",
+                    volume.name,
+                    super::nodes::mib_text(first.size_mib),
+                    hostname(0),
+                    super::nodes::mib_text(second.size_mib),
+                    hostname(1)
+                ));
             }
             let has_data = nodes.iter().any(|presence| {
                 matches!(presence, Presence::Present(found)

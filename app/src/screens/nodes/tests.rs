@@ -132,11 +132,13 @@ fn connect_asks_for_the_host_key_then_a_password_then_shows_what_the_node_has() 
         &mut state,
         Message::Connected(
             0,
-            Err(AccessError::UnknownHostKey(ConnectError::UnknownHostKey {
-                host: "192.168.7.11".into(),
-                port: 22,
-                fingerprint: fingerprint.into(),
-            })),
+            Box::new(Err(AccessError::UnknownHostKey(
+                ConnectError::UnknownHostKey {
+                    host: "192.168.7.11".into(),
+                    port: 22,
+                    fingerprint: fingerprint.into(),
+                },
+            ))),
         ),
         &mut profile,
     );
@@ -153,7 +155,7 @@ fn connect_asks_for_the_host_key_then_a_password_then_shows_what_the_node_has() 
 
     update(
         &mut state,
-        Message::Connected(0, Err(AccessError::PasswordNeeded)),
+        Message::Connected(0, Box::new(Err(AccessError::PasswordNeeded))),
         &mut profile,
     );
     let actions = interact(&mut state, &mut profile, |ui| {
@@ -176,7 +178,7 @@ fn connect_asks_for_the_host_key_then_a_password_then_shows_what_the_node_has() 
 
     update(
         &mut state,
-        Message::Connected(0, Ok(wizard_steps::facts::parse(FOUND))),
+        Message::Connected(0, Box::new(Ok(wizard_steps::facts::parse(FOUND)))),
         &mut profile,
     );
     assert_eq!(
@@ -199,7 +201,7 @@ fn changing_the_address_of_a_connected_node_drops_the_session() {
     let mut state = State::default();
     update(
         &mut state,
-        Message::Connected(1, Ok(wizard_steps::facts::parse(FOUND))),
+        Message::Connected(1, Box::new(Ok(wizard_steps::facts::parse(FOUND)))),
         &mut profile,
     );
     assert!(state.facts()[1].is_some());
@@ -221,11 +223,13 @@ fn a_refused_host_key_is_not_connected_and_says_why() {
         &mut state,
         Message::Connected(
             0,
-            Err(AccessError::UnknownHostKey(ConnectError::UnknownHostKey {
-                host: "h".into(),
-                port: 22,
-                fingerprint: "SHA256:abc".into(),
-            })),
+            Box::new(Err(AccessError::UnknownHostKey(
+                ConnectError::UnknownHostKey {
+                    host: "h".into(),
+                    port: 22,
+                    fingerprint: "SHA256:abc".into(),
+                },
+            ))),
         ),
         &mut profile,
     );
