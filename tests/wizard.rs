@@ -6,7 +6,7 @@ mod common;
 
 use common::sshd::{self, Sshd};
 use common::wizard::{app_in, click, settle, shows, type_into};
-use tandem::gui::{Effect, Message, Page};
+use tandem::gui::{App, Effect, Message, Page};
 use tandem::screens::nodes::{self, Link};
 use tandem::screens::welcome;
 use tempfile::TempDir;
@@ -154,4 +154,165 @@ fn effects_that_need_the_window_have_no_message_of_their_own() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let message = runtime.block_on(Effect::Focus { backwards: false }.perform(edge));
     assert!(message.is_none());
+}
+
+/// Every page drawn as the administrator first sees it (the top of the page in a 1024×768
+/// window), compared with the reviewed pixel snapshot in tests/snapshots/ (a SHA-256 of the
+/// pixels; tiny-skia draws the same pixels on every machine with the same fonts).
+/// `TANDEM_UPDATE_SNAPSHOTS=1` rewrites them and leaves PNGs in target/snapshots/ to look at.
+#[test]
+fn every_page_looks_as_reviewed() {
+    use tandem::screens::{review, run};
+    use wizard_steps::access::Preflight;
+    use wizard_steps::facts::{self, LocalFacts};
+
+    const NODE1: &str = "uid=0
+hostname=node1
+machine_id=6d2a1c0e9b8f4a7d9e3c2b1a0f9e8d7c
+os_id=debian
+os_version_id=12
+cpus=8
+dom0=no
+memory_mib=16000
+hvm=yes
+drbd_module=8.4.11
+nic=lo link 
+nic=eth0 link 
+address=lo 127.0.0.1/8
+address=eth0 192.168.1.1/24
+vg=200000 119000
+lv=Win2012 40960
+lv=Win2012-2 40960
+group=virtuals 200000 119000
+group_volume=virtuals Win2012 40960 
+group_volume=virtuals Win2012-2 40960 
+listening=22
+file=/home/WindowsServer2012_RU_STD_TRIAL.ISO
+reaches_peer=yes
+";
+    let node_facts = [
+        facts::parse(NODE1),
+        facts::parse(
+            &NODE1
+                .replace("hostname=node1", "hostname=node2")
+                .replace("machine_id=6d2a", "machine_id=71b3")
+                .replace("eth0 192.168.1.1/24", "eth0 192.168.1.2/24"),
+        ),
+    ];
+    let dir = TempDir::new().expect("temporary directory");
+    let (mut app, _edge) = app_in(dir.path());
+    let mut shots = vec![("welcome", snapshot(&app, iced::Theme::Light))];
+
+    let profile = common::example_profile("seed");
+    app.handle(Message::Welcome(welcome::Message::OpenPressed(profile)));
+    for (index, found) in node_facts.iter().enumerate() {
+        app.handle(Message::Nodes(nodes::Message::Connected(
+            index,
+            Box::new(Ok(found.clone())),
+        )));
+    }
+    shots.push(("nodes", snapshot(&app, iced::Theme::Light)));
+    shots.push(("nodes-dark", snapshot(&app, iced::Theme::Dark)));
+    for page in ["network", "storage", "vms", "cluster"] {
+        app.handle(Message::NextPressed);
+        assert_eq!(
+            app.page.title().to_lowercase(),
+            page,
+            "{}",
+            app.blocked_reason()
+        );
+        shots.push((page, snapshot(&app, iced::Theme::Light)));
+    }
+    app.handle(Message::NextPressed);
+    assert_eq!(app.page, Page::Review);
+    let design = wizard_steps::validate(&app.profile).expect("valid");
+    let findings = facts::evaluate(&design, &node_facts, &LocalFacts::default());
+    let plan = wizard_steps::plan::plan(&design, &node_facts);
+    let checked = review::Checked::new(
+        &design,
+        Preflight {
+            facts: node_facts.clone(),
+            findings,
+            plan,
+        },
+    );
+    app.handle(Message::Review(review::Message::Checked(Ok(checked))));
+    shots.push(("review", snapshot(&app, iced::Theme::Light)));
+
+    // The Run and Done pages replay the journal of a real run on the testbed, with the
+    // testbed's profile open.
+    let template =
+        std::fs::read_to_string(common::repo_root().join("tests/testbed/testbed.toml.in"))
+            .expect("the testbed profile");
+    let testbed = dir.path().join("testbed.toml");
+    std::fs::write(
+        &testbed,
+        template
+            .replace("@PORT1@", "2201")
+            .replace("@PORT2@", "2202")
+            .replace("@KEY@", "/root/.ssh/id_ed25519"),
+    )
+    .expect("write the profile");
+    app.handle(Message::Welcome(welcome::Message::OpenPressed(testbed)));
+    assert!(app.problems.0.is_empty(), "{}", app.problems);
+    let recording = common::repo_root().join("tests/recordings/testbed-resumed-run.jsonl");
+    let entries = wizard_steps::journal::read(&recording).expect("the recording");
+    app.run = run::State::started("/var/lib/tandem/runs/testbed.jsonl".into());
+    app.page = Page::Run;
+    let middle = entries
+        .iter()
+        .position(|entry| {
+            matches!(&entry.event, wizard_steps::run::Event::Progress { percent, .. } if *percent >= 50.0)
+        })
+        .expect("a sync half way");
+    for (index, entry) in entries.into_iter().enumerate() {
+        app.handle(Message::Run(run::Message::Event(Box::new(entry.event))));
+        if index == middle {
+            shots.push(("run-syncing", snapshot(&app, iced::Theme::Light)));
+        }
+    }
+    shots.push(("run-finished", snapshot(&app, iced::Theme::Light)));
+    app.handle(Message::Run(run::Message::EventsEnded));
+    assert_eq!(app.page, Page::Done);
+    shots.push(("done", snapshot(&app, iced::Theme::Light)));
+
+    let mismatched: Vec<&str> = shots
+        .iter()
+        .filter(|(name, pixels)| !matches_reviewed(name, pixels))
+        .map(|(name, _)| *name)
+        .collect();
+    assert!(
+        mismatched.is_empty(),
+        "these pages no longer look as reviewed: {mismatched:?}. Look at them with \
+         TANDEM_UPDATE_SNAPSHOTS=1 cargo test --test wizard every_page (PNGs in \
+         target/snapshots/) and commit the new tests/snapshots/ when they are right"
+    );
+}
+
+fn snapshot(app: &App, theme: iced::Theme) -> iced_test::simulator::Snapshot {
+    iced_test::Simulator::with_size(iced::Settings::default(), (1024.0, 768.0), app.view())
+        .snapshot(&theme)
+        .expect("the page draws")
+}
+
+fn matches_reviewed(name: &str, snapshot: &iced_test::simulator::Snapshot) -> bool {
+    let reviewed = common::repo_root().join("tests/snapshots").join(name);
+    let hash_file = common::repo_root()
+        .join("tests/snapshots")
+        .join(format!("{name}-tiny-skia.sha256"));
+    if std::env::var_os("TANDEM_UPDATE_SNAPSHOTS").is_some() {
+        let _ = std::fs::remove_file(&hash_file);
+        let png = common::repo_root().join("target/snapshots").join(name);
+        let _ = std::fs::remove_file(png.with_file_name(format!("{name}-tiny-skia.png")));
+        snapshot.matches_image(&png).expect("PNG written");
+    } else {
+        assert!(
+            hash_file.is_file(),
+            "{} is missing: make it with TANDEM_UPDATE_SNAPSHOTS=1",
+            hash_file.display()
+        );
+    }
+    snapshot
+        .matches_hash(&reviewed)
+        .expect("the snapshot compares")
 }
