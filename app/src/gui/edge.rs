@@ -307,6 +307,20 @@ pub async fn pick_profile() -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
+pub async fn pick_export_path(cluster: &str) -> Option<PathBuf> {
+    let chosen = rfd::AsyncFileDialog::new()
+        .set_title("Export the profile")
+        .add_filter("Tandem profile", &["toml"])
+        .set_file_name(format!("{cluster}.toml"))
+        .save_file()
+        .await?;
+    let mut path = PathBuf::from(chosen);
+    if path.extension().is_none() {
+        path.set_extension("toml");
+    }
+    Some(path)
+}
+
 pub async fn pick_key() -> Option<PathBuf> {
     let mut dialog = rfd::AsyncFileDialog::new().set_title("The SSH private key");
     if let Some(home) = directories::BaseDirs::new() {

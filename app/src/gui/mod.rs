@@ -127,6 +127,8 @@ pub enum Effect {
     /// The run's events, journaled, as they come.
     Run(std::pin::Pin<Box<dyn iced::futures::Stream<Item = wizard_steps::run::Event> + Send>>),
     PickProfile,
+    /// Where to export the profile (the cluster's name suggests the file name).
+    PickExportPath(String),
     PickKey(usize),
     PickIso(usize),
     ExportReport {
@@ -148,6 +150,7 @@ impl std::fmt::Debug for Effect {
             Effect::Preflight(_) => f.write_str("Preflight"),
             Effect::Run(_) => f.write_str("Run"),
             Effect::PickProfile => f.write_str("PickProfile"),
+            Effect::PickExportPath(name) => write!(f, "PickExportPath({name})"),
             Effect::PickKey(index) => write!(f, "PickKey({index})"),
             Effect::PickIso(index) => write!(f, "PickIso({index})"),
             Effect::ExportReport { format, .. } => write!(f, "ExportReport({format:?})"),
@@ -176,6 +179,9 @@ impl Effect {
             }
             Effect::PickProfile => {
                 Message::Welcome(welcome::Message::ImportChosen(edge::pick_profile().await))
+            }
+            Effect::PickExportPath(name) => {
+                Message::ExportChosen(edge::pick_export_path(&name).await)
             }
             Effect::PickKey(index) => {
                 Message::Nodes(nodes::Message::KeyChosen(index, edge::pick_key().await))
@@ -227,7 +233,9 @@ pub enum Message {
         shift: bool,
     },
     SavePressed,
-    Saved(Result<PathBuf, String>),
+    ExportPressed,
+    /// Where to export the profile to (None: the dialog was cancelled).
+    ExportChosen(Option<PathBuf>),
     CloseRequested(window::Id),
     CloseConfirmed,
     CloseCancelled,
@@ -485,11 +493,16 @@ impl App {
             }
             Message::TabPressed { shift } => vec![Effect::Focus { backwards: shift }],
             Message::SavePressed => self.save(),
-            Message::Saved(result) => {
-                match result {
-                    Ok(path) => self.status = Some(format!("Saved to {}", path.display())),
-                    Err(error) => self.status = Some(format!("Not saved: {error}")),
-                }
+            Message::ExportPressed => vec![Effect::PickExportPath(
+                self.profile.cluster.name.trim().to_owned(),
+            )],
+            Message::ExportChosen(None) => Vec::new(),
+            Message::ExportChosen(Some(path)) => {
+                // A copy for elsewhere: the profile stays saved where it was.
+                self.status = Some(match self.edge.save(&self.profile, Some(&path)) {
+                    Ok(path) => format!("Exported to {}", path.display()),
+                    Err(error) => format!("Not exported: {error}"),
+                });
                 Vec::new()
             }
             Message::CloseRequested(id) => {
@@ -710,11 +723,18 @@ impl App {
             "Save profile"
         };
         let saveable = !self.profile.cluster.name.trim().is_empty();
-        button(text(label))
-            .width(Fill)
-            .style(button::secondary)
-            .on_press_maybe(saveable.then_some(Message::SavePressed))
-            .into()
+        column![
+            button(text(label))
+                .width(Fill)
+                .style(button::secondary)
+                .on_press_maybe(saveable.then_some(Message::SavePressed)),
+            button(text("Export profile…"))
+                .width(Fill)
+                .style(button::text)
+                .on_press_maybe(saveable.then_some(Message::ExportPressed)),
+        ]
+        .spacing(6)
+        .into()
     }
 
     fn navigation(&self) -> Element<'_, Message> {

@@ -263,3 +263,26 @@ fn a_broken_profile_file_is_refused_with_its_reason_on_the_welcome_page() {
     let error = app.welcome.error.clone().expect("an error");
     assert!(error.contains("colour"), "{error}");
 }
+
+#[test]
+fn export_asks_where_and_writes_a_copy_while_the_profile_stays_where_it_was() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = seed_app(dir.path());
+    let effects = click(&mut app, "Export profile…");
+    assert!(
+        matches!(&effects[..], [Effect::PickExportPath(name)] if name == "seed"),
+        "{effects:?}"
+    );
+    app.handle(Message::ExportChosen(None));
+    let copy = dir.path().join("elsewhere/copy.toml");
+    app.handle(Message::ExportChosen(Some(copy.clone())));
+    let exported = wizard_steps::profile::store::load(&copy).expect("the copy loads");
+    assert_eq!(exported, app.profile);
+    assert_eq!(
+        app.profile_path.as_deref(),
+        Some(dir.path().join("seed.toml").as_path())
+    );
+    let mut ui = simulator(app.view());
+    ui.find(format!("Exported to {}", copy.display()).as_str())
+        .expect("the status says where");
+}
