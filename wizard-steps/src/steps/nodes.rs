@@ -47,12 +47,21 @@ pub fn describe(facts: &NodeFacts) -> Vec<(&'static str, String)> {
         .volume_groups
         .iter()
         .map(|group| {
+            let volumes: Vec<String> = group
+                .volumes
+                .iter()
+                .map(|(name, volume)| format!("{name} {}", mib_text(volume.size_mib)))
+                .collect();
             format!(
-                "{} ({} free of {}; {} volumes)",
+                "{} ({} free of {}): {}",
                 group.name,
                 mib_text(group.free_mib),
                 mib_text(group.size_mib),
-                group.volumes.len()
+                if volumes.is_empty() {
+                    "no volumes".to_owned()
+                } else {
+                    volumes.join(", ")
+                }
             )
         })
         .collect();

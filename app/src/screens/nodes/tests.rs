@@ -190,7 +190,7 @@ fn connect_asks_for_the_host_key_then_a_password_then_shows_what_the_node_has() 
     let mut ui = simulator(view(&state, context(&profile, &found, &state)));
     ui.find("Connected").expect("the state");
     ui.find("enp1s0").expect("the NICs it has");
-    ui.find("virtuals (116.2 GiB free of 195.3 GiB; 1 volumes)")
+    ui.find("virtuals (116.2 GiB free of 195.3 GiB): web 40.0 GiB")
         .expect("its volume groups");
     ui.find("31.2 GiB").expect("its memory");
 }
