@@ -29,6 +29,11 @@ impl fmt::Display for Problem {
 pub struct Problems(pub Vec<Problem>);
 
 impl Problems {
+    /// Every problem of `profile`; none when it is valid (for showing while it is edited).
+    pub fn of(profile: &Profile) -> Problems {
+        validate(profile).err().unwrap_or(Problems(Vec::new()))
+    }
+
     /// The problems of one field, for showing under it.
     pub fn for_field<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a Problem> + 'a {
         self.0.iter().filter(move |problem| problem.field == field)

@@ -290,7 +290,7 @@ impl App {
     /// An app over an edge the caller keeps too (the tests await its effects on it).
     pub fn with_edge(edge: Arc<edge::Edge>) -> App {
         let profile = Profile::new_cluster();
-        let problems = problems_of(&profile);
+        let problems = Problems::of(&profile);
         let welcome = edge.welcome();
         App {
             page: Page::Welcome,
@@ -541,7 +541,7 @@ impl App {
                 }
             },
         };
-        self.problems = problems_of(&self.profile);
+        self.problems = Problems::of(&self.profile);
         effects
     }
 
@@ -786,10 +786,6 @@ impl App {
             _ => String::new(),
         }
     }
-}
-
-fn problems_of(profile: &Profile) -> Problems {
-    validate(profile).err().unwrap_or(Problems(Vec::new()))
 }
 
 fn close_dialog<'a>(pending: PendingClose) -> Element<'a, Message> {

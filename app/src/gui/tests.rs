@@ -7,7 +7,7 @@ use wizard_steps::remote::HostKeyTrust;
 use super::edge::{Edge, Places};
 use super::*;
 
-const SEED: &str = include_str!("../../../resources/profiles/seed.toml");
+use crate::screens::testing::SEED;
 
 /// An app whose files all live in `dir`.
 fn app_in(dir: &Path) -> App {

@@ -543,91 +543,41 @@ fn migration_section<'a>(context: Context<'a>) -> Element<'a, Message> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use iced::keyboard::key::Named;
-    use iced_test::selector::{Bounded, id};
-    use iced_test::{Error, Selector, Simulator};
-    use wizard_steps::validate::{Problems, validate};
-
-    const SEED: &str = include_str!("../../../resources/profiles/seed.toml");
+    use crate::screens::testing;
+    use iced_test::Error;
+    use iced_test::selector::id;
+    use wizard_steps::facts::NodeFacts;
 
     const NO_ACKNOWLEDGEMENT: &str = "without fencing, a two-node cluster can end in a split brain \
         that needs manual recovery — configure IPMI fencing (method = \"ipmi\"), or set \
         acknowledge_split_brain_risk = true";
 
-    struct Page {
-        state: State,
-        profile: Profile,
-        problems: Problems,
+    struct Screen;
+
+    impl testing::Screen for Screen {
+        type State = State;
+        type Message = Message;
+        type Action = ();
+        const FIELDS: steps::Fields = cluster::FIELDS;
+        const HEIGHT: f32 = 2400.0;
+
+        fn update(
+            state: &mut State,
+            message: Message,
+            profile: &mut Profile,
+            _facts: [Option<&NodeFacts>; 2],
+        ) {
+            update(state, message, profile)
+        }
+
+        fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
+            view(state, context)
+        }
     }
 
+    type Page = testing::Harness<Screen>;
+
     impl Page {
-        fn seed() -> Page {
-            let mut page = Page {
-                state: State::default(),
-                profile: Profile::from_toml(SEED, "seed").expect("seed parses"),
-                problems: Problems(Vec::new()),
-            };
-            page.validate();
-            page
-        }
-
-        fn validate(&mut self) {
-            self.problems = validate(&self.profile)
-                .err()
-                .unwrap_or(Problems(Vec::new()));
-        }
-
-        fn context(&self) -> Context<'_> {
-            Context {
-                profile: &self.profile,
-                problems: &self.problems,
-                facts: [None, None],
-            }
-        }
-
-        fn ui(&self) -> Simulator<'_, Message> {
-            Simulator::with_size(
-                iced::Settings::default(),
-                (1024.0, 2400.0),
-                view(&self.state, self.context()),
-            )
-        }
-
-        fn apply(&mut self, messages: Vec<Message>) {
-            for message in messages {
-                update(&mut self.state, message, &mut self.profile);
-            }
-            self.validate();
-        }
-
-        fn type_into(&mut self, input: String, erase: usize, typed: &str) -> Result<(), Error> {
-            let mut ui = self.ui();
-            let _ = ui.click(id(input))?;
-            for _ in 0..erase {
-                let _ = ui.tap_key(Named::Backspace);
-            }
-            let _ = ui.typewrite(typed);
-            let messages: Vec<Message> = ui.into_messages().collect();
-            self.apply(messages);
-            Ok(())
-        }
-
-        fn click<S>(&mut self, target: S) -> Result<(), Error>
-        where
-            S: Selector + Send,
-            S::Output: Bounded + Clone + Send + Sync + 'static,
-        {
-            let mut ui = self.ui();
-            let _ = ui.click(target)?;
-            let messages: Vec<Message> = ui.into_messages().collect();
-            self.apply(messages);
-            Ok(())
-        }
-
-        fn shows(&self, text: &str) -> bool {
-            self.ui().find(text).is_ok()
-        }
-
         fn has(&self, input: &'static str) -> bool {
             self.ui().find(id(input)).is_ok()
         }
@@ -643,7 +593,7 @@ mod tests {
     #[test]
     fn typing_the_resync_rate_changes_the_profile() -> Result<(), Error> {
         let mut page = Page::seed();
-        page.type_into("resync-rate".into(), 4, "250M")?;
+        page.type_into("resync-rate", 4, "250M")?;
         assert_eq!(page.profile.cluster.drbd.resync_rate, "250M");
         assert!(page.problem_fields().is_empty());
         Ok(())
@@ -652,12 +602,12 @@ mod tests {
     #[test]
     fn a_rate_that_is_not_a_rate_shows_the_validators_message_until_fixed() -> Result<(), Error> {
         let mut page = Page::seed();
-        page.type_into("resync-rate".into(), 4, "fast")?;
+        page.type_into("resync-rate", 4, "fast")?;
         assert_eq!(page.problem_fields(), ["cluster.drbd.resync_rate"]);
         let message = "\"fast\" is not a DRBD rate — write a positive number with an optional \
                        unit K, M or G (bytes per second), e.g. \"100M\"";
         assert!(page.shows(message));
-        page.type_into("resync-rate".into(), 4, "40M")?;
+        page.type_into("resync-rate", 4, "40M")?;
         assert!(page.problem_fields().is_empty());
         assert!(!page.shows(message));
         Ok(())
@@ -684,13 +634,13 @@ mod tests {
             ]
         );
         assert!(page.shows("\"\" is not an address — write the BMC's IP address or DNS name"));
-        page.type_into("bmc-address-0".into(), 0, "192.168.1.201")?;
-        page.type_into("bmc-user-0".into(), 0, "ADMIN")?;
-        page.type_into("bmc-address-1".into(), 0, "192.168.1.201")?;
-        page.type_into("bmc-user-1".into(), 0, "ADMIN")?;
+        page.type_into("bmc-address-0", 0, "192.168.1.201")?;
+        page.type_into("bmc-user-0", 0, "ADMIN")?;
+        page.type_into("bmc-address-1", 0, "192.168.1.201")?;
+        page.type_into("bmc-user-1", 0, "ADMIN")?;
         // Both BMCs at one address: the validator says so under node 2's.
         assert_eq!(page.problem_fields(), ["nodes[1].bmc.address"]);
-        page.type_into("bmc-address-1".into(), 1, "2")?;
+        page.type_into("bmc-address-1", 1, "2")?;
         assert!(page.problem_fields().is_empty(), "{:?}", page.problems);
         page.click(id("lanplus-1"))?;
         let bmc = page.profile.nodes[1].bmc.as_ref().expect("a BMC");
@@ -705,7 +655,7 @@ mod tests {
     fn no_fencing_needs_the_acknowledgement() -> Result<(), Error> {
         let mut page = Page::seed();
         page.click(id("fencing-ipmi"))?;
-        page.type_into("bmc-address-0".into(), 0, "bmc1")?;
+        page.type_into("bmc-address-0", 0, "bmc1")?;
         page.click(id("fencing-none"))?;
         // Back to none: the risk must be acknowledged again.
         assert_eq!(

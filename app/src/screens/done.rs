@@ -319,7 +319,7 @@ mod tests {
     use wizard_steps::validate::Problems;
     use wizard_steps::{Profile, journal};
 
-    const SEED: &str = include_str!("../../../resources/profiles/seed.toml");
+    use crate::screens::testing::seed;
 
     /// `crm_mon -1 --output-as=xml` on the seed cluster: Win2012 at home on node1, Win2012-2
     /// away from home on node1 too (node2 in standby), and a failed start.
@@ -429,7 +429,7 @@ mod tests {
     #[test]
     fn the_verified_cluster_shows_nodes_vm_placement_drbd_and_failed_actions() -> Result<(), Error>
     {
-        let profile = Profile::from_toml(SEED, "seed").expect("parses");
+        let profile = seed();
         let board = verified_board();
         let state = State::default();
         let mut page = ui(&state, &profile, &board);
@@ -472,7 +472,7 @@ mod tests {
     #[test]
     fn the_buttons_export_the_report_and_save_the_profile_and_the_result_is_shown()
     -> Result<(), Error> {
-        let profile = Profile::from_toml(SEED, "seed").expect("parses");
+        let profile = seed();
         let board = verified_board();
         let mut state = State::default();
         let actions = clicked(&mut state, &profile, &board, "Export report (HTML)");

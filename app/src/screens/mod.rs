@@ -11,6 +11,8 @@ pub mod nodes;
 pub mod review;
 pub mod run;
 pub mod storage;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod vms;
 pub mod welcome;
 

@@ -305,14 +305,11 @@ fn node_section<'a>(context: Context<'a>, index: usize) -> Element<'a, Message> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::screens::testing;
     use iced::Point;
-    use iced::keyboard::key::Named;
     use iced::mouse;
     use iced_test::selector::id;
     use iced_test::{Error, Simulator};
-    use wizard_steps::validate::{Problems, validate};
-
-    const SEED: &str = include_str!("../../../resources/profiles/seed.toml");
 
     fn discovery(hostname: &str, address: &str) -> String {
         format!(
@@ -324,84 +321,30 @@ mod tests {
         )
     }
 
-    struct Page {
-        state: State,
-        profile: Profile,
-        problems: Problems,
-        facts: [Option<NodeFacts>; 2],
-    }
+    struct Screen;
 
-    impl Page {
-        fn new(profile: Profile, facts: [Option<NodeFacts>; 2]) -> Page {
-            let mut page = Page {
-                state: State::default(),
-                profile,
-                problems: Problems(Vec::new()),
-                facts,
-            };
-            page.validate();
-            page
+    impl testing::Screen for Screen {
+        type State = State;
+        type Message = Message;
+        type Action = ();
+        const FIELDS: steps::Fields = network::FIELDS;
+        const HEIGHT: f32 = 2000.0;
+
+        fn update(
+            state: &mut State,
+            message: Message,
+            profile: &mut Profile,
+            facts: [Option<&NodeFacts>; 2],
+        ) {
+            update(state, message, profile, facts)
         }
 
-        fn seed() -> Page {
-            Page::new(
-                Profile::from_toml(SEED, "seed").expect("seed parses"),
-                [None, None],
-            )
-        }
-
-        fn validate(&mut self) {
-            self.problems = validate(&self.profile)
-                .err()
-                .unwrap_or(Problems(Vec::new()));
-        }
-
-        fn context(&self) -> Context<'_> {
-            Context {
-                profile: &self.profile,
-                problems: &self.problems,
-                facts: [self.facts[0].as_ref(), self.facts[1].as_ref()],
-            }
-        }
-
-        fn ui(&self) -> Simulator<'_, Message> {
-            Simulator::with_size(
-                iced::Settings::default(),
-                (1024.0, 2000.0),
-                view(&self.state, self.context()),
-            )
-        }
-
-        fn apply(&mut self, messages: Vec<Message>) {
-            for message in messages {
-                let facts = [self.facts[0].as_ref(), self.facts[1].as_ref()];
-                update(&mut self.state, message, &mut self.profile, facts);
-            }
-            self.validate();
-        }
-
-        /// Clicks the input with this id, puts the cursor at the end, and types.
-        fn type_into(
-            &mut self,
-            input: &'static str,
-            erase: usize,
-            typed: &str,
-        ) -> Result<(), Error> {
-            let mut ui = self.ui();
-            let _ = ui.click(id(input))?;
-            for _ in 0..erase {
-                let _ = ui.tap_key(Named::Backspace);
-            }
-            let _ = ui.typewrite(typed);
-            let messages: Vec<Message> = ui.into_messages().collect();
-            self.apply(messages);
-            Ok(())
-        }
-
-        fn page_problems(&self) -> usize {
-            steps::problems_of(&self.problems, network::FIELDS).len()
+        fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
+            view(state, context)
         }
     }
+
+    type Page = testing::Harness<Screen>;
 
     #[test]
     fn typing_the_lan_address_and_the_bridge_changes_the_profile() -> Result<(), Error> {
@@ -477,7 +420,7 @@ mod tests {
 
     #[test]
     fn the_nic_list_offers_the_nodes_nics_and_picking_one_fills_the_address() -> Result<(), Error> {
-        let mut profile = Profile::from_toml(SEED, "seed").expect("seed parses");
+        let mut profile = testing::seed();
         for node in &mut profile.nodes {
             node.lan.nic.clear();
             node.lan.address.clear();

@@ -624,7 +624,7 @@ mod tests {
     use wizard_steps::steps::cluster::set_ipmi;
     use wizard_steps::validate::validate;
 
-    const SEED: &str = include_str!("../../../resources/profiles/seed.toml");
+    use crate::screens::testing::seed;
 
     /// What the gather script prints on a healthy, freshly installed node1 of the seed cluster
     /// (as in wizard-steps/src/facts_tests.rs).
@@ -650,10 +650,6 @@ listening=22
 file=/home/WindowsServer2012_RU_STD_TRIAL.ISO
 reaches_peer=yes
 ";
-
-    fn seed() -> Profile {
-        Profile::from_toml(SEED, "seed").expect("the seed profile parses")
-    }
 
     fn healthy() -> [NodeFacts; 2] {
         [

@@ -377,12 +377,9 @@ fn volume_row<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use iced::keyboard::key::Named;
-    use iced_test::selector::{Bounded, id};
-    use iced_test::{Error, Simulator};
-    use wizard_steps::validate::{Problems, validate};
-
-    const SEED: &str = include_str!("../../../resources/profiles/seed.toml");
+    use crate::screens::testing;
+    use iced_test::Error;
+    use iced_test::selector::id;
 
     /// A discovery like the one in wizard-steps' tests, with the given volumes in "virtuals".
     fn discovery(hostname: &str, volumes: &str) -> NodeFacts {
@@ -395,94 +392,41 @@ mod tests {
         ))
     }
 
-    struct Page {
-        state: State,
-        profile: Profile,
-        problems: Problems,
-        facts: [Option<NodeFacts>; 2],
-    }
+    struct Screen;
 
-    impl Page {
-        fn new(facts: [Option<NodeFacts>; 2]) -> Page {
-            let mut page = Page {
-                state: State::default(),
-                profile: Profile::from_toml(SEED, "seed").expect("seed parses"),
-                problems: Problems(Vec::new()),
-                facts,
-            };
-            page.validate();
-            page
+    impl testing::Screen for Screen {
+        type State = State;
+        type Message = Message;
+        type Action = ();
+        const FIELDS: steps::Fields = storage::FIELDS;
+        const HEIGHT: f32 = 2000.0;
+
+        fn update(
+            state: &mut State,
+            message: Message,
+            profile: &mut Profile,
+            facts: [Option<&NodeFacts>; 2],
+        ) {
+            update(state, message, profile, facts)
         }
 
-        fn validate(&mut self) {
-            self.problems = validate(&self.profile)
-                .err()
-                .unwrap_or(Problems(Vec::new()));
-        }
-
-        fn context(&self) -> Context<'_> {
-            Context {
-                profile: &self.profile,
-                problems: &self.problems,
-                facts: [self.facts[0].as_ref(), self.facts[1].as_ref()],
-            }
-        }
-
-        fn ui(&self) -> Simulator<'_, Message> {
-            Simulator::with_size(
-                iced::Settings::default(),
-                (1024.0, 2000.0),
-                view(&self.state, self.context()),
-            )
-        }
-
-        fn apply(&mut self, messages: Vec<Message>) {
-            for message in messages {
-                let facts = [self.facts[0].as_ref(), self.facts[1].as_ref()];
-                update(&mut self.state, message, &mut self.profile, facts);
-            }
-            self.validate();
-        }
-
-        fn type_into(&mut self, input: String, erase: usize, typed: &str) -> Result<(), Error> {
-            let mut ui = self.ui();
-            let _ = ui.click(id(input))?;
-            for _ in 0..erase {
-                let _ = ui.tap_key(Named::Backspace);
-            }
-            let _ = ui.typewrite(typed);
-            let messages: Vec<Message> = ui.into_messages().collect();
-            self.apply(messages);
-            Ok(())
-        }
-
-        fn click<S>(&mut self, target: S) -> Result<(), Error>
-        where
-            S: iced_test::Selector + Send,
-            S::Output: Bounded + Clone + Send + Sync + 'static,
-        {
-            let mut ui = self.ui();
-            let _ = ui.click(target)?;
-            let messages: Vec<Message> = ui.into_messages().collect();
-            self.apply(messages);
-            Ok(())
-        }
-
-        fn page_problems(&self) -> usize {
-            steps::problems_of(&self.problems, storage::FIELDS).len()
+        fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
+            view(state, context)
         }
     }
+
+    type Page = testing::Harness<Screen>;
 
     #[test]
     fn typing_a_size_and_a_name_changes_the_profile_and_the_vm_follows_the_rename()
     -> Result<(), Error> {
-        let mut page = Page::new([None, None]);
-        page.type_into("volume-size-0".into(), 3, "50G")?;
+        let mut page = Page::with_facts([None, None]);
+        page.type_into("volume-size-0", 3, "50G")?;
         assert_eq!(page.profile.storage.volumes[0].size, "50G");
-        page.type_into("volume-name-1".into(), 0, "b")?;
+        page.type_into("volume-name-1", 0, "b")?;
         assert_eq!(page.profile.storage.volumes[1].name, "Win2012-2b");
         assert_eq!(page.profile.vms[1].volume, "Win2012-2b");
-        page.type_into("volume-group".into(), "virtuals".len(), "vg0")?;
+        page.type_into("volume-group", "virtuals".len(), "vg0")?;
         assert_eq!(page.profile.storage.volume_group, "vg0");
         assert_eq!(page.page_problems(), 0, "{:?}", page.problems);
         Ok(())
@@ -490,14 +434,14 @@ mod tests {
 
     #[test]
     fn an_invalid_size_shows_the_validators_message_until_fixed() -> Result<(), Error> {
-        let mut page = Page::new([None, None]);
-        page.type_into("volume-size-1".into(), 3, "lots")?;
+        let mut page = Page::with_facts([None, None]);
+        page.type_into("volume-size-1", 3, "lots")?;
         assert_eq!(page.profile.storage.volumes[1].size, "lots");
         assert_eq!(page.page_problems(), 1, "{:?}", page.problems);
         let message = "\"lots\" is not a volume size — write a size of at least 8M with a unit \
                        M, G or T, e.g. \"50G\"";
         let _ = page.ui().find(message)?;
-        page.type_into("volume-size-1".into(), 4, "40G")?;
+        page.type_into("volume-size-1", 4, "40G")?;
         assert_eq!(page.page_problems(), 0, "{:?}", page.problems);
         assert!(page.ui().find(message).is_err());
         Ok(())
@@ -513,7 +457,7 @@ mod tests {
             "node2",
             "group_volume=virtuals Win2012 20480 \ngroup_volume=virtuals Win2012-2 40960 \n",
         );
-        let page = Page::new([Some(first), Some(second)]);
+        let page = Page::with_facts([Some(first), Some(second)]);
         let mut ui = page.ui();
         let _ = ui.find("node1: 40.0 GiB, blank")?;
         let _ = ui.find("node2: 20.0 GiB, blank")?;
@@ -528,7 +472,7 @@ mod tests {
         )?;
         let _ = ui.find("node1: 116.2 GiB free of 195.3 GiB")?;
 
-        let unconnected = Page::new([None, None]);
+        let unconnected = Page::with_facts([None, None]);
         let mut ui = unconnected.ui();
         let _ = ui.find("node1: not connected")?;
         assert!(ui.find("node1: 40.0 GiB, blank").is_err());
@@ -538,7 +482,7 @@ mod tests {
     #[test]
     fn a_missing_volume_is_created_unless_unticked() -> Result<(), Error> {
         let node = discovery("node1", "group_volume=virtuals Win2012 40960 \n");
-        let mut page = Page::new([Some(node), None]);
+        let mut page = Page::with_facts([Some(node), None]);
         let mut ui = page.ui();
         let _ = ui.find("node1: missing: Tandem creates it")?;
         let _ = ui.find("node2: not connected")?;
@@ -559,7 +503,7 @@ mod tests {
             "node1",
             "group_volume=virtuals Win2012 40960 \ngroup_volume=virtuals data 10240 xfs\n",
         );
-        let mut page = Page::new([Some(node), None]);
+        let mut page = Page::with_facts([Some(node), None]);
         page.click("Add data (10G)")?;
         assert_eq!(
             page.profile.storage.volumes[2],
@@ -598,7 +542,8 @@ mod tests {
 
     #[test]
     fn the_volume_group_is_picked_from_the_groups_on_every_node() -> Result<(), Error> {
-        let mut page = Page::new([Some(discovery("node1", "")), Some(discovery("node2", ""))]);
+        let mut page =
+            Page::with_facts([Some(discovery("node1", "")), Some(discovery("node2", ""))]);
         page.profile.storage.volume_group.clear();
         page.validate();
         let mut ui = page.ui();

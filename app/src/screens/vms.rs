@@ -1015,13 +1015,10 @@ fn keep_data<'a>(context: Context<'a>, index: usize, vm: &'a Vm) -> Option<Eleme
 #[cfg(test)]
 mod tests {
     use super::*;
-    use iced::keyboard::key::Named;
-    use iced_test::selector::{Bounded, id};
-    use iced_test::{Error, Selector, Simulator};
+    use crate::screens::testing;
+    use iced_test::Error;
+    use iced_test::selector::id;
     use wizard_steps::facts::NodeFacts;
-    use wizard_steps::validate::{Problems, validate};
-
-    const SEED: &str = include_str!("../../../resources/profiles/seed.toml");
 
     /// A discovery like the one in wizard-steps' tests, with the node's memory and volumes.
     fn discovery(hostname: &str, memory_mib: u64, volumes: &str) -> NodeFacts {
@@ -1033,102 +1030,47 @@ mod tests {
         ))
     }
 
-    struct Page {
-        state: State,
-        profile: Profile,
-        problems: Problems,
-        facts: [Option<NodeFacts>; 2],
+    struct Screen;
+
+    impl testing::Screen for Screen {
+        type State = State;
+        type Message = Message;
+        type Action = Action;
+        const FIELDS: steps::Fields = vms::FIELDS;
+        const HEIGHT: f32 = 3000.0;
+
+        fn update(
+            state: &mut State,
+            message: Message,
+            profile: &mut Profile,
+            _facts: [Option<&NodeFacts>; 2],
+        ) -> Action {
+            update(state, message, profile)
+        }
+
+        fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
+            view(state, context)
+        }
     }
 
+    type Page = testing::Harness<Screen>;
+
     impl Page {
-        fn new(facts: [Option<NodeFacts>; 2]) -> Page {
-            let mut page = Page {
-                state: State::default(),
-                profile: Profile::from_toml(SEED, "seed").expect("seed parses"),
-                problems: Problems(Vec::new()),
-                facts,
-            };
-            page.validate();
-            page
-        }
-
-        fn validate(&mut self) {
-            self.problems = validate(&self.profile)
-                .err()
-                .unwrap_or(Problems(Vec::new()));
-        }
-
-        fn context(&self) -> Context<'_> {
-            Context {
-                profile: &self.profile,
-                problems: &self.problems,
-                facts: [self.facts[0].as_ref(), self.facts[1].as_ref()],
-            }
-        }
-
-        fn ui(&self) -> Simulator<'_, Message> {
-            Simulator::with_size(
-                iced::Settings::default(),
-                (1024.0, 3000.0),
-                view(&self.state, self.context()),
-            )
-        }
-
         fn can_continue(&self) -> bool {
             self.state.can_continue(self.context())
-        }
-
-        fn apply(&mut self, messages: Vec<Message>) -> Vec<Action> {
-            let actions = messages
-                .into_iter()
-                .map(|message| update(&mut self.state, message, &mut self.profile))
-                .collect();
-            self.validate();
-            actions
-        }
-
-        fn type_into(&mut self, input: String, erase: usize, typed: &str) -> Result<(), Error> {
-            let mut ui = self.ui();
-            let _ = ui.click(id(input))?;
-            for _ in 0..erase {
-                let _ = ui.tap_key(Named::Backspace);
-            }
-            let _ = ui.typewrite(typed);
-            let messages: Vec<Message> = ui.into_messages().collect();
-            let _ = self.apply(messages);
-            Ok(())
-        }
-
-        fn click<S>(&mut self, target: S) -> Result<Vec<Action>, Error>
-        where
-            S: Selector + Send,
-            S::Output: Bounded + Clone + Send + Sync + 'static,
-        {
-            let mut ui = self.ui();
-            let _ = ui.click(target)?;
-            let messages: Vec<Message> = ui.into_messages().collect();
-            Ok(self.apply(messages))
-        }
-
-        fn shows(&self, text: &str) -> bool {
-            self.ui().find(text).is_ok()
-        }
-
-        fn page_problems(&self) -> usize {
-            steps::problems_of(&self.problems, vms::FIELDS).len()
         }
     }
 
     #[test]
     fn typing_memory_and_vcpus_changes_the_profile() -> Result<(), Error> {
-        let mut page = Page::new([None, None]);
-        page.type_into("vm-memory-0".into(), 4, "3072")?;
+        let mut page = Page::with_facts([None, None]);
+        page.type_into("vm-memory-0", 4, "3072")?;
         assert_eq!(page.profile.vms[0].memory_mib, 3072);
-        page.type_into("vm-vcpus-1".into(), 1, "2")?;
+        page.type_into("vm-vcpus-1", 1, "2")?;
         assert_eq!(page.profile.vms[1].vcpus, 2);
-        page.type_into("vm-name-1".into(), 0, "b")?;
+        page.type_into("vm-name-1", 0, "b")?;
         assert_eq!(page.profile.vms[1].name, "Win2012-2b");
-        page.type_into("dom0-1".into(), 4, "1024")?;
+        page.type_into("dom0-1", 4, "1024")?;
         assert_eq!(page.profile.nodes[1].dom0_memory_mib, 1024);
         assert_eq!(page.page_problems(), 0, "{:?}", page.problems);
         assert!(page.can_continue());
@@ -1137,14 +1079,14 @@ mod tests {
 
     #[test]
     fn too_little_memory_shows_the_validators_message_until_fixed() -> Result<(), Error> {
-        let mut page = Page::new([None, None]);
-        page.type_into("vm-memory-1".into(), 4, "16")?;
+        let mut page = Page::with_facts([None, None]);
+        page.type_into("vm-memory-1", 4, "16")?;
         assert_eq!(page.profile.vms[1].memory_mib, 16);
         assert_eq!(page.page_problems(), 1, "{:?}", page.problems);
         let message = "16 MiB is not enough memory for a VM — give the VM at least 32 MiB (an HVM \
                        guest needs a few hundred)";
         assert!(page.shows(message));
-        page.type_into("vm-memory-1".into(), 2, "1024")?;
+        page.type_into("vm-memory-1", 2, "1024")?;
         assert_eq!(page.profile.vms[1].memory_mib, 1024);
         assert_eq!(page.page_problems(), 0, "{:?}", page.problems);
         assert!(!page.shows(message));
@@ -1153,24 +1095,24 @@ mod tests {
 
     #[test]
     fn a_number_that_does_not_parse_is_kept_as_typed_and_holds_next() -> Result<(), Error> {
-        let mut page = Page::new([None, None]);
-        page.type_into("vm-memory-0".into(), 0, "x")?;
+        let mut page = Page::with_facts([None, None]);
+        page.type_into("vm-memory-0", 0, "x")?;
         // The profile keeps the last number; the field keeps the text, even after leaving
         // the page (a new view of the same state).
         assert_eq!(page.profile.vms[0].memory_mib, 2048);
         assert!(page.shows("2048x"));
         assert!(page.shows("\"2048x\" is not a whole number of MiB"));
         assert!(!page.can_continue());
-        page.type_into("vm-memory-0".into(), 1, "")?;
+        page.type_into("vm-memory-0", 1, "")?;
         assert!(page.shows("2048"));
         assert!(!page.shows("\"2048x\" is not a whole number of MiB"));
         assert!(page.can_continue());
         // Blank DRBD numbers mean "assign one".
-        page.type_into("vm-port-1".into(), 4, "")?;
+        page.type_into("vm-port-1", 4, "")?;
         assert_eq!(page.profile.vms[1].drbd_port, None);
         assert!(page.can_continue());
         // Another profile opened under the page: its value wins over an old draft.
-        page.type_into("vm-vcpus-0".into(), 0, "z")?;
+        page.type_into("vm-vcpus-0", 0, "z")?;
         assert!(!page.can_continue());
         page.profile.vms[0].vcpus = 4;
         page.validate();
@@ -1186,7 +1128,7 @@ mod tests {
             Some(discovery("node1", 4096, "")),
             Some(discovery("node2", 4096, "")),
         ];
-        let mut page = Page::new(facts);
+        let mut page = Page::with_facts(facts);
         // dom0 2048 + 2 × 2048 = 6144 MiB on 4096 MiB nodes.
         assert!(!page.can_continue());
         assert!(page.shows("does not fit: 2048 MiB short"));
@@ -1194,15 +1136,15 @@ mod tests {
         // The validator is content: only the meter holds Next.
         assert_eq!(page.page_problems(), 0);
 
-        page.type_into("vm-memory-0".into(), 4, "1024")?;
+        page.type_into("vm-memory-0", 4, "1024")?;
         assert!(!page.can_continue());
         assert!(page.shows("does not fit: 1024 MiB short"));
-        page.type_into("vm-memory-1".into(), 4, "1024")?;
+        page.type_into("vm-memory-1", 4, "1024")?;
         assert!(page.can_continue());
         assert!(page.shows("4.0 GiB of 4.0 GiB: fits"));
         assert!(!page.shows("does not fit: 1024 MiB short"));
 
-        let unknown = Page::new([None, None]);
+        let unknown = Page::with_facts([None, None]);
         assert!(unknown.shows("memory unknown until connected"));
         assert!(unknown.can_continue());
         Ok(())
@@ -1210,7 +1152,7 @@ mod tests {
 
     #[test]
     fn vms_are_added_with_defaults_and_removed() -> Result<(), Error> {
-        let mut page = Page::new([None, None]);
+        let mut page = Page::with_facts([None, None]);
         page.profile
             .storage
             .volumes
@@ -1249,7 +1191,7 @@ mod tests {
         assert!(page.page_problems() > 0);
 
         // A half-typed number of vm4 moves with it when vm3 is removed.
-        page.type_into("vm-memory-3".into(), 0, "k")?;
+        page.type_into("vm-memory-3", 0, "k")?;
         let _ = page.click(id("remove-vm-2"))?;
         let names: Vec<&str> = page.profile.vms.iter().map(|vm| vm.name.as_str()).collect();
         assert_eq!(names, ["Win2012", "Win2012-2", "vm4"]);
@@ -1264,7 +1206,7 @@ mod tests {
 
     #[test]
     fn choosing_an_iso_asks_the_app_and_fills_the_node_path() -> Result<(), Error> {
-        let mut page = Page::new([None, None]);
+        let mut page = Page::with_facts([None, None]);
         let _ = page.click("Add VM")?;
         let actions = page.click(id("vm-choose-iso-2"))?;
         assert!(matches!(actions[..], [Action::BrowseIso(2)]), "{actions:?}");
@@ -1309,10 +1251,10 @@ mod tests {
 
     #[test]
     fn switching_to_pv_and_back_keeps_what_was_entered() -> Result<(), Error> {
-        let mut page = Page::new([None, None]);
+        let mut page = Page::with_facts([None, None]);
         let _ = page.click(id("vm-pv-1"))?;
         assert!(matches!(&page.profile.vms[1].boot, Boot::Pv { kernel, .. } if kernel.is_empty()));
-        page.type_into("vm-kernel-1".into(), 0, "/boot/vmlinuz")?;
+        page.type_into("vm-kernel-1", 0, "/boot/vmlinuz")?;
         assert!(
             matches!(&page.profile.vms[1].boot, Boot::Pv { kernel, .. } if kernel == "/boot/vmlinuz")
         );
@@ -1331,7 +1273,7 @@ mod tests {
     fn a_volume_with_data_asks_whose_data_to_keep() -> Result<(), Error> {
         let volumes = "group_volume=virtuals Win2012 40960 \n\
                        group_volume=virtuals Win2012-2 40960 ntfs\n";
-        let mut page = Page::new([
+        let mut page = Page::with_facts([
             Some(discovery("node1", 8000, volumes)),
             Some(discovery(
                 "node2",
@@ -1352,7 +1294,7 @@ mod tests {
         let _ = page.apply(vec![Message::KeepDataPicked(1, KeepData::Undecided)]);
         assert_eq!(page.profile.vms[1].keep_data_on, None);
         // Without data and without a choice, nothing is asked.
-        let blank = Page::new([None, None]);
+        let blank = Page::with_facts([None, None]);
         assert!(!blank.shows("Existing data on the volume"));
         Ok(())
     }
@@ -1361,7 +1303,7 @@ mod tests {
     fn an_hvm_vm_on_a_node_without_vt_x_is_flagged() -> Result<(), Error> {
         let mut plain = discovery("node2", 8000, "");
         plain.hvm_capable = false;
-        let mut page = Page::new([Some(discovery("node1", 8000, "")), Some(plain)]);
+        let mut page = Page::with_facts([Some(discovery("node1", 8000, "")), Some(plain)]);
         let flagged = "node2 has no VT-x/AMD-V: an HVM VM cannot run there, and after a \
                        failover it must. Use PV, or enable virtualisation in that node's firmware.";
         assert!(page.shows(flagged));

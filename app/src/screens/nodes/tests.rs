@@ -3,11 +3,7 @@ use iced_test::selector::id;
 use iced_test::simulator;
 use wizard_steps::remote::ConnectError;
 use wizard_steps::steps::problems_of;
-use wizard_steps::validate::{Problems, validate};
-
-fn problems(profile: &Profile) -> Problems {
-    validate(profile).err().unwrap_or(Problems(Vec::new()))
-}
+use wizard_steps::validate::Problems;
 
 fn context<'a>(profile: &'a Profile, problems: &'a Problems, state: &'a State) -> Context<'a> {
     Context {
@@ -23,7 +19,7 @@ fn interact(
     profile: &mut Profile,
     act: impl FnOnce(&mut iced_test::Simulator<'_, Message>),
 ) -> Vec<Action> {
-    let found = problems(profile);
+    let found = Problems::of(profile);
     let messages: Vec<Message> = {
         let mut ui = simulator(view(state, context(profile, &found, state)));
         act(&mut ui);
@@ -55,7 +51,7 @@ group_volume=virtuals web 40960 ext4
 fn typing_the_address_fills_the_profile_and_an_empty_one_shows_its_fix() {
     let mut profile = Profile::new_cluster();
     let mut state = State::default();
-    let found = problems(&profile);
+    let found = Problems::of(&profile);
     assert!(
         found.for_field("nodes[0].ssh.host").next().is_some(),
         "an empty address is a problem"
@@ -83,7 +79,7 @@ fn typing_the_address_fills_the_profile_and_an_empty_one_shows_its_fix() {
     });
     assert_eq!(profile.nodes[0].ssh.host, "192.168.7.11");
     assert_eq!(profile.cluster.name, "office");
-    let found = problems(&profile);
+    let found = Problems::of(&profile);
     assert!(
         found.for_field("nodes[0].ssh.host").next().is_none(),
         "{found}"
@@ -103,7 +99,7 @@ fn a_port_that_is_not_a_number_keeps_the_text_and_says_so() {
         profile.nodes[0].ssh.port, 22,
         "the profile keeps the last valid port"
     );
-    let found = problems(&profile);
+    let found = Problems::of(&profile);
     let mut ui = simulator(view(&state, context(&profile, &found, &state)));
     ui.find("22x").expect("the typed text stays in the field");
     ui.find("a port is a number from 1 to 65535")
@@ -186,7 +182,7 @@ fn connect_asks_for_the_host_key_then_a_password_then_shows_what_the_node_has() 
         "the hostname is adopted"
     );
     assert_eq!(profile.cluster.debian, DebianRelease::Trixie);
-    let found = problems(&profile);
+    let found = Problems::of(&profile);
     let mut ui = simulator(view(&state, context(&profile, &found, &state)));
     ui.find("Connected").expect("the state");
     ui.find("enp1s0").expect("the NICs it has");
@@ -243,7 +239,7 @@ fn a_refused_host_key_is_not_connected_and_says_why() {
 #[test]
 fn the_page_owns_the_node_access_problems() {
     let profile = Profile::new_cluster();
-    let found = problems(&profile);
+    let found = Problems::of(&profile);
     let own = problems_of(&found, wizard_steps::steps::nodes::FIELDS);
     assert!(
         own.iter()
