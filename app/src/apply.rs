@@ -252,14 +252,10 @@ pub async fn status(profile: &Profile, decisions: &Decisions) -> Result<ExitCode
         );
     }
     for node in &state.nodes {
-        let mode = if !node.online {
-            "OFFLINE"
-        } else if node.standby {
-            "standby"
-        } else if node.maintenance {
-            "maintenance"
-        } else {
-            "online"
+        // An offline node stands out in a terminal full of lower-case lines.
+        let mode = match node.condition() {
+            "offline" => "OFFLINE",
+            condition => condition,
         };
         println!("  node {:<12} {mode}", node.name);
     }

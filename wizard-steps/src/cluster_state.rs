@@ -22,6 +22,21 @@ pub struct NodeState {
     pub maintenance: bool,
 }
 
+impl NodeState {
+    /// In a word: "offline", "standby", "maintenance" or "online".
+    pub fn condition(&self) -> &'static str {
+        if !self.online {
+            "offline"
+        } else if self.standby {
+            "standby"
+        } else if self.maintenance {
+            "maintenance"
+        } else {
+            "online"
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Instance {
     pub resource: String,
@@ -208,4 +223,19 @@ mod tests {
     fn broken_xml_is_an_error() {
         assert!(parse_crm_mon("<pacemaker-result>").is_err());
     }
+
+    #[test]
+    fn a_node_s_condition_puts_offline_before_standby_before_maintenance() {
+        let node = |online, standby, maintenance| NodeState {
+            name: "node1".into(),
+            online,
+            standby,
+            maintenance,
+        };
+        assert_eq!(node(false, true, true).condition(), "offline");
+        assert_eq!(node(true, true, true).condition(), "standby");
+        assert_eq!(node(true, false, true).condition(), "maintenance");
+        assert_eq!(node(true, false, false).condition(), "online");
+    }
+
 }

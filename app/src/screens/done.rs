@@ -145,15 +145,7 @@ fn summary_view(board: &Board) -> Element<'_, Message> {
 fn nodes_view(cluster: &ClusterState) -> Element<'_, Message> {
     let mut list = Column::new().spacing(4);
     for node in &cluster.nodes {
-        let state = if !node.online {
-            "offline"
-        } else if node.standby {
-            "standby"
-        } else if node.maintenance {
-            "maintenance"
-        } else {
-            "online"
-        };
+        let state = node.condition();
         let line = text(format!("{}: {state}", node.name));
         list = list.push(if state == "online" {
             line.style(text::success)
