@@ -10,20 +10,10 @@ use iced::futures::StreamExt;
 use tandem::gui::edge::{Edge, Places};
 use tandem::gui::{App, Effect, Message};
 use tandem::screens::run;
-use wizard_steps::remote::HostKeyTrust;
 
 /// A wizard whose files (known_hosts, profiles, recent list, run journals) live in `dir`.
 pub fn app_in(dir: &Path) -> (App, Arc<Edge>) {
-    let edge = Arc::new(Edge::new(Places {
-        trust: HostKeyTrust {
-            pinned: dir.join("known_hosts"),
-            user_known_hosts: None,
-            accept: None,
-        },
-        profiles: Some(dir.join("profiles")),
-        recent: Some(dir.join("recent")),
-        runs: Some(dir.join("runs")),
-    }));
+    let edge = Arc::new(Edge::new(Places::under(dir)));
     (App::with_edge(edge.clone()), edge)
 }
 

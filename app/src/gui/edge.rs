@@ -31,6 +31,20 @@ pub struct Places {
 }
 
 impl Places {
+    /// Everything under `dir`, the user's own files untouched (tests, screenshots).
+    pub fn under(dir: &Path) -> Places {
+        Places {
+            trust: HostKeyTrust {
+                pinned: dir.join("known_hosts"),
+                user_known_hosts: None,
+                accept: None,
+            },
+            profiles: Some(dir.join("profiles")),
+            recent: Some(dir.join("recent")),
+            runs: Some(dir.join("runs")),
+        }
+    }
+
     pub fn standard() -> Places {
         Places {
             trust: HostKeyTrust::standard(),
@@ -273,29 +287,48 @@ pub fn write_report(journal: &Path, format: done::ReportFormat, path: &Path) -> 
     std::fs::write(path, contents).map_err(|error| format!("writing {}: {error}", path.display()))
 }
 
-/// Asks where to save the report, then writes it.
-pub async fn export_report(
-    journal: Option<PathBuf>,
-    cluster: String,
-    format: done::ReportFormat,
-) -> Result<Option<PathBuf>, String> {
-    let journal = journal.ok_or("there is no run to report on yet")?;
+/// Asks where to save the setup report.
+pub async fn pick_report_path(cluster: &str, format: done::ReportFormat) -> Option<PathBuf> {
     let extension = format.extension();
+    pick_save_path(
+        "Export the setup report",
+        format.label(),
+        extension,
+        format!("tandem-{cluster}-report.{extension}"),
+    )
+    .await
+}
+
+/// Asks where to export the profile.
+pub async fn pick_export_path(cluster: &str) -> Option<PathBuf> {
+    pick_save_path(
+        "Export the profile",
+        "Tandem profile",
+        "toml",
+        format!("{cluster}.toml"),
+    )
+    .await
+}
+
+/// A save dialog; the extension is added when the name chosen has none (the portal's and
+/// GTK's filters do not add it).
+async fn pick_save_path(
+    title: &str,
+    filter: &str,
+    extension: &str,
+    file_name: String,
+) -> Option<PathBuf> {
     let chosen = rfd::AsyncFileDialog::new()
-        .set_title("Export the setup report")
-        .add_filter(format.label(), &[extension])
-        .set_file_name(format!("tandem-{cluster}-report.{extension}"))
+        .set_title(title)
+        .add_filter(filter, &[extension])
+        .set_file_name(file_name)
         .save_file()
-        .await;
-    let Some(chosen) = chosen else {
-        return Ok(None);
-    };
+        .await?;
     let mut path = PathBuf::from(chosen);
     if path.extension().is_none() {
         path.set_extension(extension);
     }
-    write_report(&journal, format, &path)?;
-    Ok(Some(path))
+    Some(path)
 }
 
 pub async fn pick_profile() -> Option<PathBuf> {
@@ -305,20 +338,6 @@ pub async fn pick_profile() -> Option<PathBuf> {
         .pick_file()
         .await
         .map(PathBuf::from)
-}
-
-pub async fn pick_export_path(cluster: &str) -> Option<PathBuf> {
-    let chosen = rfd::AsyncFileDialog::new()
-        .set_title("Export the profile")
-        .add_filter("Tandem profile", &["toml"])
-        .set_file_name(format!("{cluster}.toml"))
-        .save_file()
-        .await?;
-    let mut path = PathBuf::from(chosen);
-    if path.extension().is_none() {
-        path.set_extension("toml");
-    }
-    Some(path)
 }
 
 pub async fn pick_key() -> Option<PathBuf> {

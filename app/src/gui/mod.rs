@@ -131,8 +131,8 @@ pub enum Effect {
     PickExportPath(String),
     PickKey(usize),
     PickIso(usize),
-    ExportReport {
-        journal: Option<PathBuf>,
+    /// Where to save the setup report (the cluster's name suggests the file name).
+    PickReportPath {
         cluster: String,
         format: done::ReportFormat,
     },
@@ -153,7 +153,7 @@ impl std::fmt::Debug for Effect {
             Effect::PickExportPath(name) => write!(f, "PickExportPath({name})"),
             Effect::PickKey(index) => write!(f, "PickKey({index})"),
             Effect::PickIso(index) => write!(f, "PickIso({index})"),
-            Effect::ExportReport { format, .. } => write!(f, "ExportReport({format:?})"),
+            Effect::PickReportPath { format, .. } => write!(f, "PickReportPath({format:?})"),
             Effect::Focus { backwards } => write!(f, "Focus {{ backwards: {backwards} }}"),
             Effect::CloseWindow(_) => f.write_str("CloseWindow"),
         }
@@ -189,13 +189,9 @@ impl Effect {
             Effect::PickIso(index) => {
                 Message::Vms(vms::Message::IsoChosen(index, edge::pick_iso().await))
             }
-            Effect::ExportReport {
-                journal,
-                cluster,
-                format,
-            } => Message::Done(done::Message::Exported(
-                edge::export_report(journal, cluster, format).await,
-            )),
+            Effect::PickReportPath { cluster, format } => {
+                Message::ReportPathChosen(format, edge::pick_report_path(&cluster, format).await)
+            }
             Effect::Run(_) | Effect::Focus { .. } | Effect::CloseWindow(_) => return None,
         })
     }
@@ -234,6 +230,8 @@ pub enum Message {
     },
     SavePressed,
     ExportPressed,
+    /// Where to save the report of the run (None: the dialog was cancelled).
+    ReportPathChosen(done::ReportFormat, Option<PathBuf>),
     /// Where to export the profile to (None: the dialog was cancelled).
     ExportChosen(Option<PathBuf>),
     CloseRequested(window::Id),
@@ -456,8 +454,7 @@ impl App {
             },
             Message::Done(message) => match done::update(&mut self.done, message) {
                 done::Action::None => Vec::new(),
-                done::Action::ExportReport(format) => vec![Effect::ExportReport {
-                    journal: self.run.journal.clone(),
+                done::Action::ExportReport(format) => vec![Effect::PickReportPath {
                     cluster: self.profile.cluster.name.clone(),
                     format,
                 }],
@@ -496,6 +493,17 @@ impl App {
             Message::ExportPressed => vec![Effect::PickExportPath(
                 self.profile.cluster.name.trim().to_owned(),
             )],
+            Message::ReportPathChosen(format, path) => {
+                let result = match (path, &self.run.journal) {
+                    (None, _) => Ok(None),
+                    (Some(_), None) => Err("there is no run to report on yet".to_owned()),
+                    (Some(path), Some(journal)) => {
+                        edge::write_report(journal, format, &path).map(|()| Some(path))
+                    }
+                };
+                done::update(&mut self.done, done::Message::Exported(result));
+                Vec::new()
+            }
             Message::ExportChosen(None) => Vec::new(),
             Message::ExportChosen(Some(path)) => {
                 // A copy for elsewhere: the profile stays saved where it was.

@@ -2,7 +2,6 @@ use std::path::Path;
 
 use iced::keyboard::{self, Key, Location, Modifiers, key::Named};
 use iced_test::simulator;
-use wizard_steps::remote::HostKeyTrust;
 
 use super::edge::{Edge, Places};
 use super::*;
@@ -11,16 +10,7 @@ use crate::screens::testing::SEED;
 
 /// An app whose files all live in `dir`.
 fn app_in(dir: &Path) -> App {
-    App::new(Edge::new(Places {
-        trust: HostKeyTrust {
-            pinned: dir.join("known_hosts"),
-            user_known_hosts: None,
-            accept: None,
-        },
-        profiles: Some(dir.join("profiles")),
-        recent: Some(dir.join("recent")),
-        runs: Some(dir.join("runs")),
-    }))
+    App::new(Edge::new(Places::under(dir)))
 }
 
 /// Clicks on what the window shows now, then handles the messages as the window would.
@@ -285,4 +275,59 @@ fn export_asks_where_and_writes_a_copy_while_the_profile_stays_where_it_was() {
     let mut ui = simulator(app.view());
     ui.find(format!("Exported to {}", copy.display()).as_str())
         .expect("the status says where");
+}
+
+#[test]
+fn the_done_page_writes_the_report_of_the_run_where_the_administrator_chose() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = seed_app(dir.path());
+    let journal = dir.path().join("run.jsonl");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/recordings/testbed-resumed-run.jsonl"),
+        &journal,
+    )
+    .expect("the recorded run");
+    app.run = run::State::started(journal.clone());
+    app.page = Page::Run;
+    for entry in wizard_steps::journal::read(&journal).expect("journal") {
+        app.handle(Message::Run(run::Message::Event(Box::new(entry.event))));
+    }
+    app.handle(Message::Run(run::Message::EventsEnded));
+    assert_eq!(app.page, Page::Done);
+
+    let messages: Vec<Message> = {
+        let mut ui = iced_test::Simulator::with_size(
+            iced::Settings::default(),
+            (1024.0, 2400.0),
+            app.view(),
+        );
+        ui.click("Export report (HTML)").expect("the button");
+        ui.into_messages().collect()
+    };
+    let effects: Vec<Effect> = messages
+        .into_iter()
+        .flat_map(|message| app.handle(message))
+        .collect();
+    assert!(
+        matches!(
+            &effects[..],
+            [Effect::PickReportPath { format: done::ReportFormat::Html, cluster }] if cluster == "seed"
+        ),
+        "{effects:?}"
+    );
+    let chosen = dir.path().join("reports/setup.html");
+    std::fs::create_dir_all(chosen.parent().expect("parent")).expect("dir");
+    app.handle(Message::ReportPathChosen(
+        done::ReportFormat::Html,
+        Some(chosen.clone()),
+    ));
+    let html = std::fs::read_to_string(&chosen).expect("the report was written");
+    assert!(
+        html.starts_with("<!DOCTYPE html>") && html.contains("vm1"),
+        "{html:.300}"
+    );
+    let mut ui =
+        iced_test::Simulator::with_size(iced::Settings::default(), (1024.0, 2400.0), app.view());
+    ui.find(format!("Report saved to {}", chosen.display()).as_str())
+        .expect("the page says where");
 }
