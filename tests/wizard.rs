@@ -166,34 +166,18 @@ fn every_page_looks_as_reviewed() {
     use wizard_steps::access::Preflight;
     use wizard_steps::facts::{self, LocalFacts};
 
-    const NODE1: &str = "uid=0
-hostname=node1
-machine_id=6d2a1c0e9b8f4a7d9e3c2b1a0f9e8d7c
-os_id=debian
-os_version_id=12
-cpus=8
-dom0=no
-memory_mib=16000
-hvm=yes
-drbd_module=8.4.11
-nic=lo link 
-nic=eth0 link 
-address=lo 127.0.0.1/8
-address=eth0 192.168.1.1/24
-vg=200000 119000
-lv=Win2012 40960
-lv=Win2012-2 40960
-group=virtuals 200000 119000
-group_volume=virtuals Win2012 40960 
-group_volume=virtuals Win2012-2 40960 
-listening=22
-file=/home/WindowsServer2012_RU_STD_TRIAL.ISO
-reaches_peer=yes
-";
+    // What the gather script finds on a fresh node1 of the seed cluster, and the volume
+    // groups the discovery script lists for the Storage page.
+    let node1 = format!(
+        "{}group=virtuals 200000 119000\n\
+         group_volume=virtuals Win2012 40960 \n\
+         group_volume=virtuals Win2012-2 40960 \n",
+        include_str!("fixtures/facts/seed-node1.txt")
+    );
     let node_facts = [
-        facts::parse(NODE1),
+        facts::parse(&node1),
         facts::parse(
-            &NODE1
+            &node1
                 .replace("hostname=node1", "hostname=node2")
                 .replace("machine_id=6d2a", "machine_id=71b3")
                 .replace("eth0 192.168.1.1/24", "eth0 192.168.1.2/24"),

@@ -237,5 +237,4 @@ mod tests {
         assert_eq!(node(true, false, true).condition(), "maintenance");
         assert_eq!(node(true, false, false).condition(), "online");
     }
-
 }

@@ -628,28 +628,7 @@ mod tests {
 
     /// What the gather script prints on a healthy, freshly installed node1 of the seed cluster
     /// (as in wizard-steps/src/facts_tests.rs).
-    const NODE1: &str = "uid=0
-hostname=node1
-machine_id=6d2a1c0e9b8f4a7d9e3c2b1a0f9e8d7c
-os_id=debian
-os_version_id=12
-cpus=8
-dom0=no
-memory_mib=16000
-hvm=yes
-drbd_module=8.4.11
-installed=drbd-utils 9.22.0-1
-nic=lo link 
-nic=eth0 link 
-address=lo 127.0.0.1/8
-address=eth0 192.168.1.1/24
-vg=200000 119000
-lv=Win2012 40960
-lv=Win2012-2 40960
-listening=22
-file=/home/WindowsServer2012_RU_STD_TRIAL.ISO
-reaches_peer=yes
-";
+    const NODE1: &str = include_str!("../../../tests/fixtures/facts/seed-node1.txt");
 
     fn healthy() -> [NodeFacts; 2] {
         [
