@@ -17,8 +17,9 @@ use wizard_steps::validate::{Problems, validate};
 
 use crate::screens::{Context, cluster, done, network, nodes, review, run, storage, vms, welcome};
 
-/// The window's application id: the desktop entry's name and StartupWMClass.
-pub const APPLICATION_ID: &str = "tandem";
+/// The window's application id (Wayland app_id, X11 WM_CLASS): the desktop entry's file name,
+/// its StartupWMClass and Icon, and the AppStream id (packaging/ holds them under this name).
+pub const APPLICATION_ID: &str = "org.tandemcluster.Tandem";
 
 /// Opens the wizard's window: on the Welcome page, or with `profile` open on the Nodes page.
 pub fn run(profile: Option<PathBuf>) -> iced::Result {
@@ -38,6 +39,7 @@ pub fn run(profile: Option<PathBuf>) -> iced::Result {
             size: iced::Size::new(1024.0, 768.0),
             min_size: Some(iced::Size::new(760.0, 560.0)),
             exit_on_close_request: false,
+            icon: window_icon(),
             #[cfg(target_os = "linux")]
             platform_specific: window::settings::PlatformSpecific {
                 application_id: APPLICATION_ID.to_owned(),
@@ -47,6 +49,25 @@ pub fn run(profile: Option<PathBuf>) -> iced::Result {
         })
         .exit_on_close_request(false)
         .run()
+}
+
+/// The application icon's 64 px PNG, for window managers that take the icon from the window
+/// (the dock finds the installed one through the desktop entry).
+const ICON_PNG: &[u8] =
+    include_bytes!("../../../packaging/icons/hicolor/64x64/apps/org.tandemcluster.Tandem.png");
+
+/// The window's icon, or none when the embedded PNG cannot be decoded (the window still opens).
+pub fn window_icon() -> Option<window::Icon> {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(ICON_PNG));
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info().ok()?;
+    let mut pixels = vec![0; reader.output_buffer_size()?];
+    let frame = reader.next_frame(&mut pixels).ok()?;
+    if frame.color_type != png::ColorType::Rgba {
+        return None;
+    }
+    pixels.truncate(frame.buffer_size());
+    window::icon::from_rgba(pixels, frame.width, frame.height).ok()
 }
 
 /// The wizard's pages in order.

@@ -331,3 +331,11 @@ fn the_done_page_writes_the_report_of_the_run_where_the_administrator_chose() {
     ui.find(format!("Report saved to {}", chosen.display()).as_str())
         .expect("the page says where");
 }
+
+#[test]
+fn the_window_carries_the_application_icon() {
+    assert!(
+        super::window_icon().is_some(),
+        "the embedded 64 px icon decodes to RGBA"
+    );
+}
