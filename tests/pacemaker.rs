@@ -12,7 +12,9 @@ use std::process::Command;
 use tempfile::TempDir;
 use wizard_steps::Design;
 use wizard_steps::cluster_state::{ClusterState, parse_crm_mon};
+use wizard_steps::manage::{Action, Readiness, Status};
 use wizard_steps::render::PacemakerIds;
+use wizard_steps::run::{DrbdResource, NodeDrbd};
 
 /// What crmsh prints about any offline CIB: stonith off in a CIB without a live cluster.
 const OFFLINE_CIB_NOISE: [&str; 2] = [
@@ -174,6 +176,81 @@ impl Cib {
         let output = common::run(self.tool("crm_mon").args(["-1", "--output-as=xml"]));
         common::assert_success(&output, "crm_mon");
         parse_crm_mon(&String::from_utf8_lossy(&output.stdout)).expect("crm_mon XML")
+    }
+
+    /// Runs a maintenance action's own command against this CIB with `sh`, as `tandem` runs it
+    /// on a node, then lets the scheduler carry out what follows. Returns the scheduler's first
+    /// transition graph (XML): the actions it planned.
+    fn perform(&self, action: &Action) -> String {
+        let command = action.command(&self.design);
+        let output = common::run(
+            Command::new("sh")
+                .arg("-c")
+                .arg(&command)
+                .env("CIB_file", self.path()),
+        );
+        common::assert_success(&output, &command);
+        let graph = self.dir.path().join("graph.xml");
+        let mut simulate = self.tool("crm_simulate");
+        simulate
+            .arg("-x")
+            .arg(self.path())
+            .args(["-X", "-Q", "-q", "true", "-G"])
+            .arg(&graph);
+        common::assert_success(&common::run(&mut simulate), "crm_simulate -G");
+        self.simulate(&[]);
+        fs::read_to_string(graph).expect("the transition graph")
+    }
+
+    /// What `tandem` observes: this CIB's crm_mon, and DRBD connected and UpToDate on both nodes
+    /// (the offline cluster has no DRBD; the promotion scores stand for it).
+    fn status(&self) -> Status {
+        let drbd = self
+            .design
+            .nodes
+            .iter()
+            .map(|node| NodeDrbd {
+                node: node.hostname.clone(),
+                resources: self
+                    .design
+                    .vms
+                    .iter()
+                    .map(|vm| DrbdResource {
+                        name: vm.name.clone(),
+                        role: "Secondary".into(),
+                        peer_role: "Primary".into(),
+                        connection: "Connected".into(),
+                        disk: "UpToDate".into(),
+                        peer_disk: "UpToDate".into(),
+                        sync_percent: None,
+                    })
+                    .collect(),
+            })
+            .collect();
+        Status {
+            cluster: self.placement(),
+            drbd,
+        }
+    }
+
+    /// Performs `action` as `tandem` does: it must be ready, and the cluster must settle after
+    /// it by the action's own test.
+    fn maintain(&self, action: &Action) -> String {
+        let before = self.status();
+        assert_eq!(
+            action.readiness(&self.design, &before.cluster),
+            Readiness::Ready,
+            "{action:?}"
+        );
+        let graph = self.perform(action);
+        let after = self.status();
+        assert_eq!(
+            action.settled(&self.design, &before.placements(&self.design), &after),
+            Ok(()),
+            "{action:?} did not settle; the cluster shows {:?}",
+            after.cluster.instances
+        );
+        graph
     }
 
     fn hostname(&self, index: usize) -> &str {
@@ -411,5 +488,107 @@ fn the_plans_load_check_tells_loaded_from_not_loaded() {
         epoch(&fs::read_to_string(fresh_cib.path()).expect("cib")),
         before,
         "a second load changed the CIB"
+    );
+}
+
+/// The failover drill's actions, each run with its own command through the real scheduler: a
+/// node in standby hands every VM to the other node, and online brings back those whose home it
+/// is (seed: return home), for node1 and then node2.
+#[test]
+fn the_drill_moves_every_vm_off_a_standby_node_and_back_home() {
+    let cib = started(&common::example_profile("seed"));
+    for action in wizard_steps::manage::drill(&cib.design) {
+        cib.maintain(&action);
+        match action {
+            Action::Standby { node } => cib.assert_vms_on("standby", |_| 1 - node),
+            _ => cib.assert_vms_on("online", home),
+        }
+    }
+}
+
+/// With the "stay" policy the VMs stay on the node that took them when the other comes back.
+#[test]
+fn the_drill_with_the_stay_policy_leaves_the_vms_where_they_went() {
+    let cib = started(&common::example_profile("lab"));
+    cib.maintain(&Action::Standby { node: 0 });
+    cib.maintain(&Action::Online { node: 0 });
+    cib.assert_vms_on("node1 back online", |_| 1);
+}
+
+/// The cluster refuses a standby that would leave no node for the VMs.
+#[test]
+fn a_second_standby_is_refused_while_the_first_node_is_in_standby() {
+    let cib = started(&common::example_profile("seed"));
+    cib.maintain(&Action::Standby { node: 0 });
+    let Readiness::Refused(why) =
+        Action::Standby { node: 1 }.readiness(&cib.design, &cib.status().cluster)
+    else {
+        panic!("standby of node2 allowed while node1 is in standby");
+    };
+    assert!(why.contains("node1 is standby"), "{why}");
+}
+
+/// A VM moved by hand runs on the chosen node (DRBD promoted there with it), the other VM
+/// stays; letting it go sends it home again.
+#[test]
+fn a_vm_moved_by_hand_runs_there_until_it_is_let_go() {
+    let cib = started(&common::example_profile("seed"));
+    let vm = cib
+        .design
+        .vms
+        .iter()
+        .position(|vm| vm.home == 1)
+        .expect("a VM at home on node2");
+    cib.maintain(&Action::Move { vm, to: 0 });
+    cib.assert_vms_on("moved to node1", |_| 0);
+    cib.maintain(&Action::Unmove { vm });
+    cib.assert_vms_on("let go", home);
+}
+
+/// Live migration (the seed's dual-primary variant): moving a running VM is a migration
+/// (migrate_to on the old node, migrate_from on the new), not a stop and a start, also for the VM
+/// with a console IP (the IP moves first; its order is advisory so that it does not force a
+/// restart).
+#[test]
+fn live_migration_moves_a_running_vm_by_migrating_it() {
+    let text = fs::read_to_string(common::example_profile("seed"))
+        .expect("seed profile")
+        .replace("live_migration = false", "live_migration = true");
+    let dir = TempDir::new().expect("temporary directory");
+    let profile = dir.path().join("live.toml");
+    fs::write(&profile, text).expect("write the profile");
+    let cib = Cib::load(&profile);
+    cib.start_cluster();
+    let vm = &cib.design.vms[0];
+    assert_eq!(vm.home, 0, "the seed's first VM lives on node1");
+    let xen = PacemakerIds::for_vm(&vm.name).xen;
+    let graph = cib.maintain(&Action::Move { vm: 0, to: 1 });
+    let document = roxmltree::Document::parse(&graph).expect("graph XML");
+    let operations: Vec<(String, String)> = document
+        .descendants()
+        .filter(|node| node.has_tag_name("rsc_op"))
+        .filter(|node| {
+            node.descendants()
+                .any(|child| child.has_tag_name("primitive") && child.attribute("id") == Some(&xen))
+        })
+        .map(|node| {
+            (
+                node.attribute("operation").unwrap_or_default().to_owned(),
+                node.attribute("on_node").unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let has = |operation: &str, node: &str| {
+        operations
+            .iter()
+            .any(|(op, on)| op == operation && on == node)
+    };
+    assert!(
+        has("migrate_to", "node1") && has("migrate_from", "node2"),
+        "no migration of {xen} planned: {operations:?}"
+    );
+    assert!(
+        !has("start", "node2"),
+        "{xen} would be started afresh on node2: {operations:?}"
     );
 }

@@ -7,6 +7,7 @@ pub mod cluster_state;
 pub mod drbd;
 pub mod facts;
 pub mod journal;
+pub mod manage;
 pub mod plan;
 pub mod profile;
 pub mod remote;

@@ -1,0 +1,477 @@
+//! Day-2 operations on a running cluster, the seed's "planned service work": put a node in
+//! standby (its VMs move to the other node) and bring it back (they return per the failback
+//! policy), move one VM by hand and let it go again, clear failed actions; and the failover
+//! drill made of them. Pure here: the command an action runs (Pacemaker's own tools, run as root
+//! on a node), whether the cluster allows it now, and when the cluster has settled after it.
+//! [`perform`] is the edge that runs an action over SSH and follows the cluster until it settles.
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::cluster_state::{ClusterState, Placement, placements};
+use crate::profile::Failback;
+use crate::remote::{ExecError, Session, quote};
+use crate::render::PacemakerIds;
+use crate::run::{NodeDrbd, observe};
+use crate::validate::Design;
+
+/// One maintenance action. Nodes and VMs are indexes into the design's `nodes` and `vms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Action {
+    /// The node keeps its cluster membership but runs nothing: its VMs move to the other node.
+    Standby { node: usize },
+    /// The node may run resources again; VMs return per the failback policy.
+    Online { node: usize },
+    /// Pins a VM to a node (a `cli-prefer` constraint) until [`Action::Unmove`].
+    Move { vm: usize, to: usize },
+    /// Removes the pin; the VM goes where the failback policy puts it.
+    Unmove { vm: usize },
+    /// Clears failed actions (of one resource, or all) so Pacemaker tries again.
+    Cleanup { resource: Option<String> },
+}
+
+/// The cluster as Tandem observes it: Pacemaker's view and each node's DRBD resources.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Status {
+    pub cluster: ClusterState,
+    pub drbd: Vec<NodeDrbd>,
+}
+
+impl Status {
+    pub fn placements(&self, design: &Design) -> Vec<Placement> {
+        placements(design, &self.cluster)
+    }
+}
+
+/// Whether an action can run on the cluster as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    Ready,
+    /// The cluster is already as the action would leave it.
+    AlreadyDone(String),
+    /// Running it now would stop VMs or cannot work: why, and what to do first.
+    Refused(String),
+}
+
+impl Action {
+    /// What the action does, in a line.
+    pub fn describe(&self, design: &Design) -> String {
+        match self {
+            Action::Standby { node } => format!(
+                "put {} in standby (its VMs move to {})",
+                hostname(design, *node),
+                hostname(design, 1 - node)
+            ),
+            Action::Online { node } => format!(
+                "bring {} back online (VMs return per the failback policy: {})",
+                hostname(design, *node),
+                describe_failback(&design.profile.cluster.failback)
+            ),
+            Action::Move { vm, to } => format!(
+                "move {} to {} and keep it there",
+                design.vms[*vm].name,
+                hostname(design, *to)
+            ),
+            Action::Unmove { vm } => format!(
+                "let {} go where the failback policy puts it",
+                design.vms[*vm].name
+            ),
+            Action::Cleanup {
+                resource: Some(resource),
+            } => {
+                format!("clear the failed actions of {resource}")
+            }
+            Action::Cleanup { resource: None } => "clear all failed actions".to_owned(),
+        }
+    }
+
+    /// The shell command, run as root on any cluster node (Pacemaker's tools also honour
+    /// `CIB_file`, which is how the tests run it against an offline CIB).
+    pub fn command(&self, design: &Design) -> String {
+        match self {
+            Action::Standby { node } => format!(
+                "crm_attribute --type nodes --node {} --name standby --update on",
+                quote(hostname(design, *node))
+            ),
+            Action::Online { node } => format!(
+                "crm_attribute --type nodes --node {} --name standby --update off",
+                quote(hostname(design, *node))
+            ),
+            Action::Move { vm, to } => format!(
+                "crm_resource --move --resource {} --node {}",
+                quote(&xen_id(design, *vm)),
+                quote(hostname(design, *to))
+            ),
+            Action::Unmove { vm } => format!(
+                "crm_resource --clear --resource {}",
+                quote(&xen_id(design, *vm))
+            ),
+            Action::Cleanup {
+                resource: Some(resource),
+            } => {
+                format!("crm_resource --cleanup --resource {}", quote(resource))
+            }
+            Action::Cleanup { resource: None } => "crm_resource --cleanup".to_owned(),
+        }
+    }
+
+    /// Whether the cluster allows the action now. Refuses what would stop VMs: putting a node
+    /// in standby, or moving a VM to it, while the other node cannot take its VMs.
+    pub fn readiness(&self, design: &Design, cluster: &ClusterState) -> Readiness {
+        let usable = |node: usize| {
+            let name = hostname(design, node);
+            cluster
+                .nodes
+                .iter()
+                .find(|state| state.name == name)
+                .map_or("unknown to the cluster", |state| state.condition())
+        };
+        match self {
+            Action::Standby { node } => {
+                let other = 1 - node;
+                if usable(*node) == "standby" {
+                    return Readiness::AlreadyDone(format!(
+                        "{} is already in standby",
+                        hostname(design, *node)
+                    ));
+                }
+                match usable(other) {
+                    "online" => Readiness::Ready,
+                    condition => Readiness::Refused(format!(
+                        "{} is {condition}: with {} in standby no node could run the VMs; bring {} online first",
+                        hostname(design, other),
+                        hostname(design, *node),
+                        hostname(design, other)
+                    )),
+                }
+            }
+            Action::Online { node } => match usable(*node) {
+                "standby" => Readiness::Ready,
+                "online" => {
+                    Readiness::AlreadyDone(format!("{} is online already", hostname(design, *node)))
+                }
+                condition => Readiness::Refused(format!(
+                    "{} is {condition}: start it (and its cluster services) first",
+                    hostname(design, *node)
+                )),
+            },
+            Action::Move { vm, to } => {
+                if cluster.vm_node(&design.vms[*vm].name).as_deref() == Some(hostname(design, *to))
+                {
+                    return Readiness::AlreadyDone(format!(
+                        "{} runs on {} already",
+                        design.vms[*vm].name,
+                        hostname(design, *to)
+                    ));
+                }
+                match usable(*to) {
+                    "online" => Readiness::Ready,
+                    condition => Readiness::Refused(format!(
+                        "{} is {condition}: it cannot take {}",
+                        hostname(design, *to),
+                        design.vms[*vm].name
+                    )),
+                }
+            }
+            Action::Unmove { .. } => Readiness::Ready,
+            Action::Cleanup { resource } => {
+                let failing = cluster.failures.iter().any(|failure| {
+                    resource
+                        .as_ref()
+                        .is_none_or(|resource| &failure.resource == resource)
+                });
+                if failing {
+                    Readiness::Ready
+                } else {
+                    Readiness::AlreadyDone("no failed actions to clear".to_owned())
+                }
+            }
+        }
+    }
+
+    /// Whether the cluster has settled after the action, given where the VMs ran before it:
+    /// `Ok` when it has, otherwise what still differs.
+    pub fn settled(
+        &self,
+        design: &Design,
+        before: &[Placement],
+        now: &Status,
+    ) -> Result<(), String> {
+        let placements = now.placements(design);
+        for (placement, vm) in placements.iter().zip(&design.vms) {
+            running_whole(placement, vm.console_ip.is_some())?;
+        }
+        let failback = &design.profile.cluster.failback;
+        let where_now = |vm: usize| placements[vm].running_on.clone().unwrap_or_default();
+        let was = |vm: usize| {
+            before
+                .get(vm)
+                .and_then(|placement| placement.running_on.clone())
+                .unwrap_or_default()
+        };
+        let home = |vm: usize| hostname(design, design.vms[vm].home).to_owned();
+        let expect = |vm: usize, wanted: &[String]| -> Result<(), String> {
+            let now = where_now(vm);
+            if wanted.contains(&now) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} runs on {now}, expected on {}",
+                    design.vms[vm].name,
+                    wanted.join(" or ")
+                ))
+            }
+        };
+        // Where the failback policy lets a VM be once nothing pins it.
+        let by_policy = |vm: usize| -> Vec<String> {
+            match failback {
+                Failback::ReturnHome {} => vec![home(vm)],
+                Failback::Stay {} => vec![was(vm)],
+                // The nodes' clocks decide; either is right.
+                Failback::Window { .. } => vec![home(vm), was(vm)],
+            }
+        };
+        match self {
+            Action::Standby { node } => {
+                let other = hostname(design, 1 - node).to_owned();
+                for vm in 0..design.vms.len() {
+                    expect(vm, std::slice::from_ref(&other))?;
+                }
+                let name = hostname(design, *node);
+                if let Some(instance) = now.cluster.instances.iter().find(|i| i.node == name) {
+                    return Err(format!("{} still runs {}", name, instance.resource));
+                }
+                Ok(())
+            }
+            Action::Online { node } => {
+                let name = hostname(design, *node);
+                if !now
+                    .cluster
+                    .nodes
+                    .iter()
+                    .any(|state| state.name == name && state.condition() == "online")
+                {
+                    return Err(format!("{name} is not online yet"));
+                }
+                replicated(design, now)?;
+                (0..design.vms.len()).try_for_each(|vm| expect(vm, &by_policy(vm)))
+            }
+            Action::Move { vm, to } => {
+                expect(*vm, &[hostname(design, *to).to_owned()])?;
+                for other in (0..design.vms.len()).filter(|other| other != vm) {
+                    expect(other, &[was(other)])?;
+                }
+                Ok(())
+            }
+            Action::Unmove { vm } => expect(*vm, &by_policy(*vm)),
+            Action::Cleanup { resource } => {
+                match now.cluster.failures.iter().find(|failure| {
+                    resource
+                        .as_ref()
+                        .is_none_or(|resource| &failure.resource == resource)
+                }) {
+                    Some(failure) => Err(format!(
+                        "{} still shows a failed {} on {}",
+                        failure.resource, failure.task, failure.node
+                    )),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+/// The drill: each node in standby and back, node1 first; after each step every VM must run
+/// where the step says.
+pub fn drill(design: &Design) -> Vec<Action> {
+    (0..design.nodes.len())
+        .flat_map(|node| [Action::Standby { node }, Action::Online { node }])
+        .collect()
+}
+
+/// A VM runs as a whole: its domain on one node, its DRBD resource Promoted there, its console
+/// IP there too.
+fn running_whole(placement: &Placement, has_console_ip: bool) -> Result<(), String> {
+    let Some(node) = &placement.running_on else {
+        return Err(format!("{} is not running", placement.vm));
+    };
+    if !placement.promoted_on.contains(node) {
+        return Err(format!(
+            "{} runs on {node} but its DRBD resource is not Promoted there",
+            placement.vm
+        ));
+    }
+    if has_console_ip && placement.console_ip_on.as_ref() != Some(node) {
+        return Err(format!("{}'s console IP is not up on {node}", placement.vm));
+    }
+    Ok(())
+}
+
+/// Every VM's DRBD resource is connected with UpToDate data on both nodes.
+fn replicated(design: &Design, now: &Status) -> Result<(), String> {
+    for vm in &design.vms {
+        for node in &design.nodes {
+            let resource = now
+                .drbd
+                .iter()
+                .find(|drbd| drbd.node == node.hostname)
+                .and_then(|drbd| drbd.resources.iter().find(|r| r.name == vm.name));
+            match resource {
+                Some(resource)
+                    if resource.connection == "Connected"
+                        && resource.disk == "UpToDate"
+                        && resource.peer_disk == "UpToDate" => {}
+                Some(resource) => {
+                    return Err(format!(
+                        "DRBD {} on {}: {} {}/{}{}",
+                        vm.name,
+                        node.hostname,
+                        resource.connection,
+                        resource.disk,
+                        resource.peer_disk,
+                        resource
+                            .sync_percent
+                            .map_or(String::new(), |percent| format!(", sync {percent:.1}%"))
+                    ));
+                }
+                None => return Err(format!("DRBD {} is not up on {}", vm.name, node.hostname)),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn hostname(design: &Design, node: usize) -> &str {
+    &design.nodes[node].hostname
+}
+
+fn xen_id(design: &Design, vm: usize) -> String {
+    PacemakerIds::for_vm(&design.vms[vm].name).xen
+}
+
+fn describe_failback(failback: &Failback) -> String {
+    match failback {
+        Failback::ReturnHome {} => "return home".to_owned(),
+        Failback::Stay {} => "stay".to_owned(),
+        Failback::Window {
+            start_hour,
+            end_hour,
+        } => format!("return home between {start_hour}:00 and {end_hour}:00"),
+    }
+}
+
+/// What [`perform`] reports while it works.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    /// The command ran; the cluster is being followed.
+    Started { command: String },
+    /// Not settled yet: what still differs, after how long.
+    Waiting { elapsed: Duration, pending: String },
+}
+
+/// How an action ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// False when the cluster was already as the action would leave it (nothing ran).
+    pub changed: bool,
+    pub note: String,
+    pub took: Duration,
+    pub status: Status,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManageError {
+    #[error("not done: {0}")]
+    Refused(String),
+    #[error("`{command}` failed: {output}")]
+    CommandFailed { command: String, output: String },
+    #[error("the cluster had not settled after {} s: {pending}", .after.as_secs())]
+    NotSettled { after: Duration, pending: String },
+    #[error(transparent)]
+    Ssh(#[from] ExecError),
+}
+
+/// Reads the cluster: Pacemaker's view from the first node, DRBD from both.
+pub async fn status(design: &Design, sessions: &[Session; 2]) -> Result<Status, ExecError> {
+    let nodes = [
+        design.nodes[0].hostname.clone(),
+        design.nodes[1].hostname.clone(),
+    ];
+    let (cluster, drbd) = observe(&nodes, sessions).await?;
+    Ok(Status { cluster, drbd })
+}
+
+/// Runs `action` on the cluster and follows it until it has settled (polling every `every`),
+/// or fails after `timeout` with what still differs.
+pub async fn perform(
+    action: &Action,
+    design: &Design,
+    sessions: &[Session; 2],
+    every: Duration,
+    timeout: Duration,
+    mut progress: impl FnMut(Progress),
+) -> Result<Outcome, ManageError> {
+    let started = Instant::now();
+    let before = status(design, sessions).await?;
+    match action.readiness(design, &before.cluster) {
+        Readiness::Refused(why) => return Err(ManageError::Refused(why)),
+        Readiness::AlreadyDone(note) => {
+            return Ok(Outcome {
+                changed: false,
+                note,
+                took: started.elapsed(),
+                status: before,
+            });
+        }
+        Readiness::Ready => {}
+    }
+    let placements_before = before.placements(design);
+    let command = action.command(design);
+    // Run it where the node stays a full member: not on a node going into standby.
+    let on = match action {
+        Action::Standby { node } => 1 - node,
+        _ => 0,
+    };
+    let output = sessions[on].output(&command).await?;
+    if !output.status.success() {
+        return Err(ManageError::CommandFailed {
+            command,
+            output: format!("{}{}", output.stdout, output.stderr)
+                .trim()
+                .to_owned(),
+        });
+    }
+    progress(Progress::Started {
+        command: command.clone(),
+    });
+    loop {
+        tokio::time::sleep(every).await;
+        let now = status(design, sessions).await?;
+        match action.settled(design, &placements_before, &now) {
+            Ok(()) => {
+                return Ok(Outcome {
+                    changed: true,
+                    note: action.describe(design),
+                    took: started.elapsed(),
+                    status: now,
+                });
+            }
+            Err(pending) if started.elapsed() >= timeout => {
+                return Err(ManageError::NotSettled {
+                    after: started.elapsed(),
+                    pending,
+                });
+            }
+            Err(pending) => progress(Progress::Waiting {
+                elapsed: started.elapsed(),
+                pending,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "manage_tests.rs"]
+mod tests;
