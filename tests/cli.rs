@@ -151,3 +151,54 @@ fn render_of_an_invalid_profile_writes_nothing() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("vms[1].drbd_port"));
     assert!(!out.exists(), "render wrote files for an invalid profile");
 }
+
+/// A day-2 verb names what it acts on by the profile's names; a wrong name is an error naming
+/// the field and the choices, before any connection (the seed's nodes do not exist).
+#[test]
+fn maintenance_verbs_refuse_unknown_names_before_connecting() {
+    let seed = common::example_profile("seed");
+    for (args, expected) in [
+        (
+            vec!["standby", "node3"],
+            "no node \"node3\" in the profile: name one of node1, node2 (nodes[].hostname)",
+        ),
+        (vec!["online", "NODE1"], "no node \"NODE1\" in the profile"),
+        (
+            vec!["move", "Win2013", "node2"],
+            "no VM \"Win2013\" in the profile: name one of Win2012, Win2012-2 (vms[].name)",
+        ),
+        (
+            vec!["move", "Win2012", "node9"],
+            "no node \"node9\" in the profile",
+        ),
+        (vec!["unmove", "nope"], "no VM \"nope\" in the profile"),
+    ] {
+        let verb = args[0];
+        let output = common::run(
+            common::tandem()
+                .arg(verb)
+                .arg(&seed)
+                .args(&args[1..])
+                .stdin(std::process::Stdio::null()),
+        );
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("connect"),
+            "{args:?} tried to connect: {stderr}"
+        );
+    }
+    let output = common::run(
+        common::tandem()
+            .args(["drill"])
+            .arg(&seed)
+            .args(["--timeout", "1"]),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--timeout 1 is shorter"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

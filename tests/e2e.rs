@@ -96,10 +96,16 @@ impl Testbed {
     }
 
     fn apply_command(&self) -> Command {
+        self.tandem("apply", &[])
+    }
+
+    /// `tandem VERB PROFILE ARGS...` with the testbed's host keys, known_hosts and journals.
+    fn tandem(&self, verb: &str, args: &[&str]) -> Command {
         let mut command = common::tandem();
         command
-            .arg("apply")
+            .arg(verb)
             .arg(self.profile())
+            .args(args)
             .args([
                 "--accept-host-key",
                 &self.fingerprint(1),
@@ -404,6 +410,55 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
     println!("FIGURE converged_rerun_s {}", took.as_secs());
 
     wizard_run_on_the_converged_cluster(&testbed);
+    drill_on_the_converged_cluster(&testbed);
+}
+
+/// `tandem drill`: node1 in standby (both VMs on node2), back online (vm1 returns home after
+/// the resync), the same for node2; then the setup report lists the four steps.
+fn drill_on_the_converged_cluster(testbed: &Testbed) {
+    let started = Instant::now();
+    let output = testbed
+        .tandem("drill", &[])
+        .output()
+        .expect("tandem drill runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    println!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "the drill failed:\n{stdout}");
+    println!("FIGURE drill_s {}", started.elapsed().as_secs());
+    for line in stdout
+        .lines()
+        .skip_while(|line| !line.starts_with("Failover drill passed"))
+        .skip(1)
+        .take(4)
+    {
+        println!("FIGURE drill step {}", line.trim());
+    }
+    let state = testbed.cluster(1).expect("crm_mon on node1");
+    assert!(
+        all_on(&state, &["vm1"], "node1") && all_on(&state, &["vm2"], "node2"),
+        "after the drill: {state:?}"
+    );
+    assert!(drbd_healthy(testbed, 1) && drbd_healthy(testbed, 2));
+
+    let report = testbed.state.path().join("report.md");
+    let output = common::tandem()
+        .arg("report")
+        .args(["--format", "md", "--out"])
+        .arg(&report)
+        .arg(journal::latest(&testbed.runs(), None).expect("the cluster's journal"))
+        .output()
+        .expect("tandem report");
+    common::assert_success(&output, "tandem report");
+    let report = std::fs::read_to_string(&report).expect("the report");
+    let drill_rows: Vec<&str> = report
+        .lines()
+        .filter(|line| line.contains("| drill |"))
+        .collect();
+    assert_eq!(drill_rows.len(), 4, "{report}");
+    assert!(
+        drill_rows.iter().all(|row| row.contains("| done |")),
+        "{report}"
+    );
 }
 
 /// The wizard's own path to the same cluster: open the profile, connect to both nodes

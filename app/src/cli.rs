@@ -13,6 +13,7 @@ use wizard_steps::render::{DrbdGeneration, Target};
 use wizard_steps::{Rendered, render, validate};
 
 use crate::apply;
+use crate::maintain::Request;
 
 /// Exit code of `validate` and `render` when the profile has problems.
 const PROFILE_INVALID: u8 = 1;
@@ -68,6 +69,76 @@ pub enum Command {
         #[command(flatten)]
         access: AccessArgs,
     },
+    /// Put a node in standby: its VMs move to the other node (refused when that node cannot
+    /// take them). Waits until the cluster has settled.
+    Standby {
+        /// The cluster profile (TOML).
+        profile: PathBuf,
+        /// The node, by its hostname in the profile.
+        node: String,
+        #[command(flatten)]
+        wait: WaitArgs,
+        #[command(flatten)]
+        access: AccessArgs,
+    },
+    /// Bring a node in standby back: VMs return per the failback policy, after the resync.
+    Online {
+        /// The cluster profile (TOML).
+        profile: PathBuf,
+        /// The node, by its hostname in the profile.
+        node: String,
+        #[command(flatten)]
+        wait: WaitArgs,
+        #[command(flatten)]
+        access: AccessArgs,
+    },
+    /// Move one VM to a node and keep it there until `tandem unmove` (live when live migration
+    /// is on).
+    Move {
+        /// The cluster profile (TOML).
+        profile: PathBuf,
+        /// The VM, by its name in the profile.
+        vm: String,
+        /// The node, by its hostname in the profile.
+        node: String,
+        #[command(flatten)]
+        wait: WaitArgs,
+        #[command(flatten)]
+        access: AccessArgs,
+    },
+    /// Let a moved VM go: it goes where the failback policy puts it.
+    Unmove {
+        /// The cluster profile (TOML).
+        profile: PathBuf,
+        /// The VM, by its name in the profile.
+        vm: String,
+        #[command(flatten)]
+        wait: WaitArgs,
+        #[command(flatten)]
+        access: AccessArgs,
+    },
+    /// Clear failed actions (of one resource, or all) so that Pacemaker tries again.
+    Cleanup {
+        /// The cluster profile (TOML).
+        profile: PathBuf,
+        /// A Pacemaker resource id as `tandem status` shows it (default: all).
+        resource: Option<String>,
+        #[command(flatten)]
+        wait: WaitArgs,
+        #[command(flatten)]
+        access: AccessArgs,
+    },
+    /// Failover drill: node1 in standby (every VM must run on node2), back online (VMs return
+    /// per the failback policy), then the same for node2. The result goes into the setup
+    /// report.
+    Drill {
+        /// The cluster profile (TOML).
+        profile: PathBuf,
+        #[command(flatten)]
+        wait: WaitArgs,
+        #[command(flatten)]
+        access: AccessArgs,
+    },
     /// Write the setup report of a run (the newest when RUN is not given).
     Report {
         /// A run journal (.jsonl) from the data directory.
@@ -107,6 +178,13 @@ pub struct AccessArgs {
     /// Where run journals go (default: in the data directory).
     #[arg(long, value_name = "DIR", hide = true)]
     runs_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WaitArgs {
+    /// How long to wait, per action, for the cluster to settle (seconds).
+    #[arg(long, value_name = "SECONDS", default_value_t = 900)]
+    timeout: u64,
 }
 
 impl AccessArgs {
@@ -184,6 +262,42 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             runtime()?.block_on(apply::status(&store::load(&profile)?, &access.decisions()))
         }
+        Command::Standby {
+            profile,
+            node,
+            wait,
+            access,
+        } => maintain(&profile, access, wait, Request::Standby { node }),
+        Command::Online {
+            profile,
+            node,
+            wait,
+            access,
+        } => maintain(&profile, access, wait, Request::Online { node }),
+        Command::Move {
+            profile,
+            vm,
+            node,
+            wait,
+            access,
+        } => maintain(&profile, access, wait, Request::Move { vm, node }),
+        Command::Unmove {
+            profile,
+            vm,
+            wait,
+            access,
+        } => maintain(&profile, access, wait, Request::Unmove { vm }),
+        Command::Cleanup {
+            profile,
+            resource,
+            wait,
+            access,
+        } => maintain(&profile, access, wait, Request::Cleanup { resource }),
+        Command::Drill {
+            profile,
+            wait,
+            access,
+        } => maintain(&profile, access, wait, Request::Drill),
         Command::Report { run, format, out } => {
             apply::report(run.as_deref(), matches!(format, ReportFormat::Html), &out)?;
             Ok(ExitCode::SUCCESS)
@@ -295,4 +409,23 @@ fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn set_mode(_path: &Path, _mode: u32) -> std::io::Result<()> {
     Ok(())
+}
+
+/// A day-2 request against the cluster of `profile`.
+fn maintain(
+    profile: &Path,
+    access: AccessArgs,
+    wait: WaitArgs,
+    request: Request,
+) -> Result<ExitCode> {
+    if load_design(profile)?.is_none() {
+        return Ok(ExitCode::from(PROFILE_INVALID));
+    }
+    let timeout = crate::maintain::timeout(wait.timeout)?;
+    runtime()?.block_on(crate::maintain::maintain(
+        &store::load(profile)?,
+        &access.decisions(),
+        &request,
+        timeout,
+    ))
 }

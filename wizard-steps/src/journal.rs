@@ -52,6 +52,24 @@ impl Writer {
         Ok(Writer { path, file })
     }
 
+    /// The journal that day-2 actions on `cluster` go into: its newest journal in `dir`,
+    /// appended to (so that the setup report lists them after the run), or a new one that
+    /// starts with `started` when the cluster has none.
+    pub fn for_maintenance(dir: &Path, cluster: &str, started: &Event) -> std::io::Result<Writer> {
+        if let Some(path) = latest(dir, Some(cluster)) {
+            let torn = fs::read(&path)?.last().is_some_and(|last| *last != b'\n');
+            let mut file = fs::OpenOptions::new().append(true).open(&path)?;
+            if torn {
+                // A run killed mid-write: end its torn line so that ours stand on their own.
+                file.write_all(b"\n")?;
+            }
+            return Ok(Writer { path, file });
+        }
+        let mut writer = Writer::create(dir, cluster)?;
+        writer.write(started)?;
+        Ok(writer)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -80,7 +98,8 @@ pub fn read(path: &Path) -> std::io::Result<Vec<Entry>> {
         }
         match serde_json::from_str(&line) {
             Ok(entry) => entries.push(entry),
-            Err(error) if error.is_eof() => break,
+            // A torn line: the run was killed mid-write (day-2 actions may follow it).
+            Err(error) if error.is_eof() => continue,
             Err(error) => {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::InvalidData,
@@ -204,5 +223,49 @@ mod tests {
                 0o600
             );
         }
+    }
+
+    #[test]
+    fn maintenance_goes_into_the_clusters_newest_journal_or_a_new_one() {
+        let dir = tempfile::TempDir::new().expect("temporary directory");
+        let started = Event::StepStarted {
+            step: "drill".into(),
+            node: "both".into(),
+            title: "drill".into(),
+        };
+        let first = Writer::for_maintenance(dir.path(), "seed", &started)
+            .expect("a new journal")
+            .path()
+            .to_path_buf();
+        assert_eq!(read(&first).expect("reads")[0].event, started);
+
+        // A run killed mid-write, then a day-2 action appended to it.
+        fs::OpenOptions::new()
+            .append(true)
+            .open(&first)
+            .and_then(|mut file| file.write_all(b"{\"at_ms\": 1, \"event\": \"step-fin"))
+            .expect("tears");
+        let event = Event::StepFinished {
+            step: "standby".into(),
+            node: "node1".into(),
+            outcome: Outcome::Changed,
+            detail: "done".into(),
+            duration_ms: 5,
+        };
+        let mut writer =
+            Writer::for_maintenance(dir.path(), "seed", &started).expect("the same journal");
+        assert_eq!(writer.path(), first);
+        writer.write(&event).expect("appends");
+        let events: Vec<Event> = read(&first)
+            .expect("reads past the torn line")
+            .into_iter()
+            .map(|entry| entry.event)
+            .collect();
+        assert_eq!(events, [started.clone(), event]);
+        assert_eq!(
+            latest(dir.path(), Some("lab")),
+            None,
+            "another cluster's journal is not used"
+        );
     }
 }

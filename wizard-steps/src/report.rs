@@ -161,6 +161,8 @@ struct Facts {
     phases: Vec<(String, u64, u64)>,
     cluster: Option<(crate::cluster_state::ClusterState, Vec<NodeDrbd>)>,
     result: Option<Summary>,
+    /// Day-2 actions after the run: (when, the event).
+    maintenance: Vec<(u64, Event)>,
 }
 
 fn gather(entries: &[Entry]) -> Facts {
@@ -168,6 +170,11 @@ fn gather(entries: &[Entry]) -> Facts {
     let mut titles: BTreeMap<String, (String, String)> = BTreeMap::new();
     let mut phase = String::new();
     for entry in entries {
+        // Day-2 actions come after the run: they must not stretch its times.
+        if let Event::Maintenance { .. } = &entry.event {
+            facts.maintenance.push((entry.at_ms, entry.event.clone()));
+            continue;
+        }
         facts.started_ms.get_or_insert(entry.at_ms);
         facts.finished_ms = Some(entry.at_ms);
         if let Some(last) = facts.phases.last_mut() {
@@ -245,7 +252,7 @@ fn gather(entries: &[Entry]) -> Facts {
                 facts.cluster = Some((state.clone(), drbd.clone()))
             }
             Event::Finished { summary } => facts.result = Some(summary.clone()),
-            Event::Output { .. } | Event::Progress { .. } => {}
+            Event::Maintenance { .. } | Event::Output { .. } | Event::Progress { .. } => {}
         }
     }
     facts
@@ -464,6 +471,57 @@ pub fn markdown(entries: &[Entry]) -> String {
                         format!("{}/{}", resource.disk, resource.peer_disk),
                     ]
                 })
+            }),
+        );
+    }
+    if !facts.maintenance.is_empty() {
+        let _ = writeln!(out, "## Maintenance and failover drills\n");
+        table(
+            &mut out,
+            &[
+                "When (UTC)",
+                "Purpose",
+                "Action",
+                "Result",
+                "Took",
+                "VMs afterwards",
+            ],
+            facts.maintenance.iter().filter_map(|(at_ms, event)| {
+                let Event::Maintenance {
+                    purpose,
+                    action,
+                    changed,
+                    error,
+                    took_ms,
+                    placements,
+                    ..
+                } = event
+                else {
+                    return None;
+                };
+                let result = match (error, changed) {
+                    (Some(error), _) => format!("FAILED: {error}"),
+                    (None, true) => "done".to_owned(),
+                    (None, false) => "already so".to_owned(),
+                };
+                let vms: Vec<String> = placements
+                    .iter()
+                    .map(|placement| {
+                        format!(
+                            "{} on {}",
+                            placement.vm,
+                            placement.running_on.as_deref().unwrap_or("nothing")
+                        )
+                    })
+                    .collect();
+                Some(vec![
+                    utc_text(*at_ms),
+                    purpose.clone(),
+                    action.clone(),
+                    result,
+                    duration(*took_ms),
+                    vms.join(", "),
+                ])
             }),
         );
     }

@@ -92,6 +92,22 @@ pub enum Event {
     Finished {
         summary: Summary,
     },
+    /// A day-2 action on the running cluster (standby, online, a move, a clean-up, each step of
+    /// a failover drill), appended to the cluster's newest journal so that its report lists it.
+    Maintenance {
+        /// "maintenance" or "drill".
+        purpose: String,
+        /// What it did, in a line.
+        action: String,
+        /// The command it ran (none when the cluster was already as wanted, or it was refused).
+        command: Option<String>,
+        changed: bool,
+        /// Why it failed or was refused.
+        error: Option<String>,
+        took_ms: u64,
+        /// Where the VMs ran once it settled (or when it gave up).
+        placements: Vec<crate::cluster_state::Placement>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

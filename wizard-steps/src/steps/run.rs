@@ -214,6 +214,8 @@ impl Board {
                 // A step still "running" when the run ended was cut short by a cancel.
                 self.summary = Some(summary.clone());
             }
+            // Day-2 actions appended after the run: not part of the setup's board.
+            Event::Maintenance { .. } => {}
         }
     }
 

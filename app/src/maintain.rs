@@ -1,0 +1,228 @@
+//! `tandem standby|online|move|unmove|cleanup|drill`: day-2 actions from the terminal, over the
+//! library's `manage` module. Each action is journaled into the cluster's newest journal, so the
+//! setup report (`tandem report`) lists it.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use wizard_steps::Design;
+use wizard_steps::journal;
+use wizard_steps::manage::{self, Action, ManageError, Progress};
+use wizard_steps::profile::Profile;
+use wizard_steps::report::ProfileSummary;
+use wizard_steps::run::Event;
+
+use crate::apply::{Decisions, connect_both};
+
+/// How long Tandem follows the cluster between two looks.
+const POLL_EVERY: Duration = Duration::from_secs(3);
+
+/// What the administrator asked for, by the names in the profile.
+#[derive(Debug, Clone)]
+pub enum Request {
+    Standby { node: String },
+    Online { node: String },
+    Move { vm: String, node: String },
+    Unmove { vm: String },
+    Cleanup { resource: Option<String> },
+    Drill,
+}
+
+impl Request {
+    fn purpose(&self) -> &'static str {
+        match self {
+            Request::Drill => "drill",
+            _ => "maintenance",
+        }
+    }
+
+    /// The actions, with the names checked against the profile.
+    fn actions(&self, design: &Design) -> Result<Vec<Action>> {
+        Ok(match self {
+            Request::Standby { node } => vec![Action::Standby {
+                node: node_index(design, node)?,
+            }],
+            Request::Online { node } => vec![Action::Online {
+                node: node_index(design, node)?,
+            }],
+            Request::Move { vm, node } => vec![Action::Move {
+                vm: vm_index(design, vm)?,
+                to: node_index(design, node)?,
+            }],
+            Request::Unmove { vm } => vec![Action::Unmove {
+                vm: vm_index(design, vm)?,
+            }],
+            Request::Cleanup { resource } => vec![Action::Cleanup {
+                resource: resource.clone(),
+            }],
+            Request::Drill => manage::drill(design),
+        })
+    }
+}
+
+fn node_index(design: &Design, name: &str) -> Result<usize> {
+    design
+        .nodes
+        .iter()
+        .position(|node| node.hostname == name)
+        .ok_or_else(|| {
+            anyhow!(
+                "no node \"{name}\" in the profile: name one of {} (nodes[].hostname)",
+                design
+                    .nodes
+                    .iter()
+                    .map(|node| node.hostname.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+}
+
+fn vm_index(design: &Design, name: &str) -> Result<usize> {
+    design
+        .vms
+        .iter()
+        .position(|vm| vm.name == name)
+        .ok_or_else(|| {
+            anyhow!(
+                "no VM \"{name}\" in the profile: name one of {} (vms[].name)",
+                design
+                    .vms
+                    .iter()
+                    .map(|vm| vm.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+}
+
+/// Runs the request's actions one after the other, each until the cluster has settled; stops
+/// at the first that fails. Exit code 1 when one failed or was refused.
+pub async fn maintain(
+    profile: &Profile,
+    decisions: &Decisions,
+    request: &Request,
+    timeout: Duration,
+) -> Result<ExitCode> {
+    let design = wizard_steps::validate(profile)
+        .map_err(|problems| anyhow!("the profile has problems:\n{problems}"))?;
+    let actions = request.actions(&design)?;
+    let sessions = connect_both(&design, decisions).await?;
+    let runs_dir = match &decisions.runs_dir {
+        Some(dir) => dir.clone(),
+        None => journal::runs_dir().context("no data directory for the journal")?,
+    };
+    let started = Event::RunStarted {
+        summary: ProfileSummary::new(&design),
+    };
+    let mut journal =
+        journal::Writer::for_maintenance(&runs_dir, &design.profile.cluster.name, &started)
+            .with_context(|| format!("opening the cluster's journal in {}", runs_dir.display()))?;
+
+    let purpose = request.purpose();
+    let mut failed = false;
+    let mut took = Vec::new();
+    for action in &actions {
+        println!("\n== {}", action.describe(&design));
+        let mut last_pending = String::new();
+        let result = manage::perform(
+            action,
+            &design,
+            &sessions,
+            POLL_EVERY,
+            timeout,
+            |progress| match progress {
+                Progress::Started { command } => println!("   ran: {command}"),
+                Progress::Waiting { elapsed, pending } if pending != last_pending => {
+                    println!("   {:>4} s  waiting: {pending}", elapsed.as_secs());
+                    last_pending = pending;
+                }
+                Progress::Waiting { .. } => {}
+            },
+        )
+        .await;
+        let event = match &result {
+            Ok(outcome) => {
+                let placements = outcome.status.placements(&design);
+                if outcome.changed {
+                    println!("   settled in {:.0} s", outcome.took.as_secs_f64());
+                } else {
+                    println!("   nothing to do: {}", outcome.note);
+                }
+                for placement in &placements {
+                    println!(
+                        "   {:<12} on {}",
+                        placement.vm,
+                        placement.running_on.as_deref().unwrap_or("nothing")
+                    );
+                }
+                took.push((action.describe(&design), outcome.took));
+                Event::Maintenance {
+                    purpose: purpose.to_owned(),
+                    action: action.describe(&design),
+                    command: outcome.changed.then(|| action.command(&design)),
+                    changed: outcome.changed,
+                    error: None,
+                    took_ms: outcome.took.as_millis() as u64,
+                    placements,
+                }
+            }
+            Err(error) => {
+                failed = true;
+                println!("   FAILED: {error}");
+                let placements = manage::status(&design, &sessions)
+                    .await
+                    .map(|status| status.placements(&design))
+                    .unwrap_or_default();
+                Event::Maintenance {
+                    purpose: purpose.to_owned(),
+                    action: action.describe(&design),
+                    command: (!matches!(error, ManageError::Refused(_)))
+                        .then(|| action.command(&design)),
+                    changed: false,
+                    error: Some(error.to_string()),
+                    took_ms: match error {
+                        ManageError::NotSettled { after, .. } => after.as_millis() as u64,
+                        _ => 0,
+                    },
+                    placements,
+                }
+            }
+        };
+        if let Err(error) = journal.write(&event) {
+            eprintln!("tandem: the journal could not be written: {error}");
+        }
+        if failed {
+            break;
+        }
+    }
+    for session in sessions {
+        session.close().await;
+    }
+    if let Request::Drill = request {
+        println!(
+            "\nFailover drill {}:",
+            if failed { "FAILED" } else { "passed" }
+        );
+        for (action, took) in &took {
+            println!("  {:>5.0} s  {action}", took.as_secs_f64());
+        }
+    }
+    println!("Journal: {}", journal.path().display());
+    if failed {
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--timeout` in seconds, at least one poll.
+pub fn timeout(seconds: u64) -> Result<Duration> {
+    if seconds < POLL_EVERY.as_secs() {
+        bail!(
+            "--timeout {seconds} is shorter than one look at the cluster ({} s): give more",
+            POLL_EVERY.as_secs()
+        );
+    }
+    Ok(Duration::from_secs(seconds))
+}
