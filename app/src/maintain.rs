@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use wizard_steps::Design;
 use wizard_steps::journal;
-use wizard_steps::manage::{self, Action, ManageError, Progress};
+use wizard_steps::manage::{self, Action, Progress, Update};
 use wizard_steps::profile::Profile;
 use wizard_steps::report::ProfileSummary;
 use wizard_steps::run::Event;
@@ -120,100 +120,76 @@ pub async fn maintain(
         journal::Writer::for_maintenance(&runs_dir, &design.profile.cluster.name, &started)
             .with_context(|| format!("opening the cluster's journal in {}", runs_dir.display()))?;
 
-    let purpose = request.purpose();
-    let mut failed = false;
-    let mut took = Vec::new();
-    for action in &actions {
-        println!("\n== {}", action.describe(&design));
-        let mut last_pending = String::new();
-        let result = manage::perform(
-            action,
-            &design,
-            &sessions,
-            POLL_EVERY,
-            timeout,
-            |progress| match progress {
-                Progress::Started { command } => println!("   ran: {command}"),
-                Progress::Waiting { elapsed, pending } if pending != last_pending => {
+    let mut last_pending = String::new();
+    let mut drill_lines = Vec::new();
+    let passed = manage::maintain(
+        &design,
+        &sessions,
+        &actions,
+        request.purpose(),
+        POLL_EVERY,
+        timeout,
+        |update| match update {
+            Update::Started { action } => {
+                println!("\n== {action}");
+                last_pending.clear();
+            }
+            Update::Progress(Progress::Started { command }) => println!("   ran: {command}"),
+            Update::Progress(Progress::Waiting { elapsed, pending }) => {
+                if pending != last_pending {
                     println!("   {:>4} s  waiting: {pending}", elapsed.as_secs());
                     last_pending = pending;
                 }
-                Progress::Waiting { .. } => {}
-            },
-        )
-        .await;
-        let event = match &result {
-            Ok(outcome) => {
-                let placements = outcome.status.placements(&design);
-                if outcome.changed {
-                    println!("   settled in {:.0} s", outcome.took.as_secs_f64());
-                } else {
-                    println!("   nothing to do: {}", outcome.note);
-                }
-                for placement in &placements {
-                    println!(
-                        "   {:<12} on {}",
-                        placement.vm,
-                        placement.running_on.as_deref().unwrap_or("nothing")
-                    );
-                }
-                took.push((action.describe(&design), outcome.took));
-                Event::Maintenance {
-                    purpose: purpose.to_owned(),
-                    action: action.describe(&design),
-                    command: outcome.changed.then(|| action.command(&design)),
-                    changed: outcome.changed,
-                    error: None,
-                    took_ms: outcome.took.as_millis() as u64,
+            }
+            Update::Finished { record, .. } => {
+                if let Event::Maintenance {
+                    action,
+                    changed,
+                    error,
+                    took_ms,
                     placements,
+                    ..
+                } = &record
+                {
+                    match error {
+                        Some(error) => println!("   FAILED: {error}"),
+                        None if *changed => println!("   settled in {} s", took_ms / 1000),
+                        None => println!("   nothing to do: the cluster is already so"),
+                    }
+                    for placement in placements {
+                        println!(
+                            "   {:<12} on {}",
+                            placement.vm,
+                            placement.running_on.as_deref().unwrap_or("nothing")
+                        );
+                    }
+                    drill_lines.push(format!("  {:>5} s  {action}", took_ms / 1000));
+                }
+                if let Err(error) = journal.write(&record) {
+                    eprintln!("tandem: the journal could not be written: {error}");
                 }
             }
-            Err(error) => {
-                failed = true;
-                println!("   FAILED: {error}");
-                let placements = manage::status(&design, &sessions)
-                    .await
-                    .map(|status| status.placements(&design))
-                    .unwrap_or_default();
-                Event::Maintenance {
-                    purpose: purpose.to_owned(),
-                    action: action.describe(&design),
-                    command: (!matches!(error, ManageError::Refused(_)))
-                        .then(|| action.command(&design)),
-                    changed: false,
-                    error: Some(error.to_string()),
-                    took_ms: match error {
-                        ManageError::NotSettled { after, .. } => after.as_millis() as u64,
-                        _ => 0,
-                    },
-                    placements,
-                }
-            }
-        };
-        if let Err(error) = journal.write(&event) {
-            eprintln!("tandem: the journal could not be written: {error}");
-        }
-        if failed {
-            break;
-        }
-    }
+        },
+    )
+    .await;
     for session in sessions {
         session.close().await;
     }
     if let Request::Drill = request {
         println!(
             "\nFailover drill {}:",
-            if failed { "FAILED" } else { "passed" }
+            if passed { "passed" } else { "FAILED" }
         );
-        for (action, took) in &took {
-            println!("  {:>5.0} s  {action}", took.as_secs_f64());
+        for line in &drill_lines {
+            println!("{line}");
         }
     }
     println!("Journal: {}", journal.path().display());
-    if failed {
-        return Ok(ExitCode::from(1));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// `--timeout` in seconds, at least one poll.

@@ -13,7 +13,7 @@ use crate::cluster_state::{ClusterState, Placement, placements};
 use crate::profile::Failback;
 use crate::remote::{ExecError, Session, quote};
 use crate::render::PacemakerIds;
-use crate::run::{NodeDrbd, observe};
+use crate::run::{Event, NodeDrbd, observe};
 use crate::validate::Design;
 
 /// One maintenance action. Nodes and VMs are indexes into the design's `nodes` and `vms`.
@@ -470,6 +470,74 @@ pub async fn perform(
             }),
         }
     }
+}
+
+/// What [`maintain`] reports as it goes through its actions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Update {
+    /// The next action begins (its description).
+    Started {
+        action: String,
+    },
+    Progress(Progress),
+    /// The action ended: its journal record ([`Event::Maintenance`]), and whether it worked.
+    Finished {
+        record: Event,
+        ok: bool,
+    },
+}
+
+/// Performs `actions` one after the other, each until the cluster has settled, and stops at the
+/// first that fails or is refused. Reports each step to `on_update` (the CLI prints, the GUI
+/// shows and both journal the records). True when all worked.
+pub async fn maintain(
+    design: &Design,
+    sessions: &[Session; 2],
+    actions: &[Action],
+    purpose: &str,
+    every: Duration,
+    timeout: Duration,
+    mut on_update: impl FnMut(Update),
+) -> bool {
+    for action in actions {
+        on_update(Update::Started {
+            action: action.describe(design),
+        });
+        let result = perform(action, design, sessions, every, timeout, |progress| {
+            on_update(Update::Progress(progress))
+        })
+        .await;
+        let placements = match &result {
+            Ok(outcome) => outcome.status.placements(design),
+            Err(_) => status(design, sessions)
+                .await
+                .map(|status| status.placements(design))
+                .unwrap_or_default(),
+        };
+        let ok = result.is_ok();
+        let record = Event::Maintenance {
+            purpose: purpose.to_owned(),
+            action: action.describe(design),
+            command: match &result {
+                Ok(outcome) => outcome.changed.then(|| action.command(design)),
+                Err(ManageError::Refused(_)) => None,
+                Err(_) => Some(action.command(design)),
+            },
+            changed: result.as_ref().is_ok_and(|outcome| outcome.changed),
+            error: result.as_ref().err().map(ToString::to_string),
+            took_ms: match &result {
+                Ok(outcome) => outcome.took.as_millis() as u64,
+                Err(ManageError::NotSettled { after, .. }) => after.as_millis() as u64,
+                Err(_) => 0,
+            },
+            placements,
+        };
+        on_update(Update::Finished { record, ok });
+        if !ok {
+            return false;
+        }
+    }
+    true
 }
 
 #[cfg(test)]
