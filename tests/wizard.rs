@@ -101,6 +101,66 @@ async fn connect_confirms_the_host_key_asks_for_sudo_and_shows_the_node() {
     assert!(!app.can_continue());
 }
 
+/// "Manage cluster" from Welcome reaches both nodes through the same connection flow (host keys
+/// confirmed, the sudo password asked), then reads the cluster over the sessions. The sandboxes
+/// run no cluster: the page says so instead of showing stale or empty tables.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn manage_cluster_connects_both_nodes_and_reads_the_cluster() {
+    let servers = [Sshd::start(), Sshd::start()];
+    let dir = TempDir::new().expect("temporary directory");
+    let profile = sshd::seed_profile_for(&servers, dir.path());
+    let (mut app, edge) = app_in(dir.path());
+    settle(
+        &mut app,
+        &edge,
+        Message::Welcome(welcome::Message::ManagePressed(profile)),
+    )
+    .await;
+    assert_eq!(app.page, Page::Manage);
+    for (index, server) in servers.iter().enumerate() {
+        assert_eq!(
+            app.nodes.link(index),
+            &Link::ConfirmHostKey {
+                fingerprint: server.host_fingerprint()
+            }
+        );
+    }
+    for index in 0..2 {
+        // The first card still asking is the one clicked.
+        click(&mut app, &edge, "Trust this key and connect").await;
+        assert_eq!(
+            app.nodes.link(index),
+            &Link::NeedsSecret(nodes::SecretKind::SudoPassword)
+        );
+        type_into(
+            &mut app,
+            &edge,
+            &format!("node{index}-secret"),
+            sshd::PASSWORD,
+        )
+        .await;
+        click(&mut app, &edge, "Connect").await;
+        assert_eq!(app.nodes.link(index), &Link::Connected);
+    }
+    assert!(app.both_connected());
+    let status = app
+        .manage
+        .status
+        .as_ref()
+        .expect("the cluster was read once both nodes were connected");
+    assert!(status.cluster.nodes.is_empty(), "{status:?}");
+    assert!(shows(
+        &app,
+        "The cluster does not answer: are corosync and pacemaker running on the nodes?"
+    ));
+    assert!(
+        !shows(&app, "Run the failover drill…"),
+        "no maintenance without a cluster"
+    );
+    click(&mut app, &edge, "Refresh").await;
+    assert_eq!(app.manage.read_error, None);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_host_key_is_refused_with_both_fingerprints() {
     let mut server = Sshd::start();

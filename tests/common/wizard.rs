@@ -9,7 +9,7 @@ use std::sync::Arc;
 use iced::futures::StreamExt;
 use tandem::gui::edge::{Edge, Places};
 use tandem::gui::{App, Effect, Message};
-use tandem::screens::run;
+use tandem::screens::{manage, run};
 
 /// A wizard whose files (known_hosts, profiles, recent list, run journals) live in `dir`.
 pub fn app_in(dir: &Path) -> (App, Arc<Edge>) {
@@ -34,6 +34,17 @@ pub async fn settle(app: &mut App, edge: &Arc<Edge>, message: Message) {
                         }
                     }
                     pending.push_back(Message::Run(run::Message::EventsEnded));
+                }
+                Effect::Maintain(mut updates) => {
+                    while let Some(update) = updates.next().await {
+                        let message = Message::Manage(manage::Message::Update(Box::new(update)));
+                        for effect in app.handle(message) {
+                            if let Some(next) = effect.perform(edge.clone()).await {
+                                pending.push_back(next);
+                            }
+                        }
+                    }
+                    pending.push_back(Message::Manage(manage::Message::Ended));
                 }
                 effect => {
                     if let Some(next) = effect.perform(edge.clone()).await {

@@ -9,6 +9,7 @@ use iced::futures::{SinkExt, Stream};
 use tokio_util::sync::CancellationToken;
 use wizard_steps::access::{self, AccessError};
 use wizard_steps::facts::NodeFacts;
+use wizard_steps::manage::{self, Status, Update};
 use wizard_steps::profile::{Node, store};
 use wizard_steps::remote::{HostKeyTrust, Session};
 use wizard_steps::report::ProfileSummary;
@@ -264,6 +265,90 @@ impl Edge {
         }
     }
 }
+
+impl Edge {
+    /// Reads the running cluster over both sessions (the Manage page).
+    pub async fn cluster_status(self: Arc<Self>, design: Design) -> Result<Status, String> {
+        let mut slots = self.sessions.lock().await;
+        let sessions = take_both(&mut slots)?;
+        let result = manage::status(&design, &sessions).await;
+        let [first, second] = sessions;
+        *slots = [Some(first), Some(second)];
+        result.map_err(|error| format!("reading the cluster: {error}"))
+    }
+
+    /// Performs day-2 actions on the cluster, one after the other, journaling each into the
+    /// cluster's newest journal; hands their updates to the Manage page as they come.
+    pub fn maintain(
+        self: Arc<Self>,
+        design: Design,
+        actions: Vec<manage::Action>,
+        purpose: &'static str,
+    ) -> Result<impl Stream<Item = Update> + Send + 'static, String> {
+        let runs = self
+            .places
+            .runs
+            .clone()
+            .ok_or("no data directory for the journal")?;
+        let started = Event::RunStarted {
+            summary: ProfileSummary::new(&design),
+        };
+        let mut journal =
+            journal::Writer::for_maintenance(&runs, &design.profile.cluster.name, &started)
+                .map_err(|error| format!("opening the journal in {}: {error}", runs.display()))?;
+        let edge = self.clone();
+        Ok(iced::stream::channel(64, async move |mut output| {
+            let mut slots = edge.sessions.lock().await;
+            let sessions = match take_both(&mut slots) {
+                Ok(sessions) => sessions,
+                Err(error) => {
+                    let _ = output
+                        .send(Update::Finished {
+                            record: Event::Maintenance {
+                                purpose: purpose.to_owned(),
+                                action: "connect to both nodes".to_owned(),
+                                command: None,
+                                changed: false,
+                                error: Some(error),
+                                took_ms: 0,
+                                placements: Vec::new(),
+                            },
+                            ok: false,
+                        })
+                        .await;
+                    return;
+                }
+            };
+            let (sender, mut received) = tokio::sync::mpsc::unbounded_channel();
+            let work = manage::maintain(
+                &design,
+                &sessions,
+                &actions,
+                purpose,
+                MAINTENANCE_POLL,
+                MAINTENANCE_TIMEOUT,
+                move |update| {
+                    let _ = sender.send(update);
+                },
+            );
+            let forward = async {
+                while let Some(update) = received.recv().await {
+                    if let Update::Finished { record, .. } = &update {
+                        let _ = journal.write(record);
+                    }
+                    let _ = output.send(update).await;
+                }
+            };
+            iced::futures::join!(work, forward);
+            let [first, second] = sessions;
+            *slots = [Some(first), Some(second)];
+        }))
+    }
+}
+
+/// How often a maintenance looks at the cluster, and how long it waits for it to settle.
+const MAINTENANCE_POLL: std::time::Duration = std::time::Duration::from_secs(3);
+const MAINTENANCE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(900);
 
 fn take_both(slots: &mut [Option<Session>; 2]) -> Result<[Session; 2], String> {
     if slots.iter().any(Option::is_none) {

@@ -15,7 +15,9 @@ use wizard_steps::Profile;
 use wizard_steps::steps;
 use wizard_steps::validate::{Problems, validate};
 
-use crate::screens::{Context, cluster, done, network, nodes, review, run, storage, vms, welcome};
+use crate::screens::{
+    Context, cluster, done, manage, network, nodes, review, run, storage, vms, welcome,
+};
 
 /// The window's application id (Wayland app_id, X11 WM_CLASS): the desktop entry's file name,
 /// its StartupWMClass and Icon, and the AppStream id (packaging/ holds them under this name).
@@ -70,6 +72,9 @@ pub fn window_icon() -> Option<window::Icon> {
     window::icon::from_rgba(pixels, frame.width, frame.height).ok()
 }
 
+/// How often the Manage page reads the cluster.
+const MANAGE_REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The wizard's pages in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {
@@ -82,6 +87,8 @@ pub enum Page {
     Review,
     Run,
     Done,
+    /// The running cluster of a saved profile (opened from Welcome; not a wizard step).
+    Manage,
 }
 
 impl Page {
@@ -108,6 +115,7 @@ impl Page {
             Page::Review => "Review",
             Page::Run => "Run",
             Page::Done => "Done",
+            Page::Manage => "Manage cluster",
         }
     }
 
@@ -145,6 +153,12 @@ pub enum Effect {
     },
     Disconnect(usize),
     Preflight(Box<wizard_steps::Design>),
+    /// Read the running cluster (the Manage page).
+    ReadCluster(Box<wizard_steps::Design>),
+    /// A maintenance's updates, journaled, as they come.
+    Maintain(
+        std::pin::Pin<Box<dyn iced::futures::Stream<Item = wizard_steps::manage::Update> + Send>>,
+    ),
     /// The run's events, journaled, as they come.
     Run(std::pin::Pin<Box<dyn iced::futures::Stream<Item = wizard_steps::run::Event> + Send>>),
     PickProfile,
@@ -169,6 +183,8 @@ impl std::fmt::Debug for Effect {
             Effect::Connect { request, .. } => write!(f, "Connect(node {})", request.index),
             Effect::Disconnect(index) => write!(f, "Disconnect({index})"),
             Effect::Preflight(_) => f.write_str("Preflight"),
+            Effect::ReadCluster(_) => f.write_str("ReadCluster"),
+            Effect::Maintain(_) => f.write_str("Maintain"),
             Effect::Run(_) => f.write_str("Run"),
             Effect::PickProfile => f.write_str("PickProfile"),
             Effect::PickExportPath(name) => write!(f, "PickExportPath({name})"),
@@ -198,6 +214,9 @@ impl Effect {
             Effect::Preflight(design) => {
                 Message::Review(review::Message::Checked(edge.preflight(*design).await))
             }
+            Effect::ReadCluster(design) => {
+                Message::Manage(manage::Message::Read(edge.cluster_status(*design).await))
+            }
             Effect::PickProfile => {
                 Message::Welcome(welcome::Message::ImportChosen(edge::pick_profile().await))
             }
@@ -213,7 +232,12 @@ impl Effect {
             Effect::PickReportPath { cluster, format } => {
                 Message::ReportPathChosen(format, edge::pick_report_path(&cluster, format).await)
             }
-            Effect::Run(_) | Effect::Focus { .. } | Effect::CloseWindow(_) => return None,
+            Effect::Run(_)
+            | Effect::Maintain(_)
+            | Effect::Focus { .. }
+            | Effect::CloseWindow(_) => {
+                return None;
+            }
         })
     }
 
@@ -226,6 +250,10 @@ impl Effect {
                 Message::Run(run::Message::Event(Box::new(event)))
             })
             .chain(Task::done(Message::Run(run::Message::EventsEnded))),
+            Effect::Maintain(updates) => Task::run(updates, |update| {
+                Message::Manage(manage::Message::Update(Box::new(update)))
+            })
+            .chain(Task::done(Message::Manage(manage::Message::Ended))),
             effect => Task::perform(effect.perform(edge), |message| message).and_then(Task::done),
         }
     }
@@ -242,6 +270,11 @@ pub enum Message {
     Review(review::Message),
     Run(run::Message),
     Done(done::Message),
+    Manage(manage::Message),
+    /// Back to the Welcome page (from Manage).
+    WelcomePressed,
+    /// From Manage into the wizard with the same profile.
+    EditProfilePressed,
     NextPressed,
     BackPressed,
     /// A page in the sidebar, for going back to it.
@@ -268,6 +301,8 @@ enum PendingClose {
     Running(window::Id),
     /// The profile has changes that are not saved.
     Unsaved(window::Id),
+    /// A maintenance is under way on the Manage page.
+    Maintaining(window::Id),
 }
 
 pub struct App {
@@ -287,6 +322,7 @@ pub struct App {
     pub review: review::State,
     pub run: run::State,
     pub done: done::State,
+    pub manage: manage::State,
     /// The SSH sessions, which tasks use and the run borrows.
     edge: Arc<edge::Edge>,
     status: Option<String>,
@@ -326,6 +362,7 @@ impl App {
             review: review::State::default(),
             run: run::State::default(),
             done: done::State::default(),
+            manage: manage::State::default(),
             edge,
             status: None,
             pending_close: None,
@@ -369,7 +406,7 @@ impl App {
                 Page::Vms => self.vms.can_continue(context),
                 Page::Review => self.review.can_start(),
                 Page::Run => self.run.succeeded(),
-                Page::Done => false,
+                Page::Done | Page::Manage => false,
                 Page::Network | Page::Storage | Page::Cluster => true,
             }
     }
@@ -409,10 +446,12 @@ impl App {
                     self.go_to(Page::Nodes)
                 }
                 welcome::Action::Open(path) => self.open(path),
+                welcome::Action::Manage(path) => self.manage_cluster(path),
                 welcome::Action::Import => vec![Effect::PickProfile],
             },
             Message::Nodes(message) => {
-                match nodes::update(&mut self.nodes, message, &mut self.profile) {
+                let connected = matches!(message, nodes::Message::Connected(..));
+                let mut effects = match nodes::update(&mut self.nodes, message, &mut self.profile) {
                     nodes::Action::None => Vec::new(),
                     nodes::Action::Connect(request) => self
                         .profile
@@ -427,7 +466,11 @@ impl App {
                         .collect(),
                     nodes::Action::BrowseKey(index) => vec![Effect::PickKey(index)],
                     nodes::Action::Disconnect(index) => vec![Effect::Disconnect(index)],
+                };
+                if connected && self.page == Page::Manage && self.both_connected() {
+                    effects.extend(self.handle_manage(manage::Message::RefreshPressed));
                 }
+                effects
             }
             Message::Network(message) => {
                 network::update(
@@ -481,6 +524,23 @@ impl App {
                 }],
                 done::Action::SaveProfile => self.save(),
             },
+            Message::Manage(message) => self.handle_manage(message),
+            Message::WelcomePressed => {
+                if self.manage.busy() {
+                    Vec::new()
+                } else {
+                    self.welcome = self.edge.welcome();
+                    self.page = Page::Welcome;
+                    Vec::new()
+                }
+            }
+            Message::EditProfilePressed => {
+                if self.manage.busy() {
+                    Vec::new()
+                } else {
+                    self.go_to(Page::Nodes)
+                }
+            }
             Message::NextPressed => match self.page.next() {
                 Some(next) if self.can_continue() => match self.page {
                     Page::Review => match self.review.start() {
@@ -538,6 +598,9 @@ impl App {
                 if self.run.running() {
                     self.pending_close = Some(PendingClose::Running(id));
                     Vec::new()
+                } else if self.manage.busy() {
+                    self.pending_close = Some(PendingClose::Maintaining(id));
+                    Vec::new()
                 } else if self.unsaved() {
                     self.pending_close = Some(PendingClose::Unsaved(id));
                     Vec::new()
@@ -550,7 +613,9 @@ impl App {
                 Vec::new()
             }
             Message::CloseConfirmed => match self.pending_close.take() {
-                Some(PendingClose::Running(id)) | Some(PendingClose::Unsaved(id)) => {
+                Some(PendingClose::Running(id))
+                | Some(PendingClose::Unsaved(id))
+                | Some(PendingClose::Maintaining(id)) => {
                     self.edge.cancel_run();
                     vec![Effect::CloseWindow(id)]
                 }
@@ -594,6 +659,7 @@ impl App {
         self.review = review::State::default();
         self.run = run::State::default();
         self.done = done::State::default();
+        self.manage = manage::State::default();
     }
 
     fn open(&mut self, path: PathBuf) -> Vec<Effect> {
@@ -606,6 +672,78 @@ impl App {
             Err(error) => {
                 self.welcome.error = Some(error);
                 Vec::new()
+            }
+        }
+    }
+
+    /// Opens a profile's running cluster on the Manage page and connects to both nodes (through
+    /// the Nodes page's flow: host keys and passwords are asked there as the nodes need them).
+    fn manage_cluster(&mut self, path: PathBuf) -> Vec<Effect> {
+        match self.edge.load(&path) {
+            Ok(profile) => {
+                self.load(profile, Some(path));
+                self.welcome = self.edge.welcome();
+                self.page = Page::Manage;
+                self.status = None;
+                (0..2)
+                    .flat_map(|index| {
+                        self.handle(Message::Nodes(nodes::Message::ConnectPressed(index)))
+                    })
+                    .collect()
+            }
+            Err(error) => {
+                self.welcome.error = Some(error);
+                Vec::new()
+            }
+        }
+    }
+
+    pub fn both_connected(&self) -> bool {
+        (0..2).all(|index| *self.nodes.link(index) == nodes::Link::Connected)
+    }
+
+    fn handle_manage(&mut self, message: manage::Message) -> Vec<Effect> {
+        let design = validate(&self.profile).ok();
+        match manage::update(&mut self.manage, message, design.as_ref()) {
+            manage::Action::None => Vec::new(),
+            manage::Action::Read => match design {
+                Some(design) if self.both_connected() => {
+                    vec![Effect::ReadCluster(Box::new(design))]
+                }
+                _ => {
+                    manage::update(
+                        &mut self.manage,
+                        manage::Message::Read(Err("connect to both nodes first".to_owned())),
+                        None,
+                    );
+                    Vec::new()
+                }
+            },
+            manage::Action::Perform { actions, purpose } => {
+                let Some(design) = design else {
+                    return Vec::new();
+                };
+                match self.edge.clone().maintain(design, actions, purpose) {
+                    Ok(updates) => vec![Effect::Maintain(Box::pin(updates))],
+                    Err(error) => {
+                        let record = wizard_steps::run::Event::Maintenance {
+                            purpose: purpose.to_owned(),
+                            action: "open the cluster's journal".to_owned(),
+                            command: None,
+                            changed: false,
+                            error: Some(error),
+                            took_ms: 0,
+                            placements: Vec::new(),
+                        };
+                        let finished = wizard_steps::manage::Update::Finished { record, ok: false };
+                        manage::update(
+                            &mut self.manage,
+                            manage::Message::Update(Box::new(finished)),
+                            None,
+                        );
+                        self.handle_manage(manage::Message::Ended)
+                    }
+                }
             }
         }
     }
@@ -661,10 +799,16 @@ impl App {
     }
 
     fn subscription(&self) -> Subscription<Message> {
-        Subscription::batch([
+        let mut subscriptions = vec![
             window::close_requests().map(Message::CloseRequested),
             keyboard::listen().filter_map(on_key),
-        ])
+        ];
+        if self.page == Page::Manage && self.both_connected() {
+            subscriptions.push(
+                iced::time::every(MANAGE_REFRESH).map(|_| Message::Manage(manage::Message::Tick)),
+            );
+        }
+        Subscription::batch(subscriptions)
     }
 
     pub fn view(&self) -> Element<'_, Message> {
@@ -679,6 +823,7 @@ impl App {
             Page::Review => review::view(&self.review, context).map(Message::Review),
             Page::Run => run::view(&self.run).map(Message::Run),
             Page::Done => done::view(&self.done, context, &self.run.board).map(Message::Done),
+            Page::Manage => return self.manage_view(),
         };
         if self.page == Page::Welcome {
             return container(page).padding(24).width(Fill).height(Fill).into();
@@ -690,22 +835,47 @@ impl App {
         let screen = row![self.sidebar(), body.width(Fill)].height(Fill);
         match self.pending_close {
             None => screen.into(),
-            Some(pending) => iced::widget::stack![
-                screen,
-                iced::widget::opaque(iced::widget::center(close_dialog(pending)).style(|theme| {
-                    container::Style {
-                        background: Some(
-                            iced::Color {
-                                a: 0.6,
-                                ..iced::Color::BLACK
-                            }
-                            .into(),
-                        ),
-                        ..container::transparent(theme)
-                    }
-                }))
-            ]
-            .into(),
+            Some(pending) => iced::widget::stack![screen, close_overlay(pending)].into(),
+        }
+    }
+
+    /// The Manage page: its own bar (back to Welcome, into the wizard), the nodes' connections
+    /// and the cluster.
+    fn manage_view(&self) -> Element<'_, Message> {
+        let context = self.context();
+        let idle = !self.manage.busy();
+        let bar = row![
+            button(text("← Welcome"))
+                .style(button::secondary)
+                .on_press_maybe(idle.then_some(Message::WelcomePressed)),
+            text(format!("Cluster {}", self.profile.cluster.name))
+                .size(20)
+                .width(Fill),
+            button(text("Edit profile"))
+                .style(button::secondary)
+                .on_press_maybe(idle.then_some(Message::EditProfilePressed)),
+        ]
+        .spacing(12)
+        .align_y(Center);
+        let mut page = column![bar].spacing(16);
+        for index in 0..self.profile.nodes.len().min(2) {
+            page =
+                page.push(nodes::connection_view(&self.nodes, context, index).map(Message::Nodes));
+        }
+        let design = validate(&self.profile).ok();
+        page = page.push(
+            manage::view(
+                &self.manage,
+                context,
+                self.both_connected(),
+                design.as_ref(),
+            )
+            .map(Message::Manage),
+        );
+        let screen = scrollable(container(page).padding(24).width(Fill)).height(Fill);
+        match self.pending_close {
+            None => screen.into(),
+            Some(pending) => iced::widget::stack![screen, close_overlay(pending)].into(),
         }
     }
 
@@ -817,6 +987,22 @@ impl App {
     }
 }
 
+/// The close question over a dimmed window.
+fn close_overlay<'a>(pending: PendingClose) -> Element<'a, Message> {
+    iced::widget::opaque(iced::widget::center(close_dialog(pending)).style(|theme| {
+        container::Style {
+            background: Some(
+                iced::Color {
+                    a: 0.6,
+                    ..iced::Color::BLACK
+                }
+                .into(),
+            ),
+            ..container::transparent(theme)
+        }
+    }))
+}
+
 fn close_dialog<'a>(pending: PendingClose) -> Element<'a, Message> {
     let (question, buttons) = match pending {
         PendingClose::Running(_) => (
@@ -826,6 +1012,18 @@ fn close_dialog<'a>(pending: PendingClose) -> Element<'a, Message> {
                     .style(button::secondary)
                     .on_press(Message::CloseCancelled),
                 button(text("Stop and close"))
+                    .style(button::danger)
+                    .on_press(Message::CloseConfirmed),
+            ],
+        ),
+        PendingClose::Maintaining(_) => (
+            "A maintenance is under way. Closing stops following it; the cluster finishes what \
+             was started on its own (check it with `tandem status`).",
+            row![
+                button(text("Keep following"))
+                    .style(button::secondary)
+                    .on_press(Message::CloseCancelled),
+                button(text("Close"))
                     .style(button::danger)
                     .on_press(Message::CloseConfirmed),
             ],

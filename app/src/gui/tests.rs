@@ -339,3 +339,41 @@ fn the_window_carries_the_application_icon() {
         "the embedded 64 px icon decodes to RGBA"
     );
 }
+
+#[test]
+fn manage_cluster_opens_the_profile_on_its_page_and_connects_to_both_nodes() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("seed.toml");
+    std::fs::write(&path, SEED).expect("profile");
+    let mut app = app_in(dir.path());
+    let effects = app.handle(Message::Welcome(welcome::Message::ManagePressed(path)));
+    assert_eq!(app.page, Page::Manage);
+    assert_eq!(
+        format!("{effects:?}"),
+        "[Connect(node 0), Connect(node 1)]",
+        "both nodes are connected through the Nodes page's flow"
+    );
+    assert!(!app.can_continue(), "Manage is not a wizard step");
+    let mut ui = simulator(app.view());
+    ui.find("Connecting…").expect("the connection cards");
+    ui.find("Connect to both nodes (above) to read the cluster and to work on it.")
+        .expect("the page waits for the connections");
+    drop(ui);
+    // Without both sessions, a read reports it instead of waiting forever.
+    assert!(
+        app.handle(Message::Manage(
+            crate::screens::manage::Message::RefreshPressed
+        ))
+        .is_empty()
+    );
+    assert_eq!(
+        app.manage.read_error.as_deref(),
+        Some("connect to both nodes first")
+    );
+    click(&mut app, "Edit profile");
+    assert_eq!(
+        app.page,
+        Page::Nodes,
+        "into the wizard with the same profile"
+    );
+}

@@ -3,13 +3,11 @@
 
 use std::path::PathBuf;
 
-use iced::widget::{Column, button, column, row, text};
-use iced::{Center, Element, Fill};
-use wizard_steps::cluster_state::{ClusterState, placements};
-use wizard_steps::run::NodeDrbd;
+use iced::widget::{button, column, row, text};
+use iced::{Center, Element};
 use wizard_steps::steps::run::Board;
-use wizard_steps::validate;
 
+use super::cluster_view::{drbd_view, failures_view, nodes_view, vms_view};
 use super::run::duration;
 use super::{Context, heading, section, warning};
 
@@ -142,125 +140,6 @@ fn summary_view(board: &Board) -> Element<'_, Message> {
     section("The run", body)
 }
 
-fn nodes_view(cluster: &ClusterState) -> Element<'_, Message> {
-    let mut list = Column::new().spacing(4);
-    for node in &cluster.nodes {
-        let state = node.condition();
-        let line = text(format!("{}: {state}", node.name));
-        list = list.push(if state == "online" {
-            line.style(text::success)
-        } else {
-            line.style(text::warning)
-        });
-    }
-    section("Nodes", list)
-}
-
-fn vms_view<'a>(context: Context<'a>, cluster: &'a ClusterState) -> Element<'a, Message> {
-    let mut list = Column::new().spacing(4);
-    match validate(context.profile) {
-        Ok(design) => {
-            for placement in placements(&design, cluster) {
-                let has_ip = design
-                    .profile
-                    .vms
-                    .iter()
-                    .any(|vm| vm.name == placement.vm && vm.console_ip.is_some());
-                let at_home = placement.at_home(has_ip);
-                let running = match &placement.running_on {
-                    Some(node) => format!("runs on {node}"),
-                    None => "is not running".to_owned(),
-                };
-                let line = format!(
-                    "{}: {running} (home: {}){}",
-                    placement.vm,
-                    placement.home,
-                    if at_home { "" } else { " — not at home" }
-                );
-                list = list.push(if at_home {
-                    text(line).style(text::success)
-                } else {
-                    text(line).style(text::warning)
-                });
-            }
-        }
-        // Without a valid profile (it was edited since), the resources as Pacemaker reports them.
-        Err(_) => {
-            for instance in &cluster.instances {
-                let line = text(format!(
-                    "{}: {} on {}",
-                    instance.resource, instance.role, instance.node
-                ));
-                list = list.push(if instance.failed {
-                    line.style(text::danger)
-                } else {
-                    line
-                });
-            }
-        }
-    }
-    section("VMs", list)
-}
-
-fn drbd_view(drbd: &[NodeDrbd]) -> Element<'_, Message> {
-    let mut list = Column::new().spacing(4);
-    let cell = |value: String, width: u32| text(value).size(13).width(width);
-    list = list.push(row![
-        cell("Resource".into(), 110),
-        cell("Node".into(), 110),
-        cell("Role".into(), 110),
-        cell("Connection".into(), 130),
-        cell("Disk".into(), 170),
-        text("Peer").size(13).width(Fill),
-    ]);
-    for node in drbd {
-        for resource in &node.resources {
-            let mut disk = resource.disk.clone();
-            if let Some(percent) = resource.sync_percent {
-                disk.push_str(&format!(" ({percent:.1}% synced)"));
-            }
-            let healthy = resource.connection == "Connected"
-                && resource.disk == "UpToDate"
-                && resource.peer_disk == "UpToDate";
-            let connection = text(resource.connection.clone()).size(13).width(130);
-            list = list.push(row![
-                cell(resource.name.clone(), 110),
-                cell(node.node.clone(), 110),
-                cell(resource.role.clone(), 110),
-                if healthy {
-                    connection.style(text::success)
-                } else {
-                    connection.style(text::warning)
-                },
-                cell(disk, 170),
-                text(format!("{}, {}", resource.peer_role, resource.peer_disk))
-                    .size(13)
-                    .width(Fill),
-            ]);
-        }
-    }
-    section("DRBD", list)
-}
-
-fn failures_view(cluster: &ClusterState) -> Element<'_, Message> {
-    let body: Element<'_, Message> = if cluster.failures.is_empty() {
-        text("No failed actions.").into()
-    } else {
-        let mut list = Column::new().spacing(4);
-        for failure in &cluster.failures {
-            list = list.push(
-                text(format!(
-                    "{} {} on {}: {}",
-                    failure.resource, failure.task, failure.node, failure.reason
-                ))
-                .style(text::danger),
-            );
-        }
-        list.into()
-    };
-    section("Failed actions", body)
-}
-
 fn export_view(state: &State) -> Element<'_, Message> {
     let export = |label: &'static str, format: ReportFormat| {
         button(text(label))
@@ -307,7 +186,7 @@ mod tests {
     use iced::{Settings, Size};
     use iced_test::{Error, Simulator};
     use wizard_steps::cluster_state::parse_crm_mon;
-    use wizard_steps::run::{DrbdResource, Event, Summary};
+    use wizard_steps::run::{DrbdResource, Event, NodeDrbd, Summary};
     use wizard_steps::validate::Problems;
     use wizard_steps::{Profile, journal};
 

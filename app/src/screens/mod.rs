@@ -5,7 +5,9 @@
 //! (`crate::gui`) performs those as tasks and routes the results back as the page's messages.
 
 pub mod cluster;
+pub mod cluster_view;
 pub mod done;
+pub mod manage;
 pub mod network;
 pub mod nodes;
 pub mod review;

@@ -455,6 +455,27 @@ fn node_view<'a>(state: &'a State, context: Context<'a>, index: usize) -> Elemen
     )
 }
 
+/// Only the connection to node `index` (Connect, host key, secrets, what it has): the Manage
+/// page reaches the nodes through the same flow as the wizard.
+pub fn connection_view<'a>(
+    state: &'a State,
+    context: Context<'a>,
+    index: usize,
+) -> Element<'a, Message> {
+    let node = &context.profile.nodes[index];
+    section(
+        format!(
+            "Node {} — {} ({}@{}:{})",
+            index + 1,
+            context.node_name(index),
+            node.ssh.user,
+            node.ssh.host,
+            node.ssh.port
+        ),
+        link_view(&state.links[index], index),
+    )
+}
+
 fn link_view(link: &NodeLink, index: usize) -> Element<'_, Message> {
     let connect = button(text("Connect"))
         .style(button::primary)

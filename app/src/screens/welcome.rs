@@ -1,9 +1,10 @@
-//! Welcome: start a new cluster, open a saved or recent profile, or import a profile file.
+//! Welcome: start a new cluster, open a saved or recent profile in the wizard or manage its
+//! running cluster, or import a profile file.
 
 use std::path::{Path, PathBuf};
 
 use iced::widget::{button, column, container, row, text};
-use iced::{Element, Fill};
+use iced::{Center, Element, Fill};
 
 #[derive(Debug, Default)]
 pub struct State {
@@ -33,6 +34,7 @@ impl State {
 pub enum Message {
     NewClusterPressed,
     OpenPressed(PathBuf),
+    ManagePressed(PathBuf),
     ImportPressed,
     ImportChosen(Option<PathBuf>),
 }
@@ -42,6 +44,8 @@ pub enum Action {
     None,
     NewCluster,
     Open(PathBuf),
+    /// Open the profile's running cluster on the Manage page.
+    Manage(PathBuf),
     Import,
 }
 
@@ -52,6 +56,7 @@ pub fn update(state: &mut State, message: Message) -> Action {
             Action::NewCluster
         }
         Message::OpenPressed(path) | Message::ImportChosen(Some(path)) => Action::Open(path),
+        Message::ManagePressed(path) => Action::Manage(path),
         Message::ImportPressed => Action::Import,
         Message::ImportChosen(None) => Action::None,
     }
@@ -107,16 +112,23 @@ fn profile_list<'a>(title: &'a str, paths: &'a [PathBuf], empty: &'a str) -> Ele
     }
     for path in paths {
         list = list.push(
-            button(
-                column![
-                    text(profile_name(path)).size(16),
-                    text(path.display().to_string()).size(12),
-                ]
-                .spacing(2),
-            )
-            .width(Fill)
-            .style(button::subtle)
-            .on_press(Message::OpenPressed(path.clone())),
+            row![
+                button(
+                    column![
+                        text(profile_name(path)).size(16),
+                        text(path.display().to_string()).size(12),
+                    ]
+                    .spacing(2),
+                )
+                .width(Fill)
+                .style(button::subtle)
+                .on_press(Message::OpenPressed(path.clone())),
+                button(text("Manage cluster"))
+                    .style(button::secondary)
+                    .on_press(Message::ManagePressed(path.clone())),
+            ]
+            .spacing(8)
+            .align_y(Center),
         );
     }
     list.into()
@@ -149,6 +161,8 @@ mod tests {
         ui.click("New cluster").expect("the button");
         ui.click("prod").expect("the recent profile");
         ui.click("lab").expect("the saved profile");
+        // The first "Manage cluster" is the recent profile's.
+        ui.click("Manage cluster").expect("the manage button");
         ui.find(recent.display().to_string().as_str())
             .expect("its path is shown");
         let actions: Vec<Action> = ui
@@ -162,6 +176,10 @@ mod tests {
         );
         assert!(
             matches!(&actions[2], Action::Open(path) if *path == saved),
+            "{actions:?}"
+        );
+        assert!(
+            matches!(&actions[3], Action::Manage(path) if *path == recent),
             "{actions:?}"
         );
     }

@@ -1,0 +1,392 @@
+//! Manage cluster: the running cluster of a saved profile, read live from the nodes (nodes,
+//! where each VM runs, DRBD with any sync progress, failed actions), and the seed's planned
+//! service work on it: a node in standby and back, a VM moved by hand and let go, failed actions
+//! cleared, and the failover drill. The page asks; the app performs (`wizard_steps::manage` over
+//! the nodes' sessions) and routes the updates back here.
+
+use iced::widget::{Column, button, column, container, row, text};
+use iced::{Center, Element, Fill};
+use wizard_steps::Design;
+use wizard_steps::manage::{self, Progress, Readiness, Status, Update};
+use wizard_steps::run::Event;
+
+use super::cluster_view::{drbd_view, failures_view, nodes_view, vms_view};
+use super::{Context, heading, section, warning};
+
+#[derive(Debug, Default)]
+pub struct State {
+    /// The cluster as last read.
+    pub status: Option<Status>,
+    /// Why the last read failed.
+    pub read_error: Option<String>,
+    /// A read is under way: ticks wait for it.
+    reading: bool,
+    /// The maintenance under way.
+    busy: Option<Busy>,
+    /// What the actions since the page opened did, oldest first.
+    pub log: Vec<Logged>,
+    /// The drill waits for the administrator's confirmation.
+    confirming_drill: bool,
+}
+
+#[derive(Debug, Default)]
+struct Busy {
+    /// The action under way.
+    action: String,
+    /// Its latest progress.
+    line: String,
+}
+
+/// One finished action, as the page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logged {
+    pub text: String,
+    pub ok: bool,
+}
+
+impl State {
+    /// A maintenance is under way.
+    pub fn busy(&self) -> bool {
+        self.busy.is_some()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    /// Time to read the cluster again (the app sends it every few seconds while connected).
+    Tick,
+    RefreshPressed,
+    Read(Result<Status, String>),
+    StandbyPressed(usize),
+    OnlinePressed(usize),
+    MovePressed {
+        vm: usize,
+        to: usize,
+    },
+    UnmovePressed(usize),
+    CleanupPressed,
+    DrillPressed,
+    DrillConfirmed,
+    DrillCancelled,
+    Update(Box<Update>),
+    /// The maintenance's updates ended.
+    Ended,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Action {
+    None,
+    /// Read the cluster.
+    Read,
+    /// Perform these actions in order, journaled with this purpose.
+    Perform {
+        actions: Vec<manage::Action>,
+        purpose: &'static str,
+    },
+}
+
+pub fn update(state: &mut State, message: Message, design: Option<&Design>) -> Action {
+    let perform = |state: &mut State, actions: Vec<manage::Action>, purpose| {
+        if state.busy.is_some() {
+            return Action::None;
+        }
+        state.busy = Some(Busy::default());
+        Action::Perform { actions, purpose }
+    };
+    match message {
+        Message::Tick | Message::RefreshPressed => {
+            if state.reading || state.busy.is_some() {
+                Action::None
+            } else {
+                state.reading = true;
+                Action::Read
+            }
+        }
+        Message::Read(result) => {
+            state.reading = false;
+            match result {
+                Ok(status) => {
+                    state.status = Some(status);
+                    state.read_error = None;
+                }
+                Err(error) => state.read_error = Some(error),
+            }
+            Action::None
+        }
+        Message::StandbyPressed(node) => {
+            perform(state, vec![manage::Action::Standby { node }], "maintenance")
+        }
+        Message::OnlinePressed(node) => {
+            perform(state, vec![manage::Action::Online { node }], "maintenance")
+        }
+        Message::MovePressed { vm, to } => {
+            perform(state, vec![manage::Action::Move { vm, to }], "maintenance")
+        }
+        Message::UnmovePressed(vm) => {
+            perform(state, vec![manage::Action::Unmove { vm }], "maintenance")
+        }
+        Message::CleanupPressed => perform(
+            state,
+            vec![manage::Action::Cleanup { resource: None }],
+            "maintenance",
+        ),
+        Message::DrillPressed => {
+            state.confirming_drill = true;
+            Action::None
+        }
+        Message::DrillCancelled => {
+            state.confirming_drill = false;
+            Action::None
+        }
+        Message::DrillConfirmed => {
+            state.confirming_drill = false;
+            match design {
+                Some(design) => perform(state, manage::drill(design), "drill"),
+                None => Action::None,
+            }
+        }
+        Message::Update(update) => {
+            let busy = state.busy.get_or_insert_with(Busy::default);
+            match *update {
+                Update::Started { action } => {
+                    busy.action = action;
+                    busy.line = "starting…".to_owned();
+                }
+                Update::Progress(Progress::Started { command }) => {
+                    busy.line = format!("ran {command}; following the cluster…");
+                }
+                Update::Progress(Progress::Waiting { elapsed, pending }) => {
+                    busy.line = format!("{} s: {pending}", elapsed.as_secs());
+                }
+                Update::Finished { record, ok } => state.log.push(logged(&record, ok)),
+            }
+            Action::None
+        }
+        Message::Ended => {
+            state.busy = None;
+            state.reading = true;
+            Action::Read
+        }
+    }
+}
+
+fn logged(record: &Event, ok: bool) -> Logged {
+    let text = match record {
+        Event::Maintenance {
+            action,
+            changed,
+            error,
+            took_ms,
+            ..
+        } => match error {
+            Some(error) => format!("{action}: FAILED: {error}"),
+            None if *changed => format!("{action}: done in {} s", took_ms / 1000),
+            None => format!("{action}: nothing to do, the cluster is already so"),
+        },
+        other => format!("{other:?}"),
+    };
+    Logged { text, ok }
+}
+
+/// The page below the nodes' connection cards (the app shows those). `connected`: both nodes
+/// are; `design`: the profile's, when it is valid.
+pub fn view<'a>(
+    state: &'a State,
+    context: Context<'a>,
+    connected: bool,
+    design: Option<&Design>,
+) -> Element<'a, Message> {
+    let mut page = column![heading(
+        "Manage cluster",
+        "The running cluster, read from the nodes every few seconds. Maintenance moves VMs the \
+         way Pacemaker does after a failure, but planned: nothing is lost, each VM restarts on \
+         the other node (or migrates, with live migration)."
+    )]
+    .spacing(20);
+    if !connected {
+        return page
+            .push(warning(
+                "Connect to both nodes (above) to read the cluster and to work on it.",
+            ))
+            .into();
+    }
+    let Some(design) = design else {
+        return page
+            .push(warning(
+                "The profile has problems: fix them in the wizard (Edit profile) to work on the \
+                 cluster.",
+            ))
+            .into();
+    };
+    let refresh = button(text("Refresh"))
+        .style(button::secondary)
+        .on_press_maybe((!state.reading).then_some(Message::RefreshPressed));
+    let mut reading = row![refresh].spacing(12).align_y(Center);
+    if state.reading {
+        reading = reading.push(text("Reading the cluster…").size(13));
+    }
+    if let Some(error) = &state.read_error {
+        reading = reading.push(text(error.as_str()).size(13).style(text::danger));
+    }
+    page = page.push(reading);
+    match &state.status {
+        None => {}
+        Some(status) if status.cluster.nodes.is_empty() => {
+            page = page.push(warning(
+                "The cluster does not answer: are corosync and pacemaker running on the nodes?",
+            ));
+        }
+        Some(status) => {
+            page = page
+                .push(nodes_view(&status.cluster))
+                .push(vms_view(context, &status.cluster))
+                .push(drbd_view(&status.drbd))
+                .push(failures_view(&status.cluster))
+                .push(maintenance_view(state, design, status));
+        }
+    }
+    if !state.log.is_empty() {
+        let mut log = Column::new().spacing(4);
+        for entry in &state.log {
+            let line = text(entry.text.as_str()).size(14);
+            log = log.push(if entry.ok {
+                line
+            } else {
+                line.style(text::danger)
+            });
+        }
+        page = page.push(section("Done since this page opened", log));
+    }
+    page.into()
+}
+
+fn maintenance_view<'a>(
+    state: &'a State,
+    design: &Design,
+    status: &Status,
+) -> Element<'a, Message> {
+    if let Some(busy) = &state.busy {
+        return section(
+            "Maintenance",
+            column![
+                text(format!("Under way: {}", busy.action)).size(15),
+                text(busy.line.clone()).size(13),
+            ]
+            .spacing(6),
+        );
+    }
+    if state.confirming_drill {
+        return section(
+            "Maintenance",
+            container(
+                column![
+                    text("Run the failover drill?").size(16),
+                    text(format!(
+                        "{} goes into standby until {} runs every VM, then comes back; then the \
+                         same for {}. Each VM restarts on the other node and back (a short \
+                         outage each time), unless live migration is on. The result goes into \
+                         the setup report.",
+                        design.nodes[0].hostname,
+                        design.nodes[1].hostname,
+                        design.nodes[1].hostname
+                    ))
+                    .size(13),
+                    row![
+                        button(text("Start the drill"))
+                            .style(button::danger)
+                            .on_press(Message::DrillConfirmed),
+                        button(text("Cancel"))
+                            .style(button::secondary)
+                            .on_press(Message::DrillCancelled),
+                    ]
+                    .spacing(12),
+                ]
+                .spacing(8),
+            )
+            .padding(12)
+            .style(container::rounded_box),
+        );
+    }
+    let mut body = Column::new().spacing(10);
+    let choice = |label: String, action: manage::Action, message: Message| {
+        let readiness = action.readiness(design, &status.cluster);
+        let mut line = row![
+            button(text(label))
+                .style(button::secondary)
+                .on_press_maybe((readiness == Readiness::Ready).then_some(message))
+        ]
+        .spacing(8)
+        .align_y(Center);
+        match readiness {
+            Readiness::Ready => {}
+            Readiness::AlreadyDone(why) | Readiness::Refused(why) => {
+                line = line.push(text(why).size(12).width(Fill));
+            }
+        }
+        line
+    };
+    for (index, node) in design.nodes.iter().enumerate() {
+        let standby = status
+            .cluster
+            .nodes
+            .iter()
+            .any(|state| state.name == node.hostname && state.standby);
+        body = body.push(if standby {
+            choice(
+                format!("Bring {} back online", node.hostname),
+                manage::Action::Online { node: index },
+                Message::OnlinePressed(index),
+            )
+        } else {
+            choice(
+                format!("Put {} in standby", node.hostname),
+                manage::Action::Standby { node: index },
+                Message::StandbyPressed(index),
+            )
+        });
+    }
+    for (index, vm) in design.vms.iter().enumerate() {
+        let running_on = status.cluster.vm_node(&vm.name);
+        let other = design
+            .nodes
+            .iter()
+            .position(|node| Some(&node.hostname) != running_on.as_ref())
+            .unwrap_or(1 - vm.home);
+        body = body.push(
+            row![
+                choice(
+                    format!("Move {} to {}", vm.name, design.nodes[other].hostname),
+                    manage::Action::Move {
+                        vm: index,
+                        to: other
+                    },
+                    Message::MovePressed {
+                        vm: index,
+                        to: other
+                    },
+                ),
+                button(text(format!("Let {} go", vm.name)))
+                    .style(button::text)
+                    .on_press(Message::UnmovePressed(index)),
+            ]
+            .spacing(12)
+            .align_y(Center),
+        );
+    }
+    if !status.cluster.failures.is_empty() {
+        body = body.push(
+            button(text("Clear the failed actions"))
+                .style(button::secondary)
+                .on_press(Message::CleanupPressed),
+        );
+    }
+    body = body.push(
+        button(text("Run the failover drill…"))
+            .style(button::primary)
+            .on_press(Message::DrillPressed),
+    );
+    section("Maintenance", body)
+}
+
+#[cfg(test)]
+mod tests;

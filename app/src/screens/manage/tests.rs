@@ -1,0 +1,235 @@
+//! The Manage page over real crm_mon output of the seed cluster (tests/fixtures/crm_mon): what it
+//! shows, which maintenance it offers or refuses and why, and how an action's updates and the
+//! next read come back to it.
+
+use std::time::Duration;
+
+use iced_test::{Error, Simulator};
+use wizard_steps::cluster_state::parse_crm_mon;
+use wizard_steps::manage::{self, Progress, Status, Update};
+use wizard_steps::run::Event;
+use wizard_steps::validate::{Problems, validate};
+use wizard_steps::{Design, Profile};
+
+use super::*;
+use crate::screens::testing::seed;
+
+const AT_HOME: &str = include_str!("../../../../tests/fixtures/crm_mon/seed-at-home.xml");
+const NODE1_STANDBY: &str =
+    include_str!("../../../../tests/fixtures/crm_mon/seed-node1-standby.xml");
+
+fn status(xml: &str) -> Status {
+    Status {
+        cluster: parse_crm_mon(xml).expect("crm_mon XML"),
+        drbd: Vec::new(),
+    }
+}
+
+struct Page {
+    state: State,
+    profile: Profile,
+    problems: Problems,
+    design: Design,
+}
+
+impl Page {
+    fn new() -> Page {
+        let profile = seed();
+        let design = validate(&profile).expect("the seed is valid");
+        Page {
+            state: State::default(),
+            problems: Problems::of(&profile),
+            profile,
+            design,
+        }
+    }
+
+    /// The page after a read of the cluster.
+    fn read(xml: &str) -> Page {
+        let mut page = Page::new();
+        assert_eq!(page.send(Message::Tick), Action::Read);
+        assert_eq!(page.send(Message::Read(Ok(status(xml)))), Action::None);
+        page
+    }
+
+    fn send(&mut self, message: Message) -> Action {
+        update(&mut self.state, message, Some(&self.design))
+    }
+
+    fn ui(&self, connected: bool) -> Simulator<'_, Message> {
+        let context = Context {
+            profile: &self.profile,
+            problems: &self.problems,
+            facts: [None, None],
+        };
+        Simulator::with_size(
+            iced::Settings::default(),
+            (1024.0, 1600.0),
+            view(&self.state, context, connected, Some(&self.design)),
+        )
+    }
+
+    fn click(&mut self, label: &str) -> Result<Vec<Action>, Error> {
+        let mut ui = self.ui(true);
+        let _ = ui.click(label)?;
+        let messages: Vec<Message> = ui.into_messages().collect();
+        Ok(messages
+            .into_iter()
+            .map(|message| self.send(message))
+            .collect())
+    }
+
+    fn shows(&self, text: &str) -> bool {
+        self.ui(true).find(text).is_ok()
+    }
+}
+
+#[test]
+fn without_both_nodes_connected_the_page_asks_for_the_connection() -> Result<(), Error> {
+    let page = Page::read(AT_HOME);
+    let mut ui = page.ui(false);
+    let _ = ui.find("Connect to both nodes (above) to read the cluster and to work on it.")?;
+    assert!(ui.find("Put node1 in standby").is_err());
+    Ok(())
+}
+
+#[test]
+fn the_running_cluster_shows_where_each_vm_runs_and_offers_the_maintenance() -> Result<(), Error> {
+    let page = Page::read(AT_HOME);
+    let mut ui = page.ui(true);
+    let _ = ui.find("node1: online")?;
+    let _ = ui.find("node2: online")?;
+    let _ = ui.find("Win2012: runs on node1 (home: node1)")?;
+    let _ = ui.find("Win2012-2: runs on node2 (home: node2)")?;
+    let _ = ui.find("No failed actions.")?;
+    let _ = ui.find("Put node1 in standby")?;
+    let _ = ui.find("Put node2 in standby")?;
+    let _ = ui.find("Move Win2012 to node2")?;
+    let _ = ui.find("Move Win2012-2 to node1")?;
+    let _ = ui.find("Run the failover drill…")?;
+    assert!(
+        ui.find("Clear the failed actions").is_err(),
+        "nothing to clear"
+    );
+    Ok(())
+}
+
+#[test]
+fn standby_is_asked_for_and_its_progress_and_result_are_shown() -> Result<(), Error> {
+    let mut page = Page::read(AT_HOME);
+    let actions = page.click("Put node1 in standby")?;
+    assert_eq!(
+        actions,
+        [Action::Perform {
+            actions: vec![manage::Action::Standby { node: 0 }],
+            purpose: "maintenance",
+        }]
+    );
+    // While it runs, no second action and no periodic read.
+    assert_eq!(page.send(Message::StandbyPressed(1)), Action::None);
+    assert_eq!(page.send(Message::Tick), Action::None);
+    let action = manage::Action::Standby { node: 0 }.describe(&page.design);
+    page.send(Message::Update(Box::new(Update::Started {
+        action: action.clone(),
+    })));
+    page.send(Message::Update(Box::new(Update::Progress(
+        Progress::Waiting {
+            elapsed: Duration::from_secs(12),
+            pending: "Win2012 runs on node1, expected on node2".into(),
+        },
+    ))));
+    assert!(page.shows(&format!("Under way: {action}")));
+    assert!(page.shows("12 s: Win2012 runs on node1, expected on node2"));
+    page.send(Message::Update(Box::new(Update::Finished {
+        record: Event::Maintenance {
+            purpose: "maintenance".into(),
+            action: action.clone(),
+            command: Some(manage::Action::Standby { node: 0 }.command(&page.design)),
+            changed: true,
+            error: None,
+            took_ms: 41_000,
+            placements: Vec::new(),
+        },
+        ok: true,
+    })));
+    assert_eq!(
+        page.send(Message::Ended),
+        Action::Read,
+        "the cluster is read again"
+    );
+    page.send(Message::Read(Ok(status(NODE1_STANDBY))));
+    assert!(page.shows(&format!("{action}: done in 41 s")));
+    assert!(page.shows("node1: standby"));
+    assert!(page.shows("Win2012: runs on node2 (home: node1) — not at home"));
+    assert!(page.shows("Bring node1 back online"));
+    // With node1 in standby, node2 may not follow: the button is off and says why.
+    assert!(page.shows(
+        "node1 is standby: with node2 in standby no node could run the VMs; bring node1 online first"
+    ));
+    assert!(page.click("Put node2 in standby")?.is_empty());
+    Ok(())
+}
+
+#[test]
+fn the_drill_runs_only_once_confirmed() -> Result<(), Error> {
+    let mut page = Page::read(AT_HOME);
+    assert_eq!(page.click("Run the failover drill…")?, [Action::None]);
+    assert!(page.shows("Run the failover drill?"));
+    assert_eq!(page.click("Cancel")?, [Action::None]);
+    assert!(!page.shows("Run the failover drill?"));
+    page.click("Run the failover drill…")?;
+    let actions = page.click("Start the drill")?;
+    assert_eq!(
+        actions,
+        [Action::Perform {
+            actions: manage::drill(&page.design),
+            purpose: "drill",
+        }]
+    );
+    Ok(())
+}
+
+#[test]
+fn a_failed_read_is_shown_and_the_next_tick_reads_again() {
+    let mut page = Page::new();
+    assert_eq!(page.send(Message::Tick), Action::Read);
+    assert_eq!(page.send(Message::Tick), Action::None, "one read at a time");
+    page.send(Message::Read(Err(
+        "reading the cluster: node2: timed out".into()
+    )));
+    assert!(page.shows("reading the cluster: node2: timed out"));
+    assert_eq!(page.send(Message::Tick), Action::Read);
+}
+
+#[test]
+fn failed_actions_can_be_cleared_and_a_failed_maintenance_is_listed_in_red() -> Result<(), Error> {
+    let with_failure = AT_HOME.replace(
+        "</pacemaker-result>",
+        r#"<failures><failure op_key="vm_Win2012_monitor_10000" node="node1" exitstatus="error" exitreason="domain vanished" exitcode="1" call="12" status="complete" task="monitor"/></failures></pacemaker-result>"#,
+    );
+    let mut page = Page::read(&with_failure);
+    assert!(page.shows("vm_Win2012 monitor on node1: domain vanished"));
+    let actions = page.click("Clear the failed actions")?;
+    assert_eq!(
+        actions,
+        [Action::Perform {
+            actions: vec![manage::Action::Cleanup { resource: None }],
+            purpose: "maintenance",
+        }]
+    );
+    page.send(Message::Update(Box::new(Update::Finished {
+        record: Event::Maintenance {
+            purpose: "maintenance".into(),
+            action: "clear all failed actions".into(),
+            command: None,
+            changed: false,
+            error: Some("not done: the cluster had not settled".into()),
+            took_ms: 0,
+            placements: Vec::new(),
+        },
+        ok: false,
+    })));
+    page.send(Message::Ended);
+    assert!(page.shows("clear all failed actions: FAILED: not done: the cluster had not settled"));
+    Ok(())
+}
