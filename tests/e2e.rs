@@ -411,6 +411,66 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
 
     wizard_run_on_the_converged_cluster(&testbed);
     drill_on_the_converged_cluster(&testbed);
+    manage_page_moves_a_vm_and_lets_it_go(&testbed);
+}
+
+/// The GUI's Manage page on the testbed: Welcome → Manage cluster, both host keys confirmed,
+/// the cluster read; "Move vm2 to node1" runs until the cluster settles with vm2 on node1, and
+/// "Let vm2 go" sends it home.
+fn manage_page_moves_a_vm_and_lets_it_go(testbed: &Testbed) {
+    use common::wizard::{app_in, click, settle, shows};
+    use tandem::gui::{Message, Page};
+    use tandem::screens::nodes::{self, Link};
+    use tandem::screens::welcome;
+
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let dir = testbed.state.path().join("manage");
+        let (mut app, edge) = app_in(&dir);
+        settle(
+            &mut app,
+            &edge,
+            Message::Welcome(welcome::Message::ManagePressed(testbed.profile())),
+        )
+        .await;
+        assert_eq!(app.page, Page::Manage);
+        for index in 0..2 {
+            assert_eq!(
+                app.nodes.link(index),
+                &Link::ConfirmHostKey {
+                    fingerprint: testbed.fingerprint(index + 1)
+                }
+            );
+            settle(
+                &mut app,
+                &edge,
+                Message::Nodes(nodes::Message::TrustPressed(index)),
+            )
+            .await;
+            assert_eq!(app.nodes.link(index), &Link::Connected);
+        }
+        assert!(shows(&app, "vm1: runs on node1 (home: node1)"));
+        assert!(shows(&app, "vm2: runs on node2 (home: node2)"));
+
+        let started = Instant::now();
+        click(&mut app, &edge, "Move vm2 to node1").await;
+        let last = app.manage.log.last().expect("the move's result").clone();
+        assert!(last.ok, "{}", last.text);
+        println!("FIGURE gui_move_s {}", started.elapsed().as_secs());
+        assert!(shows(
+            &app,
+            "vm2: runs on node1 (home: node2) — not at home"
+        ));
+        let state = testbed.cluster(1).expect("crm_mon");
+        assert!(all_on(&state, &["vm1", "vm2"], "node1"), "{state:?}");
+
+        let started = Instant::now();
+        click(&mut app, &edge, "Let vm2 go").await;
+        let last = app.manage.log.last().expect("the release's result").clone();
+        assert!(last.ok, "{}", last.text);
+        println!("FIGURE gui_let_go_s {}", started.elapsed().as_secs());
+        assert!(shows(&app, "vm2: runs on node2 (home: node2)"));
+    });
 }
 
 /// `tandem drill`: node1 in standby (both VMs on node2), back online (vm1 returns home after
