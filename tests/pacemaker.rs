@@ -592,3 +592,134 @@ fn live_migration_moves_a_running_vm_by_migrating_it() {
         "{xen} would be started afresh on node2: {operations:?}"
     );
 }
+
+/// Adding a VM to a running cluster: the plan loads the new configuration with `crm configure
+/// load update`; the scheduler then starts only the new VM (its DRBD promoted at home) and
+/// leaves the running ones alone.
+#[test]
+fn a_vm_added_to_a_running_cluster_starts_alone() {
+    let cib = started(&common::example_profile("seed"));
+    let bigger = common::test_profile("seed-plus-one-vm");
+    let rendered = common::render(&bigger, &[]);
+    cib.crm_load(&rendered.path().join("cluster.crm"));
+    let graph = cib.dir.path().join("graph.xml");
+    let mut simulate = cib.tool("crm_simulate");
+    simulate
+        .arg("-x")
+        .arg(cib.path())
+        .args(["-X", "-Q", "-q", "true", "-G"])
+        .arg(&graph);
+    common::assert_success(&common::run(&mut simulate), "crm_simulate -G");
+    let graph = fs::read_to_string(graph).expect("graph");
+    let touched = resources_in_graph(&graph);
+    assert!(
+        touched.iter().all(|resource| resource.ends_with("Win2016")),
+        "the new configuration touched running resources: {touched:?}"
+    );
+    let grown = Cib {
+        dir: cib.dir,
+        design: common::design(&bigger),
+        now: None,
+    };
+    grown.inject_promotion_scores("node1");
+    grown.inject_promotion_scores("node2");
+    grown.simulate(&[]);
+    grown.verify();
+    grown.assert_vms_on("after adding Win2016", home);
+}
+
+/// Retiring a VM gone from the profile: the plan's own command (with the scheduler standing in
+/// for `crm_resource --wait`) stops its resources and deletes them with their constraints; the
+/// other VM keeps running untouched.
+#[test]
+fn a_vm_removed_from_the_profile_is_stopped_and_deleted_alone() {
+    use wizard_steps::plan::{Operation, plan};
+    let cib = started(&common::example_profile("seed"));
+    let smaller_text = fs::read_to_string(common::example_profile("seed"))
+        .expect("seed")
+        .split("\n[[vms]]")
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("\n[[vms]]")
+        .replace(
+            "\n[[storage.volumes]]\nname = \"Win2012-2\"\nsize = \"40G\"\n",
+            "",
+        );
+    let dir = TempDir::new().expect("temporary directory");
+    let smaller = dir.path().join("smaller.toml");
+    fs::write(&smaller, smaller_text).expect("write the profile");
+    let design = common::design(&smaller);
+    assert_eq!(design.vms.len(), 1, "Win2012-2 is gone from the profile");
+    let facts = wizard_steps::facts::NodeFacts {
+        tandem_vms: vec!["Win2012".into(), "Win2012-2".into()],
+        ..Default::default()
+    };
+    let plan = plan(&design, &[facts.clone(), facts]);
+    let (_, retire) = plan
+        .steps()
+        .find(|(_, step)| step.id == "retire-resources:Win2012-2@node1")
+        .expect("the retire step");
+    let Operation::Command { check, apply, .. } = &retire.operation else {
+        panic!("a command");
+    };
+    let sh = |command: &str| {
+        common::run(
+            Command::new("sh")
+                .arg("-c")
+                .arg(command)
+                .env("CIB_file", cib.path()),
+        )
+    };
+    let check = check.as_deref().expect("a check");
+    assert!(!sh(check).status.success(), "the check passed before");
+    let graph = cib.dir.path().join("graph.xml");
+    let apply = apply.replace(
+        "crm_resource --wait --timeout=300s",
+        &format!(
+            "crm_simulate -x \"$CIB_file\" -X -Q -q true -G {}",
+            graph.display()
+        ),
+    );
+    common::assert_success(&sh(&apply), "the retire command");
+    assert!(sh(check).status.success(), "the check fails after");
+    let touched = resources_in_graph(&fs::read_to_string(graph).expect("graph"));
+    assert!(
+        !touched.is_empty()
+            && touched
+                .iter()
+                .all(|resource| resource.ends_with("Win2012-2")),
+        "stopping Win2012-2 touched others: {touched:?}"
+    );
+    cib.simulate(&[]);
+    cib.verify();
+    let state = cib.placement();
+    assert!(
+        state
+            .instances
+            .iter()
+            .all(|instance| !instance.resource.ends_with("Win2012-2")),
+        "{state:?}"
+    );
+    let xml = fs::read_to_string(cib.path()).expect("CIB");
+    let configuration = &xml[xml.find("<configuration>").expect("configuration")
+        ..xml.find("</configuration>").expect("its end")];
+    assert!(
+        !configuration.contains("Win2012-2"),
+        "the retired VM's resources or constraints are left in the configuration:\n{configuration}"
+    );
+    assert_eq!(state.vm_node("Win2012").as_deref(), Some("node1"));
+}
+
+/// The resources a transition graph acts on.
+fn resources_in_graph(graph: &str) -> Vec<String> {
+    let document = roxmltree::Document::parse(graph).expect("graph XML");
+    let mut resources: Vec<String> = document
+        .descendants()
+        .filter(|node| node.has_tag_name("primitive"))
+        .filter_map(|node| node.attribute("id"))
+        .map(str::to_owned)
+        .collect();
+    resources.sort();
+    resources.dedup();
+    resources
+}

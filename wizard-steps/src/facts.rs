@@ -50,6 +50,10 @@ pub struct NodeFacts {
     pub drbd_up: Vec<String>,
     /// Paths on the node that exist (of those asked about).
     pub present_files: Vec<String>,
+    /// VMs whose DRBD resource file Tandem rendered for this cluster: what the node carries,
+    /// so that a VM gone from the profile can be retired.
+    #[serde(default)]
+    pub tandem_vms: Vec<String>,
     /// The peer's replication address answered a ping.
     pub reaches_peer: Option<bool>,
     /// Every volume group and its logical volumes, as [`discovery_script`] finds them before
@@ -198,10 +202,14 @@ done
 ss -Htln 2>/dev/null | awk '{{n = split($4, part, ":"); print "listening=" part[n]}}'
 command -v drbdsetup >/dev/null 2>&1 && drbdsetup status 2>/dev/null | awk '/^[^ ]/ {{print "drbd_up=" $1}}'
 for file in {files}; do [ -e "$file" ] && echo "file=$file"; done
+for res in /etc/drbd.d/*.res; do
+  [ -f "$res" ] && head -n 1 "$res" | grep -qF {marker} && echo "tandem_vm=$(basename "$res" .res)"
+done
 ping -c 1 -W 2 {peer} >/dev/null 2>&1 && echo reaches_peer=yes || echo reaches_peer=no
 "#,
         volumes = volumes.join(" "),
         files = files.join(" "),
+        marker = quote(&crate::render::rendered_marker(&profile.cluster.name)),
     )
 }
 
@@ -280,6 +288,7 @@ pub fn parse(output: &str) -> NodeFacts {
             }
             "drbd_up" => facts.drbd_up.push(value.trim().to_owned()),
             "file" => facts.present_files.push(value.trim().to_owned()),
+            "tandem_vm" => facts.tandem_vms.push(value.trim().to_owned()),
             "reaches_peer" => facts.reaches_peer = Some(value.trim() == "yes"),
             "group" => {
                 if let (Some(name), Some(size), Some(free)) =

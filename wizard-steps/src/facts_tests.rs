@@ -271,3 +271,14 @@ fn cloned_nodes_with_one_machine_id_are_refused() {
         "{found:?}"
     );
 }
+
+#[test]
+fn the_vms_whose_drbd_files_tandem_rendered_are_listed_from_the_marker() {
+    let facts = parse("tandem_vm=Win2012\ntandem_vm=Old-VM\n");
+    assert_eq!(facts.tandem_vms, ["Win2012", "Old-VM"]);
+    let script = gather_script(&seed(), 0);
+    assert!(
+        script.contains("grep -qF '# Rendered by Tandem for cluster \"seed\"'"),
+        "{script}"
+    );
+}

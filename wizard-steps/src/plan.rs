@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::facts::NodeFacts;
 use crate::profile::{Boot, Fencing};
 use crate::remote::quote;
-use crate::render::{DrbdGeneration, Rendered, Target, paths, render};
+use crate::render::{DrbdGeneration, PacemakerIds, Rendered, Target, paths, render};
 use crate::validate::{Design, VmDesign};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +40,10 @@ pub enum PhaseKind {
     Domains,
     Corosync,
     Pacemaker,
+    /// VMs gone from the profile: stopped and removed from the cluster (their volumes kept).
+    RetireFromCluster,
+    /// ... and their DRBD resources and domain configs taken off the nodes (backed up).
+    RetireFromNodes,
     Verify,
 }
 
@@ -209,7 +213,7 @@ pub fn plan(design: &Design, facts: &[NodeFacts; 2]) -> Plan {
         target,
         rendered: &rendered,
     };
-    let phases = vec![
+    let mut phases = vec![
         builder.packages(),
         builder.xen_boot(),
         builder.xen_reboot(),
@@ -223,8 +227,13 @@ pub fn plan(design: &Design, facts: &[NodeFacts; 2]) -> Plan {
         builder.domains(),
         builder.corosync(),
         builder.pacemaker(),
-        builder.verify(),
     ];
+    let retired = builder.retired();
+    if !retired.is_empty() {
+        phases.push(builder.retire_from_cluster(&retired));
+        phases.push(builder.retire_from_nodes(&retired));
+    }
+    phases.push(builder.verify());
     Plan {
         cluster: design.profile.cluster.name.clone(),
         nodes: [
@@ -1106,6 +1115,107 @@ impl Builder<'_> {
         phase(PhaseKind::Pacemaker, "Pacemaker", false, steps)
     }
 
+    /// VMs the nodes carry (DRBD resource files Tandem rendered for this cluster) that the
+    /// profile no longer has, sorted.
+    fn retired(&self) -> Vec<String> {
+        let mut retired: Vec<String> = self
+            .facts
+            .iter()
+            .flat_map(|facts| facts.tandem_vms.iter())
+            .filter(|name| !self.design.vms.iter().any(|vm| &vm.name == *name))
+            .cloned()
+            .collect();
+        retired.sort();
+        retired.dedup();
+        retired
+    }
+
+    fn retire_from_cluster(&self, retired: &[String]) -> Phase {
+        let steps = retired
+            .iter()
+            .map(|name| {
+                let ids = PacemakerIds::for_vm(name);
+                // Those of its resources the cluster has (a VM without a console IP has no IP).
+                let present = format!(
+                    "for id in {} {} {} {}; do cibadmin -Q --xpath \"/cib/configuration//*[@id='$id']\" >/dev/null 2>&1 && echo \"$id\"; done",
+                    quote(&ids.ip),
+                    quote(&ids.xen),
+                    quote(&ids.drbd_clone),
+                    quote(&ids.drbd)
+                );
+                Step {
+                    destructive: Some(format!(
+                        "stops VM {name} (its domain shuts down) and removes it from the cluster; \
+                         its volume and data stay on both nodes"
+                    )),
+                    ..self.step(
+                        format!("retire-resources:{name}"),
+                        0,
+                        format!("stop {name} and remove it from the cluster"),
+                        Operation::Command {
+                            check: Some(format!("[ -z \"$({present})\" ]")),
+                            apply: format!(
+                                "ids=$({present}); [ -z \"$ids\" ] || {{ crm resource stop $ids && crm_resource --wait --timeout=300s && crm configure delete --force $ids; }}"
+                            ),
+                            verify: Some(format!("[ -z \"$({present})\" ]")),
+                        },
+                    )
+                }
+            })
+            .collect();
+        phase(
+            PhaseKind::RetireFromCluster,
+            "VMs removed from the profile: out of the cluster",
+            false,
+            steps,
+        )
+    }
+
+    fn retire_from_nodes(&self, retired: &[String]) -> Phase {
+        let mut steps = Vec::new();
+        for &node in &BOTH {
+            for name in retired {
+                let resource = quote(name);
+                let down = format!("! drbdsetup status {resource} >/dev/null 2>&1");
+                steps.push(self.step(
+                    format!("drbd-down:{name}"),
+                    node,
+                    format!("take DRBD resource {name} down"),
+                    Operation::Command {
+                        check: Some(down.clone()),
+                        apply: format!("drbdadm down {resource}"),
+                        verify: Some(down),
+                    },
+                ));
+                for path in [paths::drbd_resource(name), paths::xen_domain(name)] {
+                    let file = quote(&path);
+                    let backup = quote(&format!(
+                        "{RETIRED_BACKUPS}/{}",
+                        path.trim_start_matches('/').replace('/', "_")
+                    ));
+                    steps.push(self.step(
+                        format!("retire-file:{path}"),
+                        node,
+                        format!("move {path} to {RETIRED_BACKUPS}"),
+                        Operation::Command {
+                            check: Some(format!("[ ! -e {file} ]")),
+                            apply: format!(
+                                "mkdir -p {RETIRED_BACKUPS} && mv {file} {backup}.$(date +%Y%m%d-%H%M%S)"
+                            ),
+                            verify: Some(format!("[ ! -e {file} ]")),
+                        },
+                    ));
+                }
+            }
+        }
+        phase(
+            PhaseKind::RetireFromNodes,
+            "VMs removed from the profile: off the nodes (volumes kept)",
+            false,
+            steps,
+        )
+    }
+
     fn verify(&self) -> Phase {
         let steps = vec![Step {
             id: "placement".into(),
@@ -1117,6 +1227,9 @@ impl Builder<'_> {
         phase(PhaseKind::Verify, "Verification", false, steps)
     }
 }
+
+/// Where the files of a retired VM go (its DRBD resource and domain config).
+pub const RETIRED_BACKUPS: &str = "/var/backups/tandem";
 
 const NO_FAILED_ACTIONS: &str = "! crm_mon -1 --output-as=xml | grep -q '<failure '";
 

@@ -357,3 +357,113 @@ fn metadata_room_covers_drbds_internal_metadata() {
     assert_eq!(metadata_room_mib(2 * 1024 * 1024), 68);
     assert_eq!(metadata_room_mib(1), 4);
 }
+
+/// The seed with a third VM, Win2016, on its own volume (home node1).
+fn seed_with_a_third_vm() -> Design {
+    design(include_str!("../../tests/profiles/seed-plus-one-vm.toml"))
+}
+
+#[test]
+fn adding_a_vm_adds_only_its_own_steps_and_the_new_pacemaker_configuration() {
+    let before = plan(&seed(), &fresh("8.4.11"));
+    let after = plan(&seed_with_a_third_vm(), &fresh("8.4.11"));
+    let old: std::collections::BTreeMap<&str, &Step> = before
+        .steps()
+        .map(|(_, step)| (step.id.as_str(), step))
+        .collect();
+    let mut changed_shared = Vec::new();
+    for (_, step) in after.steps() {
+        match old.get(step.id.as_str()) {
+            None => assert!(
+                step.id.contains("Win2016"),
+                "a new step that is not the new VM's: {}",
+                step.id
+            ),
+            Some(old) if *old != step => changed_shared.push(step.id.as_str()),
+            Some(_) => {}
+        }
+    }
+    // Only the Pacemaker configuration file differs; `crm configure load update` then adds the
+    // new VM's resources and leaves the others as they are (tests/pacemaker.rs runs it).
+    assert_eq!(changed_shared, ["file:/etc/tandem/cluster.crm@node1"]);
+    assert!(
+        old.keys()
+            .all(|id| after.steps().any(|(_, step)| step.id == *id)),
+        "a step of the existing cluster went missing"
+    );
+    assert!(after.destructive_steps().is_empty());
+}
+
+#[test]
+fn a_vm_gone_from_the_profile_is_retired_with_confirmation_and_its_volume_kept() {
+    let mut facts = fresh("8.4.11");
+    for node in &mut facts {
+        node.tandem_vms = vec!["Win2012".into(), "Win2012-2".into(), "Old-VM".into()];
+    }
+    let plan = plan(&seed(), &facts);
+    let kinds: Vec<PhaseKind> = plan.phases.iter().map(|phase| phase.kind).collect();
+    assert_eq!(
+        kinds[kinds.len() - 3..],
+        [
+            PhaseKind::RetireFromCluster,
+            PhaseKind::RetireFromNodes,
+            PhaseKind::Verify
+        ]
+    );
+    let retire = step(&plan, "retire-resources:Old-VM@node1");
+    assert!(
+        retire
+            .destructive
+            .as_deref()
+            .is_some_and(|what| what.contains("stops VM Old-VM") && what.contains("volume")),
+        "{retire:?}"
+    );
+    assert_eq!(
+        plan.destructive_steps()
+            .iter()
+            .map(|step| step.id.as_str())
+            .collect::<Vec<_>>(),
+        ["retire-resources:Old-VM@node1"],
+        "only stopping the VM needs a confirmation"
+    );
+    for node in ["node1", "node2"] {
+        assert_eq!(
+            apply_of(step(&plan, &format!("drbd-down:Old-VM@{node}"))),
+            "drbdadm down Old-VM"
+        );
+        let moved = apply_of(step(
+            &plan,
+            &format!("retire-file:/etc/drbd.d/Old-VM.res@{node}"),
+        ));
+        assert!(
+            moved.starts_with("mkdir -p /var/backups/tandem && mv /etc/drbd.d/Old-VM.res "),
+            "{moved}"
+        );
+        step(&plan, &format!("retire-file:/etc/xen/Old-VM.cfg@{node}"));
+    }
+    assert!(
+        plan.steps()
+            .flat_map(|(_, step)| step.operation.shell_commands())
+            .all(|command| !command.contains("lvremove") && !command.contains("wipefs")),
+        "the volume is kept"
+    );
+    assert!(
+        !plan
+            .steps()
+            .any(|(_, step)| step.id.contains("Win2012-2") && step.id.starts_with("retire")),
+        "VMs still in the profile stay"
+    );
+}
+
+#[test]
+fn nothing_is_retired_while_the_nodes_carry_only_the_profiles_vms() {
+    let mut facts = fresh("8.4.11");
+    facts[0].tandem_vms = vec!["Win2012".into(), "Win2012-2".into()];
+    let plan = plan(&seed(), &facts);
+    assert!(
+        !plan
+            .phases
+            .iter()
+            .any(|phase| phase.kind == PhaseKind::RetireFromCluster)
+    );
+}

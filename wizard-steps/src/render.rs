@@ -118,6 +118,12 @@ pub mod paths {
     }
 }
 
+/// The start of every node file Tandem renders for `cluster` (its templates' first line): how
+/// a node's files are told to be Tandem's own, e.g. the DRBD resources of VMs to retire.
+pub fn rendered_marker(cluster: &str) -> String {
+    format!("# Rendered by Tandem for cluster \"{cluster}\"")
+}
+
 /// Pacemaker ids of a VM's resources, shared by the renderer, the planner and the tests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PacemakerIds {
@@ -608,7 +614,37 @@ fn fence_devices(design: &Design) -> Vec<FenceDevice> {
 
 #[cfg(test)]
 mod tests {
-    use super::hour_rule;
+    use super::{DrbdGeneration, Target, hour_rule, paths, render, rendered_marker};
+
+    #[test]
+    fn every_drbd_resource_file_starts_with_the_marker_retirement_looks_for() {
+        let profile =
+            crate::Profile::from_toml(include_str!("../../resources/profiles/seed.toml"), "seed")
+                .expect("parses");
+        let design = crate::validate(&profile).expect("valid");
+        for drbd in [DrbdGeneration::V84, DrbdGeneration::V9] {
+            let rendered = render(
+                &design,
+                Target {
+                    drbd,
+                    ..Target::for_design(&design)
+                },
+            );
+            for node in &rendered.nodes {
+                for vm in &design.vms {
+                    let file = node
+                        .file(&paths::drbd_resource(&vm.name))
+                        .expect("the resource file");
+                    assert!(
+                        file.contents
+                            .starts_with(&rendered_marker(&profile.cluster.name)),
+                        "{}",
+                        file.contents
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn hour_rules_cover_the_window_and_wrap_midnight() {
