@@ -101,10 +101,15 @@ impl Testbed {
 
     /// `tandem VERB PROFILE ARGS...` with the testbed's host keys, known_hosts and journals.
     fn tandem(&self, verb: &str, args: &[&str]) -> Command {
+        self.tandem_with(verb, &self.profile(), args)
+    }
+
+    /// The same with another profile of the testbed's cluster.
+    fn tandem_with(&self, verb: &str, profile: &Path, args: &[&str]) -> Command {
         let mut command = common::tandem();
         command
             .arg(verb)
-            .arg(self.profile())
+            .arg(profile)
             .args(args)
             .args([
                 "--accept-host-key",
@@ -412,6 +417,124 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
     wizard_run_on_the_converged_cluster(&testbed);
     drill_on_the_converged_cluster(&testbed);
     manage_page_moves_a_vm_and_lets_it_go(&testbed);
+    a_vm_is_added_and_removed_without_touching_the_others(&testbed);
+}
+
+/// The Xen domain id of a VM on a node: it changes when the domain is restarted.
+fn domain_id(testbed: &Testbed, node: usize, vm: &str) -> Option<String> {
+    testbed
+        .ssh(node, &format!("xl domid {vm}"))
+        .map(|id| id.trim().to_owned())
+}
+
+/// Runs `tandem apply` with a profile (and extra arguments); its output.
+fn apply_profile(testbed: &Testbed, profile: &Path, args: &[&str]) -> String {
+    let started = Instant::now();
+    let output = testbed
+        .tandem_with("apply", profile, args)
+        .output()
+        .expect("tandem apply runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    println!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "tandem apply failed:\n{stdout}");
+    println!("FIGURE apply {} s", started.elapsed().as_secs());
+    stdout
+}
+
+/// A third VM added to the profile: `apply` creates only its volume, DRBD resource, domain
+/// config and Pacemaker resources, and vm1 and vm2 keep running (same domain ids). Removed again
+/// (with the confirmation), it is stopped and taken off the nodes; its volume stays.
+fn a_vm_is_added_and_removed_without_touching_the_others(testbed: &Testbed) {
+    let running = || {
+        [
+            domain_id(testbed, 1, "vm1").expect("vm1 runs on node1"),
+            domain_id(testbed, 2, "vm2").expect("vm2 runs on node2"),
+        ]
+    };
+    let before = running();
+    let text = std::fs::read_to_string(testbed.profile()).expect("the testbed profile");
+    let third_vm = text
+        .split("\n[[vms]]")
+        .nth(1)
+        .expect("vm1's block")
+        .replace("\"vm1\"", "\"vm3\"")
+        .replace("10.99.0.11", "10.99.0.13");
+    let with_vm3 = text.replacen(
+        "\n[[vms]]",
+        "\n[[storage.volumes]]\nname = \"vm3\"\nsize = \"256M\"\n\n[[vms]]",
+        1,
+    ) + "\n[[vms]]"
+        + &third_vm;
+    let plus = testbed.state.path().join("testbed-plus-vm3.toml");
+    std::fs::write(&plus, with_vm3).expect("write the bigger profile");
+
+    let stdout = apply_profile(testbed, &plus, &[]);
+    let changed: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.trim_start().starts_with("[done]"))
+        .collect();
+    assert!(
+        changed.iter().all(|line| line.contains("vm3")
+            || line.contains("/etc/tandem/cluster.crm")
+            || line.contains("crm-load")
+            || line.contains("failures-cleared")),
+        "adding vm3 changed more than vm3's things:\n{}",
+        changed.join("\n")
+    );
+    assert!(changed.iter().any(|line| line.contains("drbd-up:vm3")));
+    let state = testbed.cluster(1).expect("crm_mon");
+    assert!(all_on(&state, &["vm3"], "node1"), "{state:?}");
+    assert_eq!(running(), before, "vm1 or vm2 was restarted");
+
+    // And out again: the original profile, with the retirement confirmed.
+    let stdout = apply_profile(
+        testbed,
+        &testbed.profile(),
+        &["--confirm-destructive", "retire-resources:vm3@node1"],
+    );
+    assert!(stdout.contains("retire-resources:vm3@node1"), "{stdout}");
+    let state = testbed.cluster(1).expect("crm_mon");
+    assert!(
+        state
+            .instances
+            .iter()
+            .all(|instance| !instance.resource.ends_with("vm3")),
+        "{state:?}"
+    );
+    for node in [1, 2] {
+        assert!(
+            !testbed
+                .ssh(node, "xl list")
+                .expect("xl list")
+                .contains("vm3"),
+            "node{node} still runs vm3"
+        );
+        assert_eq!(
+            testbed
+                .ssh(
+                    node,
+                    "drbdsetup status vm3 >/dev/null 2>&1 && echo up || echo down"
+                )
+                .as_deref()
+                .map(str::trim),
+            Some("down")
+        );
+        assert!(
+            testbed
+                .ssh(node, "lvs --noheadings -o lv_name tandem")
+                .expect("lvs")
+                .contains("vm3"),
+            "node{node}: vm3's volume was not kept"
+        );
+        assert!(
+            testbed
+                .ssh(node, "ls /var/backups/tandem")
+                .expect("the backups")
+                .contains("etc_drbd.d_vm3.res"),
+            "node{node}: vm3's DRBD file was not kept in /var/backups/tandem"
+        );
+    }
+    assert_eq!(running(), before, "vm1 or vm2 was restarted by the removal");
 }
 
 /// The GUI's Manage page on the testbed: Welcome → Manage cluster, both host keys confirmed,
