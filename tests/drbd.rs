@@ -199,10 +199,16 @@ fn check_planned_commands(drbd: &str, module: &str) {
         ..Default::default()
     };
     let plan = wizard_steps::plan::plan(&design, &[facts.clone(), facts]);
+    check_commands_of(&plan, drbd, module);
+}
+
+/// Each `drbdadm` call of `plan` (for the seed profile), dry-run by the real drbdadm.
+fn check_commands_of(plan: &wizard_steps::plan::Plan, drbd: &str, module: &str) {
+    let profile = common::example_profile("seed");
     let rendered = common::render(&profile, &["--drbd", drbd]);
     let root = rendered.path().join("node1");
     fs::write(root.join("drbd-main.conf"), MAIN_FILE).expect("main file");
-    let calls = planned_drbdadm_calls(&plan);
+    let calls = planned_drbdadm_calls(plan);
     assert!(calls.len() >= 10, "{calls:?}");
     for (arguments, step) in calls {
         let output = common::run(
@@ -230,4 +236,34 @@ fn the_plans_drbd_commands_are_accepted_by_drbdadm_84() {
 #[test]
 fn the_plans_drbd_commands_are_accepted_by_drbdadm_9() {
     check_planned_commands("9", DRBD_9);
+}
+
+/// The split-brain recovery's DRBD commands (up, disconnect, secondary, connect with and without
+/// --discard-my-data, cstate, role, dstate, down), dry-run by the real drbdadm.
+#[test]
+fn the_split_brain_recoverys_drbd_commands_are_accepted_by_drbdadm() {
+    use wizard_steps::render::DrbdGeneration;
+    use wizard_steps::run::{DrbdResource, NodeDrbd};
+    use wizard_steps::split_brain::{detect, recovery_plan};
+    let design = common::design(&common::example_profile("seed"));
+    let standalone = |node: &str| NodeDrbd {
+        node: node.to_owned(),
+        resources: vec![DrbdResource {
+            name: "Win2012".into(),
+            role: "Primary".into(),
+            peer_role: "Unknown".into(),
+            connection: "StandAlone".into(),
+            disk: "UpToDate".into(),
+            peer_disk: "DUnknown".into(),
+            sync_percent: None,
+        }],
+    };
+    let splits = detect(&design, &[standalone("node1"), standalone("node2")]);
+    for (drbd, module, generation) in [
+        ("8.4", DRBD_84, DrbdGeneration::V84),
+        ("9", DRBD_9, DrbdGeneration::V9),
+    ] {
+        let plan = recovery_plan(&design, &splits[0], 1, generation);
+        check_commands_of(&plan, drbd, module);
+    }
 }

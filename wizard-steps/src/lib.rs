@@ -14,6 +14,7 @@ pub mod remote;
 pub mod render;
 pub mod report;
 pub mod run;
+pub mod split_brain;
 pub mod steps;
 pub mod validate;
 

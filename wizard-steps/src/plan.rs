@@ -45,6 +45,14 @@ pub enum PhaseKind {
     /// ... and their DRBD resources and domain configs taken off the nodes (backed up).
     RetireFromNodes,
     Verify,
+    /// Split-brain recovery (`split_brain::recovery_plan`), the seed's nine steps.
+    RecoveryStop,
+    RecoveryPrepare,
+    RecoveryDiscard,
+    RecoveryConnect,
+    RecoveryResync,
+    RecoveryDown,
+    RecoveryStart,
 }
 
 /// A group of steps; the next phase starts only when both nodes finished this one (a barrier).
