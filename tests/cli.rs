@@ -191,6 +191,20 @@ fn maintenance_verbs_refuse_unknown_names_before_connecting() {
     }
     let output = common::run(
         common::tandem()
+            .arg("split-brain")
+            .arg(&seed)
+            .args(["--discard", "node9"])
+            .stdin(std::process::Stdio::null()),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("--discard node9: no such node in the profile (nodes[].hostname)"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = common::run(
+        common::tandem()
             .args(["drill"])
             .arg(&seed)
             .args(["--timeout", "1"]),

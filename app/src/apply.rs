@@ -37,46 +37,89 @@ pub async fn apply(profile: &Profile, decisions: &Decisions) -> Result<ExitCode>
     let design = wizard_steps::validate(profile)
         .map_err(|problems| anyhow!("the profile has problems:\n{problems}"))?;
     let mut sessions = connect_both(&design, decisions).await?;
-
-    let runs_dir = match &decisions.runs_dir {
-        Some(dir) => dir.clone(),
-        None => journal::runs_dir().context("no data directory for the run journal")?,
-    };
-    let mut journal = journal::Writer::create(&runs_dir, &design.profile.cluster.name)
-        .with_context(|| format!("creating a journal in {}", runs_dir.display()))?;
-    let (events, mut received) = tokio::sync::mpsc::unbounded_channel::<Event>();
-    let verbose = decisions.verbose;
-    let journal_path = journal.path().to_path_buf();
-    let consumer = tokio::spawn(async move {
-        let mut printer = Printer::new(verbose);
-        while let Some(event) = received.recv().await {
-            printer.show(&event);
-            if let Err(error) = journal.write(&event) {
-                eprintln!("tandem: the journal could not be written: {error}");
-            }
-        }
-    });
-    let _ = events.send(Event::RunStarted {
-        summary: ProfileSummary::new(&design),
-    });
+    let journaled = JournaledRun::start(&design, decisions)?;
 
     println!("== Preflight (read-only)");
     let access::Preflight { findings, plan, .. } = access::preflight(&design, &sessions)
         .await
         .context("reading the nodes' facts")?;
     terminal::print_findings(&findings);
-    let _ = events.send(Event::Preflight {
+    journaled.send(Event::Preflight {
         findings: findings.clone(),
     });
     let blocking = facts::blocking(&findings).len();
     let exit = if blocking > 0 {
         println!("\n{blocking} preflight problem(s): nothing was changed. Fix them and run again.");
         ExitCode::from(1)
-    } else if let Err(refusal) = confirm_destructive(&plan, decisions) {
-        println!("\n{refusal}");
-        ExitCode::from(1)
     } else {
-        let secrets = ask_secrets(&plan)?;
+        journaled
+            .execute(&plan, &design, &mut sessions, decisions)
+            .await?
+    };
+    journaled.finish().await;
+    for session in sessions {
+        session.close().await;
+    }
+    Ok(exit)
+}
+
+/// A run as the terminal shows it: every event printed and journaled in a new journal.
+#[derive(Debug)]
+pub struct JournaledRun {
+    events: tokio::sync::mpsc::UnboundedSender<Event>,
+    consumer: tokio::task::JoinHandle<()>,
+    path: PathBuf,
+}
+
+impl JournaledRun {
+    /// Opens a new journal for the design's cluster and starts it with the run's summary.
+    pub fn start(design: &Design, decisions: &Decisions) -> Result<JournaledRun> {
+        let runs_dir = match &decisions.runs_dir {
+            Some(dir) => dir.clone(),
+            None => journal::runs_dir().context("no data directory for the run journal")?,
+        };
+        let mut journal = journal::Writer::create(&runs_dir, &design.profile.cluster.name)
+            .with_context(|| format!("creating a journal in {}", runs_dir.display()))?;
+        let path = journal.path().to_path_buf();
+        let (events, mut received) = tokio::sync::mpsc::unbounded_channel::<Event>();
+        let verbose = decisions.verbose;
+        let consumer = tokio::spawn(async move {
+            let mut printer = Printer::new(verbose);
+            while let Some(event) = received.recv().await {
+                printer.show(&event);
+                if let Err(error) = journal.write(&event) {
+                    eprintln!("tandem: the journal could not be written: {error}");
+                }
+            }
+        });
+        let run = JournaledRun {
+            events,
+            consumer,
+            path,
+        };
+        run.send(Event::RunStarted {
+            summary: ProfileSummary::new(design),
+        });
+        Ok(run)
+    }
+
+    pub fn send(&self, event: Event) {
+        let _ = self.events.send(event);
+    }
+
+    /// Confirms the plan's destructive steps, asks its secrets, and runs it (Ctrl-C cancels).
+    pub async fn execute(
+        &self,
+        plan: &Plan,
+        design: &Design,
+        sessions: &mut [Session; 2],
+        decisions: &Decisions,
+    ) -> Result<ExitCode> {
+        if let Err(refusal) = confirm_destructive(plan, decisions) {
+            println!("\n{refusal}");
+            return Ok(ExitCode::from(1));
+        }
+        let secrets = ask_secrets(plan)?;
         let cancel = CancellationToken::new();
         let on_interrupt = cancel.clone();
         tokio::spawn(async move {
@@ -86,29 +129,29 @@ pub async fn apply(profile: &Profile, decisions: &Decisions) -> Result<ExitCode>
             }
         });
         let runner = Runner {
-            plan: &plan,
-            design: &design,
+            plan,
+            design,
             secrets: &secrets,
-            events: events.clone(),
+            events: self.events.clone(),
             cancel,
             poll_interval: std::time::Duration::from_secs(2),
         };
-        let summary = runner.run(&mut sessions).await;
-        if summary.succeeded() {
+        let summary = runner.run(sessions).await;
+        Ok(if summary.succeeded() {
             ExitCode::SUCCESS
         } else if summary.cancelled {
             ExitCode::from(130)
         } else {
             ExitCode::from(1)
-        }
-    };
-    drop(events);
-    let _ = consumer.await;
-    for session in sessions {
-        session.close().await;
+        })
     }
-    println!("journal: {}", journal_path.display());
-    Ok(exit)
+
+    /// Waits until every event is printed and journaled, and says where the journal is.
+    pub async fn finish(self) {
+        drop(self.events);
+        let _ = self.consumer.await;
+        println!("journal: {}", self.path.display());
+    }
 }
 
 /// Every destructive step must be confirmed, by flag or at the terminal.

@@ -139,6 +139,24 @@ pub enum Command {
         #[command(flatten)]
         access: AccessArgs,
     },
+    /// Split-brain recovery: finds DRBD resources in split brain, shows what each node knows
+    /// about its data, and recovers one, discarding the changes of the node you name (the
+    /// seed's nine steps, journaled; the stop and the discard are confirmed).
+    SplitBrain {
+        /// The cluster profile (TOML).
+        profile: PathBuf,
+        /// The VM whose DRBD resource to recover (needed when several are split).
+        #[arg(long)]
+        resource: Option<String>,
+        /// The node whose changes since the split are discarded (asked when not given).
+        #[arg(long, value_name = "NODE")]
+        discard: Option<String>,
+        /// Confirm a destructive step (by its id, as the refusal prints it).
+        #[arg(long = "confirm-destructive", value_name = "STEP")]
+        confirm_destructive: Vec<String>,
+        #[command(flatten)]
+        access: AccessArgs,
+    },
     /// Write the setup report of a run (the newest when RUN is not given).
     Report {
         /// A run journal (.jsonl) from the data directory.
@@ -298,6 +316,26 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             wait,
             access,
         } => maintain(&profile, access, wait, Request::Drill),
+        Command::SplitBrain {
+            profile,
+            resource,
+            discard,
+            confirm_destructive,
+            access,
+        } => {
+            if load_design(&profile)?.is_none() {
+                return Ok(ExitCode::from(PROFILE_INVALID));
+            }
+            let decisions = apply::Decisions {
+                confirmed_destructive: confirm_destructive,
+                ..access.decisions()
+            };
+            runtime()?.block_on(crate::recover::split_brain(
+                &store::load(&profile)?,
+                &decisions,
+                &crate::recover::Choice { resource, discard },
+            ))
+        }
         Command::Report { run, format, out } => {
             apply::report(run.as_deref(), matches!(format, ReportFormat::Html), &out)?;
             Ok(ExitCode::SUCCESS)

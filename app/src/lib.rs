@@ -6,5 +6,6 @@ pub mod apply;
 pub mod cli;
 pub mod gui;
 pub mod maintain;
+pub mod recover;
 pub mod screens;
 pub mod terminal;

@@ -22,6 +22,22 @@ pub fn confirm(question: &str) -> bool {
         && matches!(answer.trim(), "y" | "Y" | "yes" | "YES")
 }
 
+/// Asks for one of `choices` on the terminal; None without a terminal or for another answer.
+pub fn choose(question: &str, choices: &[&str]) -> Option<String> {
+    if !interactive() {
+        return None;
+    }
+    eprint!("{question} [{}] ", choices.join("/"));
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).ok()?;
+    let answer = answer.trim();
+    choices
+        .iter()
+        .find(|choice| **choice == answer)
+        .map(|choice| (*choice).to_owned())
+}
+
 /// Asks for a secret without echoing it; from the environment variable `env` when there is no
 /// terminal (for headless runs).
 pub fn secret(prompt: &str, env: &str) -> Option<wizard_steps::remote::Secret> {
