@@ -418,6 +418,179 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
     drill_on_the_converged_cluster(&testbed);
     manage_page_moves_a_vm_and_lets_it_go(&testbed);
     a_vm_is_added_and_removed_without_touching_the_others(&testbed);
+    split_brain_is_provoked_and_recovered(&testbed);
+}
+
+/// Writes 8 MiB of fresh random data at 100 MiB into a DRBD device on a node; its checksum.
+fn write_pattern(testbed: &Testbed, node: usize, device: &str) -> String {
+    testbed
+        .ssh(
+            node,
+            &format!(
+                "dd if=/dev/urandom of=/root/pattern bs=1M count=8 status=none && dd if=/root/pattern of={device} bs=1M seek=100 oflag=direct status=none && sync && sha256sum < /root/pattern"
+            ),
+        )
+        .and_then(|text| text.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| panic!("writing to {device} on node{node}"))
+}
+
+fn device_checksum(testbed: &Testbed, node: usize, device: &str) -> Option<String> {
+    testbed
+        .ssh(
+            node,
+            &format!("dd if={device} bs=1M skip=100 count=8 iflag=direct status=none | sha256sum"),
+        )
+        .and_then(|text| text.split_whitespace().next().map(str::to_owned))
+}
+
+fn cstate(testbed: &Testbed, node: usize, resource: &str) -> String {
+    testbed
+        .ssh(
+            node,
+            &format!("drbdadm cstate {resource} 2>/dev/null || echo down"),
+        )
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+/// A real split brain, as the seed warns it happens without fencing: node2's private link (the
+/// cluster's and DRBD's) goes down, node1 takes vm2 over while node2 keeps running it, both
+/// write to vm2's disk, the link comes back and DRBD refuses to reconnect. `tandem split-brain
+/// --discard node1` then recovers it the seed's way: node2's data wins on both nodes, and vm2
+/// runs again with DRBD UpToDate on both.
+fn split_brain_is_provoked_and_recovered(testbed: &Testbed) {
+    let design = common::design(&testbed.profile());
+    let device = format!("/dev/drbd{}", design.vms[1].drbd_minor);
+    let started = Instant::now();
+    assert!(testbed.ssh(2, "ip link set eth1 down").is_some());
+    testbed.wait_until(
+        "node1 runs vm2 too, its DRBD Primary there",
+        Duration::from_secs(300),
+        || {
+            testbed
+                .cluster(1)
+                .is_some_and(|state| all_on(&state, &["vm2"], "node1"))
+        },
+    );
+    let on_node2 = write_pattern(testbed, 2, &device);
+    let on_node1 = write_pattern(testbed, 1, &device);
+    assert_ne!(on_node1, on_node2);
+    // While the partitions merge, Pacemaker must not sort the double VMs out before DRBD meets
+    // both Primaries (it would demote one, and DRBD would then resolve the split on its own):
+    // maintenance mode in both partitions, as an administrator would set it.
+    for node in [1, 2] {
+        assert!(
+            testbed
+                .ssh(node, "crm configure property maintenance-mode=true")
+                .is_some()
+        );
+    }
+    assert!(testbed.ssh(2, "ip link set eth1 up").is_some());
+    testbed.wait_until(
+        "both nodes in the cluster again, vm2's DRBD StandAlone",
+        Duration::from_secs(600),
+        || {
+            testbed
+                .cluster(1)
+                .is_some_and(|state| state.online("node1") && state.online("node2"))
+                && (cstate(testbed, 1, "vm2") == "StandAlone"
+                    || cstate(testbed, 2, "vm2") == "StandAlone")
+        },
+    );
+    println!(
+        "FIGURE split_brain_provoked_s {}",
+        started.elapsed().as_secs()
+    );
+    // The cluster manages again: it stops the VMs that ran twice; DRBD stays split.
+    assert!(
+        testbed
+            .ssh(
+                1,
+                "crm configure property maintenance-mode=false && crm_resource --wait --timeout=300s; true"
+            )
+            .is_some()
+    );
+
+    let recovered = Instant::now();
+    let output = testbed
+        .tandem(
+            "split-brain",
+            &[
+                "--resource",
+                "vm2",
+                "--discard",
+                "node1",
+                "--confirm-destructive",
+                "split-brain-stop:vm2@node2",
+                "--confirm-destructive",
+                "split-brain-discard:vm2@node1",
+            ],
+        )
+        .output()
+        .expect("tandem split-brain runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    println!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "the recovery failed:\n{stdout}");
+    assert!(stdout.contains("SPLIT BRAIN: vm2"), "{stdout}");
+    println!(
+        "FIGURE split_brain_recovery_s {}",
+        recovered.elapsed().as_secs()
+    );
+    // The backing volume holds the same data (a Secondary's DRBD device cannot be read).
+    let volume = &design.vms[1].backing_disk;
+    for node in [1, 2] {
+        assert_eq!(
+            device_checksum(testbed, node, volume).as_deref(),
+            Some(on_node2.as_str()),
+            "node{node} does not hold node2's data after the recovery"
+        );
+    }
+    testbed.wait_until(
+        "vm2 runs, vm2's DRBD UpToDate on both nodes",
+        Duration::from_secs(300),
+        || {
+            testbed
+                .cluster(1)
+                .is_some_and(|state| state.vm_node("vm2").is_some())
+                && testbed
+                    .ssh(1, "drbdadm dstate vm2")
+                    .is_some_and(|dstate| dstate.trim() == "UpToDate/UpToDate")
+        },
+    );
+    // Another split resource (vm1 ran on both sides too, unless DRBD resolved it on its own)
+    // is the same command's next job.
+    if cstate(testbed, 1, "vm1") == "StandAlone" || cstate(testbed, 2, "vm1") == "StandAlone" {
+        println!("vm1 is split too: recovering it, keeping node1's data");
+        let output = testbed
+            .tandem(
+                "split-brain",
+                &[
+                    "--resource",
+                    "vm1",
+                    "--discard",
+                    "node2",
+                    "--confirm-destructive",
+                    "split-brain-stop:vm1@node1",
+                    "--confirm-destructive",
+                    "split-brain-discard:vm1@node2",
+                ],
+            )
+            .output()
+            .expect("tandem split-brain runs");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        println!("{stdout}");
+        assert!(output.status.success(), "{stdout}");
+    }
+    let output = testbed
+        .tandem("split-brain", &[])
+        .output()
+        .expect("tandem split-brain runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        stdout.contains("No split brain"),
+        "still split after the recovery:\n{stdout}"
+    );
 }
 
 /// The Xen domain id of a VM on a node: it changes when the domain is restarted.
