@@ -9,8 +9,7 @@ use wizard_steps::Design;
 use wizard_steps::manage;
 use wizard_steps::profile::Profile;
 use wizard_steps::remote::Session;
-use wizard_steps::render::DrbdGeneration;
-use wizard_steps::split_brain::{self, Side, Split};
+use wizard_steps::split_brain::{self, Split};
 
 use crate::apply::{Decisions, JournaledRun, connect_both};
 use crate::terminal;
@@ -95,18 +94,7 @@ async fn recover(
                 .join(", ")
         ),
     };
-    let minor = design.vms[split.vm].drbd_minor;
-    let mut sides = Vec::new();
-    for (index, session) in sessions.iter().enumerate() {
-        let output = session
-            .output(&split_brain::evidence_script(&split.resource, minor))
-            .await?;
-        sides.push(split_brain::parse_evidence(
-            &design.nodes[index].hostname,
-            &output.stdout,
-        ));
-    }
-    let sides: [Side; 2] = sides.try_into().map_err(|_| anyhow!("two nodes"))?;
+    let sides = split_brain::evidence(design, split, sessions).await?;
     println!(
         "\nWhat each node knows about its data of {}:",
         split.resource
@@ -150,7 +138,7 @@ async fn recover(
         .iter()
         .position(|node| node.hostname == victim)
         .ok_or_else(|| anyhow!("no node {victim}"))?;
-    let generation = drbd_generation(&sessions[0]).await;
+    let generation = split_brain::loaded_generation(&sessions[0]).await;
     let plan = split_brain::recovery_plan(design, split, victim, generation);
     println!("\n== {}", plan.target);
     let journaled = JournaledRun::start(design, decisions)?;
@@ -159,15 +147,4 @@ async fn recover(
         .await?;
     journaled.finish().await;
     Ok(exit)
-}
-
-/// The DRBD generation of the node's loaded module.
-async fn drbd_generation(session: &Session) -> DrbdGeneration {
-    match session
-        .output("cat /proc/drbd 2>/dev/null | head -n 1")
-        .await
-    {
-        Ok(output) if output.stdout.contains("version: 9.") => DrbdGeneration::V9,
-        _ => DrbdGeneration::V84,
-    }
 }

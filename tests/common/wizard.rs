@@ -35,6 +35,18 @@ pub async fn settle(app: &mut App, edge: &Arc<Edge>, message: Message) {
                     }
                     pending.push_back(Message::Run(run::Message::EventsEnded));
                 }
+                Effect::Recovery(mut events) => {
+                    while let Some(event) = events.next().await {
+                        let message =
+                            Message::Manage(manage::Message::RecoveryEvent(Box::new(event)));
+                        for effect in app.handle(message) {
+                            if let Some(next) = effect.perform(edge.clone()).await {
+                                pending.push_back(next);
+                            }
+                        }
+                    }
+                    pending.push_back(Message::Manage(manage::Message::RecoveryEnded));
+                }
                 Effect::Maintain(mut updates) => {
                     while let Some(update) = updates.next().await {
                         let message = Message::Manage(manage::Message::Update(Box::new(update)));

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::drbd;
 use crate::plan::{Operation, Phase, PhaseKind, Plan, Scope, Step};
-use crate::remote::quote;
+use crate::remote::{ExecError, Session, quote};
 use crate::render::{DrbdGeneration, PacemakerIds};
 use crate::run::NodeDrbd;
 use crate::validate::Design;
@@ -127,6 +127,29 @@ pub fn parse_evidence(node: &str, output: &str) -> Side {
         side.connection = "down".to_owned();
     }
     side
+}
+
+/// Reads both nodes' side of a split resource over their sessions.
+pub async fn evidence(
+    design: &Design,
+    split: &Split,
+    sessions: &[Session; 2],
+) -> Result<[Side; 2], ExecError> {
+    let script = evidence_script(&split.resource, design.vms[split.vm].drbd_minor);
+    let mut sides = [Side::default(), Side::default()];
+    for (index, session) in sessions.iter().enumerate() {
+        let output = session.output(&script).await?;
+        sides[index] = parse_evidence(&design.nodes[index].hostname, &output.stdout);
+    }
+    Ok(sides)
+}
+
+/// The DRBD generation of the module a node has loaded.
+pub async fn loaded_generation(session: &Session) -> DrbdGeneration {
+    match session.output("head -n 1 /proc/drbd 2>/dev/null").await {
+        Ok(output) if output.stdout.contains("version: 9.") => DrbdGeneration::V9,
+        _ => DrbdGeneration::V84,
+    }
 }
 
 /// The node whose changes Tandem suggests discarding: the one that changed less since the

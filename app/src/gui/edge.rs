@@ -10,10 +10,13 @@ use tokio_util::sync::CancellationToken;
 use wizard_steps::access::{self, AccessError};
 use wizard_steps::facts::NodeFacts;
 use wizard_steps::manage::{self, Status, Update};
+use wizard_steps::plan::Plan;
 use wizard_steps::profile::{Node, store};
 use wizard_steps::remote::{HostKeyTrust, Session};
+use wizard_steps::render::DrbdGeneration;
 use wizard_steps::report::ProfileSummary;
-use wizard_steps::run::{Event, Runner};
+use wizard_steps::run::{Event, Runner, Secrets};
+use wizard_steps::split_brain::{self, Side, Split};
 use wizard_steps::{Design, Profile, journal, report};
 
 use crate::screens::{done, nodes, review, welcome};
@@ -197,6 +200,21 @@ impl Edge {
         design: Design,
         start: review::Start,
     ) -> Result<(PathBuf, impl Stream<Item = Event> + Send + 'static), String> {
+        let preflight = Event::Preflight {
+            findings: start.findings.clone(),
+        };
+        self.run_plan(design, start.plan, start.secrets, vec![preflight])
+    }
+
+    /// Runs `plan` over both sessions in a new journal (after its summary and `first`), and
+    /// hands the events on as they come.
+    fn run_plan(
+        self: Arc<Self>,
+        design: Design,
+        plan: Plan,
+        secrets: Secrets,
+        first: Vec<Event>,
+    ) -> Result<(PathBuf, impl Stream<Item = Event> + Send + 'static), String> {
         let runs = self
             .places
             .runs
@@ -220,10 +238,9 @@ impl Edge {
                 summary: ProfileSummary::new(&design),
             })
             .await;
-            emit(Event::Preflight {
-                findings: start.findings.clone(),
-            })
-            .await;
+            for event in first {
+                emit(event).await;
+            }
             let mut slots = edge.sessions.lock().await;
             let mut sessions = match take_both(&mut slots) {
                 Ok(sessions) => sessions,
@@ -232,9 +249,9 @@ impl Edge {
             let (sender, mut received) = tokio::sync::mpsc::unbounded_channel();
             let run = async {
                 let runner = Runner {
-                    plan: &start.plan,
+                    plan: &plan,
                     design: &design,
-                    secrets: &start.secrets,
+                    secrets: &secrets,
                     events: sender,
                     cancel,
                     poll_interval: std::time::Duration::from_secs(2),
@@ -251,6 +268,36 @@ impl Edge {
             *slots = [Some(first), Some(second)];
         });
         Ok((path, stream))
+    }
+
+    /// What each node knows about its side of a split resource (read-only), and the DRBD
+    /// generation the nodes run (for the recovery).
+    pub async fn split_evidence(
+        self: Arc<Self>,
+        design: Design,
+        split: Split,
+    ) -> Result<([Side; 2], DrbdGeneration), String> {
+        let mut slots = self.sessions.lock().await;
+        let sessions = take_both(&mut slots)?;
+        let result = split_brain::evidence(&design, &split, &sessions).await;
+        let generation = split_brain::loaded_generation(&sessions[0]).await;
+        let [first, second] = sessions;
+        *slots = [Some(first), Some(second)];
+        result
+            .map(|sides| (sides, generation))
+            .map_err(|error| format!("reading the nodes: {error}"))
+    }
+
+    /// The split-brain recovery of `split`, discarding `victim`'s changes, as a journaled run.
+    pub fn recover(
+        self: Arc<Self>,
+        design: Design,
+        split: Split,
+        victim: usize,
+        generation: DrbdGeneration,
+    ) -> Result<(PathBuf, impl Stream<Item = Event> + Send + 'static), String> {
+        let plan = split_brain::recovery_plan(&design, &split, victim, generation);
+        self.run_plan(design, plan, Secrets::new(), Vec::new())
     }
 
     /// Asks the run to stop: the command running on a node is stopped there.

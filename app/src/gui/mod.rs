@@ -155,6 +155,13 @@ pub enum Effect {
     Preflight(Box<wizard_steps::Design>),
     /// Read the running cluster (the Manage page).
     ReadCluster(Box<wizard_steps::Design>),
+    /// Read both nodes' side of a split DRBD resource.
+    SplitEvidence {
+        design: Box<wizard_steps::Design>,
+        split: wizard_steps::split_brain::Split,
+    },
+    /// The split-brain recovery's events, journaled, as they come.
+    Recovery(std::pin::Pin<Box<dyn iced::futures::Stream<Item = wizard_steps::run::Event> + Send>>),
     /// A maintenance's updates, journaled, as they come.
     Maintain(
         std::pin::Pin<Box<dyn iced::futures::Stream<Item = wizard_steps::manage::Update> + Send>>,
@@ -185,6 +192,8 @@ impl std::fmt::Debug for Effect {
             Effect::Preflight(_) => f.write_str("Preflight"),
             Effect::ReadCluster(_) => f.write_str("ReadCluster"),
             Effect::Maintain(_) => f.write_str("Maintain"),
+            Effect::SplitEvidence { split, .. } => write!(f, "SplitEvidence({})", split.resource),
+            Effect::Recovery(_) => f.write_str("Recovery"),
             Effect::Run(_) => f.write_str("Run"),
             Effect::PickProfile => f.write_str("PickProfile"),
             Effect::PickExportPath(name) => write!(f, "PickExportPath({name})"),
@@ -217,6 +226,9 @@ impl Effect {
             Effect::ReadCluster(design) => {
                 Message::Manage(manage::Message::Read(edge.cluster_status(*design).await))
             }
+            Effect::SplitEvidence { design, split } => Message::Manage(manage::Message::Examined(
+                edge.split_evidence(*design, split).await,
+            )),
             Effect::PickProfile => {
                 Message::Welcome(welcome::Message::ImportChosen(edge::pick_profile().await))
             }
@@ -234,6 +246,7 @@ impl Effect {
             }
             Effect::Run(_)
             | Effect::Maintain(_)
+            | Effect::Recovery(_)
             | Effect::Focus { .. }
             | Effect::CloseWindow(_) => {
                 return None;
@@ -254,6 +267,10 @@ impl Effect {
                 Message::Manage(manage::Message::Update(Box::new(update)))
             })
             .chain(Task::done(Message::Manage(manage::Message::Ended))),
+            Effect::Recovery(events) => Task::run(events, |event| {
+                Message::Manage(manage::Message::RecoveryEvent(Box::new(event)))
+            })
+            .chain(Task::done(Message::Manage(manage::Message::RecoveryEnded))),
             effect => Task::perform(effect.perform(edge), |message| message).and_then(Task::done),
         }
     }
@@ -719,6 +736,50 @@ impl App {
                     Vec::new()
                 }
             },
+            manage::Action::Examine(split) => match design {
+                Some(design) => vec![Effect::SplitEvidence {
+                    design: Box::new(design),
+                    split,
+                }],
+                None => Vec::new(),
+            },
+            manage::Action::Recover {
+                split,
+                victim,
+                generation,
+            } => {
+                let Some(design) = design else {
+                    return Vec::new();
+                };
+                match self.edge.clone().recover(design, split, victim, generation) {
+                    Ok((_, events)) => vec![Effect::Recovery(Box::pin(events))],
+                    Err(error) => {
+                        let failed = wizard_steps::run::Event::StepFailed {
+                            step: "split-brain".to_owned(),
+                            node: "both".to_owned(),
+                            message: error,
+                            command: None,
+                            status: None,
+                            output_tail: Vec::new(),
+                            duration_ms: 0,
+                        };
+                        let finished = wizard_steps::run::Event::Finished {
+                            summary: wizard_steps::run::Summary {
+                                failed: 1,
+                                ..Default::default()
+                            },
+                        };
+                        for event in [failed, finished] {
+                            manage::update(
+                                &mut self.manage,
+                                manage::Message::RecoveryEvent(Box::new(event)),
+                                None,
+                            );
+                        }
+                        self.handle_manage(manage::Message::RecoveryEnded)
+                    }
+                }
+            }
             manage::Action::Perform { actions, purpose } => {
                 let Some(design) = design else {
                     return Vec::new();

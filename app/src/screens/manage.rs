@@ -1,14 +1,16 @@
 //! Manage cluster: the running cluster of a saved profile, read live from the nodes (nodes,
 //! where each VM runs, DRBD with any sync progress, failed actions), and the seed's planned
 //! service work on it: a node in standby and back, a VM moved by hand and let go, failed actions
-//! cleared, and the failover drill. The page asks; the app performs (`wizard_steps::manage` over
+//! cleared, the failover drill, and the guided split-brain recovery. The page asks; the app performs (`wizard_steps::manage` over
 //! the nodes' sessions) and routes the updates back here.
 
 use iced::widget::{Column, button, column, container, row, text};
 use iced::{Center, Element, Fill};
 use wizard_steps::Design;
 use wizard_steps::manage::{self, Progress, Readiness, Status, Update};
+use wizard_steps::render::DrbdGeneration;
 use wizard_steps::run::Event;
+use wizard_steps::split_brain::{self, Side, Split};
 
 use super::cluster_view::{drbd_view, failures_view, nodes_view, vms_view};
 use super::{Context, heading, section, warning};
@@ -27,6 +29,18 @@ pub struct State {
     pub log: Vec<Logged>,
     /// The drill waits for the administrator's confirmation.
     confirming_drill: bool,
+    /// The split resource being examined.
+    examined: Option<Examined>,
+}
+
+/// A split resource under examination: what each node knows, and whose changes to discard.
+#[derive(Debug)]
+struct Examined {
+    split: Split,
+    /// Each node's side and the nodes' DRBD generation, once read.
+    evidence: Option<Result<([Side; 2], DrbdGeneration), String>>,
+    /// The node chosen as the victim, waiting for the confirmation.
+    victim: Option<usize>,
 }
 
 #[derive(Debug, Default)]
@@ -71,6 +85,14 @@ pub enum Message {
     Update(Box<Update>),
     /// The maintenance's updates ended.
     Ended,
+    ExaminePressed(Split),
+    Examined(Result<([Side; 2], DrbdGeneration), String>),
+    DiscardChosen(usize),
+    RecoverConfirmed,
+    RecoverCancelled,
+    /// An event of the split-brain recovery's run.
+    RecoveryEvent(Box<Event>),
+    RecoveryEnded,
 }
 
 #[derive(Debug, PartialEq)]
@@ -82,6 +104,14 @@ pub enum Action {
     Perform {
         actions: Vec<manage::Action>,
         purpose: &'static str,
+    },
+    /// Read both nodes' side of a split resource.
+    Examine(Split),
+    /// Recover the split resource, discarding `victim`'s changes (node index).
+    Recover {
+        split: Split,
+        victim: usize,
+        generation: DrbdGeneration,
     },
 }
 
@@ -162,10 +192,89 @@ pub fn update(state: &mut State, message: Message, design: Option<&Design>) -> A
             }
             Action::None
         }
-        Message::Ended => {
+        Message::Ended | Message::RecoveryEnded => {
             state.busy = None;
             state.reading = true;
             Action::Read
+        }
+        Message::ExaminePressed(split) => {
+            state.examined = Some(Examined {
+                split: split.clone(),
+                evidence: None,
+                victim: None,
+            });
+            Action::Examine(split)
+        }
+        Message::Examined(result) => {
+            if let Some(examined) = &mut state.examined {
+                examined.evidence = Some(result);
+            }
+            Action::None
+        }
+        Message::DiscardChosen(victim) => {
+            if let Some(examined) = &mut state.examined {
+                examined.victim = Some(victim);
+            }
+            Action::None
+        }
+        Message::RecoverCancelled => {
+            if let Some(examined) = &mut state.examined {
+                examined.victim = None;
+            }
+            Action::None
+        }
+        Message::RecoverConfirmed => {
+            let Some(Examined {
+                split,
+                evidence: Some(Ok((_, generation))),
+                victim: Some(victim),
+            }) = state.examined.take()
+            else {
+                return Action::None;
+            };
+            if state.busy.is_some() {
+                return Action::None;
+            }
+            state.busy = Some(Busy {
+                action: format!("split-brain recovery of {}", split.resource),
+                line: "starting…".to_owned(),
+            });
+            Action::Recover {
+                split,
+                victim,
+                generation,
+            }
+        }
+        Message::RecoveryEvent(event) => {
+            let busy = state.busy.get_or_insert_with(Busy::default);
+            match *event {
+                Event::StepStarted { title, node, .. } => busy.line = format!("{node}: {title}"),
+                Event::Progress { label, percent, .. } => {
+                    busy.line = format!("{label}: {percent:.1}%")
+                }
+                Event::StepFailed { message, node, .. } => {
+                    busy.line = format!("{node}: FAILED: {message}")
+                }
+                Event::Finished { summary } => {
+                    let action = busy.action.clone();
+                    state.log.push(if summary.succeeded() {
+                        Logged {
+                            text: format!("{action}: done in {} s", summary.duration_ms / 1000),
+                            ok: true,
+                        }
+                    } else {
+                        Logged {
+                            text: format!(
+                                "{action}: FAILED ({} step(s) failed; run it again to resume)",
+                                summary.failed
+                            ),
+                            ok: false,
+                        }
+                    });
+                }
+                _ => {}
+            }
+            Action::None
         }
     }
 }
@@ -241,8 +350,12 @@ pub fn view<'a>(
                 .push(nodes_view(&status.cluster))
                 .push(vms_view(context, &status.cluster))
                 .push(drbd_view(&status.drbd))
-                .push(failures_view(&status.cluster))
-                .push(maintenance_view(state, design, status));
+                .push(failures_view(&status.cluster));
+            let splits = split_brain::detect(design, &status.drbd);
+            if !splits.is_empty() || state.examined.is_some() {
+                page = page.push(split_brain_view(state, design, &splits));
+            }
+            page = page.push(maintenance_view(state, design, status));
         }
     }
     if !state.log.is_empty() {
@@ -258,6 +371,144 @@ pub fn view<'a>(
         page = page.push(section("Done since this page opened", log));
     }
     page.into()
+}
+
+fn split_brain_view<'a>(
+    state: &'a State,
+    design: &Design,
+    splits: &[Split],
+) -> Element<'a, Message> {
+    let mut body = Column::new().spacing(10);
+    for split in splits {
+        body = body.push(
+            row![
+                text(format!(
+                    "SPLIT BRAIN: {} is {} on {} and {} on {}",
+                    split.resource,
+                    split.connections[0],
+                    design.nodes[0].hostname,
+                    split.connections[1],
+                    design.nodes[1].hostname
+                ))
+                .size(14)
+                .style(text::danger)
+                .width(Fill),
+                button(text(format!("Examine {}", split.resource)))
+                    .style(button::secondary)
+                    .on_press_maybe(
+                        state
+                            .busy
+                            .is_none()
+                            .then(|| Message::ExaminePressed(split.clone()))
+                    ),
+            ]
+            .spacing(12)
+            .align_y(Center),
+        );
+    }
+    if let Some(examined) = &state.examined {
+        body = body.push(examined_view(examined, design));
+    }
+    section("Split brain", body)
+}
+
+fn examined_view<'a>(examined: &'a Examined, design: &Design) -> Element<'a, Message> {
+    let resource = &examined.split.resource;
+    let (sides, _) = match &examined.evidence {
+        None => {
+            return text(format!("Reading what each node knows about {resource}…"))
+                .size(13)
+                .into();
+        }
+        Some(Err(error)) => return text(error.as_str()).size(13).style(text::danger).into(),
+        Some(Ok(evidence)) => evidence,
+    };
+    let mut body = column![
+        text(format!(
+            "What each node knows about its data of {resource}:"
+        ))
+        .size(15)
+    ]
+    .spacing(8);
+    for side in sides {
+        let mut lines = column![
+            text(format!(
+                "{}: {} {} {}, changed since the split: {}",
+                side.node,
+                side.role,
+                side.connection,
+                side.disk,
+                side.changed_kib
+                    .map_or("unknown".to_owned(), |kib| format!("{kib} KiB"))
+            ))
+            .size(14),
+            text(format!("data generations: {}", side.generation)).size(12),
+        ]
+        .spacing(2);
+        for line in &side.log {
+            lines = lines.push(text(line.as_str()).size(11));
+        }
+        body = body.push(lines);
+    }
+    let suggested = split_brain::suggested_victim(sides);
+    body = body.push(
+        text(format!(
+            "Suggested: discard the changes of {} (it changed less, or is not Primary).",
+            design.nodes[suggested].hostname
+        ))
+        .size(13),
+    );
+    match examined.victim {
+        None => {
+            let mut choices = row![].spacing(12);
+            for (index, node) in design.nodes.iter().enumerate() {
+                choices = choices.push(
+                    button(text(format!("Discard {}'s changes…", node.hostname)))
+                        .style(if index == suggested {
+                            button::primary
+                        } else {
+                            button::secondary
+                        })
+                        .on_press(Message::DiscardChosen(index)),
+                );
+            }
+            body = body.push(choices);
+        }
+        Some(victim) => {
+            let vm = &examined.split.resource;
+            body = body.push(
+                container(
+                    column![
+                        text(format!(
+                            "Recover {vm}: it stops in the cluster, {} takes {}'s data, and \
+                             everything {} wrote to {vm} since the split brain is lost. Then \
+                             {vm} starts again.",
+                            design.nodes[victim].hostname,
+                            design.nodes[1 - victim].hostname,
+                            design.nodes[victim].hostname
+                        ))
+                        .size(14),
+                        row![
+                            button(text(format!(
+                                "Recover, discarding {}'s changes",
+                                design.nodes[victim].hostname
+                            )))
+                            .style(button::danger)
+                            .on_press(Message::RecoverConfirmed),
+                            button(text("Cancel"))
+                                .style(button::secondary)
+                                .on_press(Message::RecoverCancelled),
+                        ]
+                        .spacing(12),
+                    ]
+                    .spacing(8),
+                )
+                .padding(12)
+                .style(container::rounded_box),
+            );
+        }
+    }
+    body.into()
 }
 
 fn maintenance_view<'a>(

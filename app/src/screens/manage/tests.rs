@@ -233,3 +233,103 @@ fn failed_actions_can_be_cleared_and_a_failed_maintenance_is_listed_in_red() -> 
     assert!(page.shows("clear all failed actions: FAILED: not done: the cluster had not settled"));
     Ok(())
 }
+
+/// The seed cluster at home, with Win2012's DRBD split: StandAlone on node1, waiting on node2.
+fn split_status() -> Status {
+    use wizard_steps::run::{DrbdResource, NodeDrbd};
+    let mut split = status(AT_HOME);
+    split.drbd = [("node1", "StandAlone"), ("node2", "WFConnection")]
+        .into_iter()
+        .map(|(node, connection)| NodeDrbd {
+            node: node.into(),
+            resources: vec![DrbdResource {
+                name: "Win2012".into(),
+                role: "Primary".into(),
+                peer_role: "Unknown".into(),
+                connection: connection.into(),
+                disk: "UpToDate".into(),
+                peer_disk: "DUnknown".into(),
+                sync_percent: None,
+            }],
+        })
+        .collect();
+    split
+}
+
+#[test]
+fn a_split_brain_is_examined_the_victim_chosen_and_the_recovery_confirmed() -> Result<(), Error> {
+    use wizard_steps::render::DrbdGeneration;
+    use wizard_steps::run::Summary;
+    use wizard_steps::split_brain::Side;
+
+    let mut page = Page::new();
+    page.send(Message::Tick);
+    page.send(Message::Read(Ok(split_status())));
+    assert!(page.shows("SPLIT BRAIN: Win2012 is StandAlone on node1 and WFConnection on node2"));
+    let actions = page.click("Examine Win2012")?;
+    let [Action::Examine(split)] = actions.as_slice() else {
+        panic!("{actions:?}");
+    };
+    assert_eq!(split.resource, "Win2012");
+    assert!(page.shows("Reading what each node knows about Win2012…"));
+    let side = |node: &str, role: &str, changed| Side {
+        node: node.into(),
+        role: role.into(),
+        connection: "StandAlone".into(),
+        disk: "UpToDate".into(),
+        changed_kib: Some(changed),
+        generation: format!("{node}-GENERATION"),
+        log: vec![format!("{node} kernel: drbd Win2012: Split-Brain detected")],
+    };
+    page.send(Message::Examined(Ok((
+        [
+            side("node1", "Primary", 40960),
+            side("node2", "Primary", 8192),
+        ],
+        DrbdGeneration::V84,
+    ))));
+    assert!(page.shows("node1: Primary StandAlone UpToDate, changed since the split: 40960 KiB"));
+    assert!(page.shows("data generations: node2-GENERATION"));
+    assert!(page.shows("node2 kernel: drbd Win2012: Split-Brain detected"));
+    assert!(
+        page.shows("Suggested: discard the changes of node2 (it changed less, or is not Primary).")
+    );
+    page.click("Discard node2's changes…")?;
+    assert!(page.shows(
+        "Recover Win2012: it stops in the cluster, node2 takes node1's data, and everything node2 wrote to Win2012 since the split brain is lost. Then Win2012 starts again."
+    ));
+    page.click("Cancel")?;
+    assert!(page.shows("Discard node1's changes…"), "back to the choice");
+    page.click("Discard node2's changes…")?;
+    let actions = page.click("Recover, discarding node2's changes")?;
+    let [
+        Action::Recover {
+            split,
+            victim: 1,
+            generation: DrbdGeneration::V84,
+        },
+    ] = actions.as_slice()
+    else {
+        panic!("{actions:?}");
+    };
+    assert_eq!(split.resource, "Win2012");
+    page.send(Message::RecoveryEvent(Box::new(Event::StepStarted {
+        step: "split-brain-discard:Win2012@node2".into(),
+        node: "node2".into(),
+        title: "connect Win2012 discarding node2's changes".into(),
+    })));
+    assert!(page.shows("Under way: split-brain recovery of Win2012"));
+    assert!(page.shows("node2: connect Win2012 discarding node2's changes"));
+    page.send(Message::RecoveryEvent(Box::new(Event::Finished {
+        summary: Summary {
+            changed: 11,
+            duration_ms: 95_000,
+            ..Summary::default()
+        },
+    })));
+    assert_eq!(page.send(Message::RecoveryEnded), Action::Read);
+    page.send(Message::Read(Ok(status(AT_HOME))));
+    assert!(page.shows("split-brain recovery of Win2012: done in 95 s"));
+    assert!(!page.shows("SPLIT BRAIN"), "healthy again");
+    Ok(())
+}
