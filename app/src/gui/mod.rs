@@ -227,7 +227,7 @@ impl Effect {
                 Message::Manage(manage::Message::Read(edge.cluster_status(*design).await))
             }
             Effect::SplitEvidence { design, split } => Message::Manage(manage::Message::Examined(
-                edge.split_evidence(*design, split).await,
+                Box::new(edge.split_evidence(*design, split).await),
             )),
             Effect::PickProfile => {
                 Message::Welcome(welcome::Message::ImportChosen(edge::pick_profile().await))

@@ -86,7 +86,7 @@ pub enum Message {
     /// The maintenance's updates ended.
     Ended,
     ExaminePressed(Split),
-    Examined(Result<([Side; 2], DrbdGeneration), String>),
+    Examined(Box<Result<([Side; 2], DrbdGeneration), String>>),
     DiscardChosen(usize),
     RecoverConfirmed,
     RecoverCancelled,
@@ -207,7 +207,7 @@ pub fn update(state: &mut State, message: Message, design: Option<&Design>) -> A
         }
         Message::Examined(result) => {
             if let Some(examined) = &mut state.examined {
-                examined.evidence = Some(result);
+                examined.evidence = Some(*result);
             }
             Action::None
         }

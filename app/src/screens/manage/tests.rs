@@ -281,13 +281,13 @@ fn a_split_brain_is_examined_the_victim_chosen_and_the_recovery_confirmed() -> R
         generation: format!("{node}-GENERATION"),
         log: vec![format!("{node} kernel: drbd Win2012: Split-Brain detected")],
     };
-    page.send(Message::Examined(Ok((
+    page.send(Message::Examined(Box::new(Ok((
         [
             side("node1", "Primary", 40960),
             side("node2", "Primary", 8192),
         ],
         DrbdGeneration::V84,
-    ))));
+    )))));
     assert!(page.shows("node1: Primary StandAlone UpToDate, changed since the split: 40960 KiB"));
     assert!(page.shows("data generations: node2-GENERATION"));
     assert!(page.shows("node2 kernel: drbd Win2012: Split-Brain detected"));
