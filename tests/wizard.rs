@@ -320,6 +320,42 @@ fn every_page_looks_as_reviewed() {
     assert_eq!(app.page, Page::Done);
     shots.push(("done", snapshot(&app, iced::Theme::Light)));
 
+    // Manage cluster: the seed's cluster as the real crm_mon reports it, vm2's DRBD split.
+    app.handle(Message::Welcome(welcome::Message::ManagePressed(
+        common::example_profile("seed"),
+    )));
+    for (index, found) in node_facts.iter().enumerate() {
+        app.handle(Message::Nodes(nodes::Message::Connected(
+            index,
+            Box::new(Ok(found.clone())),
+        )));
+    }
+    let crm_mon = include_str!("fixtures/crm_mon/seed-at-home.xml");
+    let resource = |node: &str, name: &str, connection: &str| wizard_steps::run::NodeDrbd {
+        node: node.into(),
+        resources: vec![wizard_steps::run::DrbdResource {
+            name: name.into(),
+            role: "Primary".into(),
+            peer_role: "Unknown".into(),
+            connection: connection.into(),
+            disk: "UpToDate".into(),
+            peer_disk: "DUnknown".into(),
+            sync_percent: None,
+        }],
+    };
+    let status = wizard_steps::manage::Status {
+        cluster: wizard_steps::cluster_state::parse_crm_mon(crm_mon).expect("crm_mon XML"),
+        drbd: vec![
+            resource("node1", "Win2012-2", "StandAlone"),
+            resource("node2", "Win2012-2", "StandAlone"),
+        ],
+    };
+    app.handle(Message::Manage(tandem::screens::manage::Message::Read(Ok(
+        status,
+    ))));
+    assert_eq!(app.page, Page::Manage);
+    shots.push(("manage", snapshot(&app, iced::Theme::Light)));
+
     let mismatched: Vec<&str> = shots
         .iter()
         .filter(|(name, pixels)| !matches_reviewed(name, pixels))

@@ -918,11 +918,14 @@ impl App {
         ]
         .spacing(12)
         .align_y(Center);
-        let mut page = column![bar].spacing(16);
+        let mut links = row![].spacing(16);
         for index in 0..self.profile.nodes.len().min(2) {
-            page =
-                page.push(nodes::connection_view(&self.nodes, context, index).map(Message::Nodes));
+            links = links.push(
+                container(nodes::connection_view(&self.nodes, context, index).map(Message::Nodes))
+                    .width(Fill),
+            );
         }
+        let mut page = column![bar, links].spacing(16);
         let design = validate(&self.profile).ok();
         page = page.push(
             manage::view(

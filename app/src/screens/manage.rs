@@ -346,16 +346,17 @@ pub fn view<'a>(
             ));
         }
         Some(status) => {
-            page = page
-                .push(nodes_view(&status.cluster))
-                .push(vms_view(context, &status.cluster))
-                .push(drbd_view(&status.drbd))
-                .push(failures_view(&status.cluster));
+            // A split brain comes first: nothing else on the page matters as much.
             let splits = split_brain::detect(design, &status.drbd);
             if !splits.is_empty() || state.examined.is_some() {
                 page = page.push(split_brain_view(state, design, &splits));
             }
-            page = page.push(maintenance_view(state, design, status));
+            page = page
+                .push(nodes_view(&status.cluster))
+                .push(vms_view(context, &status.cluster))
+                .push(drbd_view(&status.drbd))
+                .push(failures_view(&status.cluster))
+                .push(maintenance_view(state, design, status));
         }
     }
     if !state.log.is_empty() {

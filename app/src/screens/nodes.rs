@@ -451,12 +451,20 @@ fn node_view<'a>(state: &'a State, context: Context<'a>, index: usize) -> Elemen
     let title = format!("Node {} — {}", index + 1, context.node_name(index));
     section(
         title,
-        column![address, auth, key, sudo, hostname, link_view(link, index)].spacing(12),
+        column![
+            address,
+            auth,
+            key,
+            sudo,
+            hostname,
+            link_view(link, index, true)
+        ]
+        .spacing(12),
     )
 }
 
-/// Only the connection to node `index` (Connect, host key, secrets, what it has): the Manage
-/// page reaches the nodes through the same flow as the wizard.
+/// Only the connection to node `index` (Connect, host key, secrets), compact: the Manage page
+/// reaches the nodes through the same flow as the wizard.
 pub fn connection_view<'a>(
     state: &'a State,
     context: Context<'a>,
@@ -472,11 +480,12 @@ pub fn connection_view<'a>(
             node.ssh.host,
             node.ssh.port
         ),
-        link_view(&state.links[index], index),
+        link_view(&state.links[index], index, false),
     )
 }
 
-fn link_view(link: &NodeLink, index: usize) -> Element<'_, Message> {
+/// The connection's state and what to do next; with `facts`, what the connected node has.
+fn link_view(link: &NodeLink, index: usize, facts: bool) -> Element<'_, Message> {
     let connect = button(text("Connect"))
         .style(button::primary)
         .on_press(Message::ConnectPressed(index));
@@ -535,8 +544,8 @@ fn link_view(link: &NodeLink, index: usize) -> Element<'_, Message> {
                 .align_y(Center)
             ]
             .spacing(4);
-            if let Some(facts) = &link.facts {
-                for (label, value) in steps::nodes::describe(facts) {
+            if let Some(node_facts) = link.facts.as_ref().filter(|_| facts) {
+                for (label, value) in steps::nodes::describe(node_facts) {
                     found = found.push(
                         row![
                             text(label).size(14).width(140),
