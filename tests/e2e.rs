@@ -716,7 +716,6 @@ fn a_vm_is_added_and_removed_without_touching_the_others(testbed: &Testbed) {
 fn manage_page_moves_a_vm_and_lets_it_go(testbed: &Testbed) {
     use common::wizard::{app_in, click, settle, shows};
     use tandem::gui::{Message, Page};
-    use tandem::screens::nodes::{self, Link};
     use tandem::screens::welcome;
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -731,19 +730,7 @@ fn manage_page_moves_a_vm_and_lets_it_go(testbed: &Testbed) {
         .await;
         assert_eq!(app.page, Page::Manage);
         for index in 0..2 {
-            assert_eq!(
-                app.nodes.link(index),
-                &Link::ConfirmHostKey {
-                    fingerprint: testbed.fingerprint(index + 1)
-                }
-            );
-            settle(
-                &mut app,
-                &edge,
-                Message::Nodes(nodes::Message::TrustPressed(index)),
-            )
-            .await;
-            assert_eq!(app.nodes.link(index), &Link::Connected);
+            trust_the_testbeds_key(testbed, &mut app, &edge, index).await;
         }
         assert!(shows(&app, "vm1: runs on node1 (home: node1)"));
         assert!(shows(&app, "vm2: runs on node2 (home: node2)"));
@@ -817,6 +804,31 @@ fn drill_on_the_converged_cluster(testbed: &Testbed) {
     );
 }
 
+/// The wizard shows node `index`'s unknown host key: it is the testbed node's, the administrator
+/// trusts it, and the node is connected.
+async fn trust_the_testbeds_key(
+    testbed: &Testbed,
+    app: &mut tandem::gui::App,
+    edge: &std::sync::Arc<tandem::gui::edge::Edge>,
+    index: usize,
+) {
+    use tandem::gui::Message;
+    use tandem::screens::nodes;
+    assert_eq!(
+        app.nodes.link(index),
+        &nodes::Link::ConfirmHostKey {
+            fingerprint: testbed.fingerprint(index + 1)
+        }
+    );
+    common::wizard::settle(
+        app,
+        edge,
+        Message::Nodes(nodes::Message::TrustPressed(index)),
+    )
+    .await;
+    assert_eq!(app.nodes.link(index), &nodes::Link::Connected);
+}
+
 /// The wizard's own path to the same cluster: open the profile, connect to both nodes
 /// (confirming their host keys), review the preflight and the plan, start, follow the run's
 /// events on the Run page, and read the cluster on the Done page. On a converged cluster it
@@ -824,7 +836,7 @@ fn drill_on_the_converged_cluster(testbed: &Testbed) {
 fn wizard_run_on_the_converged_cluster(testbed: &Testbed) {
     use common::wizard::{app_in, settle, shows};
     use tandem::gui::{Message, Page};
-    use tandem::screens::nodes::{self, Link};
+    use tandem::screens::nodes;
     use tandem::screens::welcome;
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -844,19 +856,7 @@ fn wizard_run_on_the_converged_cluster(testbed: &Testbed) {
                 Message::Nodes(nodes::Message::ConnectPressed(index)),
             )
             .await;
-            assert_eq!(
-                app.nodes.link(index),
-                &Link::ConfirmHostKey {
-                    fingerprint: testbed.fingerprint(index + 1)
-                }
-            );
-            settle(
-                &mut app,
-                &edge,
-                Message::Nodes(nodes::Message::TrustPressed(index)),
-            )
-            .await;
-            assert_eq!(app.nodes.link(index), &Link::Connected);
+            trust_the_testbeds_key(testbed, &mut app, &edge, index).await;
         }
         let started = Instant::now();
         while app.page != Page::Review {

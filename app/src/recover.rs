@@ -70,14 +70,7 @@ async fn recover(
     splits: &[Split],
 ) -> Result<ExitCode> {
     for split in splits {
-        println!(
-            "SPLIT BRAIN: {} is {} on {} and {} on {}",
-            split.resource,
-            split.connections[0],
-            design.nodes[0].hostname,
-            split.connections[1],
-            design.nodes[1].hostname
-        );
+        println!("{}", split.describe(design));
     }
     let split = match &choice.resource {
         Some(name) => splits

@@ -28,6 +28,20 @@ pub struct Split {
     pub connections: [String; 2],
 }
 
+impl Split {
+    /// In a line: which resource, and its connection on each node.
+    pub fn describe(&self, design: &Design) -> String {
+        format!(
+            "SPLIT BRAIN: {} is {} on {} and {} on {}",
+            self.resource,
+            self.connections[0],
+            design.nodes[0].hostname,
+            self.connections[1],
+            design.nodes[1].hostname
+        )
+    }
+}
+
 /// Connection states in which a node does not replicate and waits, or gave up.
 const UNCONNECTED: [&str; 5] = [
     "StandAlone",

@@ -383,17 +383,10 @@ fn split_brain_view<'a>(
     for split in splits {
         body = body.push(
             row![
-                text(format!(
-                    "SPLIT BRAIN: {} is {} on {} and {} on {}",
-                    split.resource,
-                    split.connections[0],
-                    design.nodes[0].hostname,
-                    split.connections[1],
-                    design.nodes[1].hostname
-                ))
-                .size(14)
-                .style(text::danger)
-                .width(Fill),
+                text(split.describe(design))
+                    .size(14)
+                    .style(text::danger)
+                    .width(Fill),
                 button(text(format!("Examine {}", split.resource)))
                     .style(button::secondary)
                     .on_press_maybe(
