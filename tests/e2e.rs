@@ -174,6 +174,17 @@ impl Testbed {
             }
             std::thread::sleep(Duration::from_secs(2));
         }
+        // What the nodes say, to tell a slow machine from a wrong cluster.
+        for node in [1, 2] {
+            println!(
+                "--- node{node}:\n{}",
+                self.ssh(
+                    node,
+                    "crm_mon -1 2>&1 | tail -n 25; drbdadm status 2>&1; xl list 2>&1"
+                )
+                .unwrap_or_else(|| "(no answer)".to_owned())
+            );
+        }
         panic!("{what}: not so after {} s", timeout.as_secs());
     }
 }
