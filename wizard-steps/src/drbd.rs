@@ -166,6 +166,13 @@ pub fn parse_status(text: &str) -> Result<Vec<ResourceState>, ParseError> {
         })?;
         apply_fields(current, &fields);
     }
+    // DRBD 8.4 prints no peer line for a resource that is up but StandAlone (after a split
+    // brain, or `drbdadm disconnect`): its disk line and nothing else.
+    for resource in &mut resources {
+        if resource.connection.is_empty() && !resource.disk.is_empty() {
+            resource.connection = "StandAlone".to_owned();
+        }
+    }
     Ok(resources)
 }
 

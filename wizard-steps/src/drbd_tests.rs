@@ -222,3 +222,18 @@ fn garbage_is_an_error_with_its_line() {
     let error = parse_events2("exists device volume:0\n").expect_err("no name");
     assert_eq!(error.line, 1);
 }
+
+/// What `drbdsetup status --verbose --statistics` printed on a DRBD 8.4 testbed node after a real
+/// split brain: no peer line at all.
+#[test]
+fn an_84_resource_without_a_peer_line_is_standalone() {
+    let states =
+        parse_status("vm1 role:Secondary\n  disk:UpToDate\n\nvm2 role:Primary\n  disk:UpToDate\n")
+            .expect("parses");
+    assert_eq!(states.len(), 2);
+    assert!(
+        states.iter().all(|state| state.connection == "StandAlone"),
+        "{states:?}"
+    );
+    assert_eq!(states[1].role, "Primary");
+}

@@ -251,7 +251,9 @@ pub fn recovery_plan(design: &Design, split: &Split, victim: usize, drbd: DrbdGe
             format!("disconnect {name}"),
             command(
                 format!("{cstate} | grep -qE '^StandAlone' || {cstate} | grep -qE {replicating}"),
-                format!("drbdadm disconnect {resource}"),
+                // A split brain drops the connection by itself, maybe between the check and
+                // this: then there is nothing left to disconnect.
+                format!("drbdadm disconnect {resource} || {cstate} | grep -qE '^StandAlone'"),
             ),
         ));
         prepare.push(step(
