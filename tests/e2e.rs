@@ -428,9 +428,10 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
     wizard_run_on_the_converged_cluster(&testbed);
     drill_on_the_converged_cluster(&testbed);
     manage_page_moves_a_vm_and_lets_it_go(&testbed);
-    // Not proven on the testbed yet (issue 8): in the first run, applying the profile with vm3
-    // added restarted vm1 (its domain id changed), although the scheduler on an offline CIB
-    // starts only vm3. Run them with TANDEM_E2E_DAY2=all until that is understood.
+    // Not yet passed in a whole run (issue 8): in the first, applying the profile with vm3 added
+    // after the drill and the moves restarted vm1 (its domain id changed); on a fresh testbed it
+    // did not, and removing vm3 and a real split brain's recovery worked by hand. Run them with
+    // TANDEM_E2E_DAY2=all until a whole run passes.
     if std::env::var("TANDEM_E2E_DAY2").as_deref() == Ok("all") {
         a_vm_is_added_and_removed_without_touching_the_others(&testbed);
         split_brain_is_provoked_and_recovered(&testbed);
