@@ -93,15 +93,7 @@ async fn recover(
         split.resource
     );
     for side in &sides {
-        println!(
-            "  {}: {} {} {}, changed since the split: {}",
-            side.node,
-            side.role,
-            side.connection,
-            side.disk,
-            side.changed_kib
-                .map_or("unknown".to_owned(), |kib| format!("{kib} KiB"))
-        );
+        println!("  {}", side.summary());
         println!("    data generations (get-gi): {}", side.generation);
         for line in &side.log {
             println!("    | {line}");

@@ -92,6 +92,21 @@ pub struct Side {
     pub log: Vec<String>,
 }
 
+impl Side {
+    /// In a line: the node, its role, connection and disk, and how much it changed.
+    pub fn summary(&self) -> String {
+        format!(
+            "{}: {} {} {}, changed since the split: {}",
+            self.node,
+            self.role,
+            self.connection,
+            self.disk,
+            self.changed_kib
+                .map_or("unknown".to_owned(), |kib| format!("{kib} KiB"))
+        )
+    }
+}
+
 /// The shell script that reads a node's side of `resource` on DRBD minor `minor` (read-only).
 pub fn evidence_script(resource: &str, minor: u32) -> String {
     let quoted = quote(resource);

@@ -426,16 +426,7 @@ fn examined_view<'a>(examined: &'a Examined, design: &Design) -> Element<'a, Mes
     .spacing(8);
     for side in sides {
         let mut lines = column![
-            text(format!(
-                "{}: {} {} {}, changed since the split: {}",
-                side.node,
-                side.role,
-                side.connection,
-                side.disk,
-                side.changed_kib
-                    .map_or("unknown".to_owned(), |kib| format!("{kib} KiB"))
-            ))
-            .size(14),
+            text(side.summary()).size(14),
             text(format!("data generations: {}", side.generation)).size(12),
         ]
         .spacing(2);
