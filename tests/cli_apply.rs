@@ -12,22 +12,30 @@ use std::path::Path;
 use common::sshd::{self, Sshd};
 use tempfile::TempDir;
 
-fn apply(profile: &Path, dir: &Path, accept: &[String]) -> std::process::Output {
+/// `tandem VERB PROFILE` on the sandboxes: known_hosts in `dir`, the sudo passwords from the
+/// environment, the `accept`ed host keys, no terminal.
+fn tandem(verb: &str, profile: &Path, dir: &Path, accept: &[String]) -> std::process::Command {
     let mut command = common::tandem();
     command
-        .arg("apply")
+        .arg(verb)
         .arg(profile)
         .arg("--known-hosts")
         .arg(dir.join("known_hosts"))
-        .arg("--runs-dir")
-        .arg(dir.join("runs"))
         .env("TANDEM_SUDO_PASSWORD_NODE1", sshd::PASSWORD)
         .env("TANDEM_SUDO_PASSWORD_NODE2", sshd::PASSWORD)
         .stdin(std::process::Stdio::null());
     for fingerprint in accept {
         command.arg("--accept-host-key").arg(fingerprint);
     }
-    common::run(&mut command)
+    command
+}
+
+fn apply(profile: &Path, dir: &Path, accept: &[String]) -> std::process::Output {
+    common::run(
+        tandem("apply", profile, dir, accept)
+            .arg("--runs-dir")
+            .arg(dir.join("runs")),
+    )
 }
 
 #[test]
@@ -104,5 +112,44 @@ fn apply_refuses_unknown_host_keys_then_preflight_stops_a_mismatched_node_withou
     assert!(
         markdown.contains("Unfinished"),
         "no step ran, so no final event:\n{markdown}"
+    );
+}
+
+fn status(profile: &Path, dir: &Path, accept: &[String]) -> std::process::Output {
+    common::run(&mut tandem("status", profile, dir, accept))
+}
+
+/// Status matters most when a node is down: `tandem status` says which node does not answer
+/// and reads the cluster from the other; with neither, it fails saying so.
+#[test]
+fn status_reads_the_node_that_answers_and_names_the_one_that_does_not() {
+    let servers = [Sshd::start(), Sshd::start()];
+    let dir = TempDir::new().expect("temporary directory");
+    let profile = sshd::seed_profile_for(&servers, dir.path());
+    let accept: Vec<String> = servers.iter().map(Sshd::host_fingerprint).collect();
+    let [up, down] = servers;
+    drop(down);
+
+    let output = status(&profile, dir.path(), &accept);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.starts_with("Cluster \"seed\"\n"), "{stdout}");
+    assert!(stdout.contains("\n  UNREACHABLE node2: "), "{stdout}");
+    assert!(!stdout.contains("UNREACHABLE node1"), "{stdout}");
+    // The sandbox is no cluster node: node1 answered, Pacemaker on it did not.
+    assert!(
+        stdout.contains("the cluster does not answer on node1"),
+        "{stdout}"
+    );
+
+    drop(up);
+    let output = status(&profile, dir.path(), &accept);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("neither node answers"), "{stderr}");
+    assert!(
+        stderr.contains("node1: ") && stderr.contains("node2: "),
+        "{stderr}"
     );
 }

@@ -161,6 +161,52 @@ async fn manage_cluster_connects_both_nodes_and_reads_the_cluster() {
     assert_eq!(app.manage.read_error, None);
 }
 
+/// A node that is down is when an administrator opens the page: the other node's view of the
+/// cluster is read and shown, and the dead node's card says why it is not connected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn manage_cluster_reads_the_cluster_from_the_node_that_answers() {
+    let servers = [Sshd::start(), Sshd::start()];
+    let dir = TempDir::new().expect("temporary directory");
+    let profile = sshd::seed_profile_for(&servers, dir.path());
+    let [up, down] = servers;
+    drop(down);
+    let (mut app, edge) = app_in(dir.path());
+    settle(
+        &mut app,
+        &edge,
+        Message::Welcome(welcome::Message::ManagePressed(profile)),
+    )
+    .await;
+    assert!(
+        matches!(app.nodes.link(1), Link::Failed(_)),
+        "{:?}",
+        app.nodes.link(1)
+    );
+    assert_eq!(
+        app.nodes.link(0),
+        &Link::ConfirmHostKey {
+            fingerprint: up.host_fingerprint()
+        }
+    );
+    click(&mut app, &edge, "Trust this key and connect").await;
+    type_into(&mut app, &edge, "node0-secret", sshd::PASSWORD).await;
+    click(&mut app, &edge, "Connect").await;
+    assert_eq!(app.nodes.link(0), &Link::Connected);
+    assert!(!app.both_connected());
+    let status = app
+        .manage
+        .status
+        .as_ref()
+        .expect("the cluster was read from node1");
+    assert_eq!(status.drbd.len(), 1, "{status:?}");
+    assert_eq!(status.drbd[0].node, "node1");
+    assert!(shows(
+        &app,
+        "Only node1 is connected: this is the cluster as it sees it. Maintenance and split-brain \
+         recovery need both nodes: connect to node2 (above)."
+    ));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_host_key_is_refused_with_both_fingerprints() {
     let mut server = Sshd::start();

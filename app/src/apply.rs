@@ -276,23 +276,39 @@ fn ask(node: &Node, prompt: &str, what: &str) -> Result<Secret> {
 pub async fn status(profile: &Profile, decisions: &Decisions) -> Result<ExitCode> {
     let design = wizard_steps::validate(profile)
         .map_err(|problems| anyhow!("the profile has problems:\n{problems}"))?;
-    let sessions = connect_both(&design, decisions).await?;
+    // Status matters most when a node is down: read what the other one says.
+    let mut sessions: [Option<Session>; 2] = [None, None];
+    let mut unreachable = Vec::new();
+    for (slot, node) in sessions.iter_mut().zip(&design.profile.nodes) {
+        match connect(node, decisions).await {
+            Ok(session) => *slot = Some(session),
+            Err(error) => unreachable.push(format!("{}: {error:#}", node.hostname)),
+        }
+    }
+    if sessions.iter().all(Option::is_none) {
+        bail!("neither node answers:\n  {}", unreachable.join("\n  "));
+    }
     let nodes = [
         design.nodes[0].hostname.clone(),
         design.nodes[1].hostname.clone(),
     ];
-    let (state, drbd) = run::observe(&nodes, &sessions)
-        .await
-        .context("reading the cluster state")?;
-    for session in sessions {
+    let (state, drbd) =
+        run::observe_reachable(&nodes, [sessions[0].as_ref(), sessions[1].as_ref()])
+            .await
+            .context("reading the cluster state")?;
+    let asked = drbd
+        .first()
+        .map_or("", |node| node.node.as_str())
+        .to_owned();
+    for session in sessions.into_iter().flatten() {
         session.close().await;
     }
     println!("Cluster \"{}\"", design.profile.cluster.name);
+    for problem in &unreachable {
+        println!("  UNREACHABLE {problem}");
+    }
     if state.nodes.is_empty() {
-        println!(
-            "  the cluster does not answer on {} (are corosync and pacemaker running?)",
-            nodes[0]
-        );
+        println!("  the cluster does not answer on {asked} (are corosync and pacemaker running?)");
     }
     for node in &state.nodes {
         // An offline node stands out in a terminal full of lower-case lines.
@@ -302,7 +318,9 @@ pub async fn status(profile: &Profile, decisions: &Decisions) -> Result<ExitCode
         };
         println!("  node {:<12} {mode}", node.name);
     }
-    let mut healthy = state.nodes.len() == 2 && state.nodes.iter().all(|node| node.online);
+    let mut healthy = unreachable.is_empty()
+        && state.nodes.len() == 2
+        && state.nodes.iter().all(|node| node.online);
     for (placement, vm) in placements(&design, &state).iter().zip(&design.vms) {
         let at_home = placement.at_home(vm.console_ip.is_some());
         healthy &= at_home;

@@ -13,7 +13,7 @@ use crate::cluster_state::{ClusterState, Placement, placements};
 use crate::profile::Failback;
 use crate::remote::{ExecError, Session, quote};
 use crate::render::PacemakerIds;
-use crate::run::{Event, NodeDrbd, observe};
+use crate::run::{Event, NodeDrbd, observe_reachable};
 use crate::validate::Design;
 
 /// One maintenance action. Nodes and VMs are indexes into the design's `nodes` and `vms`.
@@ -395,11 +395,19 @@ pub enum ManageError {
 
 /// Reads the cluster: Pacemaker's view from the first node, DRBD from both.
 pub async fn status(design: &Design, sessions: &[Session; 2]) -> Result<Status, ExecError> {
+    status_reachable(design, [Some(&sessions[0]), Some(&sessions[1])]).await
+}
+
+/// The same from the nodes there are sessions to: with one node down, the other's view.
+pub async fn status_reachable(
+    design: &Design,
+    sessions: [Option<&Session>; 2],
+) -> Result<Status, ExecError> {
     let nodes = [
         design.nodes[0].hostname.clone(),
         design.nodes[1].hostname.clone(),
     ];
-    let (cluster, drbd) = observe(&nodes, sessions).await?;
+    let (cluster, drbd) = observe_reachable(&nodes, sessions).await?;
     Ok(Status { cluster, drbd })
 }
 

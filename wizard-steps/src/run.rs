@@ -1004,10 +1004,23 @@ pub async fn observe(
     nodes: &[String; 2],
     sessions: &[Session; 2],
 ) -> Result<(ClusterState, Vec<NodeDrbd>), ExecError> {
-    let crm_mon = sessions[0].output("crm_mon -1 --output-as=xml").await?;
-    let state = parse_crm_mon(&crm_mon.stdout).unwrap_or_default();
+    observe_reachable(nodes, [Some(&sessions[0]), Some(&sessions[1])]).await
+}
+
+/// The same from the nodes there are sessions to (when one node is down): Pacemaker's view from
+/// the first of them, DRBD from each.
+pub async fn observe_reachable(
+    nodes: &[String; 2],
+    sessions: [Option<&Session>; 2],
+) -> Result<(ClusterState, Vec<NodeDrbd>), ExecError> {
+    let mut state = None;
     let mut drbd = Vec::new();
     for (index, session) in sessions.iter().enumerate() {
+        let Some(session) = session else { continue };
+        if state.is_none() {
+            let crm_mon = session.output("crm_mon -1 --output-as=xml").await?;
+            state = Some(parse_crm_mon(&crm_mon.stdout).unwrap_or_default());
+        }
         let output = session
             .output("drbdsetup status --verbose --statistics")
             .await?;
@@ -1017,7 +1030,7 @@ pub async fn observe(
             resources: resources.iter().map(DrbdResource::from).collect(),
         });
     }
-    Ok((state, drbd))
+    Ok((state.unwrap_or_default(), drbd))
 }
 
 /// One resource's state: from /proc/drbd (8.4, which prints speed and ETA) or drbdsetup (9).

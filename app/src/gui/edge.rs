@@ -316,12 +316,13 @@ impl Edge {
 impl Edge {
     /// Reads the running cluster over both sessions (the Manage page).
     pub async fn cluster_status(self: Arc<Self>, design: Design) -> Result<Status, String> {
-        let mut slots = self.sessions.lock().await;
-        let sessions = take_both(&mut slots)?;
-        let result = manage::status(&design, &sessions).await;
-        let [first, second] = sessions;
-        *slots = [Some(first), Some(second)];
-        result.map_err(|error| format!("reading the cluster: {error}"))
+        let slots = self.sessions.lock().await;
+        if slots.iter().all(Option::is_none) {
+            return Err("connect to the nodes on the Nodes page first".to_owned());
+        }
+        manage::status_reachable(&design, [slots[0].as_ref(), slots[1].as_ref()])
+            .await
+            .map_err(|error| format!("reading the cluster: {error}"))
     }
 
     /// Performs day-2 actions on the cluster, one after the other, journaling each into the

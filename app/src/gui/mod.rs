@@ -484,7 +484,7 @@ impl App {
                     nodes::Action::BrowseKey(index) => vec![Effect::PickKey(index)],
                     nodes::Action::Disconnect(index) => vec![Effect::Disconnect(index)],
                 };
-                if connected && self.page == Page::Manage && self.both_connected() {
+                if connected && self.page == Page::Manage {
                     effects.extend(self.handle_manage(manage::Message::RefreshPressed));
                 }
                 effects
@@ -716,7 +716,11 @@ impl App {
     }
 
     pub fn both_connected(&self) -> bool {
-        (0..2).all(|index| *self.nodes.link(index) == nodes::Link::Connected)
+        self.connected_nodes() == [true, true]
+    }
+
+    pub fn connected_nodes(&self) -> [bool; 2] {
+        [0, 1].map(|index| *self.nodes.link(index) == nodes::Link::Connected)
     }
 
     fn handle_manage(&mut self, message: manage::Message) -> Vec<Effect> {
@@ -724,13 +728,13 @@ impl App {
         match manage::update(&mut self.manage, message, design.as_ref()) {
             manage::Action::None => Vec::new(),
             manage::Action::Read => match design {
-                Some(design) if self.both_connected() => {
+                Some(design) if self.connected_nodes().contains(&true) => {
                     vec![Effect::ReadCluster(Box::new(design))]
                 }
                 _ => {
                     manage::update(
                         &mut self.manage,
-                        manage::Message::Read(Err("connect to both nodes first".to_owned())),
+                        manage::Message::Read(Err("connect to the nodes first".to_owned())),
                         None,
                     );
                     Vec::new()
@@ -864,7 +868,7 @@ impl App {
             window::close_requests().map(Message::CloseRequested),
             keyboard::listen().filter_map(on_key),
         ];
-        if self.page == Page::Manage && self.both_connected() {
+        if self.page == Page::Manage && self.connected_nodes().contains(&true) {
             subscriptions.push(
                 iced::time::every(MANAGE_REFRESH).map(|_| Message::Manage(manage::Message::Tick)),
             );
@@ -931,7 +935,7 @@ impl App {
             manage::view(
                 &self.manage,
                 context,
-                self.both_connected(),
+                self.connected_nodes(),
                 design.as_ref(),
             )
             .map(Message::Manage),

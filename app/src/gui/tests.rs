@@ -359,7 +359,7 @@ fn manage_cluster_opens_the_profile_on_its_page_and_connects_to_both_nodes() {
     ui.find("Connect to both nodes (above) to read the cluster and to work on it.")
         .expect("the page waits for the connections");
     drop(ui);
-    // Without both sessions, a read reports it instead of waiting forever.
+    // Without a session, a read reports it instead of waiting forever.
     assert!(
         app.handle(Message::Manage(
             crate::screens::manage::Message::RefreshPressed
@@ -368,7 +368,7 @@ fn manage_cluster_opens_the_profile_on_its_page_and_connects_to_both_nodes() {
     );
     assert_eq!(
         app.manage.read_error.as_deref(),
-        Some("connect to both nodes first")
+        Some("connect to the nodes first")
     );
     click(&mut app, "Edit profile");
     assert_eq!(

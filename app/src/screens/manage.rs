@@ -297,12 +297,13 @@ fn logged(record: &Event, ok: bool) -> Logged {
     Logged { text, ok }
 }
 
-/// The page below the nodes' connection cards (the app shows those). `connected`: both nodes
-/// are; `design`: the profile's, when it is valid.
+/// The page below the nodes' connection cards (the app shows those). `connected`: which nodes
+/// are (with one, the page shows the cluster as that node sees it: a node that is down is when
+/// an administrator looks); `design`: the profile's, when it is valid.
 pub fn view<'a>(
     state: &'a State,
     context: Context<'a>,
-    connected: bool,
+    connected: [bool; 2],
     design: Option<&Design>,
 ) -> Element<'a, Message> {
     let mut page = column![heading(
@@ -312,7 +313,7 @@ pub fn view<'a>(
          the other node (or migrates, with live migration)."
     )]
     .spacing(20);
-    if !connected {
+    if connected == [false, false] {
         return page
             .push(warning(
                 "Connect to both nodes (above) to read the cluster and to work on it.",
@@ -327,6 +328,16 @@ pub fn view<'a>(
             ))
             .into();
     };
+    let both = connected == [true, true];
+    if !both {
+        let answering = if connected[0] { 0 } else { 1 };
+        page = page.push(warning(format!(
+            "Only {} is connected: this is the cluster as it sees it. Maintenance and split-brain \
+             recovery need both nodes: connect to {} (above).",
+            design.nodes[answering].hostname,
+            design.nodes[1 - answering].hostname
+        )));
+    }
     let refresh = button(text("Refresh"))
         .style(button::secondary)
         .on_press_maybe((!state.reading).then_some(Message::RefreshPressed));
@@ -348,15 +359,17 @@ pub fn view<'a>(
         Some(status) => {
             // A split brain comes first: nothing else on the page matters as much.
             let splits = split_brain::detect(design, &status.drbd);
-            if !splits.is_empty() || state.examined.is_some() {
+            if both && (!splits.is_empty() || state.examined.is_some()) {
                 page = page.push(split_brain_view(state, design, &splits));
             }
             page = page
                 .push(nodes_view(&status.cluster))
                 .push(vms_view(context, &status.cluster))
                 .push(drbd_view(&status.drbd))
-                .push(failures_view(&status.cluster))
-                .push(maintenance_view(state, design, status));
+                .push(failures_view(&status.cluster));
+            if both {
+                page = page.push(maintenance_view(state, design, status));
+            }
         }
     }
     if !state.log.is_empty() {

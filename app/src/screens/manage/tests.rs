@@ -56,7 +56,7 @@ impl Page {
         update(&mut self.state, message, Some(&self.design))
     }
 
-    fn ui(&self, connected: bool) -> Simulator<'_, Message> {
+    fn ui(&self, connected: [bool; 2]) -> Simulator<'_, Message> {
         let context = Context {
             profile: &self.profile,
             problems: &self.problems,
@@ -70,7 +70,7 @@ impl Page {
     }
 
     fn click(&mut self, label: &str) -> Result<Vec<Action>, Error> {
-        let mut ui = self.ui(true);
+        let mut ui = self.ui([true, true]);
         let _ = ui.click(label)?;
         let messages: Vec<Message> = ui.into_messages().collect();
         Ok(messages
@@ -80,23 +80,39 @@ impl Page {
     }
 
     fn shows(&self, text: &str) -> bool {
-        self.ui(true).find(text).is_ok()
+        self.ui([true, true]).find(text).is_ok()
     }
 }
 
 #[test]
 fn without_both_nodes_connected_the_page_asks_for_the_connection() -> Result<(), Error> {
     let page = Page::read(AT_HOME);
-    let mut ui = page.ui(false);
+    let mut ui = page.ui([false, false]);
     let _ = ui.find("Connect to both nodes (above) to read the cluster and to work on it.")?;
     assert!(ui.find("Put node1 in standby").is_err());
     Ok(())
 }
 
 #[test]
+fn with_one_node_connected_the_page_shows_its_view_and_holds_the_maintenance() -> Result<(), Error>
+{
+    let page = Page::read(AT_HOME);
+    let mut ui = page.ui([false, true]);
+    let _ = ui.find(
+        "Only node2 is connected: this is the cluster as it sees it. Maintenance and split-brain \
+         recovery need both nodes: connect to node1 (above).",
+    )?;
+    let _ = ui.find("node1: online")?;
+    let _ = ui.find("Win2012: runs on node1 (home: node1)")?;
+    assert!(ui.find("Put node1 in standby").is_err());
+    assert!(ui.find("Run the failover drill…").is_err());
+    Ok(())
+}
+
+#[test]
 fn the_running_cluster_shows_where_each_vm_runs_and_offers_the_maintenance() -> Result<(), Error> {
     let page = Page::read(AT_HOME);
-    let mut ui = page.ui(true);
+    let mut ui = page.ui([true, true]);
     let _ = ui.find("node1: online")?;
     let _ = ui.find("node2: online")?;
     let _ = ui.find("Win2012: runs on node1 (home: node1)")?;
