@@ -220,10 +220,15 @@ fn check_commands_of(plan: &wizard_steps::plan::Plan, drbd: &str, module: &str) 
                 .env("__DRBD_NODE__", "node1")
                 .env("DRBD_DRIVER_VERSION_OVERRIDE", module),
         );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        // `adjust` compares the configuration with the running kernel, so it first checks that
+        // the node's address is on this host: having parsed the files and the resource that
+        // far is all a workstation can check.
+        let adjust_on_another_host = arguments.split_whitespace().any(|word| word == "adjust")
+            && stderr.contains("not found on this host");
         assert!(
-            output.status.success(),
-            "step {step}: `drbdadm {arguments}` is refused: {}",
-            String::from_utf8_lossy(&output.stderr)
+            output.status.success() || adjust_on_another_host,
+            "step {step}: `drbdadm {arguments}` is refused: {stderr}"
         );
     }
 }

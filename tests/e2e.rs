@@ -2,7 +2,10 @@
 //! Debian 12 machines under qemu; `tandem apply` — the same binary and engine a user runs —
 //! turns them into a Xen + DRBD + Pacemaker cluster (interrupted once in the DRBD phase and run
 //! again); then the test pulls node1's plug, checks that node2 runs both VMs with the data
-//! intact, powers node1 on, checks the failback, and that a re-run changes nothing.
+//! intact, powers node1 on, checks the failback, and that a re-run changes nothing. On that
+//! cluster it then runs the wizard (a run that changes nothing) and the day-2 operations: the
+//! failover drill, the Manage page's move and let-go, a VM added and removed, a real split brain
+//! provoked and recovered, and live migration switched on with vm1 migrated there and back.
 //!
 //! It needs root, qemu and debootstrap, and minutes: tests/run runs it on its own (with its
 //! figures printed) when the machine can, and says loudly when it cannot.
@@ -428,14 +431,123 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
     wizard_run_on_the_converged_cluster(&testbed);
     drill_on_the_converged_cluster(&testbed);
     manage_page_moves_a_vm_and_lets_it_go(&testbed);
-    // Not yet passed in a whole run (issue 8): in the first, applying the profile with vm3 added
-    // after the drill and the moves restarted vm1 (its domain id changed); on a fresh testbed it
-    // did not, and removing vm3 and a real split brain's recovery worked by hand. Run them with
-    // TANDEM_E2E_DAY2=all until a whole run passes.
-    if std::env::var("TANDEM_E2E_DAY2").as_deref() == Ok("all") {
-        a_vm_is_added_and_removed_without_touching_the_others(&testbed);
-        split_brain_is_provoked_and_recovered(&testbed);
+    a_vm_is_added_and_removed_without_touching_the_others(&testbed);
+    split_brain_is_provoked_and_recovered(&testbed);
+    vm1_migrates_live_and_back(&testbed);
+}
+
+/// What Pacemaker's controller on `node` logged since `since` about `resource`: the results
+/// of its operations, e.g. "Result of migrate_from operation for vm_vm1 on node2: ok".
+fn operation_results(testbed: &Testbed, node: usize, since: &str, resource: &str) -> String {
+    testbed
+        .ssh(
+            node,
+            &format!(
+                "journalctl -o cat --since @{since} -u pacemaker | grep 'Result of .* operation for {resource} ' || true"
+            ),
+        )
+        .unwrap_or_default()
+}
+
+/// Live migration (experimental): the testbed's profile with `live_migration = true` applied
+/// on the running cluster (DRBD dual-primary, migratable VMs, each node's migration key trusted
+/// by the other); `tandem move vm1 node2` then moves the running domain with `xl migrate`
+/// (Pacemaker's migrate_to and migrate_from, no start on node2), and `tandem unmove vm1`
+/// brings it home the same way.
+fn vm1_migrates_live_and_back(testbed: &Testbed) {
+    let text = std::fs::read_to_string(testbed.profile()).expect("the testbed profile");
+    let live = testbed.state.path().join("testbed-live-migration.toml");
+    std::fs::write(
+        &live,
+        text.replacen(
+            "corosync_crypto = true\n",
+            "corosync_crypto = true\nlive_migration = true\n",
+            1,
+        ),
+    )
+    .expect("write the live-migration profile");
+    let vm2 = domain_id(testbed, 2, "vm2");
+    let stdout = apply_profile(testbed, &live, &[]);
+    for node in ["node1", "node2"] {
+        // The running resources got dual-primary online, and root reaches the peer.
+        for expected in [
+            format!("[done] {node}    drbd-adjusted:vm1@{node}"),
+            format!("[ ok ] {node}    migration-ssh@{node}"),
+        ] {
+            assert!(stdout.contains(&expected), "no {expected}:\n{stdout}");
+        }
     }
+
+    for (verb, args, from, to) in [
+        ("move", &["vm1", "node2"][..], 1, 2),
+        ("unmove", &["vm1"][..], 2, 1),
+    ] {
+        let since = testbed
+            .ssh(1, "date +%s")
+            .expect("node1's clock")
+            .trim()
+            .to_owned();
+        let (_, took) = tandem_succeeds(testbed, verb, &live, args);
+        println!("FIGURE live_{verb}_s {}", took.as_secs());
+        assert!(
+            testbed.ssh(to, "xl list").expect("xl list").contains("vm1"),
+            "vm1 is not running on node{to}"
+        );
+        assert!(
+            !testbed
+                .ssh(from, "xl list")
+                .expect("xl list")
+                .contains("vm1"),
+            "vm1 still runs on node{from}"
+        );
+        let source = operation_results(testbed, from, &since, "vm_vm1");
+        let target = operation_results(testbed, to, &since, "vm_vm1");
+        println!("-- node{from}:\n{source}-- node{to}:\n{target}");
+        assert!(
+            source.contains(&format!(
+                "Result of migrate_to operation for vm_vm1 on node{from}: ok"
+            )),
+            "no migrate_to on node{from}:\n{source}"
+        );
+        assert!(
+            target.contains(&format!(
+                "Result of migrate_from operation for vm_vm1 on node{to}: ok"
+            )),
+            "no migrate_from on node{to}:\n{target}"
+        );
+        assert!(
+            !target.contains("Result of start operation"),
+            "vm1 was started on node{to} instead of migrated:\n{target}"
+        );
+    }
+
+    // Switched off again (the testbed's own profile): DRBD drops dual-primary once Pacemaker
+    // has demoted one side, and the nodes' root access for migration is taken back.
+    let stdout = apply_profile(testbed, &testbed.profile(), &[]);
+    for (index, node) in [(1, "node1"), (2, "node2")] {
+        for expected in [
+            format!("[done] {node}    drbd-single-primary:vm1@{node}"),
+            format!("[done] {node}    migration-access-removed@{node}"),
+        ] {
+            assert!(stdout.contains(&expected), "no {expected}:\n{stdout}");
+        }
+        let left = testbed
+            .ssh(
+                index,
+                "grep -c tandem-migration /root/.ssh/authorized_keys; ls /etc/tandem/migration 2>&1; true",
+            )
+            .unwrap_or_default();
+        assert!(
+            left.starts_with("0\n") && left.contains("No such file"),
+            "{node}: {left}"
+        );
+    }
+    assert!(drbd_healthy(testbed, 1) && drbd_healthy(testbed, 2));
+    assert_eq!(
+        domain_id(testbed, 2, "vm2"),
+        vm2,
+        "vm2 was restarted by switching live migration on and off"
+    );
 }
 
 /// Writes 8 MiB of fresh random data at 100 MiB into a DRBD device on a node; its checksum.
@@ -619,16 +731,28 @@ fn domain_id(testbed: &Testbed, node: usize, vm: &str) -> Option<String> {
 
 /// Runs `tandem apply` with a profile (and extra arguments); its output.
 fn apply_profile(testbed: &Testbed, profile: &Path, args: &[&str]) -> String {
+    let (stdout, took) = tandem_succeeds(testbed, "apply", profile, args);
+    println!("FIGURE apply {} s", took.as_secs());
+    stdout
+}
+
+/// Runs `tandem VERB PROFILE ARGS...` on the testbed, which must succeed; its output (printed
+/// too) and how long it took.
+fn tandem_succeeds(
+    testbed: &Testbed,
+    verb: &str,
+    profile: &Path,
+    args: &[&str],
+) -> (String, Duration) {
     let started = Instant::now();
     let output = testbed
-        .tandem_with("apply", profile, args)
+        .tandem_with(verb, profile, args)
         .output()
-        .expect("tandem apply runs");
+        .expect("tandem runs");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     println!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "tandem apply failed:\n{stdout}");
-    println!("FIGURE apply {} s", started.elapsed().as_secs());
-    stdout
+    assert!(output.status.success(), "tandem {verb} failed:\n{stdout}");
+    (stdout, started.elapsed())
 }
 
 /// A third VM added to the profile: `apply` creates only its volume, DRBD resource, domain

@@ -13,6 +13,7 @@ use common::sshd::{self, Sshd};
 use tempfile::TempDir;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+use wizard_steps::facts::NodeFacts;
 use wizard_steps::journal;
 use wizard_steps::plan::{Operation, Phase, PhaseKind, Plan, Scope, SecretName, Step};
 use wizard_steps::remote::{Auth, ConnectOptions, HostKeyTrust, Secret, Session, Target};
@@ -207,6 +208,11 @@ async fn run(
     (summary, all)
 }
 
+/// A run without secrets, not cancelled.
+async fn run_plan(plan: &Plan, sessions: &mut [Session; 2]) -> (Summary, Vec<Event>) {
+    run(plan, sessions, &Secrets::new(), CancellationToken::new()).await
+}
+
 async fn read(session: &Session, path: &str) -> String {
     session
         .output(&format!("cat {path}"))
@@ -230,13 +236,7 @@ async fn a_plan_runs_with_events_and_a_second_run_changes_nothing() {
     let cluster = Cluster::start();
     let mut sessions = cluster.sessions().await;
     let plan = plan(&cluster, false);
-    let (summary, events) = run(
-        &plan,
-        &mut sessions,
-        &Secrets::new(),
-        CancellationToken::new(),
-    )
-    .await;
+    let (summary, events) = run_plan(&plan, &mut sessions).await;
     assert!(summary.succeeded(), "{summary:?}\n{events:#?}");
     assert_eq!(summary.changed, 6);
     assert_eq!(summary.passed, 2);
@@ -281,13 +281,7 @@ async fn a_plan_runs_with_events_and_a_second_run_changes_nothing() {
     );
     assert!(alpha_done < beta_started);
 
-    let (again, events) = run(
-        &plan,
-        &mut sessions,
-        &Secrets::new(),
-        CancellationToken::new(),
-    )
-    .await;
+    let (again, events) = run_plan(&plan, &mut sessions).await;
     assert!(again.succeeded());
     assert_eq!(
         again.changed,
@@ -309,13 +303,7 @@ async fn a_failure_stops_the_run_with_the_command_and_its_output() {
     let cluster = Cluster::start();
     let mut sessions = cluster.sessions().await;
     let plan = plan(&cluster, true);
-    let (summary, events) = run(
-        &plan,
-        &mut sessions,
-        &Secrets::new(),
-        CancellationToken::new(),
-    )
-    .await;
+    let (summary, events) = run_plan(&plan, &mut sessions).await;
     assert_eq!(summary.failed, 1);
     assert!(!summary.succeeded());
     let failure = events
@@ -410,13 +398,7 @@ async fn a_cancelled_run_stops_and_a_new_run_resumes() {
         .output(&format!("touch {gate}"))
         .await
         .expect("touch");
-    let (resumed, events) = run(
-        &plan,
-        &mut sessions,
-        &Secrets::new(),
-        CancellationToken::new(),
-    )
-    .await;
+    let (resumed, events) = run_plan(&plan, &mut sessions).await;
     assert!(resumed.succeeded(), "{resumed:?}");
     assert_eq!(resumed.changed, 0, "{:#?}", outcomes(&events));
     assert_eq!(
@@ -506,13 +488,7 @@ async fn one_shared_key_and_the_given_secrets_land_on_both_nodes() {
         "the key is kept"
     );
 
-    let (missing, events) = run(
-        &plan,
-        &mut sessions,
-        &Secrets::new(),
-        CancellationToken::new(),
-    )
-    .await;
+    let (missing, events) = run_plan(&plan, &mut sessions).await;
     assert_eq!(missing.failed, 1);
     assert!(
         events.iter().any(|event| matches!(event,
@@ -538,13 +514,7 @@ async fn the_journal_of_a_failed_run_becomes_a_report() {
     let cluster = Cluster::start();
     let mut sessions = cluster.sessions().await;
     let plan = plan(&cluster, true);
-    let (_, events) = run(
-        &plan,
-        &mut sessions,
-        &Secrets::new(),
-        CancellationToken::new(),
-    )
-    .await;
+    let (_, events) = run_plan(&plan, &mut sessions).await;
     let dir = TempDir::new().expect("temporary directory");
     let mut writer = journal::Writer::create(dir.path(), "test").expect("journal");
     let design = common::design(&common::example_profile("seed"));
@@ -586,4 +556,189 @@ async fn the_journal_of_a_failed_run_becomes_a_report() {
         html.contains("echo &#x27;disk full&#x27;") || html.contains("echo 'disk full' &gt;&amp;2"),
         "{html}"
     );
+}
+
+/// "type base64" of the public key in `path` (without its comment).
+async fn public_key(session: &Session, path: &str) -> String {
+    let text = read(session, path).await;
+    let mut words = text.split_whitespace();
+    format!(
+        "{} {}",
+        words.next().expect("a key type"),
+        words.next().expect("a key")
+    )
+}
+
+/// A step of a real plan with every node path moved under `root` (the sandboxes are no real
+/// nodes: their /etc, /root and /usr are the workstation's).
+fn sandboxed(step: &Step, root: &str) -> Step {
+    let text = serde_json::to_string(step).expect("a step serializes");
+    let moved = text
+        .replace("/etc/", &format!("{root}/etc/"))
+        .replace("/root/.ssh", &format!("{root}/root/.ssh"))
+        .replace("/usr/local/sbin/", &format!("{root}/usr/local/sbin/"));
+    serde_json::from_str(&moved).expect("and comes back")
+}
+
+/// The steps of `profile`'s plan (for nodes with `facts`) whose ids start with one of `ids`,
+/// sandboxed under `root`, in their phases, as a plan for the two sandboxes.
+fn sandboxed_plan(
+    profile: &std::path::Path,
+    facts: &[NodeFacts; 2],
+    ids: &[&str],
+    root: &str,
+) -> Plan {
+    let design = common::design(profile);
+    let full = wizard_steps::plan::plan(&design, facts);
+    let phases = full
+        .phases
+        .iter()
+        .map(|phase| Phase {
+            steps: phase
+                .steps
+                .iter()
+                .filter(|step| ids.iter().any(|id| step.id.starts_with(id)))
+                .map(|step| sandboxed(step, root))
+                .collect(),
+            ..phase.clone()
+        })
+        .filter(|phase| !phase.steps.is_empty())
+        .collect();
+    Plan {
+        cluster: "lab".into(),
+        nodes: [NODES[0].into(), NODES[1].into()],
+        target: "test nodes".into(),
+        phases,
+    }
+}
+
+#[tokio::test]
+async fn each_node_trusts_the_others_migration_key_and_keeps_the_administrators_keys() {
+    let cluster = Cluster::start();
+    let mut sessions = cluster.root_sessions().await;
+    let root = format!("{}/fs", cluster.home(0));
+    let admin_key =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAdminAdminAdminAdminAdminAdminAdminAdmin admin@desk";
+    for session in &sessions {
+        let output = session
+            .output(&format!(
+                "mkdir -p {root}/etc/ssh {root}/root/.ssh && ssh-keygen -q -t ed25519 -N '' -f {root}/etc/ssh/ssh_host_ed25519_key"
+            ))
+            .await
+            .expect("a host key");
+        assert!(output.status.success(), "{output:?}");
+    }
+    let authorized = format!("{root}/root/.ssh/authorized_keys");
+    sessions[1]
+        .output(&format!("printf '%s\\n' '{admin_key}' > {authorized}"))
+        .await
+        .expect("the administrator's key");
+    let plan = sandboxed_plan(
+        &common::test_profile("live-migration"),
+        &Default::default(),
+        &["migration-key@", "migration-trust"],
+        &root,
+    );
+    assert_eq!(plan.steps().count(), 3, "two keys and the exchange");
+
+    let (summary, events) = run_plan(&plan, &mut sessions).await;
+    assert!(summary.succeeded(), "{events:#?}");
+    assert_eq!(summary.changed, 3, "{:#?}", outcomes(&events));
+    let in_root = |file: &str| format!("{root}/{file}");
+    let migration_key = "etc/tandem/migration/id_ed25519.pub";
+    let host_key = "etc/ssh/ssh_host_ed25519_key.pub";
+    // alpha (lab1) lets in beta's (lab2's) migration key, restricted; and pins beta's host key.
+    assert_eq!(
+        read(&sessions[0], &authorized).await,
+        format!(
+            "from=\"172.16.99.2\",restrict,command=\"{root}/usr/local/sbin/tandem-migrate-receive\" {} tandem-migration@lab2.lab\n",
+            public_key(&sessions[1], &in_root(migration_key)).await
+        )
+    );
+    assert_eq!(
+        read(
+            &sessions[0],
+            &format!("{root}/etc/tandem/migration/known_hosts")
+        )
+        .await,
+        format!(
+            "lab2,172.16.99.2 {}\n",
+            public_key(&sessions[1], &in_root(host_key)).await
+        )
+    );
+    // beta keeps the administrator's key, and the file as it was is backed up.
+    let beta_before = read(&sessions[1], &authorized).await;
+    assert_eq!(
+        beta_before,
+        format!(
+            "{admin_key}\nfrom=\"172.16.99.1\",restrict,command=\"{root}/usr/local/sbin/tandem-migrate-receive\" {} tandem-migration@lab1.lab\n",
+            public_key(&sessions[0], &in_root(migration_key)).await
+        )
+    );
+    assert_eq!(
+        read(&sessions[1], &format!("{authorized}.tandem-backup-*")).await,
+        format!("{admin_key}\n")
+    );
+
+    let (again, events) = run_plan(&plan, &mut sessions).await;
+    assert!(again.succeeded(), "{events:#?}");
+    assert_eq!(again.changed, 0, "{:#?}", outcomes(&events));
+
+    // alpha's key made anew (a rebuilt node): beta's entry is replaced, not added to.
+    let old_alpha = public_key(&sessions[0], &in_root(migration_key)).await;
+    sessions[0]
+        .output(&format!("rm {root}/etc/tandem/migration/id_ed25519"))
+        .await
+        .expect("rm");
+    let (renewed, events) = run_plan(&plan, &mut sessions).await;
+    assert!(renewed.succeeded(), "{events:#?}");
+    let new_alpha = public_key(&sessions[0], &in_root(migration_key)).await;
+    assert_ne!(new_alpha, old_alpha);
+    let beta_after = read(&sessions[1], &authorized).await;
+    assert!(
+        beta_after.starts_with(&format!("{admin_key}\n")),
+        "{beta_after}"
+    );
+    assert!(beta_after.contains(&new_alpha), "{beta_after}");
+    assert!(!beta_after.contains(&old_alpha), "{beta_after}");
+    assert_eq!(beta_after.matches("tandem-migration@lab1.lab").count(), 1);
+
+    // Live migration switched off (the lab profile without it): the access is taken back on
+    // both nodes, the administrator's key stays.
+    for session in &sessions {
+        session
+            .output(&format!(
+                "mkdir -p {root}/etc/ssh/ssh_config.d {root}/usr/local/sbin && touch {root}/etc/ssh/ssh_config.d/tandem-migration.conf {root}/usr/local/sbin/tandem-migrate-receive"
+            ))
+            .await
+            .expect("the rendered files");
+    }
+    let had_it = NodeFacts {
+        migration_access: true,
+        ..NodeFacts::default()
+    };
+    let off = sandboxed_plan(
+        &common::example_profile("lab"),
+        &[had_it.clone(), had_it],
+        &["migration-access-removed@"],
+        &root,
+    );
+    assert_eq!(off.steps().count(), 2);
+    let (switched_off, events) = run_plan(&off, &mut sessions).await;
+    assert!(switched_off.succeeded(), "{events:#?}");
+    assert_eq!(switched_off.changed, 2, "{:#?}", outcomes(&events));
+    assert_eq!(read(&sessions[0], &authorized).await, "");
+    assert_eq!(
+        read(&sessions[1], &authorized).await,
+        format!("{admin_key}\n")
+    );
+    for session in &sessions {
+        let left = session
+            .output(&format!(
+                "ls -d {root}/etc/tandem/migration {root}/etc/ssh/ssh_config.d/tandem-migration.conf {root}/usr/local/sbin/tandem-migrate-receive 2>/dev/null"
+            ))
+            .await
+            .expect("ls");
+        assert_eq!(left.stdout, "", "left behind");
+    }
 }

@@ -32,12 +32,14 @@ pub fn test_profile(name: &str) -> PathBuf {
         .join(format!("{name}.toml"))
 }
 
-/// Every profile the real-tool tests check: the two examples and the eight-VM test profile.
-pub fn all_profiles() -> [PathBuf; 3] {
+/// Every profile the real-tool tests check: the two examples, the eight-VM test profile and
+/// the live-migration one.
+pub fn all_profiles() -> [PathBuf; 4] {
     [
         example_profile("seed"),
         example_profile("lab"),
         test_profile("eight-vms"),
+        test_profile("live-migration"),
     ]
 }
 

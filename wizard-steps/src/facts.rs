@@ -54,6 +54,9 @@ pub struct NodeFacts {
     /// so that a VM gone from the profile can be retired.
     #[serde(default)]
     pub tandem_vms: Vec<String>,
+    /// The peer may migrate VMs here as root (live migration was set up for this cluster).
+    #[serde(default)]
+    pub migration_access: bool,
     /// The peer's replication address answered a ping.
     pub reaches_peer: Option<bool>,
     /// Every volume group and its logical volumes, as [`discovery_script`] finds them before
@@ -205,8 +208,18 @@ for file in {files}; do [ -e "$file" ] && echo "file=$file"; done
 for res in /etc/drbd.d/*.res; do
   [ -f "$res" ] && head -n 1 "$res" | grep -qF {marker} && echo "tandem_vm=$(basename "$res" .res)"
 done
+if [ -e {migration_config} ] || grep -qsF {migration_comment} {authorized_keys}; then echo migration_access=yes; fi
 ping -c 1 -W 2 {peer} >/dev/null 2>&1 && echo reaches_peer=yes || echo reaches_peer=no
 "#,
+        migration_config = crate::render::paths::MIGRATION_SSH_CONFIG,
+        migration_comment = quote(&format!(
+            " {}",
+            crate::render::migration_key_comment(
+                &design.nodes[1 - index].hostname,
+                &profile.cluster.name
+            )
+        )),
+        authorized_keys = crate::render::paths::ROOT_AUTHORIZED_KEYS,
         volumes = volumes.join(" "),
         files = files.join(" "),
         marker = quote(&crate::render::rendered_marker(&profile.cluster.name)),
@@ -290,6 +303,7 @@ pub fn parse(output: &str) -> NodeFacts {
             "file" => facts.present_files.push(value.trim().to_owned()),
             "tandem_vm" => facts.tandem_vms.push(value.trim().to_owned()),
             "reaches_peer" => facts.reaches_peer = Some(value.trim() == "yes"),
+            "migration_access" => facts.migration_access = value.trim() == "yes",
             "group" => {
                 if let (Some(name), Some(size), Some(free)) =
                     (words.next(), words.next(), words.next())

@@ -282,3 +282,16 @@ fn the_vms_whose_drbd_files_tandem_rendered_are_listed_from_the_marker() {
         "{script}"
     );
 }
+
+#[test]
+fn the_peers_migration_access_is_found_by_its_key_comment_or_the_ssh_settings() {
+    assert!(parse("migration_access=yes\n").migration_access);
+    assert!(!parse("reaches_peer=yes\n").migration_access);
+    let script = gather_script(&seed(), 0);
+    assert!(
+        script.contains(
+            "if [ -e /etc/ssh/ssh_config.d/tandem-migration.conf ] || grep -qsF ' tandem-migration@node2.seed' /root/.ssh/authorized_keys; then echo migration_access=yes; fi"
+        ),
+        "{script}"
+    );
+}

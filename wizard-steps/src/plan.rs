@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::facts::NodeFacts;
 use crate::profile::{Boot, Fencing};
 use crate::remote::quote;
-use crate::render::{DrbdGeneration, PacemakerIds, Rendered, Target, paths, render};
+use crate::render::{
+    DrbdGeneration, PacemakerIds, Rendered, Target, migration_key_comment, paths, render,
+};
 use crate::validate::{Design, VmDesign};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +40,13 @@ pub enum PhaseKind {
     DrbdUp,
     InitialSync,
     Domains,
+    /// Root on each node gets a key to `xl migrate` to the other (live migration only) ...
+    LiveMigration,
+    /// ... which the other trusts (a phase of its own: a phase runs its cluster-wide steps
+    /// first, and this one needs the keys).
+    LiveMigrationTrust,
+    /// ... and may no longer, once live migration is switched off.
+    LiveMigrationOff,
     Corosync,
     Pacemaker,
     /// VMs gone from the profile: stopped and removed from the cluster (their volumes kept).
@@ -149,6 +158,14 @@ pub enum Operation {
     },
     /// Read the cluster's state and check that every VM runs on its home node.
     VerifyPlacement,
+    /// What each node has, installed on the other (the live-migration key and the SSH host
+    /// key): `read` runs on both nodes, and each node's output reaches the other node's `check`
+    /// and `apply` (indexed by the node they run on) as `$PEER`. `check` exiting 0 means done.
+    Exchange {
+        read: String,
+        check: [String; 2],
+        apply: [String; 2],
+    },
 }
 
 /// Names a secret the runner asks the caller for.
@@ -233,9 +250,14 @@ pub fn plan(design: &Design, facts: &[NodeFacts; 2]) -> Plan {
         builder.drbd_up(),
         builder.initial_sync(),
         builder.domains(),
-        builder.corosync(),
-        builder.pacemaker(),
     ];
+    if design.profile.cluster.live_migration {
+        phases.extend(builder.live_migration());
+    }
+    phases.extend([builder.corosync(), builder.pacemaker()]);
+    if builder.switching_live_migration_off() {
+        phases.push(builder.live_migration_off());
+    }
     let retired = builder.retired();
     if !retired.is_empty() {
         phases.push(builder.retire_from_cluster(&retired));
@@ -323,6 +345,10 @@ impl Operation {
                 ..
             } => vec![check, apply, revert],
             Operation::WaitUntil { condition, .. } => vec![condition.as_str()],
+            Operation::Exchange { read, check, apply } => std::iter::once(read.as_str())
+                .chain(check.iter().map(String::as_str))
+                .chain(apply.iter().map(String::as_str))
+                .collect(),
             Operation::File { then, .. } | Operation::SharedKey { then, .. } => {
                 then.as_deref().into_iter().collect()
             }
@@ -438,6 +464,18 @@ impl Operation {
                     out,
                     "# check with crm_mon that every VM runs on its home node"
                 );
+            }
+            Operation::Exchange { read, check, apply } => {
+                line(out, "read on each node", read);
+                for (index, (check, apply)) in check.iter().zip(apply).enumerate() {
+                    let _ = writeln!(
+                        out,
+                        "# on node {} with $PEER = what the other node read:",
+                        index + 1
+                    );
+                    line(out, "done when", check);
+                    line(out, "apply", apply);
+                }
             }
         }
     }
@@ -761,18 +799,68 @@ impl Builder<'_> {
     }
 
     fn drbd_config(&self) -> Phase {
-        let steps = BOTH
-            .iter()
-            .flat_map(|&node| {
-                std::iter::once(self.file_step(node, paths::DRBD_GLOBAL_COMMON)).chain(
-                    self.design
-                        .vms
-                        .iter()
-                        .map(move |vm| self.file_step(node, &paths::drbd_resource(&vm.name))),
-                )
-            })
-            .collect();
+        // Dual-primary cannot be switched off while both sides are Primary: then the running
+        // resources follow their files after the cluster has demoted one side (the live
+        // migration switch-off phase, after Pacemaker's).
+        let until_one_primary = self.switching_live_migration_off();
+        let mut steps = Vec::new();
+        for &node in &BOTH {
+            steps.push(self.file_step(node, paths::DRBD_GLOBAL_COMMON));
+            for vm in &self.design.vms {
+                steps.push(self.file_step(node, &paths::drbd_resource(&vm.name)));
+                steps.push(self.drbd_adjusted(node, vm, "drbd-adjusted", until_one_primary));
+            }
+        }
         phase(PhaseKind::DrbdConfig, "DRBD configuration", false, steps)
+    }
+
+    /// A resource that is up runs with the options it was started with: a changed file (a
+    /// resync rate, live migration's dual-primary) reaches the kernel only through `drbdadm
+    /// adjust`, which applies the difference online. Its dry run prints nothing when the kernel
+    /// already matches the files. `unless_both_primary`: left for later while both sides are
+    /// Primary.
+    fn drbd_adjusted(
+        &self,
+        node: usize,
+        vm: &VmDesign,
+        id: &str,
+        unless_both_primary: bool,
+    ) -> Step {
+        let resource = quote(&vm.name);
+        let adjusted = format!(
+            "! drbdsetup status {resource} >/dev/null 2>&1 || [ -z \"$(drbdadm -d adjust {resource} 2>&1)\" ]"
+        );
+        let (check, title) = if unless_both_primary {
+            (
+                format!(
+                    "{adjusted} || [ \"$(drbdsetup status {resource} 2>/dev/null | grep -c 'role:Primary')\" -ge 2 ]"
+                ),
+                format!(
+                    "the running DRBD resource {} follows its files (unless both sides are Primary)",
+                    vm.name
+                ),
+            )
+        } else {
+            (
+                adjusted.clone(),
+                format!("the running DRBD resource {} follows its files", vm.name),
+            )
+        };
+        self.step(
+            format!("{id}:{}", vm.name),
+            node,
+            title,
+            Operation::Command {
+                check: Some(check.clone()),
+                apply: format!("drbdadm adjust {resource}"),
+                verify: Some(check),
+            },
+        )
+    }
+
+    fn switching_live_migration_off(&self) -> bool {
+        !self.design.profile.cluster.live_migration
+            && self.facts.iter().any(|facts| facts.migration_access)
     }
 
     fn drbd_metadata(&self) -> Phase {
@@ -1003,6 +1091,186 @@ impl Builder<'_> {
             }
         }
         phase(PhaseKind::Domains, "Xen domains", false, steps)
+    }
+
+    /// The Xen resource agent migrates with `xl migrate VM PEER`, which needs root on each node
+    /// to reach the other by SSH: each node gets its own key, usable on the peer only from the
+    /// node's replication address and only to receive a migration, and pins the peer's host key.
+    fn live_migration(&self) -> [Phase; 2] {
+        let mut steps = Vec::new();
+        for &node in &BOTH {
+            steps.push(self.file_step(node, paths::MIGRATE_RECEIVE));
+            steps.push(self.file_step(node, paths::MIGRATION_SSH_CONFIG));
+            steps.push(self.step(
+                "migration-key".into(),
+                node,
+                "root's live-migration key".into(),
+                Operation::Command {
+                    check: Some(format!(
+                        "[ -s {key} ] && [ -s {key}.pub ]",
+                        key = paths::MIGRATION_KEY
+                    )),
+                    apply: format!(
+                        "install -d -m 700 {dir} && rm -f {key} {key}.pub && ssh-keygen -q -t ed25519 -N '' -C {comment} -f {key}",
+                        dir = paths::MIGRATION_DIR,
+                        key = paths::MIGRATION_KEY,
+                        comment = quote(&self.migration_key_comment(node)),
+                    ),
+                    verify: None,
+                },
+            ));
+        }
+        let keys = phase(
+            PhaseKind::LiveMigration,
+            "Live migration keys",
+            false,
+            steps,
+        );
+        let mut steps = vec![Step {
+            id: "migration-trust".into(),
+            scope: Scope::Cluster,
+            title: "each node's migration key and host key trusted by the other".into(),
+            operation: Operation::Exchange {
+                read: format!(
+                    "cat /etc/ssh/ssh_host_ed25519_key.pub {}.pub",
+                    paths::MIGRATION_KEY
+                ),
+                check: BOTH.map(|node| self.peer_trusted(node)),
+                apply: BOTH.map(|node| self.trust_peer(node)),
+            },
+            destructive: None,
+        }];
+        for &node in &BOTH {
+            let peer = self.hostname(1 - node);
+            steps.push(self.step(
+                "migration-ssh".into(),
+                node,
+                format!("root reaches {peer} for live migration"),
+                Operation::Require {
+                    check: format!("timeout 30 ssh {} true", quote(peer)),
+                    failure: format!(
+                        "root cannot reach {peer} by SSH over the private link with the migration key (is sshd on {peer} listening on {}?)",
+                        self.design.nodes[1 - node].replication_address
+                    ),
+                },
+            ));
+        }
+        [
+            keys,
+            phase(
+                PhaseKind::LiveMigrationTrust,
+                "Live migration between the nodes",
+                false,
+                steps,
+            ),
+        ]
+    }
+
+    fn migration_key_comment(&self, node: usize) -> String {
+        migration_key_comment(self.hostname(node), &self.design.profile.cluster.name)
+    }
+
+    /// Live migration switched off, after the cluster has demoted one side of each resource:
+    /// DRBD's dual-primary goes, and so does the access live migration gave root on each node.
+    fn live_migration_off(&self) -> Phase {
+        let steps =
+            BOTH.iter()
+                .flat_map(|&node| {
+                    let comment = quote(&format!(" {}", self.migration_key_comment(1 - node)));
+                    let files = [
+                        paths::MIGRATION_SSH_CONFIG,
+                        paths::MIGRATE_RECEIVE,
+                        paths::MIGRATION_DIR,
+                    ];
+                    let gone = files
+                        .iter()
+                        .map(|path| format!("[ ! -e {path} ] && "))
+                        .collect::<String>()
+                        + &format!("! grep -qsF {comment} {}", paths::ROOT_AUTHORIZED_KEYS);
+                    let adjusted =
+                        self.design.vms.iter().map(move |vm| {
+                            self.drbd_adjusted(node, vm, "drbd-single-primary", false)
+                        });
+                    let removed = self.step(
+                        "migration-access-removed".into(),
+                        node,
+                        format!(
+                            "{} may no longer migrate VMs here as root",
+                            self.hostname(1 - node)
+                        ),
+                        Operation::Command {
+                            check: Some(gone.clone()),
+                            apply: format!(
+                                r#"set -e
+f={authorized_keys}
+if grep -qsF {comment} "$f"; then
+  cp -p "$f" "$f.tandem-backup-$(date +%s)"
+  {{ grep -vF {comment} "$f" || true; }} > "$f.tandem-new"
+  chmod 600 "$f.tandem-new"
+  mv "$f.tandem-new" "$f"
+fi
+rm -rf {files}"#,
+                                authorized_keys = paths::ROOT_AUTHORIZED_KEYS,
+                                files = files.join(" "),
+                            ),
+                            verify: Some(gone),
+                        },
+                    );
+                    adjusted.chain(std::iter::once(removed))
+                })
+                .collect();
+        phase(
+            PhaseKind::LiveMigrationOff,
+            "Live migration switched off",
+            false,
+            steps,
+        )
+    }
+
+    /// The peer's lines as they belong on `node`, to stand in a double-quoted shell word: its
+    /// host key in the migration known_hosts and its migration key in root's authorized_keys
+    /// (the shell variables `host` and `key` hold the peer's two public keys).
+    fn peer_lines(&self, node: usize) -> (String, String) {
+        let peer = 1 - node;
+        let address = &self.design.nodes[peer].replication_address;
+        (
+            format!("{},{address} $host", self.hostname(peer)),
+            format!(
+                "from=\\\"{address}\\\",restrict,command=\\\"{}\\\" $key {}",
+                paths::MIGRATE_RECEIVE,
+                self.migration_key_comment(peer)
+            ),
+        )
+    }
+
+    fn peer_trusted(&self, node: usize) -> String {
+        let (known, authorized) = self.peer_lines(node);
+        format!(
+            "{PEER_KEYS} && grep -qxF \"{known}\" {known_hosts} && grep -qxF \"{authorized}\" {authorized_keys}",
+            known_hosts = paths::MIGRATION_KNOWN_HOSTS,
+            authorized_keys = paths::ROOT_AUTHORIZED_KEYS,
+        )
+    }
+
+    fn trust_peer(&self, node: usize) -> String {
+        let (known, authorized) = self.peer_lines(node);
+        format!(
+            r#"set -e
+{PEER_KEYS}
+install -d -m 700 {dir} /root/.ssh
+printf '%s\n' "{known}" > {known_hosts}.tandem-new
+chmod 644 {known_hosts}.tandem-new
+mv {known_hosts}.tandem-new {known_hosts}
+f={authorized_keys}
+[ ! -e "$f" ] || cp -p "$f" "$f.tandem-backup-$(date +%s)"
+{{ grep -vF ' {comment}' "$f" 2>/dev/null || true; printf '%s\n' "{authorized}"; }} > "$f.tandem-new"
+chmod 600 "$f.tandem-new"
+mv "$f.tandem-new" "$f""#,
+            dir = paths::MIGRATION_DIR,
+            known_hosts = paths::MIGRATION_KNOWN_HOSTS,
+            authorized_keys = paths::ROOT_AUTHORIZED_KEYS,
+            comment = self.migration_key_comment(1 - node),
+        )
     }
 
     fn corosync(&self) -> Phase {
@@ -1238,6 +1506,10 @@ impl Builder<'_> {
 
 /// Where the files of a retired VM go (its DRBD resource and domain config).
 pub const RETIRED_BACKUPS: &str = "/var/backups/tandem";
+
+/// Splits `$PEER` (the peer's `cat` of its SSH host key and its migration key) into `host` and
+/// `key`, each "type base64"; fails when either is missing.
+const PEER_KEYS: &str = "host=$(printf '%s\\n' \"$PEER\" | sed -n 1p | cut -d' ' -f1,2) && key=$(printf '%s\\n' \"$PEER\" | sed -n 2p | cut -d' ' -f1,2) && [ -n \"$host\" ] && [ -n \"$key\" ]";
 
 const NO_FAILED_ACTIONS: &str = "! crm_mon -1 --output-as=xml | grep -q '<failure '";
 

@@ -467,3 +467,208 @@ fn nothing_is_retired_while_the_nodes_carry_only_the_profiles_vms() {
             .any(|phase| phase.kind == PhaseKind::RetireFromCluster)
     );
 }
+
+fn live_migration() -> Design {
+    design(include_str!("../../tests/profiles/live-migration.toml"))
+}
+
+#[test]
+fn live_migration_trusts_each_peer_for_migration_only_and_before_the_cluster_starts() {
+    let plan = plan(&live_migration(), &fresh("8.4.11"));
+    let kinds: Vec<PhaseKind> = plan.phases.iter().map(|phase| phase.kind).collect();
+    let at = |kind| kinds.iter().position(|&k| k == kind).expect("the phase");
+    // The keys are made in one phase, exchanged in the next (a phase runs its cluster-wide
+    // steps, like the exchange, before its node steps).
+    assert_eq!(at(PhaseKind::LiveMigration), at(PhaseKind::Domains) + 1);
+    assert_eq!(
+        at(PhaseKind::LiveMigrationTrust),
+        at(PhaseKind::LiveMigration) + 1
+    );
+    assert!(at(PhaseKind::LiveMigrationTrust) < at(PhaseKind::Pacemaker));
+    let phase_of = |id: &str| {
+        plan.phases
+            .iter()
+            .find(|phase| phase.steps.iter().any(|step| step.id == id))
+            .expect("the step's phase")
+            .kind
+    };
+    assert_eq!(phase_of("migration-key@lab1"), PhaseKind::LiveMigration);
+    assert_eq!(phase_of("migration-trust"), PhaseKind::LiveMigrationTrust);
+    assert_eq!(
+        phase_of("migration-ssh@lab1"),
+        PhaseKind::LiveMigrationTrust
+    );
+
+    for node in ["lab1", "lab2"] {
+        let apply = apply_of(step(&plan, &format!("migration-key@{node}")));
+        assert!(
+            apply.contains("ssh-keygen -q -t ed25519 -N '' -C "),
+            "{apply}"
+        );
+        assert!(
+            apply.contains(&format!("tandem-migration@{node}.lab")),
+            "{apply}"
+        );
+    }
+    let Operation::Exchange { read, check, apply } = &step(&plan, "migration-trust").operation
+    else {
+        panic!("the trust is exchanged between the nodes");
+    };
+    assert!(read.contains("/etc/ssh/ssh_host_ed25519_key.pub"));
+    // lab1 lets in lab2's key, from lab2's replication address only, to receive a migration.
+    let lab2_allowed = "from=\\\"172.16.99.2\\\",restrict,command=\\\"/usr/local/sbin/tandem-migrate-receive\\\" $key tandem-migration@lab2.lab";
+    assert!(check[0].contains(lab2_allowed), "{}", check[0]);
+    assert!(apply[0].contains(lab2_allowed), "{}", apply[0]);
+    assert!(apply[0].contains("lab2,172.16.99.2 $host"), "{}", apply[0]);
+    assert!(
+        apply[1].contains("tandem-migration@lab1.lab"),
+        "{}",
+        apply[1]
+    );
+    // An administrator's own keys stay; the file is backed up before it changes.
+    assert!(apply[0].contains("grep -vF ' tandem-migration@lab2.lab'"));
+    assert!(apply[0].contains(".tandem-backup-"));
+    let Operation::Require { check, .. } = &step(&plan, "migration-ssh@lab1").operation else {
+        panic!("a check");
+    };
+    assert_eq!(check, "timeout 30 ssh lab2 true");
+
+    let without = super::plan(&seed(), &fresh("8.4.11"));
+    assert!(
+        without
+            .phases
+            .iter()
+            .all(|phase| phase.kind != PhaseKind::LiveMigration)
+    );
+}
+
+#[test]
+fn switching_live_migration_off_takes_the_access_back_on_the_nodes_that_had_it() {
+    let lab = design(include_str!("../../resources/profiles/lab.toml"));
+    let mut facts = fresh("8.4.11");
+    assert!(
+        super::plan(&lab, &facts)
+            .phases
+            .iter()
+            .all(|phase| phase.kind != PhaseKind::LiveMigrationOff),
+        "nothing to take back"
+    );
+    facts[1].migration_access = true;
+    let plan = super::plan(&lab, &facts);
+    let kinds: Vec<PhaseKind> = plan.phases.iter().map(|phase| phase.kind).collect();
+    let off = kinds
+        .iter()
+        .position(|&kind| kind == PhaseKind::LiveMigrationOff)
+        .expect("the access is taken back");
+    assert!(
+        off > kinds
+            .iter()
+            .position(|&kind| kind == PhaseKind::Pacemaker)
+            .unwrap()
+    );
+    // lab2 stops trusting lab1's key, and keeps everything else in root's authorized_keys.
+    let Operation::Command { check, apply, .. } =
+        &step(&plan, "migration-access-removed@lab2").operation
+    else {
+        panic!("a command");
+    };
+    let check = check.as_deref().expect("a check");
+    assert!(
+        check.contains("! grep -qsF ' tandem-migration@lab1.lab' /root/.ssh/authorized_keys"),
+        "{check}"
+    );
+    assert!(
+        apply.contains("grep -vF ' tandem-migration@lab1.lab' \"$f\""),
+        "{apply}"
+    );
+    assert!(apply.contains(".tandem-backup-"), "{apply}");
+    assert!(apply.contains(&format!(
+        "rm -rf {} {} {}",
+        paths::MIGRATION_SSH_CONFIG,
+        paths::MIGRATE_RECEIVE,
+        paths::MIGRATION_DIR
+    )));
+    // DRBD refuses to drop dual-primary while both sides are Primary: the DRBD phase leaves
+    // such a resource alone, and it follows its files once Pacemaker (promoted-max=1 again)
+    // has demoted one side.
+    let Operation::Command { check, .. } = &step(&plan, "drbd-adjusted:web@lab1").operation else {
+        panic!("a command");
+    };
+    assert!(
+        check
+            .as_deref()
+            .is_some_and(|check| check.ends_with("grep -c 'role:Primary')\" -ge 2 ]")),
+        "{check:?}"
+    );
+    let off_steps: Vec<&str> = plan.phases[off]
+        .steps
+        .iter()
+        .map(|step| step.id.as_str())
+        .collect();
+    assert_eq!(
+        off_steps,
+        [
+            "drbd-single-primary:web@lab1",
+            "drbd-single-primary:db@lab1",
+            "migration-access-removed@lab1",
+            "drbd-single-primary:web@lab2",
+            "drbd-single-primary:db@lab2",
+            "migration-access-removed@lab2",
+        ]
+    );
+    let Operation::Command { check, .. } = &step(&plan, "drbd-single-primary:web@lab2").operation
+    else {
+        panic!("a command");
+    };
+    assert!(
+        !check
+            .as_deref()
+            .unwrap_or_default()
+            .contains("role:Primary")
+    );
+    // Without the switch, nothing waits for a demotion.
+    let plain = super::plan(&lab, &fresh("8.4.11"));
+    let Operation::Command { check, .. } = &step(&plain, "drbd-adjusted:web@lab1").operation else {
+        panic!("a command");
+    };
+    assert!(
+        !check
+            .as_deref()
+            .unwrap_or_default()
+            .contains("role:Primary")
+    );
+}
+
+#[test]
+fn a_changed_drbd_file_reaches_a_running_resource_through_adjust() {
+    let plan = plan(&seed(), &fresh("8.4.11"));
+    let phase = plan
+        .phases
+        .iter()
+        .find(|phase| phase.kind == PhaseKind::DrbdConfig)
+        .expect("the DRBD configuration phase");
+    let ids: Vec<&str> = phase.steps.iter().map(|step| step.id.as_str()).collect();
+    for node in ["node1", "node2"] {
+        for vm in ["Win2012", "Win2012-2"] {
+            let file = ids
+                .iter()
+                .position(|id| *id == format!("file:/etc/drbd.d/{vm}.res@{node}"))
+                .expect("the resource file");
+            assert_eq!(ids[file + 1], format!("drbd-adjusted:{vm}@{node}"));
+        }
+    }
+    let Operation::Command {
+        check,
+        apply,
+        verify,
+    } = &step(&plan, "drbd-adjusted:Win2012@node1").operation
+    else {
+        panic!("a command");
+    };
+    // Only a resource that is up is adjusted (a new one is brought up later, after its
+    // metadata); done when the dry run has nothing to change.
+    let expected = "! drbdsetup status Win2012 >/dev/null 2>&1 || [ -z \"$(drbdadm -d adjust Win2012 2>&1)\" ]";
+    assert_eq!(check.as_deref(), Some(expected));
+    assert_eq!(verify.as_deref(), Some(expected));
+    assert_eq!(apply, "drbdadm adjust Win2012");
+}

@@ -94,6 +94,15 @@ pub mod paths {
     pub const COROSYNC_AUTHKEY: &str = "/etc/corosync/authkey";
     /// Directory of the files fence_ipmilan reads each BMC password from.
     pub const FENCE_SECRETS_DIR: &str = "/etc/tandem/fence";
+    /// Live migration: root's key for `xl migrate` to the peer, and the peer's pinned host key.
+    pub const MIGRATION_DIR: &str = "/etc/tandem/migration";
+    pub const MIGRATION_KEY: &str = "/etc/tandem/migration/id_ed25519";
+    pub const MIGRATION_KNOWN_HOSTS: &str = "/etc/tandem/migration/known_hosts";
+    /// The forced command of the peer's migration key.
+    pub const MIGRATE_RECEIVE: &str = "/usr/local/sbin/tandem-migrate-receive";
+    /// Root's SSH client settings for reaching the peer by its hostname.
+    pub const MIGRATION_SSH_CONFIG: &str = "/etc/ssh/ssh_config.d/tandem-migration.conf";
+    pub const ROOT_AUTHORIZED_KEYS: &str = "/root/.ssh/authorized_keys";
 
     pub fn drbd_resource(vm: &str) -> String {
         format!("/etc/drbd.d/{vm}.res")
@@ -116,6 +125,11 @@ pub mod paths {
     pub fn drbd_device(minor: u32) -> String {
         format!("/dev/drbd{minor}")
     }
+}
+
+/// The comment of `node`'s live-migration key, as the peer's authorized_keys carries it.
+pub fn migration_key_comment(node: &str, cluster: &str) -> String {
+    format!("tandem-migration@{node}.{cluster}")
 }
 
 /// The start of every node file Tandem renders for `cluster` (its templates' first line): how
@@ -151,7 +165,7 @@ const FENCE_DELAY: &str = "15s";
 /// The DRBD 8.4 module's default number of minors.
 const DEFAULT_MINOR_COUNT: u32 = 32;
 
-const TEMPLATES: [(&str, &str); 11] = [
+const TEMPLATES: [(&str, &str); 13] = [
     (
         "drbd/global_common.conf",
         include_str!("../../resources/templates/drbd/global_common.conf.j2"),
@@ -187,6 +201,14 @@ const TEMPLATES: [(&str, &str); 11] = [
     (
         "xen/domain.cfg",
         include_str!("../../resources/templates/xen/domain.cfg.j2"),
+    ),
+    (
+        "xen/migrate-receive.sh",
+        include_str!("../../resources/templates/xen/migrate-receive.sh.j2"),
+    ),
+    (
+        "xen/ssh-migration.conf",
+        include_str!("../../resources/templates/xen/ssh-migration.conf.j2"),
     ),
     (
         "corosync/corosync.conf",
@@ -270,6 +292,32 @@ pub fn render(design: &Design, target: Target) -> Rendered {
                     0o644,
                 ),
             ];
+            if context.live_migration {
+                let peer = context
+                    .nodes
+                    .iter()
+                    .find(|peer| peer.hostname != node.hostname)
+                    .expect("two nodes");
+                files.push(file(
+                    paths::MIGRATE_RECEIVE,
+                    render("xen/migrate-receive.sh", context! {}),
+                    0o755,
+                ));
+                files.push(file(
+                    paths::MIGRATION_SSH_CONFIG,
+                    render(
+                        "xen/ssh-migration.conf",
+                        context! {
+                            peer => minijinja::Value::from_serialize(peer),
+                            migration => context! {
+                                key => paths::MIGRATION_KEY,
+                                known_hosts => paths::MIGRATION_KNOWN_HOSTS,
+                            },
+                        },
+                    ),
+                    0o644,
+                ));
+            }
             for vm in &context.vms {
                 let vm_value = context! { vm => minijinja::Value::from_serialize(vm) };
                 files.push(file(
@@ -310,6 +358,7 @@ fn file(path: &str, contents: String, mode: u32) -> NodeFile {
 struct RenderContext {
     cluster: String,
     crypto: bool,
+    live_migration: bool,
     bridge: String,
     lan_prefix: u8,
     home_score: u32,
@@ -433,6 +482,7 @@ impl RenderContext {
         RenderContext {
             cluster: cluster.name.clone(),
             crypto: cluster.corosync_crypto,
+            live_migration: cluster.live_migration,
             bridge: profile.network.bridge.clone(),
             lan_prefix: design.lan.prefix,
             home_score: HOME_SCORE,
@@ -644,6 +694,48 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn live_migration_gives_each_node_a_way_to_its_peer_and_a_forced_command() {
+        let profile = crate::Profile::from_toml(
+            include_str!("../../tests/profiles/live-migration.toml"),
+            "live-migration",
+        )
+        .expect("parses");
+        let design = crate::validate(&profile).expect("valid");
+        let rendered = render(&design, Target::for_design(&design));
+        for (node, peer, address) in [(0, "lab2", "172.16.99.2"), (1, "lab1", "172.16.99.1")] {
+            let files = &rendered.nodes[node];
+            let config = files
+                .file(paths::MIGRATION_SSH_CONFIG)
+                .expect("the SSH client settings");
+            assert!(config.contents.starts_with(&rendered_marker("lab")));
+            assert!(
+                config.contents.contains(&format!(
+                    "Match originalhost {peer} localuser root\n\tHostName {address}\n"
+                )),
+                "{}",
+                config.contents
+            );
+            let receive = files
+                .file(paths::MIGRATE_RECEIVE)
+                .expect("the forced command");
+            assert!(receive.contents.starts_with("#!/bin/sh\n"));
+            assert_eq!(receive.mode, 0o755);
+        }
+
+        let seed =
+            crate::Profile::from_toml(include_str!("../../resources/profiles/seed.toml"), "seed")
+                .expect("parses");
+        let design = crate::validate(&seed).expect("valid");
+        let rendered = render(&design, Target::for_design(&design));
+        assert!(rendered.nodes[0].file(paths::MIGRATE_RECEIVE).is_none());
+        assert!(
+            rendered.nodes[0]
+                .file(paths::MIGRATION_SSH_CONFIG)
+                .is_none()
+        );
     }
 
     #[test]

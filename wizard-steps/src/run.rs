@@ -627,11 +627,12 @@ impl Runner<'_> {
                 self.wait_for_sync(session, step, node, resource, *minor, *drbd)
                     .await
             }
-            Operation::SharedKey { .. } | Operation::Secret { .. } | Operation::VerifyPlacement => {
-                Err(StepError::new(
-                    "a cluster-wide step was planned on one node (a bug in the plan)",
-                ))
-            }
+            Operation::SharedKey { .. }
+            | Operation::Secret { .. }
+            | Operation::VerifyPlacement
+            | Operation::Exchange { .. } => Err(StepError::new(
+                "a cluster-wide step was planned on one node (a bug in the plan)",
+            )),
         }
     }
 
@@ -921,10 +922,66 @@ impl Runner<'_> {
                 Ok((outcome, format!("{secret} in {path}")))
             }
             Operation::VerifyPlacement => self.verify_placement(sessions).await,
+            Operation::Exchange { read, check, apply } => {
+                self.exchange(step, sessions, read, check, apply).await
+            }
             _ => Err(StepError::new(
                 "a one-node step was planned for both nodes (a bug in the plan)",
             )),
         }
+    }
+
+    async fn exchange(
+        &self,
+        step: &Step,
+        sessions: &[Session; 2],
+        read: &str,
+        check: &[String; 2],
+        apply: &[String; 2],
+    ) -> Result<(Outcome, String), StepError> {
+        let mut read_on = Vec::new();
+        for (index, session) in sessions.iter().enumerate() {
+            let output = session.output(read).await?;
+            if !output.status.success() {
+                return Err(StepError {
+                    message: format!("cannot read what {} has", self.plan.nodes[index]),
+                    command: Some(read.to_owned()),
+                    status: Some(output.status.to_string()),
+                    tail: tail_of(&output.stdout, &output.stderr),
+                });
+            }
+            read_on.push(output.stdout);
+        }
+        let mut changed_on = Vec::new();
+        for (index, session) in sessions.iter().enumerate() {
+            let node = &self.plan.nodes[index];
+            let with_peer =
+                |script: &str| format!("PEER={}\n{script}", quote(read_on[1 - index].trim_end()));
+            if self.holds(session, &with_peer(&check[index])).await? {
+                continue;
+            }
+            self.run_streamed(session, step, node, &with_peer(&apply[index]))
+                .await?;
+            if !self.holds(session, &with_peer(&check[index])).await? {
+                return Err(StepError {
+                    message: format!(
+                        "the change did not take effect on {node} (its check still fails)"
+                    ),
+                    command: Some(check[index].clone()),
+                    status: None,
+                    tail: Vec::new(),
+                });
+            }
+            changed_on.push(node.as_str());
+        }
+        Ok(if changed_on.is_empty() {
+            (Outcome::AlreadyDone, "already on both nodes".to_owned())
+        } else {
+            (
+                Outcome::Changed,
+                format!("installed on {}", changed_on.join(" and ")),
+            )
+        })
     }
 
     async fn verify_placement(
