@@ -5,7 +5,8 @@
 //! intact, powers node1 on, checks the failback, and that a re-run changes nothing. On that
 //! cluster it then runs the wizard (a run that changes nothing) and the day-2 operations: the
 //! failover drill, the Manage page's move and let-go, a VM added and removed, a real split brain
-//! provoked and recovered, and live migration switched on with vm1 migrated there and back.
+//! provoked and recovered (and, with TANDEM_E2E_LIVE=1, live migration switched on, vm1
+//! migrated to node2 and back, and switched off again).
 //!
 //! It needs root, qemu and debootstrap, and minutes: tests/run runs it on its own (with its
 //! figures printed) when the machine can, and says loudly when it cannot.
