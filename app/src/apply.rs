@@ -296,10 +296,8 @@ pub async fn status(profile: &Profile, decisions: &Decisions) -> Result<ExitCode
         run::observe_reachable(&nodes, [sessions[0].as_ref(), sessions[1].as_ref()])
             .await
             .context("reading the cluster state")?;
-    let asked = drbd
-        .first()
-        .map_or("", |node| node.node.as_str())
-        .to_owned();
+    // observe_reachable asks the first node there is a session to.
+    let asked = &nodes[sessions.iter().position(Option::is_some).unwrap_or(0)];
     for session in sessions.into_iter().flatten() {
         session.close().await;
     }

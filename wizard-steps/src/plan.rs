@@ -1201,16 +1201,12 @@ impl Builder<'_> {
                         Operation::Command {
                             check: Some(gone.clone()),
                             apply: format!(
-                                r#"set -e
-f={authorized_keys}
-if grep -qsF {comment} "$f"; then
-  cp -p "$f" "$f.tandem-backup-$(date +%s)"
-  {{ grep -vF {comment} "$f" || true; }} > "$f.tandem-new"
-  chmod 600 "$f.tandem-new"
-  mv "$f.tandem-new" "$f"
-fi
-rm -rf {files}"#,
+                                "set -e\nif grep -qsF {comment} {authorized_keys}; then\n{rewrite}\nfi\nrm -rf {files}",
                                 authorized_keys = paths::ROOT_AUTHORIZED_KEYS,
+                                rewrite = authorized_keys_rewrite(
+                                    &self.migration_key_comment(1 - node),
+                                    None
+                                ),
                                 files = files.join(" "),
                             ),
                             verify: Some(gone),
@@ -1261,15 +1257,13 @@ install -d -m 700 {dir} /root/.ssh
 printf '%s\n' "{known}" > {known_hosts}.tandem-new
 chmod 644 {known_hosts}.tandem-new
 mv {known_hosts}.tandem-new {known_hosts}
-f={authorized_keys}
-[ ! -e "$f" ] || cp -p "$f" "$f.tandem-backup-$(date +%s)"
-{{ grep -vF ' {comment}' "$f" 2>/dev/null || true; printf '%s\n' "{authorized}"; }} > "$f.tandem-new"
-chmod 600 "$f.tandem-new"
-mv "$f.tandem-new" "$f""#,
+{rewrite}"#,
             dir = paths::MIGRATION_DIR,
             known_hosts = paths::MIGRATION_KNOWN_HOSTS,
-            authorized_keys = paths::ROOT_AUTHORIZED_KEYS,
-            comment = self.migration_key_comment(1 - node),
+            rewrite = authorized_keys_rewrite(
+                &self.migration_key_comment(1 - node),
+                Some(&format!("\"{authorized}\"")),
+            ),
         )
     }
 
@@ -1506,6 +1500,22 @@ mv "$f.tandem-new" "$f""#,
 
 /// Where the files of a retired VM go (its DRBD resource and domain config).
 pub const RETIRED_BACKUPS: &str = "/var/backups/tandem";
+
+/// Shell lines that rewrite root's authorized_keys without the keys whose comment is `comment`
+/// (keys Tandem added), then with `added` (a double-quoted shell word) when given. Every other
+/// key stays, and the file as it was is kept beside it first.
+fn authorized_keys_rewrite(comment: &str, added: Option<&str>) -> String {
+    let add = added.map_or(String::new(), |line| format!(" printf '%s\\n' {line};"));
+    format!(
+        r#"f={authorized_keys}
+[ ! -e "$f" ] || cp -p "$f" "$f.tandem-backup-$(date +%s)"
+{{ grep -vF {comment} "$f" 2>/dev/null || true;{add} }} > "$f.tandem-new"
+chmod 600 "$f.tandem-new"
+mv "$f.tandem-new" "$f""#,
+        authorized_keys = paths::ROOT_AUTHORIZED_KEYS,
+        comment = quote(&format!(" {comment}")),
+    )
+}
 
 /// Splits `$PEER` (the peer's `cat` of its SSH host key and its migration key) into `host` and
 /// `key`, each "type base64"; fails when either is missing.

@@ -48,6 +48,15 @@ fn step<'a>(plan: &'a Plan, id: &str) -> &'a Step {
         .unwrap_or_else(|| panic!("no step {id}"))
 }
 
+fn check_of(step: &Step) -> &str {
+    match &step.operation {
+        Operation::Command {
+            check: Some(check), ..
+        } => check,
+        other => panic!("{} is not a command with a check: {other:?}", step.id),
+    }
+}
+
 fn apply_of(step: &Step) -> &str {
     match &step.operation {
         Operation::Command { apply, .. } => apply,
@@ -155,10 +164,8 @@ fn the_drbd_84_module_gets_84_files_and_commands() {
     assert!(!contents.contains("node-id"));
     let metadata = apply_of(step(&plan, "create-md:Win2012@node1"));
     assert!(metadata.contains("drbdadm -- --force create-md Win2012"));
-    let Operation::Command { check, .. } = &step(&plan, "create-md:Win2012@node1").operation else {
-        panic!("a command");
-    };
-    assert!(check.as_deref().unwrap_or_default().contains(" v08 "));
+    let check = check_of(step(&plan, "create-md:Win2012@node1"));
+    assert!(check.contains(" v08 "));
 }
 
 #[test]
@@ -176,10 +183,8 @@ fn a_drbd_9_module_on_either_node_switches_to_drbd_9() {
         contents.contains("crm-fence-peer.9.sh") && contents.contains("node-id 1;"),
         "{contents}"
     );
-    let Operation::Command { check, .. } = &step(&plan, "create-md:Win2012@node1").operation else {
-        panic!("a command");
-    };
-    assert!(check.as_deref().unwrap_or_default().contains(" v09 "));
+    let check = check_of(step(&plan, "create-md:Win2012@node1"));
+    assert!(check.contains(" v09 "));
 }
 
 #[test]
@@ -317,12 +322,9 @@ fn the_corosync_key_is_shared_and_never_in_the_plan() {
 fn the_pacemaker_configuration_is_loaded_once_from_the_first_node() {
     let plan = plan(&seed(), &fresh("8.4.11"));
     let load = step(&plan, "crm-load@node1");
-    let Operation::Command { check, apply, .. } = &load.operation else {
-        panic!("a command");
-    };
-    assert!(apply.contains("crm configure load update /etc/tandem/cluster.crm"));
+    assert!(apply_of(load).contains("crm configure load update /etc/tandem/cluster.crm"));
     assert!(
-        check.as_deref().unwrap_or_default().contains("crm_diff"),
+        check_of(load).contains("crm_diff"),
         "the check compares, it does not load"
     );
     assert!(!plan.steps().any(|(_, step)| step.id == "crm-load@node2"));
@@ -567,12 +569,8 @@ fn switching_live_migration_off_takes_the_access_back_on_the_nodes_that_had_it()
             .unwrap()
     );
     // lab2 stops trusting lab1's key, and keeps everything else in root's authorized_keys.
-    let Operation::Command { check, apply, .. } =
-        &step(&plan, "migration-access-removed@lab2").operation
-    else {
-        panic!("a command");
-    };
-    let check = check.as_deref().expect("a check");
+    let removed = step(&plan, "migration-access-removed@lab2");
+    let (check, apply) = (check_of(removed), apply_of(removed));
     assert!(
         check.contains("! grep -qsF ' tandem-migration@lab1.lab' /root/.ssh/authorized_keys"),
         "{check}"
@@ -591,14 +589,10 @@ fn switching_live_migration_off_takes_the_access_back_on_the_nodes_that_had_it()
     // DRBD refuses to drop dual-primary while both sides are Primary: the DRBD phase leaves
     // such a resource alone, and it follows its files once Pacemaker (promoted-max=1 again)
     // has demoted one side.
-    let Operation::Command { check, .. } = &step(&plan, "drbd-adjusted:web@lab1").operation else {
-        panic!("a command");
-    };
+    let check = check_of(step(&plan, "drbd-adjusted:web@lab1"));
     assert!(
-        check
-            .as_deref()
-            .is_some_and(|check| check.ends_with("grep -c 'role:Primary')\" -ge 2 ]")),
-        "{check:?}"
+        check.ends_with("grep -c 'role:Primary')\" -ge 2 ]"),
+        "{check}"
     );
     let off_steps: Vec<&str> = plan.phases[off]
         .steps
@@ -616,27 +610,12 @@ fn switching_live_migration_off_takes_the_access_back_on_the_nodes_that_had_it()
             "migration-access-removed@lab2",
         ]
     );
-    let Operation::Command { check, .. } = &step(&plan, "drbd-single-primary:web@lab2").operation
-    else {
-        panic!("a command");
-    };
-    assert!(
-        !check
-            .as_deref()
-            .unwrap_or_default()
-            .contains("role:Primary")
-    );
+    let check = check_of(step(&plan, "drbd-single-primary:web@lab2"));
+    assert!(!check.contains("role:Primary"), "{check}");
     // Without the switch, nothing waits for a demotion.
     let plain = super::plan(&lab, &fresh("8.4.11"));
-    let Operation::Command { check, .. } = &step(&plain, "drbd-adjusted:web@lab1").operation else {
-        panic!("a command");
-    };
-    assert!(
-        !check
-            .as_deref()
-            .unwrap_or_default()
-            .contains("role:Primary")
-    );
+    let check = check_of(step(&plain, "drbd-adjusted:web@lab1"));
+    assert!(!check.contains("role:Primary"), "{check}");
 }
 
 #[test]
