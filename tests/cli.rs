@@ -153,7 +153,8 @@ fn render_of_an_invalid_profile_writes_nothing() {
 }
 
 /// A day-2 verb names what it acts on by the profile's names; a wrong name is an error naming
-/// the field and the choices, before any connection (the seed's nodes do not exist).
+/// the field and the choices, and an unconfirmed reset (the hard drill) is refused, before any
+/// connection (the seed's nodes do not exist).
 #[test]
 fn maintenance_verbs_refuse_unknown_names_before_connecting() {
     let seed = common::example_profile("seed");
@@ -172,6 +173,18 @@ fn maintenance_verbs_refuse_unknown_names_before_connecting() {
             "no node \"node9\" in the profile",
         ),
         (vec!["unmove", "nope"], "no VM \"nope\" in the profile"),
+        (
+            vec!["drill", "--node", "node3"],
+            "no node \"node3\" in the profile",
+        ),
+        (
+            vec!["drill", "--hard", "--node", "node2"],
+            "not confirmed: crash node2 (reset without shutting down: its VMs restart on node1). Nothing was changed. Confirm with --confirm-destructive crash@node2",
+        ),
+        (
+            vec!["drill", "--hard", "--confirm-destructive", "crash@node1"],
+            "Confirm with --confirm-destructive crash@node2",
+        ),
     ] {
         let verb = args[0];
         let output = common::run(

@@ -12,7 +12,7 @@ use std::process::Command;
 use tempfile::TempDir;
 use wizard_steps::Design;
 use wizard_steps::cluster_state::{ClusterState, parse_crm_mon};
-use wizard_steps::manage::{Action, Readiness, Status};
+use wizard_steps::manage::{Action, CrashWitness, Readiness, Status};
 use wizard_steps::render::PacemakerIds;
 use wizard_steps::run::{DrbdResource, NodeDrbd};
 
@@ -62,8 +62,26 @@ impl Cib {
     }
 
     fn tool(&self, name: &str) -> Command {
-        let mut command = Command::new(common::require_tool(name));
-        command.env("CIB_file", self.path());
+        self.offline(Command::new(common::require_tool(name)))
+    }
+
+    /// A shell command line (a plan's or an action's) run against this CIB.
+    fn shell(&self, command_line: &str) -> Command {
+        let mut command = Command::new("sh");
+        command.arg("-c").arg(command_line);
+        self.offline(command)
+    }
+
+    /// Points a command at this CIB file. crmsh creates ~/.cache/crm on its first run and fails
+    /// when a parallel test made it first (seen on a fresh machine), so each CIB also gives its
+    /// commands a home of their own.
+    fn offline(&self, mut command: Command) -> Command {
+        let home = self.dir.path();
+        command
+            .env("CIB_file", self.path())
+            .env("HOME", home)
+            .env("XDG_CACHE_HOME", home.join(".cache"))
+            .env("XDG_CONFIG_HOME", home.join(".config"));
         command
     }
 
@@ -182,13 +200,10 @@ impl Cib {
     /// on a node, then lets the scheduler carry out what follows. Returns the scheduler's first
     /// transition graph (XML): the actions it planned.
     fn perform(&self, action: &Action) -> String {
-        let command = action.command(&self.design);
-        let output = common::run(
-            Command::new("sh")
-                .arg("-c")
-                .arg(&command)
-                .env("CIB_file", self.path()),
-        );
+        let command = action
+            .command(&self.design)
+            .expect("the action runs a command");
+        let output = common::run(&mut self.shell(&command));
         common::assert_success(&output, &command);
         let graph = self.dir.path().join("graph.xml");
         let mut simulate = self.tool("crm_simulate");
@@ -238,7 +253,7 @@ impl Cib {
     fn maintain(&self, action: &Action) -> String {
         let before = self.status();
         assert_eq!(
-            action.readiness(&self.design, &before.cluster),
+            action.readiness(&self.design, &before),
             Readiness::Ready,
             "{action:?}"
         );
@@ -251,6 +266,60 @@ impl Cib {
             after.cluster.instances
         );
         graph
+    }
+
+    /// What `tandem` observes during a hard-drill step: only the nodes the action counts on,
+    /// and with a node gone their DRBD waits for the peer.
+    fn observed(&self, action: &Action) -> Status {
+        let mut status = self.status();
+        let observed = action.observed_from();
+        let mut index = 0;
+        status.drbd.retain(|_| {
+            index += 1;
+            observed[index - 1]
+        });
+        let peer_gone = status.cluster.nodes.iter().any(|node| !node.online);
+        for node in &mut status.drbd {
+            for resource in &mut node.resources {
+                if peer_gone {
+                    resource.connection = "Connecting".into();
+                    resource.peer_disk = "DUnknown".into();
+                    resource.peer_role = "Unknown".into();
+                }
+            }
+        }
+        status
+    }
+
+    /// A hard-drill step as the testbed lives it, with the scheduler's own node failure for the
+    /// reset (which cannot run here) and a boot for the rejoin; it must be ready before and
+    /// settled after, by the action's own tests on the survivor's view.
+    fn crash_or_rejoin(&self, action: &Action) {
+        let before = self.observed(action);
+        assert_eq!(
+            action.readiness(&self.design, &before),
+            Readiness::Ready,
+            "{action:?}"
+        );
+        match action {
+            Action::Crash { node } => self.fail(self.hostname(*node)),
+            Action::Rejoin { node } => self.rejoin(self.hostname(*node)),
+            other => panic!("not a hard-drill step: {other:?}"),
+        }
+        let after = self.observed(action);
+        let before = before.placements(&self.design);
+        let verdict = match action {
+            Action::Crash { node } => {
+                CrashWitness::default().observe(&self.design, *node, &before, &after)
+            }
+            _ => action.settled(&self.design, &before, &after),
+        };
+        assert_eq!(
+            verdict,
+            Ok(()),
+            "{action:?} did not settle; the cluster shows {:?}",
+            after.cluster
+        );
     }
 
     fn hostname(&self, index: usize) -> &str {
@@ -459,14 +528,7 @@ fn the_plans_load_check_tells_loaded_from_not_loaded() {
         now: None,
     };
     fresh_cib.crm_load(&cib.dir.path().join("nodes.crm"));
-    let sh = |command: &str| {
-        common::run(
-            Command::new("sh")
-                .arg("-c")
-                .arg(command)
-                .env("CIB_file", fresh_cib.path()),
-        )
-    };
+    let sh = |command: &str| common::run(&mut fresh_cib.shell(command));
     assert!(
         !sh(&check).status.success(),
         "the check passed on a CIB without the configuration"
@@ -506,6 +568,29 @@ fn the_drill_moves_every_vm_off_a_standby_node_and_back_home() {
     }
 }
 
+/// The hard drill through the real scheduler: a crashed node's VMs restart on the other node,
+/// and return home (seed: return home) once it has booted and rejoined; node1, then node2. A
+/// crash is refused while the other node is still away.
+#[test]
+fn the_hard_drill_restarts_a_crashed_nodes_vms_on_the_other_and_brings_them_home() {
+    let cib = started(&common::example_profile("seed"));
+    for action in wizard_steps::manage::drill_of(0..2, true) {
+        cib.crash_or_rejoin(&action);
+        match action {
+            Action::Crash { node } => {
+                cib.assert_vms_on("crash", |_| 1 - node);
+                let Readiness::Refused(why) = (Action::Crash { node: 1 - node })
+                    .readiness(&cib.design, &cib.observed(&action))
+                else {
+                    panic!("a crash of the only node left was allowed");
+                };
+                assert!(why.contains("is offline"), "{why}");
+            }
+            _ => cib.assert_vms_on("rejoined", home),
+        }
+    }
+}
+
 /// With the "stay" policy the VMs stay on the node that took them when the other comes back.
 #[test]
 fn the_drill_with_the_stay_policy_leaves_the_vms_where_they_went() {
@@ -520,8 +605,7 @@ fn the_drill_with_the_stay_policy_leaves_the_vms_where_they_went() {
 fn a_second_standby_is_refused_while_the_first_node_is_in_standby() {
     let cib = started(&common::example_profile("seed"));
     cib.maintain(&Action::Standby { node: 0 });
-    let Readiness::Refused(why) =
-        Action::Standby { node: 1 }.readiness(&cib.design, &cib.status().cluster)
+    let Readiness::Refused(why) = Action::Standby { node: 1 }.readiness(&cib.design, &cib.status())
     else {
         panic!("standby of node2 allowed while node1 is in standby");
     };
@@ -662,14 +746,7 @@ fn a_vm_removed_from_the_profile_is_stopped_and_deleted_alone() {
     let Operation::Command { check, apply, .. } = &retire.operation else {
         panic!("a command");
     };
-    let sh = |command: &str| {
-        common::run(
-            Command::new("sh")
-                .arg("-c")
-                .arg(command)
-                .env("CIB_file", cib.path()),
-        )
-    };
+    let sh = |command: &str| common::run(&mut cib.shell(command));
     let check = check.as_deref().expect("a check");
     assert!(!sh(check).status.success(), "the check passed before");
     let graph = cib.dir.path().join("graph.xml");

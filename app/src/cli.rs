@@ -134,6 +134,17 @@ pub enum Command {
     Drill {
         /// The cluster profile (TOML).
         profile: PathBuf,
+        /// Hard mode: reset the node at once, without shutting down (its VMs crash and restart
+        /// on the other node), and wait for it to boot and rejoin. Confirmed at the terminal
+        /// or with --confirm-destructive crash@NODE.
+        #[arg(long)]
+        hard: bool,
+        /// Drill only this node (by its hostname in the profile).
+        #[arg(long, value_name = "NODE")]
+        node: Option<String>,
+        /// Confirm a node's reset in hard mode: crash@NODE.
+        #[arg(long = "confirm-destructive", value_name = "STEP")]
+        confirm_destructive: Vec<String>,
         #[command(flatten)]
         wait: WaitArgs,
         #[command(flatten)]
@@ -313,9 +324,21 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         } => maintain(&profile, access, wait, Request::Cleanup { resource }),
         Command::Drill {
             profile,
+            hard,
+            node,
+            confirm_destructive,
             wait,
             access,
-        } => maintain(&profile, access, wait, Request::Drill),
+        } => maintain(
+            &profile,
+            access,
+            wait,
+            Request::Drill {
+                hard,
+                node,
+                confirmed: confirm_destructive,
+            },
+        ),
         Command::SplitBrain {
             profile,
             resource,

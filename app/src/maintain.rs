@@ -14,6 +14,7 @@ use wizard_steps::report::ProfileSummary;
 use wizard_steps::run::Event;
 
 use crate::apply::{Decisions, connect_both};
+use crate::terminal;
 
 /// How long Tandem follows the cluster between two looks.
 const POLL_EVERY: Duration = Duration::from_secs(3);
@@ -21,18 +22,36 @@ const POLL_EVERY: Duration = Duration::from_secs(3);
 /// What the administrator asked for, by the names in the profile.
 #[derive(Debug, Clone)]
 pub enum Request {
-    Standby { node: String },
-    Online { node: String },
-    Move { vm: String, node: String },
-    Unmove { vm: String },
-    Cleanup { resource: Option<String> },
-    Drill,
+    Standby {
+        node: String,
+    },
+    Online {
+        node: String,
+    },
+    Move {
+        vm: String,
+        node: String,
+    },
+    Unmove {
+        vm: String,
+    },
+    Cleanup {
+        resource: Option<String>,
+    },
+    Drill {
+        /// Crash and rejoin instead of standby and online.
+        hard: bool,
+        /// Only this node (default: node1, then node2).
+        node: Option<String>,
+        /// Resets confirmed with `--confirm-destructive crash@NODE`.
+        confirmed: Vec<String>,
+    },
 }
 
 impl Request {
     fn purpose(&self) -> &'static str {
         match self {
-            Request::Drill => "drill",
+            Request::Drill { .. } => "drill",
             _ => "maintenance",
         }
     }
@@ -56,8 +75,36 @@ impl Request {
             Request::Cleanup { resource } => vec![Action::Cleanup {
                 resource: resource.clone(),
             }],
-            Request::Drill => manage::drill(design),
+            Request::Drill { hard, node, .. } => match node {
+                Some(node) => manage::drill_of([node_index(design, node)?], *hard),
+                None => manage::drill_of(0..design.nodes.len(), *hard),
+            },
         })
+    }
+
+    /// A hard drill resets nodes: each reset must be confirmed, by flag or at the terminal,
+    /// before anything runs.
+    fn confirm_resets(&self, design: &Design, actions: &[Action]) -> Result<()> {
+        let Request::Drill { confirmed, .. } = self else {
+            return Ok(());
+        };
+        for action in actions {
+            let Action::Crash { node } = action else {
+                continue;
+            };
+            let id = format!("crash@{}", design.nodes[*node].hostname);
+            if confirmed.contains(&id) {
+                continue;
+            }
+            println!("\nDESTRUCTIVE: {}\n  (step {id})", action.describe(design));
+            if !terminal::confirm("Reset this node without shutting it down?") {
+                bail!(
+                    "not confirmed: {}. Nothing was changed. Confirm with --confirm-destructive {id}",
+                    action.describe(design)
+                );
+            }
+        }
+        Ok(())
     }
 }
 
@@ -108,7 +155,8 @@ pub async fn maintain(
     let design = wizard_steps::validate(profile)
         .map_err(|problems| anyhow!("the profile has problems:\n{problems}"))?;
     let actions = request.actions(&design)?;
-    let sessions = connect_both(&design, decisions).await?;
+    request.confirm_resets(&design, &actions)?;
+    let mut sessions = connect_both(&design, decisions).await?;
     let runs_dir = match &decisions.runs_dir {
         Some(dir) => dir.clone(),
         None => journal::runs_dir().context("no data directory for the journal")?,
@@ -124,7 +172,7 @@ pub async fn maintain(
     let mut drill_lines = Vec::new();
     let passed = manage::maintain(
         &design,
-        &sessions,
+        &mut sessions,
         &actions,
         request.purpose(),
         POLL_EVERY,
@@ -175,7 +223,7 @@ pub async fn maintain(
     for session in sessions {
         session.close().await;
     }
-    if let Request::Drill = request {
+    if let Request::Drill { .. } = request {
         println!(
             "\nFailover drill {}:",
             if passed { "passed" } else { "FAILED" }

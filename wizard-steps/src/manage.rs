@@ -1,7 +1,7 @@
 //! Day-2 operations on a running cluster, the seed's "planned service work": put a node in
 //! standby (its VMs move to the other node) and bring it back (they return per the failback
 //! policy), move one VM by hand and let it go again, clear failed actions; and the failover
-//! drill made of them. Pure here: the command an action runs (Pacemaker's own tools, run as root
+//! drill made of them, in a hard variant that resets a node without shutting it down. Pure here: the command an action runs (Pacemaker's own tools, run as root
 //! on a node), whether the cluster allows it now, and when the cluster has settled after it.
 //! [`perform`] is the edge that runs an action over SSH and follows the cluster until it settles.
 
@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cluster_state::{ClusterState, Placement, placements};
 use crate::profile::Failback;
-use crate::remote::{ExecError, Session, quote};
+use crate::remote::{ConnectError, ExecError, Session, quote};
 use crate::render::PacemakerIds;
 use crate::run::{Event, NodeDrbd, observe_reachable};
 use crate::validate::Design;
@@ -30,6 +30,12 @@ pub enum Action {
     Unmove { vm: usize },
     /// Clears failed actions (of one resource, or all) so Pacemaker tries again.
     Cleanup { resource: Option<String> },
+    /// The hard drill: the node resets at once, without shutting down (as if its plug were
+    /// pulled), and the other node must take its VMs over.
+    Crash { node: usize },
+    /// The crashed node boots by itself; done when it is back in the cluster, its DRBD
+    /// resources resynced and the VMs where the failback policy puts them.
+    Rejoin { node: usize },
 }
 
 /// The cluster as Tandem observes it: Pacemaker's view and each node's DRBD resources.
@@ -84,13 +90,24 @@ impl Action {
                 format!("clear the failed actions of {resource}")
             }
             Action::Cleanup { resource: None } => "clear all failed actions".to_owned(),
+            Action::Crash { node } => format!(
+                "crash {} (reset without shutting down: its VMs restart on {})",
+                hostname(design, *node),
+                hostname(design, 1 - node)
+            ),
+            Action::Rejoin { node } => format!(
+                "wait for {} to boot and rejoin (VMs return per the failback policy: {})",
+                hostname(design, *node),
+                describe_failback(&design.profile.cluster.failback)
+            ),
         }
     }
 
-    /// The shell command, run as root on any cluster node (Pacemaker's tools also honour
-    /// `CIB_file`, which is how the tests run it against an offline CIB).
-    pub fn command(&self, design: &Design) -> String {
-        match self {
+    /// The shell command, run as root on the node [`Action::runs_on`] names (Pacemaker's tools
+    /// also honour `CIB_file`, which is how the tests run them against an offline CIB). None
+    /// when the action only waits.
+    pub fn command(&self, design: &Design) -> Option<String> {
+        Some(match self {
             Action::Standby { node } => format!(
                 "crm_attribute --type nodes --node {} --name standby --update on",
                 quote(hostname(design, *node))
@@ -114,12 +131,44 @@ impl Action {
                 format!("crm_resource --cleanup --resource {}", quote(resource))
             }
             Action::Cleanup { resource: None } => "crm_resource --cleanup".to_owned(),
+            // Detached, so that the command returns before the node goes; `sync` keeps dom0's
+            // own files whole, the VMs get no warning. /proc/sysrq-trigger works whatever the
+            // kernel.sysrq setting (which is for the keyboard).
+            Action::Crash { .. } => {
+                "sync; nohup sh -c 'sleep 2; echo b > /proc/sysrq-trigger' >/dev/null 2>&1 &"
+                    .to_owned()
+            }
+            Action::Rejoin { .. } => return None,
+        })
+    }
+
+    /// The node the command runs on: one that stays a full member, except for a crash, which
+    /// only the node itself can do.
+    pub fn runs_on(&self) -> usize {
+        match self {
+            Action::Standby { node } => 1 - node,
+            Action::Crash { node } => *node,
+            _ => 0,
+        }
+    }
+
+    /// The nodes whose view of the cluster counts while the action settles: with a node crashed
+    /// (or booting) only the other one answers.
+    pub fn observed_from(&self) -> [bool; 2] {
+        match self {
+            Action::Crash { node } | Action::Rejoin { node } => {
+                let mut observed = [true; 2];
+                observed[*node] = false;
+                observed
+            }
+            _ => [true; 2],
         }
     }
 
     /// Whether the cluster allows the action now. Refuses what would stop VMs: putting a node
     /// in standby, or moving a VM to it, while the other node cannot take its VMs.
-    pub fn readiness(&self, design: &Design, cluster: &ClusterState) -> Readiness {
+    pub fn readiness(&self, design: &Design, now: &Status) -> Readiness {
+        let cluster = &now.cluster;
         let usable = |node: usize| {
             let name = hostname(design, node);
             cluster
@@ -176,6 +225,28 @@ impl Action {
                 }
             }
             Action::Unmove { .. } => Readiness::Ready,
+            Action::Crash { node } => {
+                let (name, other) = (hostname(design, *node), hostname(design, 1 - node));
+                if usable(*node) != "online" {
+                    return Readiness::Refused(format!(
+                        "{name} is {}: the drill crashes a node that runs VMs; bring it online first",
+                        usable(*node)
+                    ));
+                }
+                if usable(1 - node) != "online" {
+                    return Readiness::Refused(format!(
+                        "{other} is {}: with {name} crashed no node could run the VMs; bring {other} online first",
+                        usable(1 - node)
+                    ));
+                }
+                match replicated(design, now) {
+                    Ok(()) => Readiness::Ready,
+                    Err(why) => Readiness::Refused(format!(
+                        "{why}: {other} could not take over with current data; wait for the resync"
+                    )),
+                }
+            }
+            Action::Rejoin { .. } => Readiness::Ready,
             Action::Cleanup { resource } => {
                 let failing = cluster.failures.iter().any(|failure| {
                     resource
@@ -234,18 +305,19 @@ impl Action {
             }
         };
         match self {
-            Action::Standby { node } => {
+            // A crash also needs the node seen out of the cluster: [`CrashWitness`].
+            Action::Standby { node } | Action::Crash { node } => {
+                let name = hostname(design, *node);
                 let other = hostname(design, 1 - node).to_owned();
                 for vm in 0..design.vms.len() {
                     expect(vm, std::slice::from_ref(&other))?;
                 }
-                let name = hostname(design, *node);
                 if let Some(instance) = now.cluster.instances.iter().find(|i| i.node == name) {
                     return Err(format!("{} still runs {}", name, instance.resource));
                 }
                 Ok(())
             }
-            Action::Online { node } => {
+            Action::Online { node } | Action::Rejoin { node } => {
                 let name = hostname(design, *node);
                 if !now
                     .cluster
@@ -283,11 +355,58 @@ impl Action {
     }
 }
 
+/// What a crash has shown so far, over the looks at the cluster: the node out of the cluster,
+/// and the other node running every VM. Not necessarily in the same look: a node that boots
+/// fast is back before its VMs have restarted on the other one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CrashWitness {
+    left: bool,
+    taken_over: bool,
+}
+
+impl CrashWitness {
+    /// Takes in one look at the cluster after `node`'s reset: `Ok` once both were seen,
+    /// otherwise what is still missing.
+    pub fn observe(
+        &mut self,
+        design: &Design,
+        node: usize,
+        before: &[Placement],
+        now: &Status,
+    ) -> Result<(), String> {
+        let name = hostname(design, node);
+        self.left |= !now
+            .cluster
+            .nodes
+            .iter()
+            .any(|state| state.name == name && state.online);
+        let taken_over = Action::Crash { node }.settled(design, before, now);
+        self.taken_over |= taken_over.is_ok();
+        match (self.left, self.taken_over) {
+            (true, true) => Ok(()),
+            (false, _) => Err(format!("{name} is still in the cluster")),
+            (true, false) => taken_over,
+        }
+    }
+}
+
 /// The drill: each node in standby and back, node1 first; after each step every VM must run
 /// where the step says.
 pub fn drill(design: &Design) -> Vec<Action> {
-    (0..design.nodes.len())
-        .flat_map(|node| [Action::Standby { node }, Action::Online { node }])
+    drill_of(0..design.nodes.len(), false)
+}
+
+/// The drill of `nodes`, in order: in standby and back or, `hard`, crashed and rejoined.
+pub fn drill_of(nodes: impl IntoIterator<Item = usize>, hard: bool) -> Vec<Action> {
+    nodes
+        .into_iter()
+        .flat_map(|node| {
+            if hard {
+                [Action::Crash { node }, Action::Rejoin { node }]
+            } else {
+                [Action::Standby { node }, Action::Online { node }]
+            }
+        })
         .collect()
 }
 
@@ -309,15 +428,18 @@ fn running_whole(placement: &Placement, has_console_ip: bool) -> Result<(), Stri
     Ok(())
 }
 
-/// Every VM's DRBD resource is connected with UpToDate data on both nodes.
+/// Every VM's DRBD resource is connected with UpToDate data on both nodes, as every node
+/// observed says (one node's view holds its peer's disk state too).
 fn replicated(design: &Design, now: &Status) -> Result<(), String> {
+    if now.drbd.is_empty() {
+        return Err("no node's DRBD state was read".to_owned());
+    }
     for vm in &design.vms {
         for node in &design.nodes {
-            let resource = now
-                .drbd
-                .iter()
-                .find(|drbd| drbd.node == node.hostname)
-                .and_then(|drbd| drbd.resources.iter().find(|r| r.name == vm.name));
+            let Some(observed) = now.drbd.iter().find(|drbd| drbd.node == node.hostname) else {
+                continue;
+            };
+            let resource = observed.resources.iter().find(|r| r.name == vm.name);
             match resource {
                 Some(resource)
                     if resource.connection == "Connected"
@@ -391,6 +513,8 @@ pub enum ManageError {
     NotSettled { after: Duration, pending: String },
     #[error(transparent)]
     Ssh(#[from] ExecError),
+    #[error("the node is back in the cluster but SSH does not answer: {0}")]
+    Reconnect(#[from] ConnectError),
 }
 
 /// Reads the cluster: Pacemaker's view from the first node, DRBD from both.
@@ -411,19 +535,40 @@ pub async fn status_reachable(
     Ok(Status { cluster, drbd })
 }
 
+/// How long a node that is back in the cluster may take to answer SSH again.
+const RECONNECT_WITHIN: Duration = Duration::from_secs(120);
+
+/// The cluster as the nodes `action` counts on see it.
+async fn observe(
+    design: &Design,
+    sessions: &[Session; 2],
+    action: &Action,
+) -> Result<Status, ExecError> {
+    let [first, second] = action.observed_from();
+    status_reachable(
+        design,
+        [
+            first.then_some(&sessions[0]),
+            second.then_some(&sessions[1]),
+        ],
+    )
+    .await
+}
+
 /// Runs `action` on the cluster and follows it until it has settled (polling every `every`),
-/// or fails after `timeout` with what still differs.
+/// or fails after `timeout` with what still differs. After a rejoin the node's session is
+/// connected again (its old connection died with the crash).
 pub async fn perform(
     action: &Action,
     design: &Design,
-    sessions: &[Session; 2],
+    sessions: &mut [Session; 2],
     every: Duration,
     timeout: Duration,
     mut progress: impl FnMut(Progress),
 ) -> Result<Outcome, ManageError> {
     let started = Instant::now();
-    let before = status(design, sessions).await?;
-    match action.readiness(design, &before.cluster) {
+    let before = observe(design, sessions, action).await?;
+    match action.readiness(design, &before) {
         Readiness::Refused(why) => return Err(ManageError::Refused(why)),
         Readiness::AlreadyDone(note) => {
             return Ok(Outcome {
@@ -436,29 +581,31 @@ pub async fn perform(
         Readiness::Ready => {}
     }
     let placements_before = before.placements(design);
-    let command = action.command(design);
-    // Run it where the node stays a full member: not on a node going into standby.
-    let on = match action {
-        Action::Standby { node } => 1 - node,
-        _ => 0,
-    };
-    let output = sessions[on].output(&command).await?;
-    if !output.status.success() {
-        return Err(ManageError::CommandFailed {
-            command,
-            output: format!("{}{}", output.stdout, output.stderr)
-                .trim()
-                .to_owned(),
-        });
+    let mut witness = CrashWitness::default();
+    if let Some(command) = action.command(design) {
+        let output = sessions[action.runs_on()].output(&command).await?;
+        if !output.status.success() {
+            return Err(ManageError::CommandFailed {
+                command,
+                output: format!("{}{}", output.stdout, output.stderr)
+                    .trim()
+                    .to_owned(),
+            });
+        }
+        progress(Progress::Started { command });
     }
-    progress(Progress::Started {
-        command: command.clone(),
-    });
     loop {
         tokio::time::sleep(every).await;
-        let now = status(design, sessions).await?;
-        match action.settled(design, &placements_before, &now) {
+        let now = observe(design, sessions, action).await?;
+        let verdict = match action {
+            Action::Crash { node } => witness.observe(design, *node, &placements_before, &now),
+            _ => action.settled(design, &placements_before, &now),
+        };
+        match verdict {
             Ok(()) => {
+                if let Action::Rejoin { node } = action {
+                    sessions[*node].reconnect(RECONNECT_WITHIN, None).await?;
+                }
                 return Ok(Outcome {
                     changed: true,
                     note: action.describe(design),
@@ -500,7 +647,7 @@ pub enum Update {
 /// shows and both journal the records). True when all worked.
 pub async fn maintain(
     design: &Design,
-    sessions: &[Session; 2],
+    sessions: &mut [Session; 2],
     actions: &[Action],
     purpose: &str,
     every: Duration,
@@ -517,7 +664,7 @@ pub async fn maintain(
         .await;
         let placements = match &result {
             Ok(outcome) => outcome.status.placements(design),
-            Err(_) => status(design, sessions)
+            Err(_) => observe(design, sessions, action)
                 .await
                 .map(|status| status.placements(design))
                 .unwrap_or_default(),
@@ -527,9 +674,9 @@ pub async fn maintain(
             purpose: purpose.to_owned(),
             action: action.describe(design),
             command: match &result {
-                Ok(outcome) => outcome.changed.then(|| action.command(design)),
-                Err(ManageError::Refused(_)) => None,
-                Err(_) => Some(action.command(design)),
+                Ok(outcome) if outcome.changed => action.command(design),
+                Ok(_) | Err(ManageError::Refused(_)) => None,
+                Err(_) => action.command(design),
             },
             changed: result.as_ref().is_ok_and(|outcome| outcome.changed),
             error: result.as_ref().err().map(ToString::to_string),

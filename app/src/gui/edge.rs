@@ -347,7 +347,7 @@ impl Edge {
         let edge = self.clone();
         Ok(iced::stream::channel(64, async move |mut output| {
             let mut slots = edge.sessions.lock().await;
-            let sessions = match take_both(&mut slots) {
+            let mut sessions = match take_both(&mut slots) {
                 Ok(sessions) => sessions,
                 Err(error) => {
                     let _ = output
@@ -370,7 +370,7 @@ impl Edge {
             let (sender, mut received) = tokio::sync::mpsc::unbounded_channel();
             let work = manage::maintain(
                 &design,
-                &sessions,
+                &mut sessions,
                 &actions,
                 purpose,
                 MAINTENANCE_POLL,

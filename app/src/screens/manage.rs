@@ -4,7 +4,7 @@
 //! cleared, the failover drill, and the guided split-brain recovery. The page asks; the app performs (`wizard_steps::manage` over
 //! the nodes' sessions) and routes the updates back here.
 
-use iced::widget::{Column, button, column, container, row, text};
+use iced::widget::{Column, button, checkbox, column, container, row, text};
 use iced::{Center, Element, Fill};
 use wizard_steps::Design;
 use wizard_steps::manage::{self, Progress, Readiness, Status, Update};
@@ -29,6 +29,8 @@ pub struct State {
     pub log: Vec<Logged>,
     /// The drill waits for the administrator's confirmation.
     confirming_drill: bool,
+    /// The drill asked for is the hard one (each node reset); off again after each question.
+    hard_drill: bool,
     /// The split resource being examined.
     examined: Option<Examined>,
 }
@@ -80,6 +82,7 @@ pub enum Message {
     UnmovePressed(usize),
     CleanupPressed,
     DrillPressed,
+    HardDrillToggled(bool),
     DrillConfirmed,
     DrillCancelled,
     Update(Box<Update>),
@@ -164,14 +167,24 @@ pub fn update(state: &mut State, message: Message, design: Option<&Design>) -> A
             state.confirming_drill = true;
             Action::None
         }
+        Message::HardDrillToggled(hard) => {
+            state.hard_drill = hard;
+            Action::None
+        }
         Message::DrillCancelled => {
             state.confirming_drill = false;
+            state.hard_drill = false;
             Action::None
         }
         Message::DrillConfirmed => {
             state.confirming_drill = false;
+            let hard = std::mem::take(&mut state.hard_drill);
             match design {
-                Some(design) => perform(state, manage::drill(design), "drill"),
+                Some(design) => perform(
+                    state,
+                    manage::drill_of(0..design.nodes.len(), hard),
+                    "drill",
+                ),
                 None => Action::None,
             }
         }
@@ -530,20 +543,40 @@ fn maintenance_view<'a>(
             container(
                 column![
                     text("Run the failover drill?").size(16),
-                    text(format!(
-                        "{} goes into standby until {} runs every VM, then comes back; then the \
-                         same for {}. Each VM restarts on the other node and back (a short \
-                         outage each time), unless live migration is on. The result goes into \
-                         the setup report.",
-                        design.nodes[0].hostname,
-                        design.nodes[1].hostname,
-                        design.nodes[1].hostname
-                    ))
+                    text(if state.hard_drill {
+                        format!(
+                            "{} is reset at once, without shutting down, as if its plug were \
+                             pulled: its VMs crash and restart on {}. Tandem waits until it has \
+                             booted and rejoined and its VMs are back per the failback policy; \
+                             then the same for {}. Whatever the VMs had not written to disk is \
+                             lost. The result goes into the setup report.",
+                            design.nodes[0].hostname,
+                            design.nodes[1].hostname,
+                            design.nodes[1].hostname
+                        )
+                    } else {
+                        format!(
+                            "{} goes into standby until {} runs every VM, then comes back; then \
+                             the same for {}. Each VM restarts on the other node and back (a \
+                             short outage each time), unless live migration is on. The result \
+                             goes into the setup report.",
+                            design.nodes[0].hostname,
+                            design.nodes[1].hostname,
+                            design.nodes[1].hostname
+                        )
+                    })
                     .size(13),
+                    checkbox(state.hard_drill)
+                        .label("Hard mode: reset each node without shutting it down")
+                        .on_toggle(Message::HardDrillToggled),
                     row![
-                        button(text("Start the drill"))
-                            .style(button::danger)
-                            .on_press(Message::DrillConfirmed),
+                        button(text(if state.hard_drill {
+                            "Start the hard drill"
+                        } else {
+                            "Start the drill"
+                        }))
+                        .style(button::danger)
+                        .on_press(Message::DrillConfirmed),
                         button(text("Cancel"))
                             .style(button::secondary)
                             .on_press(Message::DrillCancelled),
@@ -558,7 +591,7 @@ fn maintenance_view<'a>(
     }
     let mut body = Column::new().spacing(10);
     let choice = |label: String, action: manage::Action, message: Message| {
-        let readiness = action.readiness(design, &status.cluster);
+        let readiness = action.readiness(design, status);
         let mut line = row![
             button(text(label))
                 .style(button::secondary)

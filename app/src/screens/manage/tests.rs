@@ -160,7 +160,7 @@ fn standby_is_asked_for_and_its_progress_and_result_are_shown() -> Result<(), Er
         record: Event::Maintenance {
             purpose: "maintenance".into(),
             action: action.clone(),
-            command: Some(manage::Action::Standby { node: 0 }.command(&page.design)),
+            command: manage::Action::Standby { node: 0 }.command(&page.design),
             changed: true,
             error: None,
             took_ms: 41_000,
@@ -201,6 +201,31 @@ fn the_drill_runs_only_once_confirmed() -> Result<(), Error> {
             actions: manage::drill(&page.design),
             purpose: "drill",
         }]
+    );
+    Ok(())
+}
+
+#[test]
+fn the_hard_drill_is_chosen_in_the_question_and_not_remembered() -> Result<(), Error> {
+    let mut page = Page::read(AT_HOME);
+    page.click("Run the failover drill…")?;
+    assert_eq!(
+        page.click("Hard mode: reset each node without shutting it down")?,
+        [Action::None]
+    );
+    assert!(page.shows("Start the hard drill"));
+    assert_eq!(
+        page.click("Start the hard drill")?,
+        [Action::Perform {
+            actions: manage::drill_of(0..2, true),
+            purpose: "drill",
+        }]
+    );
+    page.send(Message::Ended);
+    page.click("Run the failover drill…")?;
+    assert!(
+        page.shows("Start the drill"),
+        "the next question starts from the standby drill"
     );
     Ok(())
 }
