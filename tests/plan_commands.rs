@@ -1,32 +1,63 @@
-//! Every shell command in the plans of the example profiles is valid POSIX shell for Debian's
-//! /bin/sh (dash), checked with `sh -n` (parse only, nothing runs).
+//! Every shell command in the plans of the example profiles (the setup plan and each VM's
+//! split-brain recovery) is valid POSIX shell for Debian's /bin/sh (dash), checked with `sh -n`
+//! (parse only, nothing runs). One command whose loop matters is also run, against a fake
+//! `drbdadm`.
 
 mod common;
 
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Output};
 
 use wizard_steps::facts::NodeFacts;
-use wizard_steps::plan::plan;
+use wizard_steps::plan::{Operation, Plan, plan};
+use wizard_steps::render::DrbdGeneration;
+use wizard_steps::split_brain::{Split, recovery_plan};
 
-#[test]
-fn every_planned_command_parses_as_posix_shell() {
-    let shell = if std::path::Path::new("/bin/dash").exists() {
+fn shell() -> &'static str {
+    if Path::new("/bin/dash").exists() {
         "/bin/dash"
     } else {
         "/bin/sh"
-    };
+    }
+}
+
+fn split_of(vm: usize, resource: &str) -> Split {
+    Split {
+        vm,
+        resource: resource.to_owned(),
+        connections: ["StandAlone".to_owned(), "StandAlone".to_owned()],
+    }
+}
+
+#[test]
+fn every_planned_command_parses_as_posix_shell() {
     let mut checked = 0;
     for profile in common::all_profiles() {
         let design = common::design(&profile);
+        let mut plans: Vec<Plan> = Vec::new();
         for module in ["8.4.11", "9.2.0"] {
             let facts = NodeFacts {
                 drbd_module: Some(module.into()),
                 ..Default::default()
             };
-            let plan = plan(&design, &[facts.clone(), facts]);
+            plans.push(plan(&design, &[facts.clone(), facts]));
+        }
+        for (index, vm) in design.vms.iter().enumerate() {
+            for victim in [0, 1] {
+                for drbd in [DrbdGeneration::V84, DrbdGeneration::V9] {
+                    plans.push(recovery_plan(
+                        &design,
+                        &split_of(index, &vm.name),
+                        victim,
+                        drbd,
+                    ));
+                }
+            }
+        }
+        for plan in &plans {
             for (_, step) in plan.steps() {
                 for command in step.operation.shell_commands() {
-                    let output = common::run(Command::new(shell).args(["-n", "-c", command]));
+                    let output = common::run(Command::new(shell()).args(["-n", "-c", command]));
                     assert!(
                         output.status.success(),
                         "{} ({}): {}\n{command}",
@@ -39,5 +70,90 @@ fn every_planned_command_parses_as_posix_shell() {
             }
         }
     }
-    assert!(checked > 200, "only {checked} commands checked");
+    assert!(checked > 400, "only {checked} commands checked");
+}
+
+/// The split-brain recovery's disconnect on node1 for the seed's first VM.
+fn disconnect_command() -> String {
+    let design = common::design(&common::example_profile("seed"));
+    let plan = recovery_plan(
+        &design,
+        &split_of(0, &design.vms[0].name),
+        1,
+        DrbdGeneration::V84,
+    );
+    let step = plan
+        .steps()
+        .map(|(_, step)| step)
+        .find(|step| step.id.starts_with("split-brain-disconnect:") && step.id.ends_with("@node1"))
+        .expect("the disconnect step on node1");
+    match &step.operation {
+        Operation::Command { apply, .. } => apply.clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Runs `command` with a fake `drbdadm` whose `disconnect` fails as DRBD does in a transient
+/// state (exit 11) `refusals` times, then succeeds and leaves the resource StandAlone, and a
+/// `sleep` that returns at once. Gives the output and how often `disconnect` ran.
+fn with_fake_drbdadm(command: &str, refusals: u32) -> (Output, u32) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).expect("bin");
+    let state = dir.path().join("cstate");
+    let tries = dir.path().join("tries");
+    std::fs::write(&state, "WFReportParams\n").expect("cstate");
+    std::fs::write(&tries, "0\n").expect("tries");
+    let drbdadm = format!(
+        "#!/bin/sh\n\
+         case \"$1\" in\n\
+         cstate) cat '{state}' ;;\n\
+         disconnect)\n\
+           n=$(($(cat '{tries}') + 1)); echo $n >'{tries}'\n\
+           if [ $n -le {refusals} ]; then\n\
+             echo 'State change failed: (-18) In transient state, retry after next state change' >&2\n\
+             exit 11\n\
+           fi\n\
+           echo StandAlone >'{state}' ;;\n\
+         *) exit 2 ;;\n\
+         esac\n",
+        state = state.display(),
+        tries = tries.display(),
+    );
+    for (name, script) in [("drbdadm", drbdadm.as_str()), ("sleep", "#!/bin/sh\n")] {
+        let path = bin.join(name);
+        std::fs::write(&path, script).expect("fake tool");
+        let mut permissions = std::fs::metadata(&path).expect("fake tool").permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+        std::fs::set_permissions(&path, permissions).expect("fake tool");
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = common::run(
+        Command::new(shell())
+            .args(["-c", command])
+            .env("PATH", path),
+    );
+    let tries = std::fs::read_to_string(&tries).expect("tries");
+    (output, tries.trim().parse().expect("a count"))
+}
+
+#[test]
+fn the_split_brain_disconnect_waits_out_drbds_transient_state() {
+    let command = disconnect_command();
+    let (output, tries) = with_fake_drbdadm(&command, 2);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(tries, 3);
+
+    // A resource that never leaves its transient state: the step gives up and fails.
+    let (output, tries) = with_fake_drbdadm(&command, u32::MAX);
+    assert!(!output.status.success());
+    assert_eq!(tries, 31);
 }

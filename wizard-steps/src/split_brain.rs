@@ -267,8 +267,14 @@ pub fn recovery_plan(design: &Design, split: &Split, victim: usize, drbd: DrbdGe
             command(
                 format!("{cstate} | grep -qE '^StandAlone' || {cstate} | grep -qE {replicating}"),
                 // A split brain drops the connection by itself, maybe between the check and
-                // this: then there is nothing left to disconnect.
-                format!("drbdadm disconnect {resource} || {cstate} | grep -qE '^StandAlone'"),
+                // this: then there is nothing left to disconnect. Just after `drbdadm up` the
+                // resource may be in a transient state (the handshake), which refuses a
+                // disconnect until it has passed: try again for up to 30 s.
+                format!(
+                    "n=0; until drbdadm disconnect {resource} || {cstate} | grep -qE '^StandAlone'; \
+                     do [ $n -lt 30 ] || break; n=$((n+1)); sleep 1; done; \
+                     {cstate} | grep -qE '^StandAlone'"
+                ),
             ),
         ));
         prepare.push(step(

@@ -148,7 +148,7 @@ fn the_recovery_follows_the_seeds_nine_steps_and_confirms_the_discard() {
         ("split-brain-up:Win2012@node1", "drbdadm up Win2012"),
         (
             "split-brain-disconnect:Win2012@node1",
-            "drbdadm disconnect Win2012 || drbdadm cstate Win2012 2>/dev/null | grep -qE '^StandAlone'",
+            "n=0; until drbdadm disconnect Win2012 || drbdadm cstate Win2012 2>/dev/null | grep -qE '^StandAlone'; do [ $n -lt 30 ] || break; n=$((n+1)); sleep 1; done; drbdadm cstate Win2012 2>/dev/null | grep -qE '^StandAlone'",
         ),
         (
             "split-brain-secondary:Win2012@node1",
@@ -157,7 +157,7 @@ fn the_recovery_follows_the_seeds_nine_steps_and_confirms_the_discard() {
         ("split-brain-up:Win2012@node2", "drbdadm up Win2012"),
         (
             "split-brain-disconnect:Win2012@node2",
-            "drbdadm disconnect Win2012 || drbdadm cstate Win2012 2>/dev/null | grep -qE '^StandAlone'",
+            "n=0; until drbdadm disconnect Win2012 || drbdadm cstate Win2012 2>/dev/null | grep -qE '^StandAlone'; do [ $n -lt 30 ] || break; n=$((n+1)); sleep 1; done; drbdadm cstate Win2012 2>/dev/null | grep -qE '^StandAlone'",
         ),
         (
             "split-brain-secondary:Win2012@node2",
