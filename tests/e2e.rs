@@ -1,12 +1,14 @@
 //! End to end on real Debian nodes: the two-VM testbed (tests/testbed/testbed) boots two
 //! Debian 12 machines under qemu; `tandem apply` — the same binary and engine a user runs —
 //! turns them into a Xen + DRBD + Pacemaker cluster (interrupted once in the DRBD phase and run
-//! again); then the test pulls node1's plug, checks that node2 runs both VMs with the data
-//! intact, powers node1 on, checks the failback, and that a re-run changes nothing. On that
-//! cluster it then runs the wizard (a run that changes nothing) and the day-2 operations: the
-//! failover drill, the Manage page's move and let-go, a VM added and removed, a real split brain
-//! provoked and recovered (and, with TANDEM_E2E_LIVE=1, live migration switched on, vm1
-//! migrated to node2 and back, and switched off again).
+//! again); then `tandem drill --hard` resets node1 without shutdown, the test checks that node2
+//! runs both VMs with the data intact, that node1 reboots, rejoins and takes vm1 back with its
+//! data. On that cluster it then runs the wizard (a run that changes nothing but the failed
+//! actions the crash left) and the day-2 operations: the Manage page's move and let-go, and a
+//! real split brain provoked and recovered. With TANDEM_E2E=full it also runs the standby
+//! drill, adds and removes a VM, and switches live migration on, migrates vm1 to node2 and back,
+//! and switches it off again: under TCG these take another 20 to 30 minutes, which CI's 90
+//! minutes on a slow day do not have (BENCHMARKS.md has the figures of both runs).
 //!
 //! It needs root, qemu and debootstrap, and minutes: tests/run runs it on its own (with its
 //! figures printed) when the machine can, and says loudly when it cannot.
@@ -314,10 +316,20 @@ fn sync_reached_100(runs: &Path) -> bool {
 
 #[test]
 fn end_to_end_testbed_cluster_fails_over_and_back() {
-    if std::env::var("TANDEM_E2E").as_deref() == Ok("skip") {
-        println!("END-TO-END TEST SKIPPED (TANDEM_E2E=skip)");
-        return;
-    }
+    let full = match std::env::var("TANDEM_E2E").as_deref() {
+        Ok("skip") => {
+            println!("END-TO-END TEST SKIPPED (TANDEM_E2E=skip)");
+            return;
+        }
+        Ok("full") => true,
+        _ => {
+            println!(
+                "END-TO-END: leaves out the standby drill, adding and removing a VM, and live \
+                 migration (TANDEM_E2E=full runs them too)"
+            );
+            false
+        }
+    };
     let testbed = Testbed::up();
     println!("FIGURE link_raw_mib_s {:.1}", link_throughput(&testbed));
 
@@ -374,9 +386,26 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
         Some(checksum.as_str())
     );
 
-    // Pull node1's plug: node2 takes vm1 over, with its data.
-    let status = testbed.command(&["kill", "node1"]).status().expect("kill");
-    assert!(status.success());
+    // The hard drill on node1 (reset without shutting down, as if its plug were pulled): node2
+    // takes vm1 over with its data; node1 boots by itself, rejoins, DRBD resyncs and vm1
+    // returns home (the profile's failback policy).
+    let boot_id = "cat /proc/sys/kernel/random/boot_id";
+    let first_boot = testbed.ssh(1, boot_id).expect("node1's boot id");
+    let drill = testbed
+        .tandem(
+            "drill",
+            &[
+                "--hard",
+                "--node",
+                "node1",
+                "--confirm-destructive",
+                "crash@node1",
+            ],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tandem drill --hard runs");
     let failover = testbed.wait_until("node2 runs both VMs", Duration::from_secs(300), || {
         testbed
             .cluster(2)
@@ -388,55 +417,49 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
         region_checksum(&testbed, 2).as_deref(),
         Some(checksum.as_str())
     );
-
-    // node1 comes back: DRBD resyncs, vm1 returns home (the profile's failback policy).
     let back = Instant::now();
-    let status = testbed
-        .command(&["start", "node1"])
-        .status()
-        .expect("start");
-    assert!(status.success());
-    testbed.wait_until(
-        "vm1 back on node1, DRBD healthy",
-        Duration::from_secs(600),
-        || {
-            testbed.cluster(1).is_some_and(|state| {
-                all_on(&state, &["vm1"], "node1") && all_on(&state, &["vm2"], "node2")
-            }) && drbd_healthy(&testbed, 1)
-        },
-    );
+    let output = drill.wait_with_output().expect("tandem drill --hard ends");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    println!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "the hard drill failed:\n{stdout}");
     println!("FIGURE failback_s {}", back.elapsed().as_secs());
+    print_drill_steps(&stdout, "hard drill step");
+    assert_ne!(
+        testbed.ssh(1, boot_id),
+        Some(first_boot),
+        "node1 did not reboot"
+    );
+    let state = testbed.cluster(1).expect("crm_mon on node1");
+    assert!(
+        all_on(&state, &["vm1"], "node1") && all_on(&state, &["vm2"], "node2"),
+        "after the hard drill: {state:?}"
+    );
+    assert!(drbd_healthy(&testbed, 1) && drbd_healthy(&testbed, 2));
     assert_eq!(
         region_checksum(&testbed, 1).as_deref(),
         Some(checksum.as_str())
     );
-
-    // A converged cluster: applying again changes nothing.
-    let (ok, stdout, took) = testbed.apply();
-    assert!(ok, "the re-run failed:\n{stdout}");
-    // Pacemaker may keep failed actions from the failover (a monitor that timed out while
-    // node1 was lost, more often on a loaded machine): the re-run clears them, and changes
-    // nothing else. The wizard's run below then must change nothing at all.
-    let changed: Vec<&str> = stdout
-        .lines()
-        .filter(|line| line.trim_start().starts_with("[done]"))
-        .collect();
+    let hard_rows = drill_report_rows(&testbed);
+    assert_eq!(hard_rows.len(), 2, "{hard_rows:?}");
     assert!(
-        changed
-            .iter()
-            .all(|line| line.contains("failures-cleared@")),
-        "the re-run changed something:\n{stdout}"
+        hard_rows[0].contains("crash node1") && hard_rows[1].contains("wait for node1"),
+        "{hard_rows:?}"
     );
-    println!("FIGURE converged_rerun_s {}", took.as_secs());
+    assert!(
+        hard_rows.iter().all(|row| row.contains("| done |")),
+        "{hard_rows:?}"
+    );
 
     wizard_run_on_the_converged_cluster(&testbed);
-    drill_on_the_converged_cluster(&testbed);
+    if full {
+        drill_on_the_converged_cluster(&testbed);
+    }
     manage_page_moves_a_vm_and_lets_it_go(&testbed);
-    a_vm_is_added_and_removed_without_touching_the_others(&testbed);
+    if full {
+        a_vm_is_added_and_removed_without_touching_the_others(&testbed);
+    }
     split_brain_is_provoked_and_recovered(&testbed);
-    // Proven by hand on a testbed (migrations both ways, switched off again); in the first whole
-    // run its check of the adjust was too strict. With TANDEM_E2E_LIVE=1 until a whole run passes.
-    if std::env::var("TANDEM_E2E_LIVE").as_deref() == Ok("1") {
+    if full {
         vm1_migrates_live_and_back(&testbed);
     }
 }
@@ -952,14 +975,7 @@ fn drill_on_the_converged_cluster(testbed: &Testbed) {
     println!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
     assert!(output.status.success(), "the drill failed:\n{stdout}");
     println!("FIGURE drill_s {}", started.elapsed().as_secs());
-    for line in stdout
-        .lines()
-        .skip_while(|line| !line.starts_with("Failover drill passed"))
-        .skip(1)
-        .take(4)
-    {
-        println!("FIGURE drill step {}", line.trim());
-    }
+    print_drill_steps(&stdout, "drill step");
     let state = testbed.cluster(1).expect("crm_mon on node1");
     assert!(
         all_on(&state, &["vm1"], "node1") && all_on(&state, &["vm2"], "node2"),
@@ -967,6 +983,34 @@ fn drill_on_the_converged_cluster(testbed: &Testbed) {
     );
     assert!(drbd_healthy(testbed, 1) && drbd_healthy(testbed, 2));
 
+    // The same journal has the hard drill's rows before these.
+    let drill_rows = drill_report_rows(testbed);
+    let standby_rows: Vec<&String> = drill_rows
+        .iter()
+        .filter(|row| row.contains(" in standby ") || row.contains(" back online "))
+        .collect();
+    assert_eq!(standby_rows.len(), 4, "{drill_rows:?}");
+    assert!(
+        standby_rows.iter().all(|row| row.contains("| done |")),
+        "{drill_rows:?}"
+    );
+}
+
+/// The figure of each step `tandem drill` lists after "Failover drill passed:".
+fn print_drill_steps(stdout: &str, label: &str) {
+    for line in stdout
+        .lines()
+        .skip_while(|line| !line.starts_with("Failover drill passed"))
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+    {
+        println!("FIGURE {label} {}", line.trim());
+    }
+}
+
+/// The drill rows of the setup report of the cluster's newest journal, as `tandem report`
+/// writes them.
+fn drill_report_rows(testbed: &Testbed) -> Vec<String> {
     let report = testbed.state.path().join("report.md");
     let output = common::tandem()
         .arg("report")
@@ -976,16 +1020,12 @@ fn drill_on_the_converged_cluster(testbed: &Testbed) {
         .output()
         .expect("tandem report");
     common::assert_success(&output, "tandem report");
-    let report = std::fs::read_to_string(&report).expect("the report");
-    let drill_rows: Vec<&str> = report
+    std::fs::read_to_string(&report)
+        .expect("the report")
         .lines()
         .filter(|line| line.contains("| drill |"))
-        .collect();
-    assert_eq!(drill_rows.len(), 4, "{report}");
-    assert!(
-        drill_rows.iter().all(|row| row.contains("| done |")),
-        "{report}"
-    );
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The wizard shows node `index`'s unknown host key: it is the testbed node's, the administrator
@@ -1016,12 +1056,13 @@ async fn trust_the_testbeds_key(
 /// The wizard's own path to the same cluster: open the profile, connect to both nodes
 /// (confirming their host keys), review the preflight and the plan, start, follow the run's
 /// events on the Run page, and read the cluster on the Done page. On a converged cluster it
-/// changes nothing.
+/// changes nothing but the failed actions it clears.
 fn wizard_run_on_the_converged_cluster(testbed: &Testbed) {
     use common::wizard::{app_in, settle, shows};
     use tandem::gui::{Message, Page};
     use tandem::screens::nodes;
     use tandem::screens::welcome;
+    use wizard_steps::steps::run::StepState;
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
@@ -1052,8 +1093,22 @@ fn wizard_run_on_the_converged_cluster(testbed: &Testbed) {
         settle(&mut app, &edge, Message::NextPressed).await;
         assert_eq!(app.page, Page::Done, "{}", app.run.blocked_reason());
         let summary = app.run.board.summary.clone().expect("the run's summary");
-        assert_eq!(summary.changed, 0, "{summary:?}");
         assert!(summary.succeeded(), "{summary:?}");
+        // Pacemaker may keep failed actions from the hard drill (a monitor that timed out while
+        // node1 was lost, more often on a loaded machine): the run clears them, and changes
+        // nothing else.
+        let changed: Vec<&str> = app
+            .run
+            .board
+            .steps
+            .iter()
+            .filter(|step| step.state == StepState::Changed)
+            .map(|step| step.id.as_str())
+            .collect();
+        assert!(
+            changed.iter().all(|id| id.starts_with("failures-cleared@")),
+            "the wizard's run on a converged cluster changed {changed:?}"
+        );
         let (state, _) = app.run.board.cluster.clone().expect("the verified cluster");
         assert!(all_on(&state, &["vm1"], "node1") && all_on(&state, &["vm2"], "node2"));
         assert!(shows(&app, "vm1"), "the Done page names the VMs");
