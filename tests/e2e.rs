@@ -7,7 +7,7 @@
 //! actions the crash left) and the day-2 operations: the Manage page's move and let-go, and a
 //! real split brain provoked and recovered. With TANDEM_E2E=full it also runs the standby
 //! drill, adds and removes a VM, and switches live migration on, migrates vm1 to node2 and back,
-//! and switches it off again: under TCG these take another 20 to 30 minutes, which CI's 90
+//! and switches it off again: under TCG these take another 15 to 30 minutes, which CI's 90
 //! minutes on a slow day do not have (BENCHMARKS.md has the figures of both runs).
 //!
 //! It needs root, qemu and debootstrap, and minutes: tests/run runs it on its own (with its

@@ -272,20 +272,15 @@ impl Cib {
     /// and with a node gone their DRBD waits for the peer.
     fn observed(&self, action: &Action) -> Status {
         let mut status = self.status();
-        let observed = action.observed_from();
-        let mut index = 0;
-        status.drbd.retain(|_| {
-            index += 1;
-            observed[index - 1]
-        });
-        let peer_gone = status.cluster.nodes.iter().any(|node| !node.online);
-        for node in &mut status.drbd {
-            for resource in &mut node.resources {
-                if peer_gone {
-                    resource.connection = "Connecting".into();
-                    resource.peer_disk = "DUnknown".into();
-                    resource.peer_role = "Unknown".into();
-                }
+        status.drbd = (status.drbd.into_iter())
+            .zip(action.observed_from())
+            .filter_map(|(drbd, observed)| observed.then_some(drbd))
+            .collect();
+        if status.cluster.nodes.iter().any(|node| !node.online) {
+            for resource in status.drbd.iter_mut().flat_map(|node| &mut node.resources) {
+                resource.connection = "Connecting".into();
+                resource.peer_disk = "DUnknown".into();
+                resource.peer_role = "Unknown".into();
             }
         }
         status
@@ -559,7 +554,7 @@ fn the_plans_load_check_tells_loaded_from_not_loaded() {
 #[test]
 fn the_drill_moves_every_vm_off_a_standby_node_and_back_home() {
     let cib = started(&common::example_profile("seed"));
-    for action in wizard_steps::manage::drill(&cib.design) {
+    for action in wizard_steps::manage::drill(&cib.design, false) {
         cib.maintain(&action);
         match action {
             Action::Standby { node } => cib.assert_vms_on("standby", |_| 1 - node),
@@ -574,7 +569,7 @@ fn the_drill_moves_every_vm_off_a_standby_node_and_back_home() {
 #[test]
 fn the_hard_drill_restarts_a_crashed_nodes_vms_on_the_other_and_brings_them_home() {
     let cib = started(&common::example_profile("seed"));
-    for action in wizard_steps::manage::drill_of(0..2, true) {
+    for action in wizard_steps::manage::drill(&cib.design, true) {
         cib.crash_or_rejoin(&action);
         match action {
             Action::Crash { node } => {

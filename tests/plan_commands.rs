@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -123,9 +124,7 @@ fn with_fake_drbdadm(command: &str, refusals: u32) -> (Output, u32) {
     for (name, script) in [("drbdadm", drbdadm.as_str()), ("sleep", "#!/bin/sh\n")] {
         let path = bin.join(name);
         std::fs::write(&path, script).expect("fake tool");
-        let mut permissions = std::fs::metadata(&path).expect("fake tool").permissions();
-        std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
-        std::fs::set_permissions(&path, permissions).expect("fake tool");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }
     let path = format!(
         "{}:{}",

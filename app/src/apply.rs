@@ -156,16 +156,33 @@ impl JournaledRun {
 
 /// Every destructive step must be confirmed, by flag or at the terminal.
 fn confirm_destructive(plan: &Plan, decisions: &Decisions) -> Result<(), String> {
-    for step in plan.destructive_steps() {
-        let what = step.destructive.as_deref().unwrap_or_default();
-        if decisions.confirmed_destructive.contains(&step.id) {
+    confirm_each(
+        plan.destructive_steps().into_iter().map(|step| {
+            (
+                step.id.clone(),
+                step.destructive.clone().unwrap_or_default(),
+            )
+        }),
+        "Destroy this data?",
+        decisions,
+    )
+}
+
+/// Each `(id, what it destroys)` must be confirmed, with `--confirm-destructive ID` or by
+/// answering `question` at the terminal; the first refusal says how to confirm it.
+pub fn confirm_each(
+    destructive: impl IntoIterator<Item = (String, String)>,
+    question: &str,
+    decisions: &Decisions,
+) -> Result<(), String> {
+    for (id, what) in destructive {
+        if decisions.confirmed_destructive.contains(&id) {
             continue;
         }
-        println!("\nDESTRUCTIVE: {what}\n  (step {})", step.id);
-        if !terminal::confirm("Destroy this data?") {
+        println!("\nDESTRUCTIVE: {what}\n  (step {id})");
+        if !terminal::confirm(question) {
             return Err(format!(
-                "not confirmed: {what}. Nothing was changed. Confirm with --confirm-destructive {}",
-                step.id
+                "not confirmed: {what}. Nothing was changed. Confirm with --confirm-destructive {id}"
             ));
         }
     }

@@ -296,32 +296,47 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             node,
             wait,
             access,
-        } => maintain(&profile, access, wait, Request::Standby { node }),
+        } => maintain(
+            &profile,
+            access.decisions(),
+            wait,
+            Request::Standby { node },
+        ),
         Command::Online {
             profile,
             node,
             wait,
             access,
-        } => maintain(&profile, access, wait, Request::Online { node }),
+        } => maintain(&profile, access.decisions(), wait, Request::Online { node }),
         Command::Move {
             profile,
             vm,
             node,
             wait,
             access,
-        } => maintain(&profile, access, wait, Request::Move { vm, node }),
+        } => maintain(
+            &profile,
+            access.decisions(),
+            wait,
+            Request::Move { vm, node },
+        ),
         Command::Unmove {
             profile,
             vm,
             wait,
             access,
-        } => maintain(&profile, access, wait, Request::Unmove { vm }),
+        } => maintain(&profile, access.decisions(), wait, Request::Unmove { vm }),
         Command::Cleanup {
             profile,
             resource,
             wait,
             access,
-        } => maintain(&profile, access, wait, Request::Cleanup { resource }),
+        } => maintain(
+            &profile,
+            access.decisions(),
+            wait,
+            Request::Cleanup { resource },
+        ),
         Command::Drill {
             profile,
             hard,
@@ -331,13 +346,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             access,
         } => maintain(
             &profile,
-            access,
-            wait,
-            Request::Drill {
-                hard,
-                node,
-                confirmed: confirm_destructive,
+            apply::Decisions {
+                confirmed_destructive: confirm_destructive,
+                ..access.decisions()
             },
+            wait,
+            Request::Drill { hard, node },
         ),
         Command::SplitBrain {
             profile,
@@ -475,7 +489,7 @@ fn set_mode(_path: &Path, _mode: u32) -> std::io::Result<()> {
 /// A day-2 request against the cluster of `profile`.
 fn maintain(
     profile: &Path,
-    access: AccessArgs,
+    decisions: apply::Decisions,
     wait: WaitArgs,
     request: Request,
 ) -> Result<ExitCode> {
@@ -485,7 +499,7 @@ fn maintain(
     let timeout = crate::maintain::timeout(wait.timeout)?;
     runtime()?.block_on(crate::maintain::maintain(
         &store::load(profile)?,
-        &access.decisions(),
+        &decisions,
         &request,
         timeout,
     ))

@@ -13,8 +13,7 @@ use wizard_steps::profile::Profile;
 use wizard_steps::report::ProfileSummary;
 use wizard_steps::run::Event;
 
-use crate::apply::{Decisions, connect_both};
-use crate::terminal;
+use crate::apply::{Decisions, confirm_each, connect_both};
 
 /// How long Tandem follows the cluster between two looks.
 const POLL_EVERY: Duration = Duration::from_secs(3);
@@ -39,12 +38,11 @@ pub enum Request {
         resource: Option<String>,
     },
     Drill {
-        /// Crash and rejoin instead of standby and online.
+        /// Crash and rejoin instead of standby and online (each reset confirmed as
+        /// `crash@NODE`).
         hard: bool,
         /// Only this node (default: node1, then node2).
         node: Option<String>,
-        /// Resets confirmed with `--confirm-destructive crash@NODE`.
-        confirmed: Vec<String>,
     },
 }
 
@@ -75,37 +73,30 @@ impl Request {
             Request::Cleanup { resource } => vec![Action::Cleanup {
                 resource: resource.clone(),
             }],
-            Request::Drill { hard, node, .. } => match node {
+            Request::Drill { hard, node } => match node {
                 Some(node) => manage::drill_of([node_index(design, node)?], *hard),
-                None => manage::drill_of(0..design.nodes.len(), *hard),
+                None => manage::drill(design, *hard),
             },
         })
     }
+}
 
-    /// A hard drill resets nodes: each reset must be confirmed, by flag or at the terminal,
-    /// before anything runs.
-    fn confirm_resets(&self, design: &Design, actions: &[Action]) -> Result<()> {
-        let Request::Drill { confirmed, .. } = self else {
-            return Ok(());
-        };
-        for action in actions {
-            let Action::Crash { node } = action else {
-                continue;
-            };
-            let id = format!("crash@{}", design.nodes[*node].hostname);
-            if confirmed.contains(&id) {
-                continue;
-            }
-            println!("\nDESTRUCTIVE: {}\n  (step {id})", action.describe(design));
-            if !terminal::confirm("Reset this node without shutting it down?") {
-                bail!(
-                    "not confirmed: {}. Nothing was changed. Confirm with --confirm-destructive {id}",
-                    action.describe(design)
-                );
-            }
-        }
-        Ok(())
-    }
+/// A hard drill resets nodes: each reset must be confirmed (`crash@NODE`), by flag or at the
+/// terminal, before anything runs.
+fn confirm_resets(design: &Design, actions: &[Action], decisions: &Decisions) -> Result<()> {
+    let resets = actions.iter().filter_map(|action| match action {
+        Action::Crash { node } => Some((
+            format!("crash@{}", design.nodes[*node].hostname),
+            action.describe(design),
+        )),
+        _ => None,
+    });
+    confirm_each(
+        resets,
+        "Reset this node without shutting it down?",
+        decisions,
+    )
+    .map_err(anyhow::Error::msg)
 }
 
 fn node_index(design: &Design, name: &str) -> Result<usize> {
@@ -155,7 +146,7 @@ pub async fn maintain(
     let design = wizard_steps::validate(profile)
         .map_err(|problems| anyhow!("the profile has problems:\n{problems}"))?;
     let actions = request.actions(&design)?;
-    request.confirm_resets(&design, &actions)?;
+    confirm_resets(&design, &actions, decisions)?;
     let mut sessions = connect_both(&design, decisions).await?;
     let runs_dir = match &decisions.runs_dir {
         Some(dir) => dir.clone(),

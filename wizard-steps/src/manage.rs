@@ -390,10 +390,10 @@ impl CrashWitness {
     }
 }
 
-/// The drill: each node in standby and back, node1 first; after each step every VM must run
-/// where the step says.
-pub fn drill(design: &Design) -> Vec<Action> {
-    drill_of(0..design.nodes.len(), false)
+/// The drill: each node in standby and back (or, `hard`, crashed and rejoined), node1 first;
+/// after each step every VM must run where the step says.
+pub fn drill(design: &Design, hard: bool) -> Vec<Action> {
+    drill_of(0..design.nodes.len(), hard)
 }
 
 /// The drill of `nodes`, in order: in standby and back or, `hard`, crashed and rejoined.

@@ -325,7 +325,7 @@ fn a_move_settles_when_that_vm_runs_on_the_target_and_the_others_stayed() {
 #[test]
 fn the_drill_takes_each_node_down_and_back_node1_first() {
     assert_eq!(
-        drill(&seed()),
+        drill(&seed(), false),
         [
             Action::Standby { node: 0 },
             Action::Online { node: 0 },
@@ -343,6 +343,23 @@ fn crashed(node: usize, vms_on: [&str; 2], replication: &str) -> Status {
     let mut now = status(conditions, vms_on, replication);
     now.drbd.remove(node);
     now
+}
+
+/// node1 crashed, vm2 already on node2 and vm1 not restarted there yet.
+fn vm1_restarting() -> Status {
+    let mut restarting = crashed(0, ALL_ON_NODE2, "syncing");
+    restarting
+        .cluster
+        .instances
+        .retain(|instance| instance.resource != "vm_Win2012");
+    restarting
+}
+
+/// node1 back online in node2's view (node1's own DRBD state not read).
+fn node1_back(vms_on: [&str; 2], replication: &str) -> Status {
+    let mut back = status(["online", "online"], vms_on, replication);
+    back.drbd.remove(0);
+    back
 }
 
 #[test]
@@ -365,6 +382,15 @@ fn the_hard_drill_crashes_the_node_itself_and_only_waits_for_it_to_return() {
     assert_eq!(rejoin.observed_from(), [true, false]);
     assert_eq!(Action::Standby { node: 0 }.runs_on(), 1);
     assert_eq!(Action::Online { node: 0 }.observed_from(), [true, true]);
+    assert_eq!(
+        drill(&design, true),
+        [
+            Action::Crash { node: 0 },
+            Action::Rejoin { node: 0 },
+            Action::Crash { node: 1 },
+            Action::Rejoin { node: 1 },
+        ]
+    );
     assert_eq!(
         drill_of([1], true),
         [Action::Crash { node: 1 }, Action::Rejoin { node: 1 }]
@@ -417,11 +443,7 @@ fn a_crash_settles_when_the_node_is_gone_and_the_other_runs_every_vm() {
         Err("node1 is still in the cluster".to_owned()),
         "the reset has not happened yet"
     );
-    let mut restarting = crashed(0, ALL_ON_NODE2, "syncing");
-    restarting
-        .cluster
-        .instances
-        .retain(|instance| instance.resource != "vm_Win2012");
+    let restarting = vm1_restarting();
     assert_eq!(
         witness.observe(&design, 0, &before, &restarting),
         Err("Win2012 is not running".to_owned())
@@ -439,15 +461,10 @@ fn a_crash_settles_when_the_node_is_gone_and_the_other_runs_every_vm() {
 fn a_crash_settles_when_the_node_boots_back_before_its_vms_have_restarted() {
     let design = seed();
     let before = status(["online", "online"], AT_HOME, HEALTHY).placements(&design);
-    let mut restarting = crashed(0, ALL_ON_NODE2, "syncing");
-    restarting
-        .cluster
-        .instances
-        .retain(|instance| instance.resource != "vm_Win2012");
+    let restarting = vm1_restarting();
     let mut witness = CrashWitness::default();
     assert!(witness.observe(&design, 0, &before, &restarting).is_err());
-    let mut back = status(["online", "online"], ALL_ON_NODE2, "syncing");
-    back.drbd.remove(0);
+    let back = node1_back(ALL_ON_NODE2, "syncing");
     assert_eq!(witness.observe(&design, 0, &before, &back), Ok(()));
 
     let mut never_left = CrashWitness::default();
@@ -471,8 +488,7 @@ fn a_rejoin_settles_on_the_survivors_view_after_the_resync_and_the_failback() {
         rejoin.settled(&design, &before, &crashed(0, ALL_ON_NODE2, "syncing")),
         Err("node1 is not online yet".to_owned())
     );
-    let mut back = status(["online", "online"], ALL_ON_NODE2, "syncing");
-    back.drbd.remove(0);
+    let back = node1_back(ALL_ON_NODE2, "syncing");
     let pending = rejoin
         .settled(&design, &before, &back)
         .expect_err("not settled while DRBD resyncs");
@@ -480,8 +496,7 @@ fn a_rejoin_settles_on_the_survivors_view_after_the_resync_and_the_failback() {
         pending.contains("on node2") && pending.contains("sync 42.0%"),
         "{pending}"
     );
-    let mut home = status(["online", "online"], AT_HOME, HEALTHY);
-    home.drbd.remove(0);
+    let home = node1_back(AT_HOME, HEALTHY);
     assert_eq!(rejoin.settled(&design, &before, &home), Ok(()));
     let mut unread = home.clone();
     unread.drbd.clear();

@@ -180,11 +180,7 @@ pub fn update(state: &mut State, message: Message, design: Option<&Design>) -> A
             state.confirming_drill = false;
             let hard = std::mem::take(&mut state.hard_drill);
             match design {
-                Some(design) => perform(
-                    state,
-                    manage::drill_of(0..design.nodes.len(), hard),
-                    "drill",
-                ),
+                Some(design) => perform(state, manage::drill(design, hard), "drill"),
                 None => Action::None,
             }
         }
@@ -538,6 +534,7 @@ fn maintenance_view<'a>(
         );
     }
     if state.confirming_drill {
+        let (first, second) = (&design.nodes[0].hostname, &design.nodes[1].hostname);
         return section(
             "Maintenance",
             container(
@@ -545,24 +542,18 @@ fn maintenance_view<'a>(
                     text("Run the failover drill?").size(16),
                     text(if state.hard_drill {
                         format!(
-                            "{} is reset at once, without shutting down, as if its plug were \
-                             pulled: its VMs crash and restart on {}. Tandem waits until it has \
-                             booted and rejoined and its VMs are back per the failback policy; \
-                             then the same for {}. Whatever the VMs had not written to disk is \
-                             lost. The result goes into the setup report.",
-                            design.nodes[0].hostname,
-                            design.nodes[1].hostname,
-                            design.nodes[1].hostname
+                            "{first} is reset at once, without shutting down, as if its plug \
+                             were pulled: its VMs crash and restart on {second}. Tandem waits \
+                             until it has booted and rejoined and its VMs are back per the \
+                             failback policy; then the same for {second}. Whatever the VMs had \
+                             not written to disk is lost. The result goes into the setup report."
                         )
                     } else {
                         format!(
-                            "{} goes into standby until {} runs every VM, then comes back; then \
-                             the same for {}. Each VM restarts on the other node and back (a \
-                             short outage each time), unless live migration is on. The result \
-                             goes into the setup report.",
-                            design.nodes[0].hostname,
-                            design.nodes[1].hostname,
-                            design.nodes[1].hostname
+                            "{first} goes into standby until {second} runs every VM, then comes \
+                             back; then the same for {second}. Each VM restarts on the other node \
+                             and back (a short outage each time), unless live migration is on. \
+                             The result goes into the setup report."
                         )
                     })
                     .size(13),

@@ -198,7 +198,7 @@ fn the_drill_runs_only_once_confirmed() -> Result<(), Error> {
     assert_eq!(
         actions,
         [Action::Perform {
-            actions: manage::drill(&page.design),
+            actions: manage::drill(&page.design, false),
             purpose: "drill",
         }]
     );
@@ -217,7 +217,7 @@ fn the_hard_drill_is_chosen_in_the_question_and_not_remembered() -> Result<(), E
     assert_eq!(
         page.click("Start the hard drill")?,
         [Action::Perform {
-            actions: manage::drill_of(0..2, true),
+            actions: manage::drill(&page.design, true),
             purpose: "drill",
         }]
     );
