@@ -43,6 +43,10 @@ pub struct Cluster {
     /// Experimental: DRBD dual-primary so that Xen can migrate a running VM.
     #[serde(default)]
     pub live_migration: bool,
+    /// Corosync's token timeout: how long a silent node is waited for before it counts as
+    /// failed (corosync's own default, 3000 ms, when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corosync_token_ms: Option<u32>,
     #[serde(default)]
     pub drbd: DrbdOptions,
 }
@@ -323,6 +327,17 @@ pub struct Storage {
     pub volume_group: String,
     #[serde(default)]
     pub volumes: Vec<Volume>,
+    /// Where install ISOs uploaded from this workstation go on the nodes; Tandem uploads
+    /// nowhere else.
+    #[serde(default = "default_iso_directory")]
+    pub iso_directory: String,
+}
+
+/// The ISO directory of new profiles.
+pub const DEFAULT_ISO_DIRECTORY: &str = "/var/lib/tandem/iso";
+
+fn default_iso_directory() -> String {
+    DEFAULT_ISO_DIRECTORY.to_owned()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -469,6 +484,7 @@ impl Profile {
                 },
                 corosync_crypto: true,
                 live_migration: false,
+                corosync_token_ms: None,
                 drbd: DrbdOptions::default(),
             },
             nodes: vec![node.clone(), node],
@@ -476,6 +492,7 @@ impl Profile {
             storage: Storage {
                 volume_group: String::new(),
                 volumes: Vec::new(),
+                iso_directory: default_iso_directory(),
             },
             vms: Vec::new(),
         }

@@ -358,6 +358,7 @@ fn file(path: &str, contents: String, mode: u32) -> NodeFile {
 struct RenderContext {
     cluster: String,
     crypto: bool,
+    token_ms: Option<u32>,
     live_migration: bool,
     bridge: String,
     lan_prefix: u8,
@@ -482,6 +483,7 @@ impl RenderContext {
         RenderContext {
             cluster: cluster.name.clone(),
             crypto: cluster.corosync_crypto,
+            token_ms: cluster.corosync_token_ms,
             live_migration: cluster.live_migration,
             bridge: profile.network.bridge.clone(),
             lan_prefix: design.lan.prefix,

@@ -7,6 +7,10 @@ use std::net::Ipv4Addr;
 
 use crate::profile::{Boot, Failback, Fencing, Profile, SshAuth, Vm};
 
+pub mod kinds;
+
+use kinds::Broken;
+
 /// One thing wrong with a profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -167,6 +171,11 @@ struct Checker {
 }
 
 impl Checker {
+    /// A value that breaks the rule of its kind ([`kinds`]).
+    fn broken(&mut self, field: impl Into<String>, broken: Broken) {
+        self.report(field, broken.message, broken.allowed);
+    }
+
     fn report(
         &mut self,
         field: impl Into<String>,
@@ -221,6 +230,15 @@ impl Checker {
                 "configure IPMI fencing (method = \"ipmi\"), or set acknowledge_split_brain_risk = true",
             );
         }
+        if let Some(token) = cluster.corosync_token_ms
+            && !(500..=120_000).contains(&token)
+        {
+            self.report(
+                "cluster.corosync_token_ms",
+                format!("{token} ms is not a usable corosync token timeout"),
+                "use 500 to 120000 ms (corosync's default is 3000): how long a silent node is waited for before it counts as failed",
+            );
+        }
         if !is_drbd_rate(&cluster.drbd.resync_rate) {
             self.report(
                 "cluster.drbd.resync_rate",
@@ -261,12 +279,8 @@ impl Checker {
             }
             self.ssh(&at, node);
             let lan = self.interface_address(&format!("{at}.lan.address"), &node.lan.address);
-            if !is_interface_name(&node.lan.nic) {
-                self.report(
-                    format!("{at}.lan.nic"),
-                    format!("\"{}\" is not a network interface name", node.lan.nic),
-                    "use the NIC's name as `ip link` shows it (1 to 15 characters, no '/', ':' or spaces), e.g. enp1s0",
-                );
+            if let Err(broken) = kinds::interface_name(&node.lan.nic) {
+                self.broken(format!("{at}.lan.nic"), broken);
             }
             if node.lan.nic == profile.network.bridge {
                 self.report(
@@ -317,12 +331,8 @@ impl Checker {
                             "write the BMC's IP address or DNS name",
                         );
                     }
-                    if bmc.user.trim().is_empty() {
-                        self.report(
-                            format!("{at}.bmc.user"),
-                            "the BMC user is empty",
-                            "write the IPMI user name",
-                        );
+                    if let Err(broken) = kinds::bmc_user(&bmc.user) {
+                        self.broken(format!("{at}.bmc.user"), broken);
                     }
                 }
                 (Fencing::None { .. }, _) => {}
@@ -446,12 +456,8 @@ impl Checker {
     }
 
     fn network(&mut self, profile: &Profile) {
-        if !is_interface_name(&profile.network.bridge) {
-            self.report(
-                "network.bridge",
-                format!("\"{}\" is not a usable bridge name", profile.network.bridge),
-                "use 1 to 15 characters without '/', ':' or spaces, e.g. br0",
-            );
+        if let Err(broken) = kinds::interface_name(&profile.network.bridge) {
+            self.broken("network.bridge", broken);
         }
         if profile.network.forward_delay > 30 {
             self.report(
@@ -477,6 +483,9 @@ impl Checker {
                 ),
                 "use letters, digits and + _ . - (not starting with '-'), e.g. virtuals",
             );
+        }
+        if let Err(broken) = kinds::node_path(&storage.iso_directory) {
+            self.broken("storage.iso_directory", broken);
         }
         let mut sizes = BTreeMap::new();
         for (index, volume) in storage.volumes.iter().enumerate() {
@@ -611,7 +620,7 @@ impl Checker {
                     "give each VM its own volume",
                 );
             }
-            self.boot(&at, vm);
+            self.boot(&at, vm, &profile.storage.iso_directory);
             let console_ip = vm.console_ip.as_deref().and_then(|text| {
                 let field = format!("{at}.console_ip");
                 let address = self.ipv4(&field, text, "write an unused IPv4 address on the LAN")?;
@@ -686,48 +695,46 @@ impl Checker {
         Some(designs)
     }
 
-    fn boot(&mut self, at: &str, vm: &Vm) {
+    fn boot(&mut self, at: &str, vm: &Vm, iso_directory: &str) {
         match &vm.boot {
             Boot::Hvm {
                 iso,
                 iso_source,
                 vnc_password,
             } => {
-                if !is_node_path(iso) {
-                    self.report(
-                        format!("{at}.boot.iso"),
-                        format!("\"{iso}\" is not an absolute path on the nodes"),
-                        "give the ISO's path on the nodes, e.g. /var/lib/xen/images/install.iso (no commas or quotes)",
-                    );
+                if let Err(broken) = kinds::iso_path(iso) {
+                    self.broken(format!("{at}.boot.iso"), broken);
                 }
-                if iso_source
-                    .as_deref()
-                    .is_some_and(|source| source.trim().is_empty())
-                {
-                    self.report(
-                        format!("{at}.boot.iso_source"),
-                        "the ISO to upload is not named",
-                        "choose the ISO file on this workstation, or leave iso_source out",
-                    );
+                if let Some(source) = iso_source {
+                    match kinds::iso_source(source) {
+                        Err(broken) => self.broken(format!("{at}.boot.iso_source"), broken),
+                        // Uploads go only where the profile keeps ISOs: an upload never
+                        // lands on a system file.
+                        Ok(()) if parent_dir(iso) != iso_directory => self.report(
+                            format!("{at}.boot.iso"),
+                            format!(
+                                "the ISO to upload would be written to {iso}, outside the ISO directory {iso_directory}"
+                            ),
+                            format!(
+                                "upload it into {iso_directory}/ (e.g. {iso_directory}/{}), or change storage.iso_directory",
+                                file_name(source)
+                            ),
+                        ),
+                        Ok(()) => {}
+                    }
                 }
                 match vnc_password {
-                    Some(password)
-                        if password.is_empty()
-                            || password.len() > 8
-                            || !is_config_safe(password) =>
-                    {
-                        self.report(
-                            format!("{at}.boot.vnc_password"),
-                            "a VNC password has 1 to 8 characters (no quotes or backslashes)",
-                            "choose a shorter password",
-                        )
+                    Some(password) => {
+                        if let Err(broken) = kinds::vnc_password(password) {
+                            self.broken(format!("{at}.boot.vnc_password"), broken);
+                        }
                     }
                     None if vm.console_ip.is_some() => self.report(
                         format!("{at}.boot.vnc_password"),
                         "the VNC console would listen on the LAN without a password",
                         "set a vnc_password (up to 8 characters), or remove the console_ip",
                     ),
-                    _ => {}
+                    None => {}
                 }
             }
             Boot::Pv {
@@ -735,29 +742,17 @@ impl Checker {
                 ramdisk,
                 extra,
             } => {
-                if !is_node_path(kernel) {
-                    self.report(
-                        format!("{at}.boot.kernel"),
-                        format!("\"{kernel}\" is not an absolute path on the nodes"),
-                        "give the guest kernel's path on the nodes, e.g. /var/lib/xen/boot/vmlinuz",
-                    );
+                if let Err(broken) = kinds::node_path(kernel) {
+                    self.broken(format!("{at}.boot.kernel"), broken);
                 }
-                if ramdisk
+                if let Some(Err(broken)) = ramdisk.as_deref().map(kinds::node_path) {
+                    self.broken(format!("{at}.boot.ramdisk"), broken);
+                }
+                if let Some(Err(broken)) = extra
                     .as_deref()
-                    .is_some_and(|ramdisk| !is_node_path(ramdisk))
+                    .map(|extra| kinds::config_text(extra, 1024))
                 {
-                    self.report(
-                        format!("{at}.boot.ramdisk"),
-                        "the ramdisk is not an absolute path on the nodes",
-                        "give the initrd's path on the nodes, or leave ramdisk out",
-                    );
-                }
-                if extra.as_deref().is_some_and(|extra| !is_config_safe(extra)) {
-                    self.report(
-                        format!("{at}.boot.extra"),
-                        "the kernel arguments contain a quote, backslash or line break",
-                        "remove those characters",
-                    );
+                    self.broken(format!("{at}.boot.extra"), broken);
                 }
             }
         }
@@ -968,15 +963,6 @@ fn is_user_name(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
-fn is_interface_name(name: &str) -> bool {
-    (1..=15).contains(&name.len())
-        && name != "."
-        && name != ".."
-        && name
-            .chars()
-            .all(|c| c.is_ascii_graphic() && c != '/' && c != ':')
-}
-
 /// A name that is at once a valid Xen domain name, DRBD resource name, LVM-friendly name and
 /// (with Tandem's prefixes) a Pacemaker XML id.
 fn is_vm_name(name: &str) -> bool {
@@ -1007,20 +993,27 @@ fn is_lvm_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '_' | '.' | '-'))
 }
 
-/// An absolute path that can stand inside an xl disk spec and a quoted config string.
-fn is_node_path(path: &str) -> bool {
-    path.starts_with('/')
-        && path.len() > 1
-        && !path.contains(',')
-        && is_config_safe(path)
-        && !path.contains(' ')
+/// The directory part of an absolute node path ("/a/b.iso" → "/a").
+fn parent_dir(path: &str) -> &str {
+    match path.rsplit_once('/') {
+        Some(("", _)) => "/",
+        Some((parent, _)) => parent,
+        None => "",
+    }
 }
 
-/// Text that can be written inside a double-quoted string of the node config files.
-fn is_config_safe(text: &str) -> bool {
-    !text
-        .chars()
-        .any(|c| matches!(c, '"' | '\'' | '\\') || c.is_control())
+/// The last part of a workstation path, as a node file name may carry it.
+fn file_name(path: &str) -> String {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 fn is_unicast_mac(text: &str) -> bool {

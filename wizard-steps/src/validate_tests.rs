@@ -593,12 +593,25 @@ fn replication_address_must_be_an_address() {
 
 #[test]
 fn lan_nic_must_be_an_interface_name() {
-    for nic in ["", "eth0:1", "a/b", "my nic", "abcdefghijklmnop", ".."] {
+    for (nic, says) in [
+        ("", "the interface name is empty"),
+        ("eth0:1", "contains ':'"),
+        ("a/b", "contains '/'"),
+        ("my nic", "contains a space"),
+        ("abcdefghijklmnop", "longer than the kernel's 15 characters"),
+        ("..", "is not a name"),
+        // security.md finding 1: this NIC ran `id` as root inside a grep on the node.
+        ("';id;'", "contains '''"),
+        ("-a", "starts with '-'"),
+    ] {
         let profile = seed_with(|profile| profile.nodes[0].lan.nic = nic.to_owned());
-        expect_only_problem(
-            &profile,
-            "nodes[0].lan.nic",
-            "is not a network interface name",
+        let problems = expect_only_problem(&profile, "nodes[0].lan.nic", says);
+        assert!(
+            problems.0[0]
+                .fix
+                .contains("letters, digits, '_', '.' or '-'")
+                && problems.0[0].fix.contains("shell commands"),
+            "the fix says what is allowed and why: {problems}"
         );
     }
 }
@@ -739,13 +752,29 @@ fn bmc_address_must_be_an_address() {
 }
 
 #[test]
-fn bmc_user_must_not_be_empty() {
-    let profile = lab_with(|profile| {
-        if let Some(bmc) = &mut profile.nodes[1].bmc {
-            bmc.user = " ".to_owned();
-        }
-    });
-    expect_only_problem(&profile, "nodes[1].bmc.user", "the BMC user is empty");
+fn bmc_user_is_what_ipmi_allows() {
+    // security.md finding 2: this user injected a Pacemaker resource.
+    let injection = "admin lanplus=1 pcmk_host_list=node2 \\\nop monitor interval=60s\nprimitive evil ocf:heartbeat:anything params binfile=\"/bin/sh\" cmdline_options=\"-c id>/root/pwned\"\n#";
+    for (user, says) in [
+        ("", "the BMC user name is empty"),
+        (" ", "contains a space"),
+        ("ADMIN USER", "contains a space"),
+        (injection, "longer than IPMI's 16 bytes"),
+        ("a\nprimitive", "a line break"),
+        ("adm\"in", "contains '\"'"),
+        ("adm#in", "contains '#'"),
+    ] {
+        let profile = lab_with(|profile| {
+            if let Some(bmc) = &mut profile.nodes[1].bmc {
+                bmc.user = user.to_owned();
+            }
+        });
+        let problems = expect_only_problem(&profile, "nodes[1].bmc.user", says);
+        assert!(
+            problems.0[0].fix.contains("Pacemaker configuration"),
+            "{problems}"
+        );
+    }
 }
 
 #[test]
@@ -768,9 +797,20 @@ fn nodes_have_different_bmcs() {
 
 #[test]
 fn bridge_name_must_be_usable() {
-    for bridge in ["", "br/0", "br:0", "bridge number 0", "abcdefghijklmnop"] {
+    for (bridge, says) in [
+        ("", "empty"),
+        ("br/0", "contains '/'"),
+        ("br:0", "contains ':'"),
+        ("bridge number 0", "contains a space"),
+        ("abcdefghijklmnop", "longer"),
+        // security.md findings 1, 7 and 8: the revert's rm, xl's vif spec, ifdown's options.
+        ("$(id)", "contains '$'"),
+        ("b,script=x", "contains ','"),
+        ("br\"0", "contains '\"'"),
+        ("-a", "starts with '-'"),
+    ] {
         let profile = seed_with(|profile| profile.network.bridge = bridge.to_owned());
-        expect_only_problem(&profile, "network.bridge", "is not a usable bridge name");
+        expect_only_problem(&profile, "network.bridge", says);
     }
 }
 
@@ -1138,22 +1178,79 @@ fn set_vnc_password(profile: &mut Profile, index: usize, password: Option<&str>)
 
 #[test]
 fn hvm_iso_is_an_absolute_path_on_the_nodes() {
-    for path in [
-        "",
-        "/",
-        "install.iso",
-        "~/install.iso",
-        "/iso/a,b.iso",
-        "/iso/my install.iso",
-        "/iso/\"x\".iso",
+    for (path, says) in [
+        ("", "is not an absolute path on the nodes"),
+        ("/", "is not an absolute path on the nodes"),
+        ("install.iso", "is not an absolute path on the nodes"),
+        ("~/install.iso", "is not an absolute path on the nodes"),
+        ("/iso/a,b.iso", "contains ','"),
+        ("/iso/a=b.iso", "contains '='"),
+        ("/iso/my install.iso", "contains a space"),
+        ("/iso/\"x\".iso", "contains '\"'"),
+        ("/iso/$(id).iso", "contains '$'"),
+        ("/iso/../etc/x.iso", "has a '..' part"),
+        // security.md finding 6: any file at any path.
+        ("/etc/passwd", "is not an .iso file"),
     ] {
         let profile = seed_with(|profile| set_iso(profile, 1, path));
-        expect_only_problem(
-            &profile,
-            "vms[1].boot.iso",
-            "is not an absolute path on the nodes",
-        );
+        expect_only_problem(&profile, "vms[1].boot.iso", says);
     }
+}
+
+#[test]
+fn an_iso_is_uploaded_only_into_the_iso_directory() {
+    // security.md finding 6: `iso = "/etc/passwd"`, `iso_source = "~/.ssh/id_ed25519"`.
+    let profile = seed_with(|profile| {
+        if let Boot::Hvm {
+            iso, iso_source, ..
+        } = &mut profile.vms[0].boot
+        {
+            *iso = "/etc/passwd".to_owned();
+            *iso_source = Some("~/.ssh/id_ed25519".to_owned());
+        }
+    });
+    let problems = validate(&profile).expect_err("refused");
+    assert_eq!(
+        fields(&problems),
+        ["vms[0].boot.iso", "vms[0].boot.iso_source"],
+        "{problems}"
+    );
+    let upload_elsewhere = seed_with(|profile| {
+        if let Boot::Hvm {
+            iso, iso_source, ..
+        } = &mut profile.vms[0].boot
+        {
+            *iso = "/root/install.iso".to_owned();
+            *iso_source = Some("/home/me/install.iso".to_owned());
+        }
+    });
+    let problems = expect_only_problem(
+        &upload_elsewhere,
+        "vms[0].boot.iso",
+        "outside the ISO directory /var/lib/tandem/iso",
+    );
+    assert!(
+        problems.0[0]
+            .fix
+            .contains("/var/lib/tandem/iso/install.iso"),
+        "{problems}"
+    );
+    expect_valid(&seed_with(|profile| {
+        profile.storage.iso_directory = "/srv/iso".to_owned();
+        if let Boot::Hvm {
+            iso, iso_source, ..
+        } = &mut profile.vms[0].boot
+        {
+            *iso = "/srv/iso/install.iso".to_owned();
+            *iso_source = Some("/home/me/Downloads/install.ISO".to_owned());
+        }
+    }));
+}
+
+#[test]
+fn the_iso_directory_is_a_node_path() {
+    let profile = seed_with(|profile| profile.storage.iso_directory = "/srv/my isos".to_owned());
+    expect_only_problem(&profile, "storage.iso_directory", "contains a space");
 }
 
 #[test]
@@ -1172,13 +1269,15 @@ fn hvm_iso_source_must_name_a_file() {
 
 #[test]
 fn vnc_password_has_one_to_eight_safe_characters() {
-    for password in ["", "123456789", "pass\"wd", "pass'wd", "pa\\ss"] {
+    for (password, says) in [
+        ("", "a VNC password has 1 to 8 characters"),
+        ("123456789", "a VNC password has 1 to 8 characters"),
+        ("pass\"wd", "contains '\"'"),
+        ("pass'wd", "contains '''"),
+        ("pa\\ss", "contains '\\'"),
+    ] {
         let profile = seed_with(|profile| set_vnc_password(profile, 1, Some(password)));
-        expect_only_problem(
-            &profile,
-            "vms[1].boot.vnc_password",
-            "a VNC password has 1 to 8 characters",
-        );
+        expect_only_problem(&profile, "vms[1].boot.vnc_password", says);
     }
     expect_valid(&seed_with(|profile| {
         set_vnc_password(profile, 1, Some("12345678"))
@@ -1199,17 +1298,17 @@ fn a_console_on_the_lan_needs_a_vnc_password() {
 
 #[test]
 fn pv_needs_a_kernel_path() {
-    for kernel in ["", "vmlinuz", "/boot/vm,linuz"] {
+    for (kernel, says) in [
+        ("", "is not an absolute path on the nodes"),
+        ("vmlinuz", "is not an absolute path on the nodes"),
+        ("/boot/vm,linuz", "contains ','"),
+    ] {
         let profile = lab_with(|profile| {
             if let Boot::Pv { kernel: path, .. } = &mut profile.vms[0].boot {
                 *path = kernel.to_owned();
             }
         });
-        expect_only_problem(
-            &profile,
-            "vms[0].boot.kernel",
-            "is not an absolute path on the nodes",
-        );
+        expect_only_problem(&profile, "vms[0].boot.kernel", says);
     }
 }
 
@@ -1223,7 +1322,7 @@ fn pv_ramdisk_is_an_absolute_path() {
     expect_only_problem(
         &profile,
         "vms[1].boot.ramdisk",
-        "the ramdisk is not an absolute path on the nodes",
+        "\"initrd.img\" is not an absolute path on the nodes",
     );
     expect_valid(&lab_with(|profile| {
         if let Boot::Pv { ramdisk, extra, .. } = &mut profile.vms[1].boot {
@@ -1235,7 +1334,11 @@ fn pv_ramdisk_is_an_absolute_path() {
 
 #[test]
 fn pv_kernel_arguments_are_config_safe() {
-    for extra in ["root=\"/dev/xvda\"", "a\\b", "console=hvc0\nro"] {
+    for (extra, says) in [
+        ("root=\"/dev/xvda\"", "contains '\"'"),
+        ("a\\b", "contains '\\'"),
+        ("console=hvc0\nro", "a line break"),
+    ] {
         let profile = lab_with(|profile| {
             if let Boot::Pv {
                 extra: arguments, ..
@@ -1244,10 +1347,10 @@ fn pv_kernel_arguments_are_config_safe() {
                 *arguments = Some(extra.to_owned());
             }
         });
-        expect_only_problem(
-            &profile,
-            "vms[0].boot.extra",
-            "the kernel arguments contain a quote, backslash or line break",
+        let problems = expect_only_problem(&profile, "vms[0].boot.extra", says);
+        assert!(
+            problems.0[0].fix.contains("double-quoted string"),
+            "{problems}"
         );
     }
 }
@@ -1607,4 +1710,19 @@ fn derived_mac_is_stable_and_unicast() {
         }
     }
     assert!(seen.len() > 590, "derived MACs collide too often");
+}
+
+#[test]
+fn the_corosync_token_timeout_is_sensible() {
+    for token in [0, 499, 120_001] {
+        let profile = seed_with(|profile| profile.cluster.corosync_token_ms = Some(token));
+        expect_only_problem(
+            &profile,
+            "cluster.corosync_token_ms",
+            "is not a usable corosync token timeout",
+        );
+    }
+    expect_valid(&seed_with(|profile| {
+        profile.cluster.corosync_token_ms = Some(5000)
+    }));
 }

@@ -21,7 +21,6 @@ use wizard_steps::validate::derived_mac;
 use super::{Context, field, heading, problem_text, section, warning};
 
 /// Where an uploaded ISO is put on the nodes when the administrator has not named a path.
-const ISO_DIRECTORY: &str = "/var/lib/tandem/iso";
 
 #[derive(Debug, Default)]
 pub struct State {
@@ -356,23 +355,23 @@ fn new_vm(profile: &Profile) -> Vm {
     }
 }
 
-/// Where an uploaded ISO goes on the nodes: its file name in Tandem's ISO directory, with the
-/// characters a node path cannot hold replaced.
-fn node_iso_path(source: &std::path::Path) -> String {
+/// Where an uploaded ISO goes on the nodes: its file name in the profile's ISO directory (the
+/// only place Tandem uploads to), with the characters a node path cannot hold replaced.
+fn node_iso_path(iso_directory: &str, source: &std::path::Path) -> String {
     let name: String = source
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_else(|| "install.iso".to_owned())
         .chars()
         .map(|c| {
-            if c.is_whitespace() || matches!(c, ',' | '"' | '\'' | '\\') || c.is_control() {
-                '_'
-            } else {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+') {
                 c
+            } else {
+                '_'
             }
         })
         .collect();
-    format!("{ISO_DIRECTORY}/{name}")
+    format!("{}/{name}", iso_directory.trim_end_matches('/'))
 }
 
 pub fn update(state: &mut State, message: Message, profile: &mut Profile) -> Action {
@@ -419,13 +418,12 @@ pub fn update(state: &mut State, message: Message, profile: &mut Profile) -> Act
         }
         Message::BrowseIso(index) => return Action::BrowseIso(index),
         Message::IsoChosen(index, Some(path)) => {
+            let target = node_iso_path(&profile.storage.iso_directory, &path);
             if let Some(Boot::Hvm {
                 iso, iso_source, ..
             }) = profile.vms.get_mut(index).map(|vm| &mut vm.boot)
             {
-                if iso.trim().is_empty() {
-                    *iso = node_iso_path(&path);
-                }
+                *iso = target;
                 *iso_source = Some(path.to_string_lossy().into_owned());
             }
         }
@@ -1185,8 +1183,10 @@ mod tests {
         assert!(page.shows("VM 4: vm4"));
         // The new VMs need an ISO (and vm4 a volume): the page says so under the fields.
         assert!(page.shows(
-            "\"\" is not an absolute path on the nodes — give the ISO's path on the nodes, e.g. \
-             /var/lib/xen/images/install.iso (no commas or quotes)"
+            "\"\" is not an absolute path on the nodes — write an absolute path on the nodes \
+             made of letters, digits and '_', '.', '-', '+' between single '/' (e.g. \
+             /var/lib/tandem/iso/install.iso): it is written into the Xen configs (where ',', \
+             '=', quotes and spaces end a field) and into shell commands"
         ));
         assert!(page.page_problems() > 0);
 
@@ -1223,14 +1223,15 @@ mod tests {
             }
         );
         assert!(page.shows("Uploaded to both nodes from /home/me/Debian 12 netinst.iso"));
-        // A path already typed is kept; a cancelled dialog changes nothing.
+        // An upload goes into the ISO directory, whatever path was typed before (Tandem
+        // uploads nowhere else); a cancelled dialog changes nothing.
         let _ = page.apply(vec![
-            Message::IsoChosen(0, Some(PathBuf::from("/tmp/other.iso"))),
+            Message::IsoChosen(0, Some(PathBuf::from("/tmp/other (1).iso"))),
             Message::IsoChosen(1, None),
         ]);
         assert!(matches!(&page.profile.vms[0].boot,
             Boot::Hvm { iso, iso_source: Some(source), .. }
-                if iso == "/home/WindowsServer2012_RU_STD_TRIAL.ISO" && source == "/tmp/other.iso"));
+                if iso == "/var/lib/tandem/iso/other__1_.iso" && source == "/tmp/other (1).iso"));
         assert!(matches!(
             &page.profile.vms[1].boot,
             Boot::Hvm {
