@@ -14,8 +14,8 @@ use common::sshd::{self, Sshd};
 use tempfile::TempDir;
 use tokio_util::sync::CancellationToken;
 use wizard_steps::remote::{
-    Auth, ConnectError, ConnectOptions, ExecError, HostKeyTrust, OutputLine, Payload, Secret,
-    Session, Sudo, Target, UploadOutcome,
+    Auth, ConnectError, ConnectOptions, ExecError, Existing, HostKeyTrust, OutputLine, Payload,
+    Secret, Session, Sudo, Target, UploadError, UploadOutcome,
 };
 
 fn target(sshd: &Sshd) -> Target {
@@ -185,6 +185,56 @@ async fn a_changed_host_key_is_a_hard_error_naming_both_fingerprints() {
     assert!(
         message.contains(recorded.as_str()) && message.contains(presented.as_str()),
         "{message}"
+    );
+}
+
+/// security.md finding 12: a key the user revoked in ~/.ssh/known_hosts looked merely unknown,
+/// so one "trust it" pinned it.
+#[tokio::test]
+async fn a_revoked_host_key_is_refused_even_when_confirmed() {
+    let sshd = Sshd::start();
+    let dir = TempDir::new().expect("temporary directory");
+    let user_file = dir.path().join("user_known_hosts");
+    fs::write(
+        &user_file,
+        format!("# old servers\n@revoked * {}", sshd.host_public_key()),
+    )
+    .expect("write");
+    let trust = HostKeyTrust {
+        user_known_hosts: Some(user_file.clone()),
+        ..fresh_trust(dir.path())
+    };
+    let error = Session::connect(
+        target(&sshd),
+        key_auth(&sshd),
+        trust.accepting(sshd.host_fingerprint()),
+        ConnectOptions::default(),
+    )
+    .await
+    .expect_err("a revoked key must be refused");
+    let ConnectError::HostKeyRevoked {
+        presented,
+        file,
+        line,
+        ..
+    } = &error
+    else {
+        panic!("expected HostKeyRevoked, got {error:?}");
+    };
+    assert_eq!(presented, &sshd.host_fingerprint());
+    assert_eq!(
+        (file.as_str(), *line),
+        (user_file.to_str().expect("utf-8"), 2)
+    );
+    assert!(
+        !trust.pinned.exists()
+            || !fs::read_to_string(&trust.pinned).expect("read").contains(
+                sshd.host_public_key()
+                    .split_whitespace()
+                    .nth(1)
+                    .expect("key")
+            ),
+        "the revoked key was pinned"
     );
 }
 
@@ -486,6 +536,7 @@ async fn upload_is_atomic_backs_up_a_differing_file_and_skips_an_identical_one()
             remote,
             0o640,
             &owner,
+            Existing::Replace,
             &mut |sent| progress.push(sent),
             &cancel,
         )
@@ -507,6 +558,7 @@ async fn upload_is_atomic_backs_up_a_differing_file_and_skips_an_identical_one()
             remote,
             0o640,
             &owner,
+            Existing::Replace,
             &mut |_| {},
             &cancel,
         )
@@ -527,6 +579,7 @@ async fn upload_is_atomic_backs_up_a_differing_file_and_skips_an_identical_one()
             remote,
             0o640,
             &owner,
+            Existing::Replace,
             &mut |_| {},
             &cancel,
         )
@@ -535,10 +588,22 @@ async fn upload_is_atomic_backs_up_a_differing_file_and_skips_an_identical_one()
     let UploadOutcome::Replaced { backup } = replaced else {
         panic!("expected a replacement, got {replaced:?}");
     };
+    // security.md finding 4: the backup is kept outside the file's directory (a tool that
+    // reads every file there, like ifupdown's interfaces.d, would read it too).
+    assert!(
+        backup.starts_with(&format!("/var/backups/tandem{remote}.")),
+        "{backup}"
+    );
     assert_eq!(
-        fs::read_to_string(&backup).expect("backup"),
+        fs::read_to_string(sshd.local_path(&backup)).expect("backup"),
         "first version\n"
     );
+    let siblings: Vec<_> = fs::read_dir(path.parent().expect("parent"))
+        .expect("list")
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(siblings, ["app.conf"], "nothing beside the file");
     assert_eq!(
         fs::read_to_string(&path).expect("written"),
         "second version\n"
@@ -553,7 +618,7 @@ async fn upload_is_atomic_backs_up_a_differing_file_and_skips_an_identical_one()
         .expect("list")
         .filter_map(Result::ok)
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(".tandem-new"))
+        .filter(|name| name.contains("tandem-new"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 
@@ -564,6 +629,7 @@ async fn upload_is_atomic_backs_up_a_differing_file_and_skips_an_identical_one()
             remote,
             0o600,
             &owner,
+            Existing::Replace,
             &mut |_| {},
             &cancel,
         )
@@ -573,6 +639,59 @@ async fn upload_is_atomic_backs_up_a_differing_file_and_skips_an_identical_one()
     assert_eq!(
         fs::metadata(&path).expect("metadata").permissions().mode() & 0o777,
         0o600
+    );
+    session.close().await;
+}
+
+/// security.md finding 6: the ISO upload replaced any file that differed. An upload that keeps
+/// what is there creates a missing file, leaves an identical one, and refuses a different one.
+#[tokio::test]
+async fn an_upload_that_keeps_existing_files_never_replaces_one() {
+    let sshd = Sshd::start();
+    let session = connect(&sshd, ConnectOptions::default()).await;
+    let cancel = CancellationToken::new();
+    let local_dir = TempDir::new().expect("temporary directory");
+    let local = local_dir.path().join("install.iso");
+    fs::write(&local, b"the installer\n").expect("write");
+    let path = sshd.home().join("iso/install.iso");
+    let remote = path.to_str().expect("utf-8 path");
+    let owner = format!("{0}:{0}", sshd::USER);
+    let upload = || async {
+        session
+            .upload(
+                Payload::File(&local),
+                remote,
+                0o644,
+                &owner,
+                Existing::Keep,
+                &mut |_| {},
+                &cancel,
+            )
+            .await
+    };
+    assert_eq!(upload().await.expect("created"), UploadOutcome::Created);
+    assert_eq!(upload().await.expect("identical"), UploadOutcome::Unchanged);
+    fs::write(&path, b"the user's own file\n").expect("write");
+    let error = upload().await.expect_err("a different file is kept");
+    assert_eq!(
+        error,
+        UploadError::Differs {
+            path: remote.to_owned(),
+            local: format!("{} on this workstation", local.display()),
+        }
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains(remote) && message.contains(local.to_str().expect("utf-8")),
+        "the error names both files: {message}"
+    );
+    assert_eq!(
+        fs::read_to_string(&path).expect("read"),
+        "the user's own file\n"
+    );
+    assert!(
+        fs::read_dir(sshd.backups()).expect("list").next().is_none(),
+        "no backup of a file that was not replaced"
     );
     session.close().await;
 }
@@ -600,6 +719,7 @@ async fn a_large_upload_through_sudo_reports_progress_and_lands_as_root() {
             path.to_str().expect("utf-8"),
             0o644,
             "root:root",
+            Existing::Replace,
             &mut |sent| progress.push(sent),
             &CancellationToken::new(),
         )

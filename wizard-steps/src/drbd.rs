@@ -110,16 +110,14 @@ pub fn parse_proc_drbd(text: &str) -> Result<Vec<ResourceState>, ParseError> {
                 .trim()
                 .split_once('%')
                 .ok_or_else(|| error("no percentage".into()))?;
-            let percent: f64 = percent
-                .trim()
-                .parse()
-                .map_err(|_| error(format!("bad percentage {percent}")))?;
+            let percent =
+                parse_percent(percent).ok_or_else(|| error(format!("bad percentage {percent}")))?;
             if let Some(total) = amounts
                 .trim()
                 .strip_prefix('(')
                 .and_then(|inner| inner.split_once(')'))
                 .and_then(|(fraction, unit)| Some((fraction.split_once('/')?.1, unit)))
-                .and_then(|(total, unit)| Some(parse_number(total)? * unit_kib(unit.trim())?))
+                .and_then(|(total, unit)| parse_number(total)?.checked_mul(unit_kib(unit.trim())?))
             {
                 current.size_kib = Some(total);
             }
@@ -262,7 +260,7 @@ fn apply_fields(resource: &mut ResourceState, fields: &BTreeMap<String, String>)
                 resource
                     .sync
                     .get_or_insert_with(SyncProgress::default)
-                    .percent = value.parse().unwrap_or(0.0);
+                    .percent = parse_percent(value).unwrap_or(0.0);
             }
             _ => {}
         }
@@ -338,11 +336,23 @@ fn unit_kib(unit: &str) -> Option<u64> {
     }
 }
 
-/// "0:01:10" → 70.
+/// "0:01:10" → 70 (None when garbled or absurdly large).
 fn parse_clock(text: &str) -> Option<u64> {
     text.split(':').try_fold(0u64, |total, part| {
-        Some(total * 60 + part.parse::<u64>().ok()?)
+        total
+            .checked_mul(60)?
+            .checked_add(part.parse::<u64>().ok()?)
     })
+}
+
+/// "7.9" → 7.9: a finite percentage, clamped to 0..=100 (a garbled "nan" or "inf" is none:
+/// it could not be written to the journal as a number).
+fn parse_percent(text: &str) -> Option<f64> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|percent| percent.is_finite())
+        .map(|percent| percent.clamp(0.0, 100.0))
 }
 
 #[cfg(test)]

@@ -237,3 +237,33 @@ fn an_84_resource_without_a_peer_line_is_standalone() {
     );
     assert_eq!(states[1].role, "Primary");
 }
+
+/// security.md findings 9 and 11: garbled numbers in /proc/drbd (a NaN percentage that made
+/// the journal unreadable, sizes and clocks that overflowed and panicked a debug build).
+#[test]
+fn garbled_proc_drbd_numbers_give_no_nan_and_no_overflow() {
+    let sample = fixture("proc-drbd-sync-t14.txt");
+    for (from, to) in [
+        ("36.0%", "nan%"),
+        ("36.0%", "inf%"),
+        ("36.0%", "-inf%"),
+        ("(168632/262100)K", "(1/99999999999999999999)K"),
+        ("(168632/262100)K", "(1/18446744073709551615)G"),
+        ("0:00:27", "99999999999999999:99999999999999999:9"),
+    ] {
+        let garbled = sample.replace(from, to);
+        match parse_proc_drbd(&garbled) {
+            Ok(resources) => {
+                for resource in resources {
+                    if let Some(sync) = &resource.sync {
+                        assert!(
+                            sync.percent.is_finite() && (0.0..=100.0).contains(&sync.percent),
+                            "{to}: {sync:?}"
+                        );
+                    }
+                }
+            }
+            Err(error) => assert!(to.contains('%'), "{to}: {error}"),
+        }
+    }
+}

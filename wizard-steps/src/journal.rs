@@ -87,10 +87,13 @@ impl Writer {
     }
 }
 
-/// Reads a journal; a torn last line (a crash mid-write) is left out.
+/// Reads a journal. A line that is not an event is left out — a torn line (a crash
+/// mid-write, possibly followed by day-2 actions) or one this build cannot read — so that one
+/// bad line never costs the whole report; a file with no event at all is an error.
 pub fn read(path: &Path) -> std::io::Result<Vec<Entry>> {
     let file = fs::File::open(path)?;
     let mut entries = Vec::new();
+    let mut first_error = None;
     for line in std::io::BufReader::new(file).lines() {
         let line = line?;
         if line.trim().is_empty() {
@@ -98,17 +101,43 @@ pub fn read(path: &Path) -> std::io::Result<Vec<Entry>> {
         }
         match serde_json::from_str(&line) {
             Ok(entry) => entries.push(entry),
-            // A torn line: the run was killed mid-write (day-2 actions may follow it).
-            Err(error) if error.is_eof() => continue,
             Err(error) => {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("{}: {error}", path.display()),
-                ));
+                first_error.get_or_insert(error);
             }
         }
     }
-    Ok(entries)
+    match first_error {
+        Some(error) if entries.is_empty() => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{} is not a Tandem run journal: {error}", path.display()),
+        )),
+        _ => Ok(entries),
+    }
+}
+
+/// Whether `file_name` is a journal of `cluster`: `<cluster>-<YYYYMMDD>-<HHMMSS>[-<n>].jsonl`,
+/// exactly (cluster "lab" must not take "lab-2"'s journals).
+fn is_journal_of(file_name: &str, cluster: &str) -> bool {
+    let Some(rest) = file_name
+        .strip_prefix(cluster)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .and_then(|rest| rest.strip_suffix(".jsonl"))
+    else {
+        return false;
+    };
+    let digits = |text: &str, count: usize| {
+        text.len() == count && text.bytes().all(|byte| byte.is_ascii_digit())
+    };
+    let mut parts = rest.split('-');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(date), Some(time), counter, None) => {
+            digits(date, 8)
+                && digits(time, 6)
+                && counter
+                    .is_none_or(|counter| !counter.is_empty() && digits(counter, counter.len()))
+        }
+        _ => false,
+    }
 }
 
 /// The newest journal in `dir` (of one cluster, when named).
@@ -125,7 +154,7 @@ pub fn latest(dir: &Path, cluster: Option<&str>) -> Option<PathBuf> {
             cluster.is_none_or(|cluster| {
                 path.file_name()
                     .and_then(|name| name.to_str())
-                    .is_some_and(|name| name.starts_with(&format!("{cluster}-")))
+                    .is_some_and(|name| is_journal_of(name, cluster))
             })
         })
         .collect();
@@ -267,5 +296,52 @@ mod tests {
             None,
             "another cluster's journal is not used"
         );
+    }
+
+    /// security.md finding 9: a progress event with a null percentage (NaN as serde_json
+    /// writes it) made the whole journal unreadable, so the run had no report.
+    #[test]
+    fn one_bad_line_costs_that_line_only() {
+        let dir = tempfile::TempDir::new().expect("temporary directory");
+        let path = dir.path().join("seed-20261203-080000.jsonl");
+        fs::write(
+            &path,
+            concat!(
+                r#"{"at_ms":1,"event":"phase-started","phase":"packages","title":"Packages"}"#,
+                "\n",
+                r#"{"at_ms":2,"event":"progress","step":"synced:vm1@node1","node":"node1","label":"vm1","percent":null,"speed_kib_per_sec":null,"eta_secs":null}"#,
+                "\n",
+                r#"{"at_ms":3,"event":"phase-started","phase":"verify","title":"Verification"}"#,
+                "\n",
+            ),
+        )
+        .expect("writes");
+        let entries = read(&path).expect("reads around the bad line");
+        assert_eq!(
+            entries.iter().map(|entry| entry.at_ms).collect::<Vec<_>>(),
+            [1, 3]
+        );
+        fs::write(&path, "not a journal\n").expect("writes");
+        let error = read(&path).expect_err("no event at all");
+        assert!(
+            error.to_string().contains("is not a Tandem run journal"),
+            "{error}"
+        );
+    }
+
+    /// security.md finding 10: cluster "lab" took the newest journal of cluster "lab-2".
+    #[test]
+    fn a_clusters_journals_are_its_own() {
+        let dir = tempfile::TempDir::new().expect("temporary directory");
+        let own = dir.path().join("lab-20261201-080000.jsonl");
+        fs::write(&own, "{}\n").expect("writes");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        fs::write(dir.path().join("lab-2-20261202-080000.jsonl"), "{}\n").expect("writes");
+        assert_eq!(latest(dir.path(), Some("lab")), Some(own.clone()));
+        assert!(is_journal_of("lab-20261201-080000-3.jsonl", "lab"));
+        assert!(!is_journal_of("lab-2-20261202-080000.jsonl", "lab"));
+        assert!(!is_journal_of("lab-x-20261202-080000.jsonl", "lab"));
+        assert!(!is_journal_of("lab-20261202-080000-.jsonl", "lab"));
+        assert!(is_journal_of("lab-2-20261202-080000.jsonl", "lab-2"));
     }
 }

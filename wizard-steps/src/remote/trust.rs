@@ -64,6 +64,17 @@ impl HostKeyTrust {
     /// Decides about the key a server presented.
     pub fn judge(&self, host: &str, port: u16, key: &PublicKey) -> Verdict {
         let presented = fingerprint(key);
+        // russh's reader skips marker lines: a key the user revoked would only look unknown,
+        // and one "trust it" would pin it. A revoked key is refused for every host.
+        for file in self.files() {
+            if let Some(line) = revoked_at(file, key) {
+                return Verdict::Revoked {
+                    presented,
+                    file: file.to_path_buf(),
+                    line,
+                };
+            }
+        }
         let mut known = false;
         for file in self.files() {
             let entries = match russh::keys::known_hosts::known_host_keys_path(host, port, file) {
@@ -122,6 +133,27 @@ pub enum Verdict {
         file: PathBuf,
         reason: String,
     },
+    /// The key is marked `@revoked` in a known_hosts file.
+    Revoked {
+        presented: String,
+        file: PathBuf,
+        line: usize,
+    },
+}
+
+/// The line (from 1) of an `@revoked` entry for `key` in the OpenSSH known_hosts `file`.
+fn revoked_at(file: &Path, key: &PublicKey) -> Option<usize> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let presented = key.to_openssh().ok()?;
+    let mut presented = presented.split_whitespace();
+    let (algorithm, data) = (presented.next()?, presented.next()?);
+    text.lines().enumerate().find_map(|(index, line)| {
+        let mut fields = line.split_whitespace();
+        let marked = fields.next() == Some("@revoked");
+        let _hosts = fields.next();
+        (marked && fields.next() == Some(algorithm) && fields.next() == Some(data))
+            .then_some(index + 1)
+    })
 }
 
 /// `SHA256:...`, as `ssh-keygen -l` prints it.
