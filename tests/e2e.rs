@@ -887,9 +887,9 @@ fn a_vm_is_added_and_removed_without_touching_the_others(testbed: &Testbed) {
         );
         assert!(
             testbed
-                .ssh(node, "ls /var/backups/tandem")
+                .ssh(node, "ls /var/backups/tandem/etc/drbd.d")
                 .expect("the backups")
-                .contains("etc_drbd.d_vm3.res"),
+                .contains("vm3.res."),
             "node{node}: vm3's DRBD file was not kept in /var/backups/tandem"
         );
     }

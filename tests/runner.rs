@@ -676,7 +676,7 @@ async fn each_node_trusts_the_others_migration_key_and_keeps_the_administrators_
         )
     );
     assert_eq!(
-        read(&sessions[1], &format!("{authorized}.tandem-backup-*")).await,
+        read(&sessions[1], &format!("/var/backups/tandem{authorized}.*")).await,
         format!("{admin_key}\n")
     );
 

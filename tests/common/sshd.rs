@@ -114,6 +114,19 @@ impl Sshd {
         self.dir.path()
     }
 
+    /// Where the "node"'s /var/backups is, seen from outside its namespace.
+    pub fn backups(&self) -> PathBuf {
+        self.dir.path().join("backups")
+    }
+
+    /// A path on the "node" as the test sees it (its /var/backups is private).
+    pub fn local_path(&self, node_path: &str) -> PathBuf {
+        match node_path.strip_prefix("/var/backups/") {
+            Some(rest) => self.backups().join(rest),
+            None => PathBuf::from(node_path),
+        }
+    }
+
     /// A directory the test user owns, for files the tests write on the "node".
     pub fn home(&self) -> PathBuf {
         self.dir.path().join("home")
@@ -289,9 +302,11 @@ fn spawn(dir: &Path, private_home: bool) -> Child {
     } else {
         String::new()
     };
-    // A private /run holds sshd's privilege-separation directory and sudo's state.
+    // A private /run holds sshd's privilege-separation directory and sudo's state; the
+    // node's /var/backups (where Tandem keeps the files it replaces) is the test's own.
     let script = format!(
         "set -e; {binds} {home} mount -t tmpfs tmpfs /run && mkdir -m 0755 /run/sshd && \
+         mkdir -p -m 1777 {d}/backups && chmod 1777 {d}/backups && mount --bind {d}/backups /var/backups && \
          exec /usr/sbin/sshd -D -e -f {d}/sshd_config"
     );
     let log = fs::File::create(dir.join("sshd.log")).expect("sshd.log");

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::facts::NodeFacts;
 use crate::profile::{Boot, Fencing};
-use crate::remote::quote;
+use crate::remote::{BACKUP_ROOT, quote};
 use crate::render::{
     DrbdGeneration, PacemakerIds, Rendered, Target, migration_key_comment, paths, render,
 };
@@ -130,7 +130,8 @@ pub enum Operation {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         then: Option<String>,
     },
-    /// A file from the workstation (an install ISO), uploaded with progress when missing.
+    /// A file from the workstation (an install ISO), uploaded with progress when missing; an
+    /// existing file that differs is left alone and fails the step.
     LocalFile { source: String, path: String },
     /// Reboot when `check` fails, wait for the node, reconnect, then `check` must pass.
     Reboot { check: String },
@@ -419,7 +420,7 @@ impl Operation {
             Operation::LocalFile { source, path } => {
                 let _ = writeln!(
                     out,
-                    "# upload {source} from this workstation to {path} when missing"
+                    "# upload {source} from this workstation to {path} when missing (a different file there is never replaced)"
                 );
             }
             Operation::Reboot { check } => {
@@ -1459,19 +1460,13 @@ mv {known_hosts}.tandem-new {known_hosts}
                 ));
                 for path in [paths::drbd_resource(name), paths::xen_domain(name)] {
                     let file = quote(&path);
-                    let backup = quote(&format!(
-                        "{RETIRED_BACKUPS}/{}",
-                        path.trim_start_matches('/').replace('/', "_")
-                    ));
                     steps.push(self.step(
                         format!("retire-file:{path}"),
                         node,
-                        format!("move {path} to {RETIRED_BACKUPS}"),
+                        format!("move {path} to {BACKUP_ROOT}"),
                         Operation::Command {
                             check: Some(format!("[ ! -e {file} ]")),
-                            apply: format!(
-                                "mkdir -p {RETIRED_BACKUPS} && mv {file} {backup}.$(date +%Y%m%d-%H%M%S)"
-                            ),
+                            apply: backup_shell(&file, "mv"),
                             verify: Some(format!("[ ! -e {file} ]")),
                         },
                     ));
@@ -1498,21 +1493,29 @@ mv {known_hosts}.tandem-new {known_hosts}
     }
 }
 
-/// Where the files of a retired VM go (its DRBD resource and domain config).
-pub const RETIRED_BACKUPS: &str = "/var/backups/tandem";
+/// Shell that keeps the file named by the shell word `file` (when it exists) as
+/// `/var/backups/tandem/<path>.<UTC time>` (the scheme of `remote::backup_path`): `verb` is
+/// `cp -p` to keep the file in place too, `mv` to take it away.
+fn backup_shell(file: &str, verb: &str) -> String {
+    format!(
+        "if [ -e {file} ]; then b={root}{file}.$(date -u +%Y%m%d-%H%M%S) && install -d -m 700 {root} && mkdir -p -- \"$(dirname -- \"$b\")\" && {verb} -- {file} \"$b\"; fi",
+        root = quote(BACKUP_ROOT),
+    )
+}
 
 /// Shell lines that rewrite root's authorized_keys without the keys whose comment is `comment`
 /// (keys Tandem added), then with `added` (a double-quoted shell word) when given. Every other
-/// key stays, and the file as it was is kept beside it first.
+/// key stays, and the file as it was is backed up first.
 fn authorized_keys_rewrite(comment: &str, added: Option<&str>) -> String {
     let add = added.map_or(String::new(), |line| format!(" printf '%s\\n' {line};"));
     format!(
         r#"f={authorized_keys}
-[ ! -e "$f" ] || cp -p "$f" "$f.tandem-backup-$(date +%s)"
+{backup}
 {{ grep -vF {comment} "$f" 2>/dev/null || true;{add} }} > "$f.tandem-new"
 chmod 600 "$f.tandem-new"
 mv "$f.tandem-new" "$f""#,
         authorized_keys = paths::ROOT_AUTHORIZED_KEYS,
+        backup = backup_shell("\"$f\"", "cp -p"),
         comment = quote(&format!(" {comment}")),
     )
 }

@@ -438,7 +438,8 @@ fn a_vm_gone_from_the_profile_is_retired_with_confirmation_and_its_volume_kept()
             &format!("retire-file:/etc/drbd.d/Old-VM.res@{node}"),
         ));
         assert!(
-            moved.starts_with("mkdir -p /var/backups/tandem && mv /etc/drbd.d/Old-VM.res "),
+            moved.starts_with("if [ -e /etc/drbd.d/Old-VM.res ]; then b=/var/backups/tandem/etc/drbd.d/Old-VM.res.$(date -u +%Y%m%d-%H%M%S) ")
+                && moved.contains("mv -- /etc/drbd.d/Old-VM.res \"$b\""),
             "{moved}"
         );
         step(&plan, &format!("retire-file:/etc/xen/Old-VM.cfg@{node}"));
@@ -529,7 +530,7 @@ fn live_migration_trusts_each_peer_for_migration_only_and_before_the_cluster_sta
     );
     // An administrator's own keys stay; the file is backed up before it changes.
     assert!(apply[0].contains("grep -vF ' tandem-migration@lab2.lab'"));
-    assert!(apply[0].contains(".tandem-backup-"));
+    assert!(apply[0].contains("b=/var/backups/tandem\"$f\"."));
     let Operation::Require { check, .. } = &step(&plan, "migration-ssh@lab1").operation else {
         panic!("a check");
     };
@@ -579,7 +580,7 @@ fn switching_live_migration_off_takes_the_access_back_on_the_nodes_that_had_it()
         apply.contains("grep -vF ' tandem-migration@lab1.lab' \"$f\""),
         "{apply}"
     );
-    assert!(apply.contains(".tandem-backup-"), "{apply}");
+    assert!(apply.contains("b=/var/backups/tandem\"$f\"."), "{apply}");
     assert!(apply.contains(&format!(
         "rm -rf {} {} {}",
         paths::MIGRATION_SSH_CONFIG,

@@ -15,7 +15,9 @@ use crate::cluster_state::{ClusterState, parse_crm_mon, placements};
 use crate::drbd::{self, ResourceState, SyncRate};
 use crate::facts::Finding;
 use crate::plan::{Operation, Phase, PhaseKind, Plan, Scope, SecretName, Step};
-use crate::remote::{ExecError, OutputLine, Payload, Secret, Session, UploadOutcome, quote};
+use crate::remote::{
+    ExecError, Existing, OutputLine, Payload, Secret, Session, UploadOutcome, quote,
+};
 use crate::render::DrbdGeneration;
 use crate::validate::Design;
 
@@ -515,6 +517,7 @@ impl Runner<'_> {
                         path,
                         *mode,
                         owner,
+                        Existing::Replace,
                         step,
                     )
                     .await?;
@@ -534,6 +537,8 @@ impl Runner<'_> {
                         path,
                         0o644,
                         "root:root",
+                        // An ISO on the node is the user's: never replaced, never backed up.
+                        Existing::Keep,
                         step,
                     )
                     .await?;
@@ -645,6 +650,7 @@ impl Runner<'_> {
         path: &str,
         mode: u32,
         owner: &str,
+        existing: Existing,
         step: &Step,
     ) -> Result<Outcome, StepError> {
         let total = payload
@@ -660,6 +666,7 @@ impl Runner<'_> {
                 path,
                 mode,
                 owner,
+                existing,
                 &mut |sent| {
                     let percent = 100.0 * sent as f64 / total as f64;
                     // Small files need no progress; large ones report every whole percent.
@@ -723,6 +730,7 @@ impl Runner<'_> {
             REVERT,
             0o700,
             "root:root",
+            Existing::Replace,
             step,
         )
         .await?;
@@ -885,6 +893,7 @@ impl Runner<'_> {
                         path,
                         0o400,
                         "root:root",
+                        Existing::Replace,
                         step,
                     )
                     .await?;
@@ -912,6 +921,7 @@ impl Runner<'_> {
                             path,
                             0o600,
                             "root:root",
+                            Existing::Replace,
                             step,
                         )
                         .await?;

@@ -115,6 +115,16 @@ pub enum ConnectError {
         file: String,
         line: usize,
     },
+    #[error(
+        "the host key {presented} of {host}:{port} is REVOKED ({file}, line {line}). Tandem refuses to connect"
+    )]
+    HostKeyRevoked {
+        host: String,
+        port: u16,
+        presented: String,
+        file: String,
+        line: usize,
+    },
     #[error("cannot read the known hosts file {file}: {reason}")]
     KnownHostsUnreadable { file: String, reason: String },
     #[error("cannot pin the host key of {host}:{port} in {file}: {reason}")]
@@ -278,6 +288,20 @@ impl client::Handler for ClientHandler {
                     host: self.host.clone(),
                     port: self.port,
                     recorded,
+                    presented,
+                    file: file.display().to_string(),
+                    line,
+                });
+                Ok(false)
+            }
+            Verdict::Revoked {
+                presented,
+                file,
+                line,
+            } => {
+                self.reject(ConnectError::HostKeyRevoked {
+                    host: self.host.clone(),
+                    port: self.port,
                     presented,
                     file: file.display().to_string(),
                     line,
@@ -526,53 +550,83 @@ impl Session {
     }
 
     /// Writes `contents` to `path` on the node: nothing when the file is already identical (same
-    /// contents, mode and owner); otherwise into a temporary file beside it, checked, then
-    /// renamed over the target, after keeping a backup of a differing old file.
-    /// `on_progress` receives the bytes sent so far.
+    /// contents, mode and owner); otherwise into a hidden temporary file beside it, checked and
+    /// synced to disk, then renamed over the target. A differing old file is either kept in
+    /// [`BACKUP_ROOT`] first ([`Existing::Replace`]) or left alone with an error
+    /// ([`Existing::Keep`]). `on_progress` receives the bytes sent so far.
+    #[allow(clippy::too_many_arguments)]
     pub async fn upload(
         &self,
         contents: Payload<'_>,
         path: &str,
         mode: u32,
         owner: &str,
+        existing: Existing,
         on_progress: &mut (dyn FnMut(u64) + Send),
         cancel: &CancellationToken,
     ) -> Result<UploadOutcome, UploadError> {
-        let checksum = contents
-            .sha256()
-            .await
-            .map_err(|error| UploadError::Remote {
-                path: path.to_owned(),
-                detail: format!("cannot read the local file: {error}"),
-            })?;
+        let local_error = |error: std::io::Error| UploadError::Remote {
+            path: path.to_owned(),
+            detail: format!("cannot read the local file: {error}"),
+        };
+        let size = contents.len().await.map_err(local_error)?;
         let quoted = quote(path);
         let probe = self
             .output(&format!(
-                "if [ -e {quoted} ]; then sha256sum < {quoted} | cut -d' ' -f1; stat -c '%a %U:%G' -- {quoted}; else echo absent; fi"
+                "if [ -e {quoted} ]; then stat -c '%a %U:%G %s' -- {quoted}; else echo absent; fi"
             ))
             .await?;
-        let mut lines = probe.stdout.lines();
-        let existing = match (lines.next(), lines.next()) {
-            (Some("absent"), _) => None,
-            (Some(sum), Some(stat)) => Some((sum.to_owned(), stat.to_owned())),
-            _ => {
-                return Err(UploadError::Remote {
-                    path: path.to_owned(),
-                    detail: format!("could not inspect the file: {}", probe.stderr.trim()),
-                });
-            }
+        let found = match probe.stdout.trim() {
+            "absent" => None,
+            stat => match stat.rsplit_once(' ') {
+                Some((mode_owner, found_size)) => Some((
+                    mode_owner.to_owned(),
+                    found_size.parse::<u64>().unwrap_or(u64::MAX),
+                )),
+                None => {
+                    return Err(UploadError::Remote {
+                        path: path.to_owned(),
+                        detail: format!("could not inspect the file: {}", probe.stderr.trim()),
+                    });
+                }
+            },
         };
-        let wanted_stat = format!("{mode:o} {owner}");
-        if let Some((sum, stat)) = &existing
-            && *sum == checksum
-            && *stat == wanted_stat
-        {
-            return Ok(UploadOutcome::Unchanged);
+        let checksum = contents.sha256().await.map_err(local_error)?;
+        if let Some((mode_owner, found_size)) = &found {
+            let same_contents = *found_size == size && {
+                let sum = self
+                    .output(&format!("sha256sum < {quoted} | cut -d' ' -f1"))
+                    .await?;
+                sum.stdout.trim() == checksum
+            };
+            match existing {
+                Existing::Keep if same_contents => return Ok(UploadOutcome::Unchanged),
+                Existing::Keep => {
+                    return Err(UploadError::Differs {
+                        path: path.to_owned(),
+                        local: contents.describe(),
+                    });
+                }
+                Existing::Replace
+                    if same_contents && *mode_owner == format!("{mode:o} {owner}") =>
+                {
+                    return Ok(UploadOutcome::Unchanged);
+                }
+                Existing::Replace => {}
+            }
         }
-        let temporary = format!("{path}.tandem-new");
+        let (parent, name) = match path.rsplit_once('/') {
+            Some(("", name)) => ("/", name),
+            Some((parent, name)) => (parent, name),
+            None => (".", path),
+        };
+        // Hidden: a directory some tool sources with `*` (ifupdown's interfaces.d) skips it.
+        let temporary = format!("{parent}/.{name}.tandem-new");
         let quoted_temporary = quote(&temporary);
-        let parent = quote(parent_dir(path));
-        let write = format!("umask 077 && mkdir -p {parent} && cat > {quoted_temporary}");
+        let write = format!(
+            "umask 077 && mkdir -p {parent} && cat > {quoted_temporary}",
+            parent = quote(parent)
+        );
         let mut discard = |_: OutputLine| {};
         let status = self
             .exec_with_progress(&write, Some(contents), &mut discard, on_progress, cancel)
@@ -583,17 +637,24 @@ impl Session {
                 detail: format!("writing {temporary} ended with {status}"),
             });
         }
-        let backup = existing
-            .as_ref()
-            .map(|_| format!("{path}.tandem-backup-{}", unix_time()));
+        let backup = found.as_ref().map(|_| backup_path(path));
         let keep_backup = backup
             .as_ref()
-            .map(|backup| format!("cp -p -- {quoted} {} && ", quote(backup)))
+            .map(|backup| {
+                format!(
+                    "install -d -m 700 {root} && mkdir -p -- \"$(dirname -- {backup})\" && cp -p -- {quoted} {backup} && ",
+                    root = quote(BACKUP_ROOT),
+                    backup = quote(backup)
+                )
+            })
             .unwrap_or_default();
+        // Synced before the rename and the directory after it: a crash leaves the old file or
+        // the whole new one, never an empty one.
         let install = format!(
-            "set -e; [ \"$(sha256sum < {quoted_temporary} | cut -d' ' -f1)\" = {checksum} ] || {{ rm -f -- {quoted_temporary}; echo 'the uploaded copy is incomplete' >&2; exit 3; }}; \
-             chown {owner} {quoted_temporary} && chmod {mode:o} {quoted_temporary} && {keep_backup}mv -f -- {quoted_temporary} {quoted}",
+            "set -e; umask 077; [ \"$(sha256sum < {quoted_temporary} | cut -d' ' -f1)\" = {checksum} ] || {{ rm -f -- {quoted_temporary}; echo 'the uploaded copy is incomplete' >&2; exit 3; }}; \
+             chown {owner} {quoted_temporary} && chmod {mode:o} {quoted_temporary} && sync -- {quoted_temporary} && {keep_backup}mv -f -- {quoted_temporary} {quoted} && sync -- {parent}",
             owner = quote(owner),
+            parent = quote(parent),
         );
         let installed = self.output(&install).await?;
         if !installed.status.success() {
@@ -653,6 +714,7 @@ impl Session {
                 }
                 Err(
                     error @ (ConnectError::HostKeyChanged { .. }
+                    | ConnectError::HostKeyRevoked { .. }
                     | ConnectError::UnknownHostKey { .. }
                     | ConnectError::AuthFailed { .. }),
                 ) => return Err(error),
@@ -741,6 +803,14 @@ impl Payload<'_> {
         }
     }
 
+    /// The payload for a person: the local file's path, or "Tandem's rendered contents".
+    pub fn describe(&self) -> String {
+        match self {
+            Payload::Bytes(_) => "the contents Tandem would write".to_owned(),
+            Payload::File(path) => format!("{} on this workstation", path.display()),
+        }
+    }
+
     async fn chunks(&self) -> std::io::Result<Chunks<'_>> {
         Ok(match self {
             Payload::Bytes(bytes) => Chunks::Bytes(bytes.chunks(CHUNK)),
@@ -784,6 +854,34 @@ pub enum UploadError {
     Exec(#[from] ExecError),
     #[error("uploading {path}: {detail}")]
     Remote { path: String, detail: String },
+    #[error(
+        "{path} already exists on the node and differs from {local}: Tandem does not replace it. Remove or rename it on the node if it is not needed, or upload to another file name"
+    )]
+    Differs { path: String, local: String },
+}
+
+/// What an upload does when the node already has a different file at the path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// Replace it, keeping the old one in [`BACKUP_ROOT`] (Tandem's own rendered files).
+    Replace,
+    /// Leave it and fail ([`UploadError::Differs`]): files the user owns, such as install ISOs.
+    Keep,
+}
+
+/// Where a file Tandem changes on a node is kept first: `/var/backups/tandem/<path>.<time>`,
+/// outside every directory a tool reads configuration from (ifupdown sources everything in
+/// interfaces.d; a backup there would be a second stanza at the next boot).
+pub const BACKUP_ROOT: &str = "/var/backups/tandem";
+
+/// The backup of `path` made now: `/var/backups/tandem/etc/x.conf.20261203-081500` (UTC).
+pub fn backup_path(path: &str) -> String {
+    backup_path_at(path, &crate::journal::utc_stamp(crate::journal::now_ms()))
+}
+
+/// The backup of `path` with a given time stamp (the shell's `$(date -u +%Y%m%d-%H%M%S)`).
+pub fn backup_path_at(path: &str, stamp: &str) -> String {
+    format!("{BACKUP_ROOT}/{}.{stamp}", path.trim_start_matches('/'))
 }
 
 async fn open(spec: &ConnectSpec) -> Result<Handle<ClientHandler>, ConnectError> {
@@ -986,21 +1084,6 @@ fn is_sudo_refusal(line: &str) -> bool {
             || line.contains("not allowed to execute"))
 }
 
-fn parent_dir(path: &str) -> &str {
-    match path.rfind('/') {
-        Some(0) => "/",
-        Some(at) => &path[..at],
-        None => ".",
-    }
-}
-
-fn unix_time() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs())
-        .unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1021,9 +1104,14 @@ mod tests {
     }
 
     #[test]
-    fn parent_of_a_path() {
-        assert_eq!(parent_dir("/etc/drbd.d/x.res"), "/etc/drbd.d");
-        assert_eq!(parent_dir("/x"), "/");
-        assert_eq!(parent_dir("x"), ".");
+    fn backups_mirror_the_path_under_var_backups_tandem() {
+        assert_eq!(
+            backup_path_at("/etc/network/interfaces.d/tandem-br0", "20261203-081500"),
+            "/var/backups/tandem/etc/network/interfaces.d/tandem-br0.20261203-081500"
+        );
+        assert!(
+            backup_path("/etc/corosync/corosync.conf")
+                .starts_with("/var/backups/tandem/etc/corosync/corosync.conf.20")
+        );
     }
 }
