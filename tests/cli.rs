@@ -78,6 +78,52 @@ fn render_writes_each_node_tree_and_keeps_vnc_passwords_private() {
     assert!(rendered.path().join("cluster.crm").is_file());
 }
 
+/// security.md finding 13: the domain config was written under the umask and chmodded after,
+/// and `tandem plan` printed the VNC password.
+#[test]
+fn the_vnc_password_is_never_readable_by_others_nor_printed() {
+    let out = TempDir::new().expect("temporary directory");
+    let config = out.path().join("node1/etc/xen/Win2012.cfg");
+    fs::create_dir_all(config.parent().expect("parent")).expect("mkdir");
+    fs::write(&config, "an older render\n").expect("write");
+    fs::set_permissions(&config, fs::Permissions::from_mode(0o644)).expect("chmod");
+    let mut old = fs::File::open(&config).expect("open");
+    let output = common::tandem()
+        .arg("render")
+        .arg(common::example_profile("seed"))
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .expect("tandem runs");
+    common::assert_success(&output, "tandem render");
+    assert_eq!(
+        fs::metadata(&config).expect("meta").permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(
+        fs::read_to_string(&config)
+            .expect("read")
+            .contains("vncpasswd = \"passw0rd\"")
+    );
+    // The password went into a new file (0600 from its creation), not into the old 0644 one.
+    let mut held = String::new();
+    std::io::Read::read_to_string(&mut old, &mut held).expect("read");
+    assert_eq!(held, "an older render\n");
+
+    let plan = common::tandem()
+        .arg("plan")
+        .arg(common::example_profile("seed"))
+        .output()
+        .expect("tandem runs");
+    common::assert_success(&plan, "tandem plan");
+    let script = String::from_utf8_lossy(&plan.stdout);
+    assert!(
+        !script.contains("passw0rd"),
+        "the plan prints the VNC password"
+    );
+    assert!(script.contains("vncpasswd = \"********\""), "{script}");
+}
+
 #[test]
 fn validate_accepts_every_example_profile() {
     for profile in [

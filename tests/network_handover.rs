@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use tempfile::TempDir;
-use wizard_steps::plan::hand_over_script;
+use wizard_steps::plan::{hand_over_script, nic_stanza_check};
 
 const INSTALLER_STATIC: &str = "# The loopback network interface
 source /etc/network/interfaces.d/*
@@ -135,4 +135,31 @@ fn running_it_twice_changes_nothing_more_and_keeps_the_first_backup() {
     );
     assert_eq!(fs::read_to_string(&file).expect("read"), first);
     assert_eq!(fs::read_to_string(&backup).expect("read"), INSTALLER_STATIC);
+}
+
+/// The check that tells the hand-over is done, run by `sh` like the runner does: it sees the
+/// NIC's own stanza before and none after, and never matches another NIC whose name merely
+/// contains this one's (the NIC is compared as a word in awk, never used as a pattern).
+#[test]
+fn the_done_check_sees_exactly_the_nics_own_stanza() {
+    let still_brought_up = |file: &Path, nic: &str| {
+        let check = nic_stanza_check(nic, file.to_str().expect("utf-8"));
+        common::run(Command::new("sh").arg("-c").arg(&check))
+            .status
+            .success()
+    };
+    let dir = TempDir::new().expect("temporary directory");
+    let original = dir.path().join("original");
+    fs::write(&original, INSTALLER_STATIC).expect("write");
+    assert!(still_brought_up(&original, "eth0"));
+    assert!(still_brought_up(&original, "eth1"));
+    assert!(
+        !still_brought_up(&original, "eth"),
+        "a prefix is not the NIC"
+    );
+    assert!(!still_brought_up(&original, "th0"));
+    let (dir, new, _) = hand_over(INSTALLER_STATIC, "eth0");
+    let file = dir.path().join("interfaces");
+    assert!(!still_brought_up(&file, "eth0"), "{new}");
+    assert!(still_brought_up(&file, "eth1"), "{new}");
 }

@@ -207,6 +207,13 @@ fn ask_secrets(plan: &Plan) -> Result<Secrets> {
                     terminal::env_name("BMC_PASSWORD", node)
                 )
             })?;
+            if let Err(broken) = wizard_steps::validate::kinds::bmc_password(value.expose()) {
+                bail!(
+                    "{secret}: {}. Nothing was changed; {}",
+                    broken.message,
+                    broken.allowed
+                );
+            }
             secrets.insert(secret.clone(), value);
         }
     }

@@ -1,7 +1,6 @@
 //! The CLI verbs. Each one loads the profile, calls the library and prints; no logic here that
 //! the GUI would need too.
 
-use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -467,23 +466,10 @@ fn write_rendered(rendered: &Rendered, out: &Path) -> Result<usize> {
     Ok(written + 1)
 }
 
+/// Each file with its final mode from the start (security.md finding 13).
 fn write_file(path: &Path, contents: &str, mode: u32) -> Result<()> {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    }
-    fs::write(path, contents).with_context(|| format!("writing {}", path.display()))?;
-    set_mode(path, mode).with_context(|| format!("setting the mode of {}", path.display()))
-}
-
-#[cfg(unix)]
-fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-fn set_mode(_path: &Path, _mode: u32) -> std::io::Result<()> {
-    Ok(())
+    wizard_steps::profile::store::write_atomically(path, contents.as_bytes(), mode)
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// A day-2 request against the cluster of `profile`.

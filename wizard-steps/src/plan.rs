@@ -401,8 +401,9 @@ impl Operation {
                 );
                 let _ = writeln!(
                     out,
-                    "cat > {} <<'TANDEM_EOF'\n{contents}TANDEM_EOF",
-                    quote(path)
+                    "cat > {} <<'TANDEM_EOF'\n{}TANDEM_EOF",
+                    quote(path),
+                    crate::render::masked(contents)
                 );
                 if let Some(then) = then {
                     let _ = writeln!(out, "# when it changed:\n{then}");
@@ -633,7 +634,7 @@ impl Builder<'_> {
                 let nic = &self.design.profile.nodes[node].lan.nic;
                 let address = format!("{}/{}", self.design.nodes[node].lan_address, self.design.lan.prefix);
                 let done = format!(
-                    "ip -o link show {nic} | grep -q ' master {bridge} ' && ip -o -4 addr show dev {bridge} | grep -q ' {address} '",
+                    "ip -o link show dev {nic} | grep -qF ' master {bridge} ' && ip -o -4 addr show dev {bridge} | grep -qF ' {address} '",
                     nic = quote(nic),
                     bridge = quote(bridge),
                 );
@@ -645,8 +646,9 @@ impl Builder<'_> {
                         format!("leave {nic} to the bridge in {}", paths::NETWORK_INTERFACES),
                         Operation::Command {
                             check: Some(format!(
-                                "grep -qE '^[[:space:]]*source(-directory)?[[:space:]]+/etc/network/interfaces.d' {file} && ! grep -qE '^[[:space:]]*(auto|allow-[a-z]+|iface)[[:space:]].*\\b{nic}\\b' {file}",
+                                "grep -qE '^[[:space:]]*source(-directory)?[[:space:]]+/etc/network/interfaces.d' {file} && ! {mentioned}",
                                 file = paths::NETWORK_INTERFACES,
+                                mentioned = nic_stanza_check(nic, paths::NETWORK_INTERFACES),
                             )),
                             apply: hand_over_script(nic, paths::NETWORK_INTERFACES, INTERFACES_BACKUP),
                             verify: None,
@@ -659,14 +661,15 @@ impl Builder<'_> {
                         Operation::NetworkChange {
                             check: done,
                             apply: format!(
-                                "ifdown --force {nic} 2>/dev/null; ip addr flush dev {nic}; ifup {bridge}",
+                                "ifdown --force -- {nic} 2>/dev/null; ip addr flush dev {nic}; ifup -- {bridge}",
                                 nic = quote(nic),
                                 bridge = quote(bridge)
                             ),
                             revert: format!(
-                                "cp -p {backup} {file}; rm -f {stanza}; ifdown --force {bridge}; ip link del {bridge} 2>/dev/null; ifup {nic}",
-                                backup = INTERFACES_BACKUP,
-                                file = paths::NETWORK_INTERFACES,
+                                "cp -p -- {backup} {file}; rm -f -- {stanza}; ifdown --force -- {bridge}; ip link del dev {bridge} 2>/dev/null; ifup -- {nic}",
+                                backup = quote(INTERFACES_BACKUP),
+                                file = quote(paths::NETWORK_INTERFACES),
+                                stanza = quote(&stanza),
                                 bridge = quote(bridge),
                                 nic = quote(nic)
                             ),
@@ -1045,8 +1048,14 @@ impl Builder<'_> {
                     node,
                     format!("xendomains never starts {}", vm.name),
                     Operation::Command {
-                        check: Some(format!("[ ! -e /etc/xen/auto/{}.cfg ]", vm.name)),
-                        apply: format!("rm -f /etc/xen/auto/{}.cfg", vm.name),
+                        check: Some(format!(
+                            "[ ! -e {} ]",
+                            quote(&format!("/etc/xen/auto/{}.cfg", vm.name))
+                        )),
+                        apply: format!(
+                            "rm -f -- {}",
+                            quote(&format!("/etc/xen/auto/{}.cfg", vm.name))
+                        ),
                         verify: None,
                     },
                 ));
@@ -1531,6 +1540,16 @@ const SENDPAGE_DISABLED: &str =
 
 /// Where the hand-over keeps the node's original interfaces file (the network revert uses it).
 pub const INTERFACES_BACKUP: &str = "/etc/tandem/interfaces.before-bridge";
+
+/// A command that exits 0 when `file` still brings up `nic` itself: an `auto`, `allow-*` or
+/// `iface` line naming it (exact words compared in awk: the NIC never becomes a pattern).
+pub fn nic_stanza_check(nic: &str, file: &str) -> String {
+    format!(
+        "awk -v nic={nic} '$1 ~ /^(auto|allow-[a-z]+|iface)$/ {{ for (i = 2; i <= NF; i++) if ($i == nic) found = 1 }} END {{ exit !found }}' {file}",
+        nic = quote(nic),
+        file = quote(file),
+    )
+}
 
 /// Rewrites /etc/network/interfaces so the NIC is left to the bridge: comments out the NIC's
 /// stanza (with its option lines) and drops it from `auto`/`allow-*` lines, keeps the original

@@ -138,6 +138,21 @@ pub fn rendered_marker(cluster: &str) -> String {
     format!("# Rendered by Tandem for cluster \"{cluster}\"")
 }
 
+/// A rendered file as it may be shown (the plan's script, a review): the secrets it carries
+/// (an xl domain's `vncpasswd`) masked. The file written on the node keeps them.
+pub fn masked(contents: &str) -> String {
+    contents
+        .split_inclusive('\n')
+        .map(|line| match line.trim_start().strip_prefix("vncpasswd") {
+            Some(rest) if rest.trim_start().starts_with('=') => {
+                let ending = if line.ends_with('\n') { "\n" } else { "" };
+                format!("vncpasswd = \"********\"{ending}")
+            }
+            _ => line.to_owned(),
+        })
+        .collect()
+}
+
 /// Pacemaker ids of a VM's resources, shared by the renderer, the planner and the tests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PacemakerIds {

@@ -15,6 +15,7 @@ use wizard_steps::remote::Secret;
 use wizard_steps::run::Secrets;
 use wizard_steps::steps::review::{Review, review};
 use wizard_steps::steps::{PAGES, covers};
+use wizard_steps::validate::kinds;
 use wizard_steps::validate::{Problem, Problems};
 
 use super::{Context, heading, problem_text, section, warning};
@@ -157,12 +158,31 @@ impl State {
             .collect()
     }
 
+    /// A typed password that IPMI would not take, with why.
+    fn password_problem(&self, name: &SecretName) -> Option<String> {
+        let password = self
+            .passwords
+            .get(name)
+            .filter(|password| !password.is_empty())?;
+        let SecretName::BmcPassword(node) = name;
+        kinds::bmc_password(password).err().map(|broken| {
+            format!(
+                "BMC password of {node}: {} — {}",
+                broken.message, broken.allowed
+            )
+        })
+    }
+
     pub fn can_start(&self) -> bool {
         self.current().is_some_and(|checked| {
             checked
                 .review
                 .may_start(&self.confirmed_steps(&checked.review))
                 && self.missing_secrets(checked).is_empty()
+                && checked
+                    .secrets
+                    .iter()
+                    .all(|name| self.password_problem(name).is_none())
         })
     }
 
@@ -216,7 +236,11 @@ impl State {
                 if missing > 0 {
                     return format!("Type the BMC password(s) ({missing} left)");
                 }
-                String::new()
+                checked
+                    .secrets
+                    .iter()
+                    .find_map(|name| self.password_problem(name))
+                    .unwrap_or_default()
             }
         }
     }
@@ -505,6 +529,7 @@ fn secrets_view<'a>(state: &'a State, checked: &'a Checked) -> Option<Element<'a
         let SecretName::BmcPassword(node) = name;
         let value = state.passwords.get(name).map_or("", String::as_str);
         let name = name.clone();
+        let problem = state.password_problem(&name);
         list = list.push(
             row![
                 text(format!("BMC password of {node}")).width(220),
@@ -515,6 +540,9 @@ fn secrets_view<'a>(state: &'a State, checked: &'a Checked) -> Option<Element<'a
             .spacing(12)
             .align_y(Center),
         );
+        if let Some(problem) = problem {
+            list = list.push(text(problem).size(13).style(text::danger));
+        }
     }
     Some(section("Passwords needed at run time", list))
 }
@@ -874,7 +902,25 @@ mod tests {
         assert!(!state.can_start());
         assert_eq!(state.blocked_reason(), "Type the BMC password(s) (2 left)");
 
-        for (node, password) in [("node1", "s3cret one"), ("node2", "two")] {
+        // IPMI takes no spaces: the page says so and the run waits.
+        let mut page = ui(&state);
+        let _ = page.click("Password for the BMC of node1")?;
+        let _ = page.typewrite("s3cret one");
+        let messages: Vec<Message> = page.into_messages().collect();
+        let _ = apply(&mut state, messages);
+        let _ = ui(&state).find(
+            "BMC password of node1: the BMC password contains a space — use the IPMI password: \
+             1 to 20 printable ASCII characters without spaces, quotes, backslashes or '#' (IPMI \
+             2.0 allows 20 bytes; fence_ipmilan reads it from a file, one line, as typed)",
+        )?;
+        let _ = apply(
+            &mut state,
+            vec![Message::PasswordChanged(
+                SecretName::BmcPassword("node1".into()),
+                String::new(),
+            )],
+        );
+        for (node, password) in [("node1", "s3cret-one"), ("node2", "two")] {
             let mut page = ui(&state);
             let _ = page.click(format!("Password for the BMC of {node}"))?;
             let _ = page.typewrite(password);
@@ -888,7 +934,7 @@ mod tests {
                 .secrets
                 .get(&SecretName::BmcPassword("node1".into()))
                 .map(Secret::expose),
-            Some("s3cret one")
+            Some("s3cret-one")
         );
         assert_eq!(
             start
@@ -899,7 +945,7 @@ mod tests {
         );
         // The inputs are secure: what was typed is not there to read.
         let mut page = ui(&state);
-        assert!(page.find("s3cret one").is_err());
+        assert!(page.find("s3cret-one").is_err());
         Ok(())
     }
 

@@ -48,7 +48,7 @@ pub fn remember(list: &Path, profile: &Path) -> std::io::Result<()> {
         .iter()
         .map(|path| format!("{}\n", path.display()))
         .collect();
-    write_private_atomically(list, text.as_bytes())
+    write_atomically(list, text.as_bytes(), 0o600)
 }
 
 pub fn load(path: &Path) -> Result<Profile, ProfileError> {
@@ -60,10 +60,13 @@ pub fn load(path: &Path) -> Result<Profile, ProfileError> {
 /// and so that only its owner can read it (it names hosts, users and BMCs).
 pub fn save(profile: &Profile, path: &Path) -> Result<(), ProfileError> {
     let text = profile.to_toml()?;
-    write_private_atomically(path, text.as_bytes()).map_err(|source| io_error(path, source))
+    write_atomically(path, text.as_bytes(), 0o600).map_err(|source| io_error(path, source))
 }
 
-fn write_private_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+/// Writes a file on this workstation so that a crash leaves either the old or the new file,
+/// never half of one, and so that it has `mode` from its first byte (a VNC password in a
+/// rendered domain config is never readable by others, not even for a moment).
+pub fn write_atomically(path: &Path, contents: &[u8], mode: u32) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -78,7 +81,7 @@ fn write_private_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()>
         std::process::id()
     ));
     let written = (|| {
-        let mut file = open_private(&temporary)?;
+        let mut file = create_with_mode(&temporary, mode)?;
         file.write_all(contents)?;
         file.sync_all()?;
         fs::rename(&temporary, path)?;
@@ -91,17 +94,21 @@ fn write_private_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()>
 }
 
 #[cfg(unix)]
-fn open_private(path: &Path) -> std::io::Result<fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    fs::OpenOptions::new()
+fn create_with_mode(path: &Path, mode: u32) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let file = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
-        .mode(0o600)
-        .open(path)
+        .mode(mode & 0o600)
+        .open(path)?;
+    // Created readable by its owner only whatever the umask; the rest of `mode` (a world-
+    // readable config) once it is ours.
+    file.set_permissions(fs::Permissions::from_mode(mode))?;
+    Ok(file)
 }
 
 #[cfg(not(unix))]
-fn open_private(path: &Path) -> std::io::Result<fs::File> {
+fn create_with_mode(path: &Path, _mode: u32) -> std::io::Result<fs::File> {
     fs::OpenOptions::new()
         .write(true)
         .create_new(true)

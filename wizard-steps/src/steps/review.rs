@@ -82,7 +82,8 @@ pub fn review(plan: &Plan, findings: &[Finding]) -> Review {
             files.push(ReviewFile {
                 node: node.clone(),
                 path: path.clone(),
-                contents: contents.clone(),
+                // Shown on screen: its secrets masked.
+                contents: crate::render::masked(contents),
             });
         }
         if let Some(what) = &step.destructive {

@@ -410,3 +410,23 @@ fn fencing_on_gives_each_node_a_bmc_and_off_needs_the_acknowledgement_again() {
         keep_data_on: None,
     };
 }
+
+#[test]
+fn the_review_shows_no_vnc_password() {
+    let design = validate(&seed()).expect("valid");
+    let plan = crate::plan::plan(&design, &[NodeFacts::default(), NodeFacts::default()]);
+    let review = super::review::review(&plan, &[]);
+    let shown: String = review
+        .files
+        .iter()
+        .map(|file| file.contents.as_str())
+        .chain(
+            review
+                .nodes
+                .iter()
+                .flat_map(|node| node.steps.iter().map(|step| step.script.as_str())),
+        )
+        .collect();
+    assert!(shown.contains("vncpasswd = \"********\""), "{shown}");
+    assert!(!shown.contains("passw0rd"));
+}
