@@ -182,7 +182,14 @@ fn planned_drbdadm_calls(plan: &wizard_steps::plan::Plan) -> Vec<(String, String
                     .trim()
                     .trim_end_matches(" 2")
                     .trim_end_matches(" 1");
-                calls.push((arguments.to_owned(), step.id.clone()));
+                // The volume probe is a shell function: its resource is the step's VM.
+                let resource = step
+                    .id
+                    .split_once(':')
+                    .and_then(|(_, rest)| rest.split('@').next())
+                    .unwrap_or_default();
+                let arguments = arguments.replace("\"$res\"", resource);
+                calls.push((arguments, step.id.clone()));
             }
         }
     }

@@ -90,9 +90,135 @@ pub struct VolumeGroup {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogicalVolume {
     pub size_mib: u64,
-    /// What blkid finds on it: a filesystem type, "drbd" for DRBD metadata, None for blank.
-    pub signature: Option<String>,
+    /// What it holds, as [`VOLUME_PROBE`] found it.
+    pub content: VolumeContent,
 }
+
+/// What a volume holds. Existing data is any of: a filesystem, a partition table (every
+/// Windows or HVM disk image), DRBD metadata Tandem did not leave there, LVM, swap, RAID, or
+/// anything but zeros in the first or last MiB.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "found", rename_all = "kebab-case")]
+pub enum VolumeContent {
+    /// No signature of any kind, and its first and last MiB are all zero.
+    #[default]
+    Blank,
+    /// Blank but for DRBD metadata that was never synced or used (its current generation
+    /// UUID is DRBD's "just created"): what Tandem's metadata step leaves on a blank volume,
+    /// found again by a resumed run.
+    FreshDrbd,
+    /// DRBD metadata of a resource that has run: the cluster's own replicated data, which DRBD
+    /// itself keeps in step.
+    Drbd,
+    /// Existing data: each thing found, in words.
+    Data(Vec<String>),
+}
+
+impl VolumeContent {
+    /// Proven to hold nothing (DRBD's fresh metadata aside).
+    pub fn is_blank(&self) -> bool {
+        matches!(self, VolumeContent::Blank | VolumeContent::FreshDrbd)
+    }
+
+    /// Holds something Tandem must not overwrite without the profile's and the
+    /// administrator's say.
+    pub fn holds_data(&self) -> bool {
+        matches!(self, VolumeContent::Data(_))
+    }
+
+    /// In words, for the preflight and the Storage page.
+    pub fn describe(&self) -> String {
+        match self {
+            VolumeContent::Blank => "blank".to_owned(),
+            VolumeContent::FreshDrbd => "blank (DRBD metadata, never synced)".to_owned(),
+            VolumeContent::Drbd => "DRBD metadata of a resource that has run".to_owned(),
+            VolumeContent::Data(found) => found.join(", "),
+        }
+    }
+
+    /// Parses [`VOLUME_PROBE`]'s words.
+    pub fn from_probe(words: &str) -> VolumeContent {
+        let words: Vec<&str> = words.split_whitespace().collect();
+        if words.is_empty() || words == ["blank"] {
+            return VolumeContent::Blank;
+        }
+        let mut found = Vec::new();
+        let mut stray = Vec::new();
+        let (mut drbd, mut fresh, mut used) = (false, false, false);
+        for word in &words {
+            match *word {
+                "signature:drbd" => drbd = true,
+                "drbd-fresh" => fresh = true,
+                "drbd-used" => used = true,
+                "data-at-start" => stray.push("non-zero data in its first MiB".to_owned()),
+                "data-at-end" => stray.push("non-zero data in its last MiB".to_owned()),
+                word => {
+                    let signature = word.strip_prefix("signature:").unwrap_or(word);
+                    found.push(describe_signature(signature));
+                }
+            }
+        }
+        // Bytes a recognised signature explains need no words of their own.
+        if found.is_empty() {
+            found = stray;
+        }
+        match (drbd, found.is_empty()) {
+            // A resource that has run holds the guests' data (a filesystem, a partition
+            // table): the cluster's own, which DRBD keeps.
+            (true, _) if used => VolumeContent::Drbd,
+            (true, true) if fresh => VolumeContent::FreshDrbd,
+            (true, _) => {
+                found.insert(0, "DRBD metadata of unknown origin".to_owned());
+                VolumeContent::Data(found)
+            }
+            (false, _) => VolumeContent::Data(found),
+        }
+    }
+}
+
+/// A libblkid signature name as a person reads it.
+fn describe_signature(signature: &str) -> String {
+    match signature {
+        "dos" | "gpt" | "PMBR" | "atari" | "bsd" | "mac" | "sgi" | "sun" => {
+            format!("a {signature} partition table")
+        }
+        "LVM2_member" | "LVM1_member" => "an LVM physical volume".to_owned(),
+        "swap" => "swap space".to_owned(),
+        "linux_raid_member" | "isw_raid_member" | "ddf_raid_member" => "a RAID member".to_owned(),
+        "crypto_LUKS" => "a LUKS encrypted volume".to_owned(),
+        other => format!("a filesystem ({other})"),
+    }
+}
+
+/// Shell (POSIX sh) that defines `volume_probe DEVICE [RESOURCE MINOR]`, which prints what the
+/// device holds as words for [`VolumeContent::from_probe`]: `blank`, or `signature:TYPE` for
+/// every signature wipefs lists (filesystems, partition tables, LVM, swap, RAID, DRBD), and
+/// `data-at-start` / `data-at-end` when the first or last MiB is not all zero. With DRBD
+/// metadata of a configured resource it adds `drbd-fresh` (never synced: its current
+/// generation UUID is "just created") or `drbd-used`, and the last MiB checked is the last of
+/// the data, before the metadata. Read-only: wipefs without -a only lists, drbdadm only
+/// reads the metadata.
+pub const VOLUME_PROBE: &str = r#"volume_probe() {
+  dev=$1 res=$2 minor=$3 found="" gi=""
+  for sig in $(wipefs --noheadings --output TYPE "$dev" 2>/dev/null); do found="$found signature:$sig"; done
+  cmp -s -n 1048576 "$dev" /dev/zero || found="$found data-at-start"
+  end=$(blockdev --getsize64 "$dev" 2>/dev/null || stat -L -c %s "$dev")
+  case "$found" in *signature:drbd*)
+    end=""
+    if [ -n "$res" ] && [ -e "/etc/drbd.d/$res.res" ]; then
+      gi=$(drbdadm get-gi "$res" 2>/dev/null | tail -n 1)
+      if drbdsetup status "$res" >/dev/null 2>&1; then end=$(( $(cat "/sys/block/drbd$minor/size" 2>/dev/null || echo 0) * 512 ))
+      else end=$(drbdadm -- --force dump-md "$res" 2>/dev/null | sed -n 's/^# bm_offset //p'); fi
+    fi
+    case "$gi" in 0000000000000004:*) found="$found drbd-fresh" ;; ?*) found="$found drbd-used" ;; esac ;;
+  esac
+  if [ "${end:-0}" -gt 1048576 ] 2>/dev/null; then
+    dd if="$dev" bs=1048576 skip=$((end - 1048576)) count=1 iflag=skip_bytes 2>/dev/null | cmp -s -n 1048576 - /dev/zero || found="$found data-at-end"
+  fi
+  found=${found# }
+  echo "${found:-blank}"
+}
+"#;
 
 impl NodeFacts {
     /// The DRBD generation of the node's module (Debian's own 8.4 unless LINBIT's 9 is there).
@@ -157,8 +283,8 @@ ip -o -4 addr show 2>/dev/null | awk '{print "address=" $2 " " $4}'
 pub fn discovery_script() -> String {
     format!(
         r#"{IDENTITY_SCRIPT}{INTERFACES_SCRIPT}vgs --noheadings --units m --nosuffix -o vg_name,vg_size,vg_free 2>/dev/null | awk '{{print "group=" $1 " " int($2) " " int($3)}}'
-lvs --noheadings --units m --nosuffix -o vg_name,lv_name,lv_size 2>/dev/null | while read -r vg lv size; do
-  echo "group_volume=$vg $lv ${{size%%.*}} $(blkid -p -o value -s TYPE "/dev/$vg/$lv" 2>/dev/null)"
+{VOLUME_PROBE}lvs --noheadings --units m --nosuffix -o vg_name,lv_name,lv_size 2>/dev/null | while read -r vg lv size; do
+  echo "group_volume=$vg $lv ${{size%%.*}} $(volume_probe "/dev/$vg/$lv")"
 done
 "#
     )
@@ -169,11 +295,21 @@ pub fn gather_script(design: &Design, index: usize) -> String {
     let profile = &design.profile;
     let peer = design.nodes[1 - index].replication_address;
     let vg = quote(&profile.storage.volume_group);
-    let volumes: Vec<String> = profile
-        .storage
-        .volumes
+    // Each VM's volume: its size, and what it holds (probed with its DRBD resource, whose
+    // metadata may be Tandem's own from an earlier, interrupted run).
+    let volumes: String = design
+        .vms
         .iter()
-        .map(|volume| quote(&volume.name))
+        .zip(&profile.vms)
+        .map(|(vm, settings)| {
+            let disk = quote(&vm.backing_disk);
+            let name = quote(&settings.volume);
+            format!(
+                "if [ -b {disk} ]; then\n  echo \"lv={name} $(lvs --noheadings --units m --nosuffix -o lv_size {disk} 2>/dev/null | awk '{{print int($1)}}')\"\n  echo \"content={name} $(volume_probe {disk} {resource} {minor})\"\nfi\n",
+                resource = quote(&vm.name),
+                minor = vm.drbd_minor,
+            )
+        })
         .collect();
     let files: Vec<String> = profile
         .vms
@@ -196,13 +332,7 @@ for package in {packages}; do
   elif ! apt-cache policy "$package" 2>/dev/null | grep -q 'Candidate: [0-9]'; then echo "unavailable=$package"; fi
 done
 {INTERFACES_SCRIPT}vgs --noheadings --units m --nosuffix -o vg_size,vg_free {vg} 2>/dev/null | awk '{{print "vg=" int($1) " " int($2)}}'
-for lv in {volumes}; do
-  if [ -b /dev/{vg}/"$lv" ]; then
-    size=$(lvs --noheadings --units m --nosuffix -o lv_size {vg}/"$lv" 2>/dev/null | awk '{{print int($1)}}')
-    echo "lv=$lv $size $(blkid -p -o value -s TYPE /dev/{vg}/"$lv" 2>/dev/null)"
-  fi
-done
-ss -Htln 2>/dev/null | awk '{{n = split($4, part, ":"); print "listening=" part[n]}}'
+{VOLUME_PROBE}{volumes}ss -Htln 2>/dev/null | awk '{{n = split($4, part, ":"); print "listening=" part[n]}}'
 command -v drbdsetup >/dev/null 2>&1 && drbdsetup status 2>/dev/null | awk '/^[^ ]/ {{print "drbd_up=" $1}}'
 for file in {files}; do [ -e "$file" ] && echo "file=$file"; done
 for res in /etc/drbd.d/*.res; do
@@ -220,7 +350,6 @@ ping -c 1 -W 2 {peer} >/dev/null 2>&1 && echo reaches_peer=yes || echo reaches_p
             )
         )),
         authorized_keys = crate::render::paths::ROOT_AUTHORIZED_KEYS,
-        volumes = volumes.join(" "),
         files = files.join(" "),
         marker = quote(&crate::render::rendered_marker(&profile.cluster.name)),
     )
@@ -283,13 +412,28 @@ pub fn parse(output: &str) -> NodeFacts {
             }
             "lv" => {
                 if let (Some(name), Some(size)) = (words.next(), words.next()) {
+                    let content = facts.volumes.remove(name).map(|lv| lv.content);
                     facts.volumes.insert(
                         name.to_owned(),
                         LogicalVolume {
                             size_mib: size.parse().unwrap_or(0),
-                            signature: words.next().map(str::to_owned),
+                            // Not probed is not proven blank.
+                            content: content.unwrap_or_else(unprobed),
                         },
                     );
+                }
+            }
+            "content" => {
+                if let Some(name) = words.next() {
+                    let content = VolumeContent::from_probe(&words.collect::<Vec<_>>().join(" "));
+                    facts
+                        .volumes
+                        .entry(name.to_owned())
+                        .or_insert_with(|| LogicalVolume {
+                            size_mib: 0,
+                            content: unprobed(),
+                        })
+                        .content = content;
                 }
             }
             "listening" => {
@@ -328,7 +472,9 @@ pub fn parse(output: &str) -> NodeFacts {
                         name.to_owned(),
                         LogicalVolume {
                             size_mib: size.parse().unwrap_or(0),
-                            signature: words.next().map(str::to_owned),
+                            content: VolumeContent::from_probe(
+                                &words.collect::<Vec<_>>().join(" "),
+                            ),
                         },
                     );
                 }
@@ -337,6 +483,11 @@ pub fn parse(output: &str) -> NodeFacts {
         }
     }
     facts
+}
+
+/// A volume the node listed but whose content it did not report: treated as data.
+fn unprobed() -> VolumeContent {
+    VolumeContent::Data(vec!["contents not probed".to_owned()])
 }
 
 /// How a preflight check came out.
@@ -538,7 +689,15 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
             let volume = volume_name(design, &vm.name);
             let create = profile.volume(volume).is_some_and(|volume| volume.create);
             match node_facts.volume(volume) {
-                None if create => {}
+                None if create => add(
+                    "existing data",
+                    Severity::Ok,
+                    format!(
+                        "{} will be created: blank by construction (a new logical volume whose first and last MiB Tandem zeroes)",
+                        vm.backing_disk
+                    ),
+                    "",
+                ),
                 None => add(
                     "volume",
                     Severity::Error,
@@ -567,36 +726,48 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
                 }
                 Some(found) => {
                     let keep = profile.vms[vm_index].keep_data_on.as_deref();
-                    match found.signature.as_deref() {
-                        None | Some("drbd") => {}
-                        Some(signature) if keep == Some(node.hostname.as_str()) => add(
+                    let holds = found.content.describe();
+                    match &found.content {
+                        VolumeContent::Blank | VolumeContent::FreshDrbd => add(
+                            "existing data",
+                            Severity::Ok,
+                            format!("{} is {holds}", vm.backing_disk),
+                            "",
+                        ),
+                        VolumeContent::Drbd => add(
+                            "existing data",
+                            Severity::Ok,
+                            format!("{} holds {holds}: kept as it is", vm.backing_disk),
+                            "",
+                        ),
+                        VolumeContent::Data(_) if keep == Some(node.hostname.as_str()) => add(
                             "existing data",
                             Severity::Warning,
                             format!(
-                                "{} holds {signature}: it is kept and copied to the peer",
+                                "{} holds {holds}: it is kept and copied to the peer",
                                 vm.backing_disk
                             ),
                             "",
                         ),
-                        Some(signature) if keep.is_some() => add(
+                        VolumeContent::Data(_) if keep.is_some() => add(
                             "existing data",
                             Severity::Warning,
                             format!(
-                                "{} holds {signature}: it will be OVERWRITTEN with the data of {}",
+                                "{} holds {holds}: it will be OVERWRITTEN with the data of {}",
                                 vm.backing_disk,
                                 keep.unwrap_or_default()
                             ),
                             "confirm the overwrite, or back the volume up first",
                         ),
-                        Some(signature) => add(
+                        VolumeContent::Data(_) => add(
                             "existing data",
                             Severity::Error,
                             format!(
-                                "{} holds {signature}; Tandem initialises no volume that holds data",
+                                "{} holds {holds}; Tandem initialises no volume that holds data",
                                 vm.backing_disk
                             ),
                             &format!(
-                                "set vms[{vm_index}].keep_data_on to the node whose data to keep, or wipe the volume yourself (wipefs -a)"
+                                "set vms[{vm_index}].keep_data_on to the node whose data to keep (the other node's volume is then overwritten, after a confirmation), or, if the data is not needed, clear the volume yourself (wipefs -a, and zero its first and last MiB)"
                             ),
                         ),
                     }

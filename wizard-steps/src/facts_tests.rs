@@ -57,8 +57,8 @@ fn the_gather_output_parses_into_facts() {
         })
     );
     assert_eq!(
-        facts.volume("Win2012").map(|lv| lv.signature.clone()),
-        Some(None)
+        facts.volume("Win2012").map(|lv| lv.content.clone()),
+        Some(VolumeContent::Blank)
     );
     assert_eq!(facts.listening, [22], "duplicates folded");
     assert!(facts.has_file("/home/WindowsServer2012_RU_STD_TRIAL.ISO"));
@@ -67,16 +67,15 @@ fn the_gather_output_parses_into_facts() {
 
 #[test]
 fn a_bridge_port_and_a_drbd_9_module_are_recognised() {
-    let facts = parse("nic=eth0 link br0\nnic=br0 bridge \ndrbd_module=9.2.12\nlv=vm 1024 drbd\n");
+    let facts = parse(
+        "nic=eth0 link br0\nnic=br0 bridge \ndrbd_module=9.2.12\nlv=vm 1024\ncontent=vm signature:drbd drbd-used\n",
+    );
     assert_eq!(facts.nics[0].master.as_deref(), Some("br0"));
     assert!(facts.nics[1].is_bridge);
     assert_eq!(facts.drbd_generation(), DrbdGeneration::V9);
     assert_eq!(
-        facts
-            .volume("vm")
-            .and_then(|lv| lv.signature.clone())
-            .as_deref(),
-        Some("drbd")
+        facts.volume("vm").map(|lv| &lv.content),
+        Some(&VolumeContent::Drbd)
     );
 }
 
@@ -135,15 +134,15 @@ fn memory_must_hold_every_vm_at_once_plus_dom0() {
 #[test]
 fn a_volume_with_data_stops_the_run_unless_the_profile_says_whose_to_keep() {
     let mut facts = healthy();
-    facts[1]
-        .volumes
-        .get_mut("Win2012")
-        .expect("volume")
-        .signature = Some("ntfs".into());
+    facts[1].volumes.get_mut("Win2012").expect("volume").content =
+        VolumeContent::Data(vec!["a dos partition table".into()]);
     let findings = evaluate(&seed(), &facts, &LocalFacts::default());
     let found = errors(&findings);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].contains("holds ntfs"), "{found:?}");
+    assert!(
+        found[0].contains("holds a dos partition table; Tandem initialises no volume"),
+        "{found:?}"
+    );
     let fix = &blocking(&findings)[0].fix;
     assert!(fix.contains("vms[0].keep_data_on"), "{fix}");
 
@@ -246,13 +245,26 @@ fn a_missing_iso_needs_a_local_file_to_upload() {
 fn the_gather_script_asks_only_about_the_designs_things() {
     let script = gather_script(&seed(), 0);
     assert!(script.contains("vgs --noheadings --units m --nosuffix -o vg_size,vg_free virtuals"));
-    assert!(script.contains("for lv in Win2012 Win2012-2"));
+    assert!(
+        script.contains("echo \"content=Win2012 $(volume_probe /dev/virtuals/Win2012 Win2012 1)\"")
+    );
+    assert!(script.contains("volume_probe /dev/virtuals/Win2012-2 Win2012-2 2"));
     assert!(
         script.contains("ping -c 1 -W 2 192.168.1.2"),
         "node1 pings node2's replication address"
     );
     assert!(gather_script(&seed(), 1).contains("ping -c 1 -W 2 192.168.1.1"));
-    for word in ["rm ", "mkfs", "wipefs", "lvcreate", "drbdadm", "> /"] {
+    for word in [
+        "rm ",
+        "mkfs",
+        "wipefs -a",
+        "lvcreate",
+        "create-md",
+        "drbdadm up",
+        "primary",
+        "of=",
+        "> /",
+    ] {
         assert!(
             !script.contains(word),
             "the gather script must stay read-only: {word}"
@@ -293,5 +305,70 @@ fn the_peers_migration_access_is_found_by_its_key_comment_or_the_ssh_settings() 
             "if [ -e /etc/ssh/ssh_config.d/tandem-migration.conf ] || grep -qsF ' tandem-migration@node2.seed' /root/.ssh/authorized_keys; then echo migration_access=yes; fi"
         ),
         "{script}"
+    );
+}
+
+/// The probe's words as the testbed's DRBD 8.4 nodes printed them (volumes of a fresh, a
+/// resumed and a running cluster) and as dash printed them for disk images.
+#[test]
+fn probe_words_become_what_the_volume_holds() {
+    use VolumeContent::*;
+    for (words, content) in [
+        ("blank", Blank),
+        ("", Blank),
+        ("signature:drbd drbd-fresh", FreshDrbd),
+        ("signature:drbd drbd-used data-at-end", Drbd),
+        (
+            "signature:drbd drbd-used signature:ext4 data-at-start",
+            Drbd,
+        ),
+        (
+            "signature:drbd drbd-fresh data-at-end",
+            Data(vec![
+                "DRBD metadata of unknown origin".into(),
+                "non-zero data in its last MiB".into(),
+            ]),
+        ),
+        (
+            "signature:drbd",
+            Data(vec!["DRBD metadata of unknown origin".into()]),
+        ),
+        (
+            "signature:dos data-at-start",
+            Data(vec!["a dos partition table".into()]),
+        ),
+        (
+            "signature:PMBR signature:gpt data-at-start data-at-end",
+            Data(vec![
+                "a PMBR partition table".into(),
+                "a gpt partition table".into(),
+            ]),
+        ),
+        (
+            "signature:LVM2_member",
+            Data(vec!["an LVM physical volume".into()]),
+        ),
+        (
+            "data-at-start",
+            Data(vec!["non-zero data in its first MiB".into()]),
+        ),
+    ] {
+        assert_eq!(VolumeContent::from_probe(words), content, "{words:?}");
+    }
+    assert!(!Drbd.holds_data() && !Drbd.is_blank());
+    assert!(FreshDrbd.is_blank() && Blank.is_blank());
+}
+
+/// A listed volume whose content line is missing (an older node script, a cut output) is not
+/// taken for blank.
+#[test]
+fn an_unprobed_volume_counts_as_data() {
+    let facts = parse("lv=Win2012 40960\n");
+    assert!(
+        facts
+            .volume("Win2012")
+            .expect("listed")
+            .content
+            .holds_data()
     );
 }

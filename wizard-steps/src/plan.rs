@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::facts::NodeFacts;
+use crate::facts::{NodeFacts, VOLUME_PROBE, VolumeContent};
 use crate::profile::{Boot, Fencing};
 use crate::remote::{BACKUP_ROOT, quote};
 use crate::render::{
@@ -759,11 +759,15 @@ impl Builder<'_> {
                 let operation = if create {
                     Operation::Command {
                         check: Some(exists.clone()),
-                        // -Wy: a new LV may show a stale signature from an old one; it is not data.
+                        // -Wy: a new LV may show a stale signature from an old one; it is not
+                        // data. Its first and last MiB zeroed make it blank by construction
+                        // (what the metadata step's probe asks of a volume it may write to).
                         apply: format!(
-                            "lvcreate --yes -Wy -L {size}m -n {} {}",
+                            "lvcreate --yes -Wy -L {size}m -n {} {} && dd if=/dev/zero of={disk} bs=1M count=1 conv=fsync status=none && dd if=/dev/zero of={disk} bs=1M seek={last} count=1 conv=fsync status=none",
                             quote(volume),
-                            quote(group)
+                            quote(group),
+                            disk = quote(&vm.backing_disk),
+                            last = size - 1,
                         ),
                         verify: Some(exists),
                     }
@@ -883,21 +887,37 @@ impl Builder<'_> {
                     minor = vm.drbd_minor
                 );
                 let keep_on = settings.keep_data_on.as_deref();
+                let holds = self.holds_data(node, vm);
                 let (guard, destructive) = match keep_on {
-                    // This node's data is the original: DRBD's metadata goes into the room added after it.
-                    Some(keeper) if keeper == self.hostname(node) => (String::new(), None),
+                    // This node's data is the original: DRBD's metadata goes into the room
+                    // added after it (the data stays, but the administrator confirms that it
+                    // is this volume's data that is kept).
+                    Some(keeper) if keeper == self.hostname(node) => (
+                        String::new(),
+                        holds.map(|found| {
+                            format!(
+                                "{} on {} holds {found}: DRBD metadata is written into the room added after it, and this data is then copied over the other node's volume",
+                                vm.backing_disk,
+                                self.hostname(node)
+                            )
+                        }),
+                    ),
                     // The peer's data wins: this node's old contents go.
                     Some(keeper) => (
                         format!("wipefs -a {disk} && "),
-                        Some(format!(
-                            "{} on {}: its contents are erased and replaced by {keeper}'s",
-                            vm.backing_disk,
-                            self.hostname(node)
-                        )),
+                        holds.map(|found| {
+                            format!(
+                                "{} on {} holds {found}: its contents are erased and replaced by {keeper}'s",
+                                vm.backing_disk,
+                                self.hostname(node)
+                            )
+                        }),
                     ),
+                    // Nobody said whose data to keep: only a volume proven blank on the node,
+                    // right now, gets metadata.
                     None => (
                         format!(
-                            "signature=$(blkid -p -o value -s TYPE {disk} 2>/dev/null); if [ -n \"$signature\" ] && [ \"$signature\" != drbd ]; then echo \"{} holds $signature: Tandem does not overwrite data\" >&2; exit 1; fi; ",
+                            "{VOLUME_PROBE}found=$(volume_probe {disk}); if [ \"$found\" != blank ]; then echo \"{} holds data ($found): Tandem does not overwrite data unless the profile says whose to keep (keep_data_on)\" >&2; exit 1; fi\n",
                             vm.backing_disk
                         ),
                         None,
@@ -957,20 +977,54 @@ impl Builder<'_> {
         phase(PhaseKind::DrbdUp, "DRBD up and connected", false, steps)
     }
 
-    /// Whether both nodes proved a VM's volume blank, so the initial sync may be skipped.
+    /// What `node`'s volume of `vm` holds, when it holds data (a description).
+    fn holds_data(&self, node: usize, vm: &VmDesign) -> Option<String> {
+        self.facts[node]
+            .volume(self.volume_name(&vm.name))
+            .filter(|lv| lv.content.holds_data())
+            .map(|lv| lv.content.describe())
+    }
+
+    /// What `node`'s volume of `vm` is before this run: None when it is missing (this run
+    /// creates it, blank by construction).
+    fn content(&self, node: usize, vm: &VmDesign) -> Option<&VolumeContent> {
+        self.facts[node]
+            .volume(self.volume_name(&vm.name))
+            .map(|lv| &lv.content)
+    }
+
+    /// Whether both nodes probed a VM's existing volume blank (before any DRBD metadata), so
+    /// the initial sync may be skipped.
     fn both_blank(&self, vm: &VmDesign) -> bool {
-        let volume = self.volume_name(&vm.name);
         self.design
             .profile
             .cluster
             .drbd
             .skip_initial_sync_when_blank
             && !self.keeps_data(vm)
-            && self.facts.iter().all(|facts| {
-                facts
-                    .volume(volume)
-                    .is_some_and(|lv| lv.signature.is_none())
-            })
+            && BOTH
+                .iter()
+                .all(|&node| self.content(node, vm) == Some(&VolumeContent::Blank))
+    }
+
+    /// What the initial sync from `source` destroys on the other node, when that side is not
+    /// proven blank. Both sides with DRBD metadata of a resource that has run have synced
+    /// before (the step's check skips it, and its guard refuses to force such a resource).
+    fn sync_overwrites(&self, source: usize, vm: &VmDesign) -> Option<String> {
+        let peer = 1 - source;
+        let overwritten = match self.content(peer, vm)? {
+            VolumeContent::Blank | VolumeContent::FreshDrbd => return None,
+            VolumeContent::Drbd if self.content(source, vm) == Some(&VolumeContent::Drbd) => {
+                return None;
+            }
+            content => content.describe(),
+        };
+        Some(format!(
+            "{} on {} ({overwritten}) is overwritten with {}'s by the initial sync",
+            vm.backing_disk,
+            self.hostname(peer),
+            self.hostname(source)
+        ))
     }
 
     fn initial_sync(&self) -> Phase {
@@ -1011,19 +1065,32 @@ impl Builder<'_> {
                         self.hostname(source)
                     ),
                     // Primary only to become the sync source; the cluster promotes later.
-                    format!("drbdadm primary --force {resource} && drbdadm secondary {resource}"),
+                    // Only a resource whose metadata was never synced is forced: one that has
+                    // run holds the cluster's data.
+                    format!(
+                        "case \"$(drbdadm get-gi {resource} 2>/dev/null | tail -n 1)\" in 0000000000000004:*) ;; *) echo \"{name} has been synced or used before: Tandem does not force it\" >&2; exit 1 ;; esac; drbdadm primary --force {resource} && drbdadm secondary {resource}",
+                        name = vm.name
+                    ),
                 )
             };
-            steps.push(self.step(
-                format!("initial-sync:{}", vm.name),
-                source,
-                title,
-                Operation::Command {
-                    check: Some(started.clone()),
-                    apply,
-                    verify: Some(started),
-                },
-            ));
+            let destructive = if self.both_blank(vm) {
+                None
+            } else {
+                self.sync_overwrites(source, vm)
+            };
+            steps.push(Step {
+                destructive,
+                ..self.step(
+                    format!("initial-sync:{}", vm.name),
+                    source,
+                    title,
+                    Operation::Command {
+                        check: Some(started.clone()),
+                        apply,
+                        verify: Some(started),
+                    },
+                )
+            });
             steps.push(self.step(
                 format!("synced:{}", vm.name),
                 source,

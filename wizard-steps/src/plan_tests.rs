@@ -2,7 +2,7 @@
 //! that the profile did not explicitly give up.
 
 use super::*;
-use crate::facts::{LogicalVolume, NodeFacts};
+use crate::facts::{LogicalVolume, NodeFacts, VolumeContent};
 use crate::profile::Profile;
 use crate::validate::validate;
 
@@ -24,21 +24,34 @@ fn fresh(drbd_module: &str) -> [NodeFacts; 2] {
 
 fn with_volumes(
     mut facts: [NodeFacts; 2],
-    signatures: [Option<&str>; 2],
+    contents: [VolumeContent; 2],
     size_mib: u64,
 ) -> [NodeFacts; 2] {
-    for (node, signature) in facts.iter_mut().zip(signatures) {
+    for (node, content) in facts.iter_mut().zip(contents) {
         for volume in ["Win2012", "Win2012-2"] {
             node.volumes.insert(
                 volume.to_owned(),
                 LogicalVolume {
                     size_mib,
-                    signature: signature.map(str::to_owned),
+                    content: content.clone(),
                 },
             );
         }
     }
     facts
+}
+
+fn data(found: &str) -> VolumeContent {
+    VolumeContent::Data(vec![found.to_owned()])
+}
+
+use VolumeContent::{Blank, Drbd, FreshDrbd};
+
+fn destructive_ids(plan: &Plan) -> Vec<&str> {
+    plan.destructive_steps()
+        .into_iter()
+        .map(|step| step.id.as_str())
+        .collect()
 }
 
 fn step<'a>(plan: &'a Plan, id: &str) -> &'a Step {
@@ -201,18 +214,120 @@ fn debian_13_targets_trixie() {
 
 #[test]
 fn nothing_is_destroyed_on_a_volume_with_a_signature_unless_the_profile_says_whose_data_to_keep() {
-    let facts = with_volumes(fresh("8.4.11"), [Some("ext4"), None], 40960);
+    let facts = with_volumes(fresh("8.4.11"), [data("a filesystem (ext4)"), Blank], 40960);
     let plan = plan(&seed(), &facts);
-    assert!(plan.destructive_steps().is_empty());
+    // Win2012-2 syncs from its home node2 over node1's filesystem: even that is confirmed
+    // (the preflight refuses this run anyway, as nobody said whose data to keep).
+    assert_eq!(destructive_ids(&plan), ["initial-sync:Win2012-2@node2"]);
     for node in ["node1", "node2"] {
         let apply = apply_of(step(&plan, &format!("create-md:Win2012@{node}")));
-        // The command itself refuses a volume holding data, even if the facts were stale.
+        // The command itself refuses a volume holding data, even if the facts were stale:
+        // it probes the volume again, on the node, right before.
         assert!(
-            apply.contains("blkid -p") && apply.contains("does not overwrite data"),
+            apply.contains("volume_probe() {")
+                && apply.contains("found=$(volume_probe /dev/virtuals/Win2012)")
+                && apply.contains("does not overwrite data"),
             "{apply}"
         );
-        assert!(!apply.contains("wipefs"), "{apply}");
+        assert!(!apply.contains("wipefs -a"), "{apply}");
     }
+}
+
+/// security.md finding 3: a whole-disk image (the seed's Windows guests) has a partition table
+/// and no filesystem signature; it counted as blank, so create-md, --clear-bitmap and primary
+/// --force could destroy it unconfirmed.
+#[test]
+fn a_partitioned_disk_is_data_and_every_step_that_would_destroy_it_is_confirmed() {
+    let partitioned = data("a dos partition table");
+    // No keep_data_on: no sync is marked in sync over it, and nothing is forced over it.
+    let facts = with_volumes(fresh("8.4.11"), [partitioned.clone(), Blank], 40960);
+    let unkept = plan(&seed(), &facts);
+    assert!(
+        apply_of(step(&unkept, "initial-sync:Win2012@node1")).contains("primary --force"),
+        "not declared in sync"
+    );
+    let facts = with_volumes(fresh("8.4.11"), [Blank, partitioned.clone()], 40960);
+    let unkept = plan(&seed(), &facts);
+    assert_eq!(
+        destructive_ids(&unkept),
+        ["initial-sync:Win2012@node1"],
+        "forcing node1's blank side over node2's partitioned disk is confirmed (Win2012-2 \
+         syncs from node2, over node1's blank volume)"
+    );
+    // Both sides hold different disks and node1's is kept: the metadata on each side and the
+    // sync over node2 are confirmed one by one.
+    let text = include_str!("../../resources/profiles/seed.toml").replace(
+        "drbd_minor = 1\n",
+        "drbd_minor = 1\nkeep_data_on = \"node1\"\n",
+    );
+    let facts = with_volumes(
+        fresh("8.4.11"),
+        [partitioned.clone(), data("a gpt partition table")],
+        40960,
+    );
+    let kept = plan(&design(&text), &facts);
+    let win2012: Vec<&str> = destructive_ids(&kept)
+        .into_iter()
+        .filter(|id| id.contains("Win2012@"))
+        .collect();
+    assert_eq!(
+        win2012,
+        [
+            "create-md:Win2012@node1",
+            "create-md:Win2012@node2",
+            "initial-sync:Win2012@node1"
+        ]
+    );
+    let what = |id: &str| step(&kept, id).destructive.clone().unwrap_or_default();
+    assert!(what("create-md:Win2012@node1").contains("holds a dos partition table"));
+    assert!(what("create-md:Win2012@node2").contains("erased and replaced by node1's"));
+    assert!(
+        what("initial-sync:Win2012@node1").contains(
+            "/dev/virtuals/Win2012 on node2 (a gpt partition table) is overwritten with node1's"
+        ),
+        "{}",
+        what("initial-sync:Win2012@node1")
+    );
+}
+
+#[test]
+fn volumes_this_run_creates_or_proves_blank_are_overwritten_without_a_question() {
+    // Created now (missing before): blank by construction, with their ends zeroed.
+    let created = plan(&seed(), &fresh("8.4.11"));
+    assert!(destructive_ids(&created).is_empty());
+    let lvcreate = apply_of(step(&created, "volume:Win2012@node2"));
+    assert!(
+        lvcreate.contains("dd if=/dev/zero of=/dev/virtuals/Win2012 bs=1M count=1")
+            && lvcreate.contains("of=/dev/virtuals/Win2012 bs=1M seek=40959 count=1"),
+        "{lvcreate}"
+    );
+    // A resumed run: the metadata Tandem wrote on the blank volumes is there, never synced.
+    let resumed = plan(
+        &seed(),
+        &with_volumes(fresh("8.4.11"), [FreshDrbd, FreshDrbd], 40960),
+    );
+    assert!(destructive_ids(&resumed).is_empty());
+    let force = apply_of(step(&resumed, "initial-sync:Win2012@node1"));
+    assert!(
+        force.contains("0000000000000004:*) ;;") && force.contains("does not force it"),
+        "only never-synced metadata is forced: {force}"
+    );
+    // A converged cluster: both sides have run; the sync step's check skips it.
+    let converged = plan(&seed(), &with_volumes(fresh("8.4.11"), [Drbd, Drbd], 40960));
+    assert!(destructive_ids(&converged).is_empty());
+    // One side has run, the other is new (a replaced disk): forcing the new one over it
+    // would be destruction, so it is confirmed.
+    let replaced = plan(
+        &seed(),
+        &with_volumes(fresh("8.4.11"), [FreshDrbd, Drbd], 40960),
+    );
+    assert_eq!(
+        destructive_ids(&replaced),
+        ["initial-sync:Win2012@node1", "initial-sync:Win2012-2@node2"]
+            .into_iter()
+            .filter(|id| id.ends_with("node1"))
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -221,22 +336,24 @@ fn keeping_one_nodes_data_extends_the_volumes_and_marks_the_other_side_destructi
         "drbd_minor = 1\n",
         "drbd_minor = 1\nkeep_data_on = \"node1\"\n",
     );
-    let facts = with_volumes(fresh("8.4.11"), [Some("ntfs"), Some("ext4")], 40960);
+    let facts = with_volumes(
+        fresh("8.4.11"),
+        [data("a filesystem (ntfs)"), data("a filesystem (ext4)")],
+        40960,
+    );
     let plan = plan(&design(&text), &facts);
-    let destructive = plan.destructive_steps();
-    assert_eq!(destructive.len(), 1, "{destructive:?}");
-    assert_eq!(destructive[0].id, "create-md:Win2012@node2");
+    let erased = step(&plan, "create-md:Win2012@node2");
     assert!(
-        destructive[0]
+        erased
             .destructive
             .as_deref()
             .unwrap_or_default()
             .contains("node1's")
     );
-    assert!(apply_of(destructive[0]).starts_with("wipefs -a /dev/virtuals/Win2012 && "));
+    assert!(apply_of(erased).starts_with("wipefs -a /dev/virtuals/Win2012 && "));
     let keeper = apply_of(step(&plan, "create-md:Win2012@node1"));
     assert!(
-        !keeper.contains("wipefs") && !keeper.contains("blkid"),
+        !keeper.contains("wipefs") && !keeper.contains("volume_probe"),
         "{keeper}"
     );
     // Room for the metadata after the data, on both nodes, and the sync starts from the keeper.
@@ -253,7 +370,7 @@ fn keeping_one_nodes_data_extends_the_volumes_and_marks_the_other_side_destructi
 
 #[test]
 fn the_initial_sync_is_skipped_only_for_blank_volumes_when_allowed() {
-    let blank = with_volumes(fresh("8.4.11"), [None, None], 40960);
+    let blank = with_volumes(fresh("8.4.11"), [Blank, Blank], 40960);
     let plan_blank = plan(&seed(), &blank);
     assert!(
         apply_of(step(&plan_blank, "initial-sync:Win2012@node1"))
@@ -336,7 +453,12 @@ fn the_script_shows_every_step_and_marks_destruction() {
         "drbd_minor = 1\n",
         "drbd_minor = 1\nkeep_data_on = \"node2\"\n",
     );
-    let plan = plan(&design(&text), &fresh("8.4.11"));
+    let facts = with_volumes(
+        fresh("8.4.11"),
+        [data("a filesystem (ntfs)"), data("a filesystem (ntfs)")],
+        40960,
+    );
+    let plan = plan(&design(&text), &facts);
     let script = plan.script();
     for (_, step) in plan.steps() {
         assert!(
@@ -447,7 +569,7 @@ fn a_vm_gone_from_the_profile_is_retired_with_confirmation_and_its_volume_kept()
     assert!(
         plan.steps()
             .flat_map(|(_, step)| step.operation.shell_commands())
-            .all(|command| !command.contains("lvremove") && !command.contains("wipefs")),
+            .all(|command| !command.contains("lvremove") && !command.contains("wipefs -a")),
         "the volume is kept"
     );
     assert!(

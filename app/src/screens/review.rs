@@ -727,7 +727,7 @@ mod tests {
             .volumes
             .get_mut("Win2012")
             .expect("the volume is there")
-            .signature = Some("ntfs".into());
+            .content = wizard_steps::facts::VolumeContent::Data(vec!["a filesystem (ntfs)".into()]);
         checked(&profile, facts)
     }
 
@@ -735,33 +735,55 @@ mod tests {
     fn each_destructive_action_must_be_ticked_before_the_run_can_start() -> Result<(), Error> {
         let checked = with_data_to_overwrite();
         let destructive = checked.review.destructive.clone();
-        assert_eq!(destructive.len(), 1, "{destructive:?}");
+        // node2's disk: its metadata step erases it, and the initial sync from node1
+        // overwrites it; each is its own question.
+        assert_eq!(destructive.len(), 2, "{destructive:?}");
         assert_eq!(destructive[0].node, "node2");
         assert!(destructive[0].what.contains("erased"), "{destructive:?}");
+        assert_eq!(destructive[1].node, "node1");
+        assert!(
+            destructive[1]
+                .what
+                .contains("on node2 (a filesystem (ntfs)) is overwritten with node1's"),
+            "{destructive:?}"
+        );
         let mut state = checked_state(checked);
         assert!(!state.can_start());
         assert!(state.start().is_none());
         assert_eq!(
             state.blocked_reason(),
-            "Confirm each destructive action (1 left)"
+            "Confirm each destructive action (2 left)"
         );
 
-        let label = format!("{}: {}", destructive[0].node, destructive[0].what);
+        let labels: Vec<String> = destructive
+            .iter()
+            .map(|action| format!("{}: {}", action.node, action.what))
+            .collect();
         let mut page = ui(&state);
-        let _ = page.find("Destructive actions (1)")?;
-        let _ = page.click(label.as_str())?;
+        let _ = page.find("Destructive actions (2)")?;
+        let _ = page.click(labels[0].as_str())?;
+        let messages: Vec<Message> = page.into_messages().collect();
+        let _ = apply(&mut state, messages);
+        assert_eq!(
+            state.blocked_reason(),
+            "Confirm each destructive action (1 left)"
+        );
+        let mut page = ui(&state);
+        let _ = page.click(labels[1].as_str())?;
         let messages: Vec<Message> = page.into_messages().collect();
         let actions = apply(&mut state, messages);
         assert_eq!(actions.len(), 1);
         assert!(state.can_start(), "{}", state.blocked_reason());
         let start = state.start().expect("the run may start");
-        assert!(
-            start
-                .plan
-                .destructive_steps()
-                .iter()
-                .any(|step| step.id == destructive[0].step)
-        );
+        for action in &destructive {
+            assert!(
+                start
+                    .plan
+                    .destructive_steps()
+                    .iter()
+                    .any(|step| step.id == action.step)
+            );
+        }
         assert!(start.secrets.is_empty());
 
         // The page's own Start button hands the run over.
@@ -774,6 +796,7 @@ mod tests {
             "{actions:?}"
         );
 
+        let label = labels[0].clone();
         // Unticking takes the confirmation back.
         let mut page = ui(&state);
         let _ = page.click(label.as_str())?;
@@ -793,7 +816,7 @@ mod tests {
             .volumes
             .get_mut("Win2012")
             .expect("the volume is there")
-            .signature = Some("ntfs".into());
+            .content = wizard_steps::facts::VolumeContent::Data(vec!["a filesystem (ntfs)".into()]);
         let checked = checked(&profile, facts);
         assert_eq!(checked.review.blocking.len(), 1);
         let warning = checked.review.warnings[0].clone();

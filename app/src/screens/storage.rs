@@ -347,8 +347,8 @@ fn volume_row<'a>(
                 presence.describe()
             ))
             .size(14);
-            let has_data = matches!(presence, Presence::Present(found)
-                if found.signature.as_deref().is_some_and(|signature| signature != "drbd"));
+            let has_data =
+                matches!(presence, Presence::Present(found) if found.content.holds_data());
             nodes = nodes.push(if has_data {
                 line.style(text::warning)
             } else {
@@ -388,7 +388,7 @@ mod tests {
              os_id=debian\nos_version_id=12\ncpus=4\ndom0=no\nmemory_mib=8000\nhvm=yes\n\
              nic=lo link \nnic=eth0 link \naddress=eth0 192.168.1.1/24\n\
              group=virtuals 200000 119000\ngroup=system 50000 0\n{volumes}\
-             group_volume=system root 50000 ext4\n"
+             group_volume=system root 50000 signature:ext4\n"
         ))
     }
 
@@ -451,7 +451,7 @@ mod tests {
     fn each_volume_shows_blank_data_and_unequal_sizes_per_node() -> Result<(), Error> {
         let first = discovery(
             "node1",
-            "group_volume=virtuals Win2012 40960 \ngroup_volume=virtuals Win2012-2 40960 ntfs\n",
+            "group_volume=virtuals Win2012 40960 \ngroup_volume=virtuals Win2012-2 40960 signature:ntfs\n",
         );
         let second = discovery(
             "node2",
@@ -464,7 +464,7 @@ mod tests {
         let _ = ui.find(
             "Win2012 differs: 40.0 GiB on node1, 20.0 GiB on node2; both nodes need the same size",
         )?;
-        let _ = ui.find("node1: 40.0 GiB, HAS DATA (ntfs)")?;
+        let _ = ui.find("node1: 40.0 GiB, HAS DATA (a filesystem (ntfs))")?;
         let _ = ui.find("node2: 40.0 GiB, blank")?;
         let _ = ui.find(
             "Win2012-2 holds data. On the VMs page, say on which node its data is kept (it is \
@@ -501,7 +501,7 @@ mod tests {
     fn volumes_are_added_from_a_node_added_new_and_removed() -> Result<(), Error> {
         let node = discovery(
             "node1",
-            "group_volume=virtuals Win2012 40960 \ngroup_volume=virtuals data 10240 xfs\n",
+            "group_volume=virtuals Win2012 40960 \ngroup_volume=virtuals data 10240 signature:xfs\n",
         );
         let mut page = Page::with_facts([Some(node), None]);
         page.click("Add data (10G)")?;
@@ -514,7 +514,9 @@ mod tests {
             }
         );
         assert!(page.ui().find("Add data (10G)").is_err());
-        let _ = page.ui().find("node1: 10.0 GiB, HAS DATA (xfs)")?;
+        let _ = page
+            .ui()
+            .find("node1: 10.0 GiB, HAS DATA (a filesystem (xfs))")?;
         // No VM uses it yet: that is a problem of this page, shown under the volume.
         let _ = page.ui().find(
             "no VM uses the volume \"data\" — make it a VM's volume, or remove it from the profile",

@@ -952,18 +952,11 @@ fn keep_data<'a>(context: Context<'a>, index: usize, vm: &'a Vm) -> Option<Eleme
                 .iter()
                 .enumerate()
                 .filter_map(|(node, presence)| match presence {
-                    Presence::Present(found)
-                        if found
-                            .signature
-                            .as_deref()
-                            .is_some_and(|signature| signature != "drbd") =>
-                    {
-                        Some(format!(
-                            "{} ({})",
-                            context.node_name(node),
-                            found.signature.as_deref().unwrap_or_default()
-                        ))
-                    }
+                    Presence::Present(found) if found.content.holds_data() => Some(format!(
+                        "{} ({})",
+                        context.node_name(node),
+                        found.content.describe()
+                    )),
                     _ => None,
                 })
                 .collect()
@@ -1273,7 +1266,7 @@ mod tests {
     #[test]
     fn a_volume_with_data_asks_whose_data_to_keep() -> Result<(), Error> {
         let volumes = "group_volume=virtuals Win2012 40960 \n\
-                       group_volume=virtuals Win2012-2 40960 ntfs\n";
+                       group_volume=virtuals Win2012-2 40960 signature:dos data-at-start\n";
         let mut page = Page::with_facts([
             Some(discovery("node1", 8000, volumes)),
             Some(discovery(
@@ -1283,7 +1276,7 @@ mod tests {
             )),
         ]);
         assert!(page.shows(
-            "Win2012-2 holds data on node1 (ntfs). Keep one node's data: it is copied to the \
+            "Win2012-2 holds data on node1 (a dos partition table). Keep one node's data: it is copied to the \
              other node, whose copy is overwritten."
         ));
         assert!(page.shows("Existing data on the volume"));

@@ -15,7 +15,7 @@ pub enum Presence {
     Unknown,
     /// No such volume; `created` says whether Tandem will create it.
     Missing { created: bool },
-    /// The volume exists; `signature` is what blkid found (None: blank).
+    /// The volume exists, with what the node found on it.
     Present(LogicalVolume),
 }
 
@@ -28,10 +28,10 @@ impl Presence {
             Presence::Present(volume) => format!(
                 "{}, {}",
                 super::nodes::mib_text(volume.size_mib),
-                match volume.signature.as_deref() {
-                    None => "blank".to_owned(),
-                    Some("drbd") => "DRBD metadata".to_owned(),
-                    Some(signature) => format!("HAS DATA ({signature})"),
+                if volume.content.holds_data() {
+                    format!("HAS DATA ({})", volume.content.describe())
+                } else {
+                    volume.content.describe()
                 }
             ),
         }
@@ -173,8 +173,7 @@ pub fn volume_status(profile: &Profile, facts: &[Option<&NodeFacts>; 2]) -> Vec<
                 ));
             }
             let has_data = nodes.iter().any(|presence| {
-                matches!(presence, Presence::Present(found)
-                    if found.signature.as_deref().is_some_and(|signature| signature != "drbd"))
+                matches!(presence, Presence::Present(found) if found.content.holds_data())
             });
             VolumeStatus {
                 name: volume.name.clone(),

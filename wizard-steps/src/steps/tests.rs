@@ -28,9 +28,9 @@ address=lo 127.0.0.1/8
 address=eth0 192.168.1.1/24
 group=virtuals 200000 119000
 group=system 50000 0
-group_volume=virtuals Win2012 40960 
-group_volume=virtuals Win2012-2 40960 ntfs
-group_volume=system root 50000 ext4
+group_volume=virtuals Win2012 40960 blank
+group_volume=virtuals Win2012-2 40960 signature:dos
+group_volume=system root 50000 signature:ext4
 ";
 
 fn discovered() -> NodeFacts {
@@ -111,16 +111,16 @@ fn discovery_finds_every_volume_group_and_volume_with_its_signature() {
         virtuals.volumes["Win2012"],
         LogicalVolume {
             size_mib: 40960,
-            signature: None
+            content: facts::VolumeContent::Blank
         }
     );
     assert_eq!(
-        virtuals.volumes["Win2012-2"].signature.as_deref(),
-        Some("ntfs")
+        virtuals.volumes["Win2012-2"].content,
+        facts::VolumeContent::Data(vec!["a dos partition table".into()])
     );
     assert_eq!(
-        facts.volume_groups[1].volumes["root"].signature.as_deref(),
-        Some("ext4")
+        facts.volume_groups[1].volumes["root"].content.describe(),
+        "a filesystem (ext4)"
     );
     let script = facts::discovery_script();
     assert!(script.contains("vgs --noheadings"), "{script}");
@@ -230,7 +230,10 @@ fn volume_status_shows_blank_data_missing_and_unequal_volumes() {
     assert!(!status[0].has_data);
     assert_eq!(status[1].problem, None);
     assert!(status[1].has_data);
-    assert_eq!(status[1].nodes[0].describe(), "40.0 GiB, HAS DATA (ntfs)");
+    assert_eq!(
+        status[1].nodes[0].describe(),
+        "40.0 GiB, HAS DATA (a dos partition table)"
+    );
     assert!(
         status[2]
             .problem
@@ -260,7 +263,7 @@ fn the_review_lists_steps_per_node_every_file_and_each_destructive_action() {
         "Win2012-2".into(),
         LogicalVolume {
             size_mib: 40960,
-            signature: Some("ntfs".into()),
+            content: facts::VolumeContent::Data(vec!["a filesystem (ntfs)".into()]),
         },
     );
     let second = NodeFacts {

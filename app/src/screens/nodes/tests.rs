@@ -44,7 +44,7 @@ nic=lo link
 nic=enp1s0 link 
 address=enp1s0 192.168.7.11/24
 group=virtuals 200000 119000
-group_volume=virtuals web 40960 ext4
+group_volume=virtuals web 40960 signature:ext4
 ";
 
 #[test]
