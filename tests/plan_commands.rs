@@ -156,3 +156,133 @@ fn the_split_brain_disconnect_waits_out_drbds_transient_state() {
     assert!(!output.status.success());
     assert_eq!(tries, 31);
 }
+
+/// Runs the rolling restart of node1 (`corosync::rolling_restart`) with fake `systemctl`,
+/// `crm_mon`, `crm_attribute`, `crm_resource` and `sleep` that log every call: crm_mon reports
+/// the nodes listed in a file as online; a restart of pacemaker puts node1 back in that file
+/// when `rejoins`. Gives the log, whether the script succeeded and its stderr.
+fn rolling_restart_with(online: &[&str], rejoins: bool) -> (Vec<String>, bool, String, bool) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).expect("bin");
+    let log = dir.path().join("log");
+    let members = dir.path().join("online");
+    std::fs::write(&members, online.join("\n") + "\n").expect("online");
+    let fake = |name: &str, body: &str| {
+        let path = bin.join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "#!/bin/sh\necho \"{name} $*\" >> '{}'\n{body}\n",
+                log.display()
+            ),
+        )
+        .expect("fake tool");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    };
+    let members_path = members.display().to_string();
+    fake(
+        "crm_mon",
+        &format!(
+            "echo '<crm_mon>'; for n in node1 node2; do if grep -qx \"$n\" '{members_path}'; then echo \"<node name=\\\"$n\\\" id=\\\"1\\\" online=\\\"true\\\"/>\"; else echo \"<node name=\\\"$n\\\" id=\\\"1\\\" online=\\\"false\\\"/>\"; fi; done; echo '</crm_mon>'"
+        ),
+    );
+    fake(
+        "systemctl",
+        &format!(
+            "case \"$1 $2\" in\n 'restart corosync') grep -vx node1 '{members_path}' > '{members_path}.new'; mv '{members_path}.new' '{members_path}' ;;\n 'restart pacemaker') {} ;;\nesac\nexit 0",
+            if rejoins {
+                format!("echo node1 >> '{members_path}'")
+            } else {
+                "true".to_owned()
+            }
+        ),
+    );
+    fake("crm_attribute", "exit 0");
+    fake("crm_resource", "exit 0");
+    fake("sleep", "exit 0");
+    // The node's /var/lib/tandem is the test's own directory.
+    let script = wizard_steps::corosync::rolling_restart("node1", "node2")
+        .replace("/var/lib/tandem", &dir.path().display().to_string());
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = common::run(
+        Command::new(shell())
+            .args(["-c", &script])
+            .env("PATH", path),
+    );
+    let calls: Vec<String> = std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| !line.starts_with("crm_mon") && !line.starts_with("sleep"))
+        .map(str::to_owned)
+        .collect();
+    (
+        calls,
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        dir.path().join("standby-for-restart").exists(),
+    )
+}
+
+/// security.md finding 5: the restart that a corosync.conf change needs, run by dash.
+#[test]
+fn a_rolling_restart_moves_the_nodes_vms_away_and_waits_for_membership() {
+    let (calls, ok, stderr, marked) = rolling_restart_with(&["node1", "node2"], true);
+    assert!(ok, "{stderr}");
+    let expected = [
+        "systemctl is-active --quiet corosync",
+        "crm_attribute --type nodes --node node1 --name standby --update on",
+        "crm_resource --wait --timeout=900s",
+        "systemctl restart corosync",
+        "systemctl restart pacemaker",
+        "crm_attribute --type nodes --node node1 --name standby --update off",
+        "crm_resource --wait --timeout=900s",
+    ];
+    let relevant: Vec<&str> = calls.iter().map(String::as_str).collect();
+    assert_eq!(relevant.len(), expected.len(), "{calls:#?}");
+    for (call, wanted) in relevant.iter().zip(expected) {
+        assert!(
+            call.starts_with(wanted),
+            "{call} is not {wanted}: {calls:#?}"
+        );
+    }
+    assert!(!marked, "the mark is gone once the node is back");
+
+    // The other node is down: restarting this one would stop its VMs. Nothing happens.
+    let (calls, ok, stderr, _) = rolling_restart_with(&["node1"], true);
+    assert!(!ok);
+    assert!(stderr.contains("node2 is not online"), "{stderr}");
+    assert!(
+        calls
+            .iter()
+            .all(|call| !call.contains("standby") && !call.contains("restart")),
+        "{calls:#?}"
+    );
+
+    // This node is not a member (nothing runs on it): it is simply restarted.
+    let (calls, ok, stderr, _) = rolling_restart_with(&["node2"], true);
+    assert!(ok, "{stderr}");
+    assert!(
+        calls.iter().all(|call| !call.contains("standby")),
+        "{calls:#?}"
+    );
+    assert!(
+        calls
+            .iter()
+            .any(|call| call == "systemctl restart corosync")
+    );
+
+    // It does not rejoin: it stays in standby with its VMs on node2, marked for the next run.
+    let (calls, ok, stderr, marked) = rolling_restart_with(&["node1", "node2"], false);
+    assert!(!ok);
+    assert!(stderr.contains("node1 did not rejoin node2"), "{stderr}");
+    assert!(
+        calls.iter().all(|call| !call.contains("--update off")),
+        "{calls:#?}"
+    );
+    assert!(marked);
+}

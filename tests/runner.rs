@@ -94,6 +94,7 @@ fn step(id: &str, scope: Scope, operation: Operation) -> Step {
         title: id.replace('-', " "),
         operation,
         destructive: None,
+        disruptive: None,
     }
 }
 
@@ -430,6 +431,7 @@ async fn one_shared_key_and_the_given_secrets_land_on_both_nodes() {
                         then: None,
                     },
                     destructive: None,
+                    disruptive: None,
                 },
                 Step {
                     id: "secret".into(),
@@ -440,6 +442,7 @@ async fn one_shared_key_and_the_given_secrets_land_on_both_nodes() {
                         secret: SecretName::BmcPassword("alpha".into()),
                     },
                     destructive: None,
+                    disruptive: None,
                 },
             ],
         }],
@@ -486,6 +489,27 @@ async fn one_shared_key_and_the_given_secrets_land_on_both_nodes() {
         futures_sums(&sessions, &format!("{home0}/authkey")).await,
         sums,
         "the key is kept"
+    );
+
+    // A node that lost its key (reinstalled) gets the other node's, which a running cluster
+    // uses: the node that has it is not touched.
+    sessions[1]
+        .output(&format!("rm -f {home0}/authkey"))
+        .await
+        .expect("rm");
+    let (copied, events) = run(&plan, &mut sessions, &secrets, CancellationToken::new()).await;
+    assert!(copied.succeeded(), "{events:#?}");
+    assert_eq!(
+        futures_sums(&sessions, &format!("{home0}/authkey")).await,
+        sums,
+        "node alpha's key, now on both"
+    );
+    assert!(events.iter().any(|event| matches!(event,
+        Event::StepFinished { detail, .. } if detail.contains("the key of alpha") && detail.contains("copied to beta"))));
+    assert!(
+        events.iter().all(|event| !matches!(event,
+            Event::FileWritten { node, changed: true, .. } if node == "alpha")),
+        "{events:#?}"
     );
 
     let (missing, events) = run_plan(&plan, &mut sessions).await;

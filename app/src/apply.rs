@@ -119,6 +119,13 @@ impl JournaledRun {
             println!("\n{refusal}");
             return Ok(ExitCode::from(1));
         }
+        for step in plan.disruptive_steps() {
+            println!(
+                "\nDISRUPTIVE: {}\n  (step {})",
+                step.disruptive.as_deref().unwrap_or_default(),
+                step.id
+            );
+        }
         let secrets = ask_secrets(plan)?;
         let cancel = CancellationToken::new();
         let on_interrupt = cancel.clone();

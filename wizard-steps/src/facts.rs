@@ -63,6 +63,12 @@ pub struct NodeFacts {
     /// a profile names any.
     #[serde(default)]
     pub volume_groups: Vec<NamedVolumeGroup>,
+    /// /etc/corosync/corosync.conf as it is on the node.
+    #[serde(default)]
+    pub corosync_conf: String,
+    /// The settings the running corosync has (its configuration map), when it runs.
+    #[serde(default)]
+    pub corosync_running: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -246,6 +252,14 @@ impl NodeFacts {
     pub fn has_file(&self, path: &str) -> bool {
         self.present_files.iter().any(|present| present == path)
     }
+
+    /// The node's corosync runs `cluster` (not Debian's placeholder, not stopped): a change to
+    /// its configuration reaches running VMs.
+    pub fn runs_cluster(&self, cluster: &str) -> bool {
+        self.corosync_running
+            .get("totem.cluster_name")
+            .is_some_and(|name| name == cluster)
+    }
 }
 
 /// Who and what the node is: the part of every look at a node that needs no profile.
@@ -340,7 +354,12 @@ for res in /etc/drbd.d/*.res; do
 done
 if [ -e {migration_config} ] || grep -qsF {migration_comment} {authorized_keys}; then echo migration_access=yes; fi
 ping -c 1 -W 2 {peer} >/dev/null 2>&1 && echo reaches_peer=yes || echo reaches_peer=no
+if systemctl is-active --quiet corosync 2>/dev/null; then
+  corosync-cmapctl 2>/dev/null | grep -E '^(totem|nodelist|quorum|logging)\.' | sed 's/^/corosync_running=/'
+fi
+[ -r {corosync_conf} ] && sed 's/^/corosync_conf=/' {corosync_conf}
 "#,
+        corosync_conf = crate::render::paths::COROSYNC_CONF,
         migration_config = crate::render::paths::MIGRATION_SSH_CONFIG,
         migration_comment = quote(&format!(
             " {}",
@@ -447,6 +466,20 @@ pub fn parse(output: &str) -> NodeFacts {
             "file" => facts.present_files.push(value.trim().to_owned()),
             "tandem_vm" => facts.tandem_vms.push(value.trim().to_owned()),
             "reaches_peer" => facts.reaches_peer = Some(value.trim() == "yes"),
+            "corosync_conf" => {
+                facts.corosync_conf.push_str(value);
+                facts.corosync_conf.push('\n');
+            }
+            // "totem.cluster_name (str) = lab"
+            "corosync_running" => {
+                if let Some((key, value)) = value.split_once(" = ")
+                    && let Some((key, _type)) = key.split_once(" (")
+                {
+                    facts
+                        .corosync_running
+                        .insert(key.to_owned(), value.to_owned());
+                }
+            }
             "migration_access" => facts.migration_access = value.trim() == "yes",
             "group" => {
                 if let (Some(name), Some(size), Some(free)) =

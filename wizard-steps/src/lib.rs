@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod cluster_state;
+pub mod corosync;
 pub mod drbd;
 pub mod facts;
 pub mod journal;

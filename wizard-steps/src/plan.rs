@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use crate::corosync;
 use crate::facts::{NodeFacts, VOLUME_PROBE, VolumeContent};
 use crate::profile::{Boot, Fencing};
 use crate::remote::{BACKUP_ROOT, quote};
@@ -48,6 +49,8 @@ pub enum PhaseKind {
     /// ... and may no longer, once live migration is switched off.
     LiveMigrationOff,
     Corosync,
+    /// ... and, on a running cluster, each node running them: a reload or a rolling restart.
+    CorosyncEffect,
     Pacemaker,
     /// VMs gone from the profile: stopped and removed from the cluster (their volumes kept).
     RetireFromCluster,
@@ -86,6 +89,10 @@ pub struct Step {
     /// Set when the step can destroy data: what, for the administrator's confirmation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destructive: Option<String>,
+    /// Set when the step interrupts something that runs (services restarted, VMs moved away
+    /// and back): what it will do, shown before the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disruptive: Option<String>,
 }
 
 /// Where a step runs.
@@ -255,7 +262,8 @@ pub fn plan(design: &Design, facts: &[NodeFacts; 2]) -> Plan {
     if design.profile.cluster.live_migration {
         phases.extend(builder.live_migration());
     }
-    phases.extend([builder.corosync(), builder.pacemaker()]);
+    phases.extend(builder.corosync());
+    phases.push(builder.pacemaker());
     if builder.switching_live_migration_off() {
         phases.push(builder.live_migration_off());
     }
@@ -281,6 +289,14 @@ impl Plan {
         self.phases
             .iter()
             .flat_map(|phase| phase.steps.iter().map(move |step| (phase, step)))
+    }
+
+    /// The steps that interrupt what runs (with what they do), to show before the run.
+    pub fn disruptive_steps(&self) -> Vec<&Step> {
+        self.steps()
+            .map(|(_, step)| step)
+            .filter(|step| step.disruptive.is_some())
+            .collect()
     }
 
     pub fn destructive_steps(&self) -> Vec<&Step> {
@@ -317,6 +333,9 @@ impl Plan {
                 let _ = writeln!(out, "\n## [{place}] {} ({})", step.title, step.id);
                 if let Some(destructive) = &step.destructive {
                     let _ = writeln!(out, "## DESTRUCTIVE: {destructive}");
+                }
+                if let Some(disruptive) = &step.disruptive {
+                    let _ = writeln!(out, "## DISRUPTIVE: {disruptive}");
                 }
                 step.operation.write_script(&mut out);
             }
@@ -504,6 +523,7 @@ impl Builder<'_> {
             title,
             operation,
             destructive: None,
+            disruptive: None,
         }
     }
 
@@ -518,6 +538,12 @@ impl Builder<'_> {
             owner: "root:root".to_owned(),
             then: None,
         }
+    }
+
+    fn rendered_file_text(&self, node: usize, path: &str) -> &str {
+        self.rendered.nodes[node]
+            .file(path)
+            .map_or("", |file| file.contents.as_str())
     }
 
     fn file_step(&self, node: usize, path: &str) -> Step {
@@ -1216,6 +1242,7 @@ impl Builder<'_> {
                 apply: BOTH.map(|node| self.trust_peer(node)),
             },
             destructive: None,
+            disruptive: None,
         }];
         for &node in &BOTH {
             let peer = self.hostname(1 - node);
@@ -1344,9 +1371,17 @@ mv {known_hosts}.tandem-new {known_hosts}
         )
     }
 
-    fn corosync(&self) -> Phase {
+    /// Corosync's files and key, and their taking effect. Before the cluster runs on either
+    /// node, a change restarts corosync and Pacemaker where it was made (nothing runs yet).
+    /// Once it runs, nothing restarts in the phase that writes; the next phase makes each node
+    /// run the new settings, one node at a time: a reload where corosync reloads them, else
+    /// a rolling restart that moves the node's VMs away first ([`corosync::rolling_restart`]).
+    fn corosync(&self) -> Vec<Phase> {
         const ACTIVE: &str = "systemctl is-active --quiet corosync && systemctl is-active --quiet pacemaker && systemctl is-enabled --quiet corosync && systemctl is-enabled --quiet pacemaker";
-        let restart = "systemctl restart corosync && systemctl restart pacemaker".to_owned();
+        let cluster = &self.design.profile.cluster.name;
+        let running = BOTH.map(|node| self.facts[node].runs_cluster(cluster));
+        let restart_on_change = (!running.contains(&true))
+            .then(|| "systemctl restart corosync && systemctl restart pacemaker".to_owned());
         let mut steps = Vec::new();
         if self.design.profile.cluster.corosync_crypto {
             steps.push(Step {
@@ -1356,15 +1391,16 @@ mv {known_hosts}.tandem-new {known_hosts}
                 operation: Operation::SharedKey {
                     path: paths::COROSYNC_AUTHKEY.into(),
                     bytes: 256,
-                    then: Some(restart.clone()),
+                    then: restart_on_change.clone(),
                 },
                 destructive: None,
+                disruptive: None,
             });
         }
         for &node in &BOTH {
             let mut conf = self.rendered_file(node, paths::COROSYNC_CONF);
             if let Operation::File { then, .. } = &mut conf {
-                *then = Some(restart.clone());
+                then.clone_from(&restart_on_change);
             }
             steps.push(self.step(
                 format!("file:{}", paths::COROSYNC_CONF),
@@ -1378,12 +1414,98 @@ mv {known_hosts}.tandem-new {known_hosts}
                 "corosync and pacemaker enabled and running".into(),
                 Operation::Command {
                     check: Some(ACTIVE.into()),
-                    apply: format!("systemctl enable corosync pacemaker && {restart}"),
+                    apply: "systemctl enable corosync pacemaker && systemctl restart corosync && systemctl restart pacemaker".into(),
                     verify: Some(ACTIVE.into()),
                 },
             ));
         }
-        phase(PhaseKind::Corosync, "Corosync", false, steps)
+        let written = phase(PhaseKind::Corosync, "Corosync", false, steps);
+        if restart_on_change.is_some() {
+            return vec![written];
+        }
+        let effect: Vec<Step> = BOTH
+            .iter()
+            .flat_map(|&node| self.corosync_takes_effect(node, running[node]))
+            .collect();
+        if effect.is_empty() {
+            vec![written]
+        } else {
+            vec![
+                written,
+                phase(
+                    PhaseKind::CorosyncEffect,
+                    "Corosync runs the new settings",
+                    true,
+                    effect,
+                ),
+            ]
+        }
+    }
+
+    /// The steps that make `node`'s corosync run the rendered settings, when it does not yet:
+    /// a reload, or a restart with the node's VMs moved away and back (`running`: the node
+    /// runs the cluster now).
+    fn corosync_takes_effect(&self, node: usize, running: bool) -> Vec<Step> {
+        let rendered = self.rendered_file_text(node, paths::COROSYNC_CONF);
+        let new = corosync::flatten(rendered);
+        let old_file = corosync::flatten(&self.facts[node].corosync_conf);
+        let live = &self.facts[node].corosync_running;
+        let changed: std::collections::BTreeSet<&String> = new
+            .keys()
+            .chain(old_file.keys())
+            .filter(|key| live.get(*key) != new.get(*key))
+            .collect();
+        if running && changed.is_empty() {
+            return Vec::new();
+        }
+        let in_effect = corosync::runs_with(rendered);
+        let (host, peer) = (self.hostname(node), self.hostname(1 - node));
+        let reload = running && !changed.iter().any(|key| corosync::needs_restart(key));
+        if reload {
+            return vec![self.step(
+                "corosync-reloaded".into(),
+                node,
+                format!("corosync on {host} reloads its settings (no restart)"),
+                Operation::Command {
+                    check: Some(in_effect.clone()),
+                    apply: "corosync-cfgtool -R".into(),
+                    verify: Some(in_effect),
+                },
+            )];
+        }
+        let restarted = Step {
+            disruptive: running.then(|| {
+                format!(
+                    "restarts corosync and Pacemaker on {host} ({}): its VMs move to {peer} first and come back after, per the failback policy; {peer}'s VMs keep running",
+                    changed
+                        .iter()
+                        .map(|key| key.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }),
+            ..self.step(
+                "corosync-restarted".into(),
+                node,
+                format!("corosync and Pacemaker on {host} restarted with the new settings"),
+                Operation::Command {
+                    check: Some(in_effect.clone()),
+                    apply: corosync::rolling_restart(host, peer),
+                    verify: Some(in_effect),
+                },
+            )
+        };
+        let back = self.step(
+            "back-online-after-restart".into(),
+            node,
+            format!("{host} back online after its restart"),
+            Operation::Command {
+                check: Some(format!("[ ! -e {} ]", corosync::STANDBY_MARK)),
+                apply: corosync::back_online(host),
+                verify: Some(format!("[ ! -e {} ]", corosync::STANDBY_MARK)),
+            },
+        );
+        vec![restarted, back]
     }
 
     fn pacemaker(&self) -> Phase {
@@ -1403,6 +1525,7 @@ mv {known_hosts}.tandem-new {known_hosts}
                         secret: SecretName::BmcPassword(node.hostname.clone()),
                     },
                     destructive: None,
+                    disruptive: None,
                 });
             }
         }
@@ -1564,6 +1687,7 @@ mv {known_hosts}.tandem-new {known_hosts}
             title: "every VM runs on its home node, DRBD healthy".into(),
             operation: Operation::VerifyPlacement,
             destructive: None,
+            disruptive: None,
         }];
         phase(PhaseKind::Verify, "Verification", false, steps)
     }

@@ -774,3 +774,130 @@ fn a_changed_drbd_file_reaches_a_running_resource_through_adjust() {
     assert_eq!(verify.as_deref(), Some(expected));
     assert_eq!(apply, "drbdadm adjust Win2012");
 }
+
+/// Facts of nodes whose corosync runs the seed's rendered corosync.conf, edited by `edit`
+/// (what the running corosync and the file on the node say).
+fn running_corosync(edit: impl Fn(&str) -> String) -> [NodeFacts; 2] {
+    let design = seed();
+    let rendered = render(&design, Target::for_design(&design));
+    let mut facts = fresh("8.4.11");
+    for (node, facts) in facts.iter_mut().enumerate() {
+        let conf = edit(
+            &rendered.nodes[node]
+                .file(paths::COROSYNC_CONF)
+                .expect("rendered")
+                .contents,
+        );
+        facts.corosync_running = crate::corosync::flatten(&conf);
+        facts.corosync_conf = conf;
+    }
+    facts
+}
+
+fn phase_of(plan: &Plan, kind: PhaseKind) -> Option<&Phase> {
+    plan.phases.iter().find(|phase| phase.kind == kind)
+}
+
+/// security.md finding 5: a corosync.conf change restarted corosync and Pacemaker on both
+/// nodes at once, stopping every VM.
+#[test]
+fn a_corosync_change_never_restarts_both_nodes_of_a_running_cluster_at_once() {
+    // First install: nothing runs yet, a change restarts where it was made.
+    let first = plan(&seed(), &fresh("8.4.11"));
+    assert!(phase_of(&first, PhaseKind::CorosyncEffect).is_none());
+    assert!(matches!(
+        &step(&first, "file:/etc/corosync/corosync.conf@node1").operation,
+        Operation::File { then: Some(then), .. } if then.contains("systemctl restart corosync")
+    ));
+
+    // The running cluster already has the settings: nothing restarts, nothing reloads.
+    let same = plan(&seed(), &running_corosync(str::to_owned));
+    assert!(phase_of(&same, PhaseKind::CorosyncEffect).is_none());
+    assert!(same.steps().all(|(_, step)| {
+        step.operation.shell_commands().iter().all(|command| {
+            !command.contains("systemctl restart corosync")
+                || step.id.starts_with("cluster-services@")
+        })
+    }));
+    assert!(matches!(
+        &step(&same, "file:/etc/corosync/corosync.conf@node1").operation,
+        Operation::File { then: None, .. }
+    ));
+
+    // A token timeout (the profile's new setting): reloaded, one node after the other.
+    let mut design = seed();
+    design.profile.cluster.corosync_token_ms = Some(5000);
+    let design = crate::validate::validate(&design.profile).expect("valid");
+    let token = plan(&design, &running_corosync(str::to_owned));
+    let effect = phase_of(&token, PhaseKind::CorosyncEffect).expect("the settings take effect");
+    assert!(effect.one_node_at_a_time);
+    assert_eq!(
+        apply_of(step(&token, "corosync-reloaded@node1")),
+        "corosync-cfgtool -R"
+    );
+    assert!(
+        check_of(step(&token, "corosync-reloaded@node2"))
+            .contains("corosync-cmapctl -g totem.token")
+    );
+    assert!(token.disruptive_steps().is_empty());
+
+    // A setting corosync reads only at start: a rolling restart, each node's VMs moved away
+    // first, shown as disruptive before the run.
+    let restart = plan(
+        &seed(),
+        &running_corosync(|conf| conf.replace("transport: knet", "transport: udpu")),
+    );
+    let effect = phase_of(&restart, PhaseKind::CorosyncEffect).expect("restarts");
+    assert!(effect.one_node_at_a_time);
+    let ids: Vec<&str> = effect.steps.iter().map(|step| step.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "corosync-restarted@node1",
+            "back-online-after-restart@node1",
+            "corosync-restarted@node2",
+            "back-online-after-restart@node2"
+        ]
+    );
+    let disruptive: Vec<&str> = restart
+        .disruptive_steps()
+        .iter()
+        .map(|step| step.disruptive.as_deref().unwrap_or_default())
+        .collect();
+    assert_eq!(disruptive.len(), 2);
+    assert!(
+        disruptive[0].contains("restarts corosync and Pacemaker on node1 (totem.transport)")
+            && disruptive[0].contains("its VMs move to node2 first"),
+        "{disruptive:?}"
+    );
+    assert!(
+        restart
+            .script()
+            .contains("## DISRUPTIVE: restarts corosync")
+    );
+    assert!(
+        apply_of(step(&restart, "corosync-restarted@node2"))
+            .contains("--node node2 --name standby --update on")
+    );
+}
+
+/// A node that left the cluster (reinstalled: Debian's placeholder runs there) is restarted
+/// into it without moving anything; the node that runs the VMs is not touched.
+#[test]
+fn a_node_outside_the_cluster_is_restarted_into_it_alone() {
+    let mut facts = running_corosync(str::to_owned);
+    facts[1].corosync_running =
+        crate::corosync::flatten("totem {\n\tversion: 2\n\tcluster_name: debian\n}\n");
+    facts[1].corosync_conf = String::new();
+    let plan = plan(&seed(), &facts);
+    let effect = phase_of(&plan, PhaseKind::CorosyncEffect).expect("node2 joins");
+    let ids: Vec<&str> = effect.steps.iter().map(|step| step.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "corosync-restarted@node2",
+            "back-online-after-restart@node2"
+        ]
+    );
+    assert!(plan.disruptive_steps().is_empty(), "nothing runs on node2");
+}

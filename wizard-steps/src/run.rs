@@ -182,6 +182,26 @@ impl Summary {
     }
 }
 
+/// The key at `path` on a node, when it has `bytes` bytes (read as hex: never in the journal).
+async fn read_key(
+    session: &Session,
+    path: &str,
+    bytes: usize,
+) -> Result<Option<Vec<u8>>, StepError> {
+    let output = session
+        .output(&format!("od -An -v -tx1 {}", quote(path)))
+        .await?;
+    if !output.status.success() {
+        return Ok(None);
+    }
+    let key: Option<Vec<u8>> = output
+        .stdout
+        .split_whitespace()
+        .map(|pair| u8::from_str_radix(pair, 16).ok())
+        .collect();
+    Ok(key.filter(|key| key.len() == bytes))
+}
+
 /// Run-time secrets for [`Operation::Secret`] steps; never journaled.
 pub type Secrets = BTreeMap<SecretName, Secret>;
 
@@ -882,29 +902,53 @@ impl Runner<'_> {
                         "the same key on both nodes".to_owned(),
                     ));
                 }
-                let key = random_bytes(*bytes)
-                    .map_err(|error| StepError::new(format!("no random bytes: {error}")))?;
+                // A node that has a key keeps it (a running cluster uses it); the other gets a
+                // copy. Only when neither has one (or they differ) is a new key made.
+                let holder = match (&sums[0], &sums[1]) {
+                    (Some(_), None) => Some(0),
+                    (None, Some(_)) => Some(1),
+                    _ => None,
+                };
+                let kept = match holder {
+                    Some(holder) => read_key(&sessions[holder], path, *bytes).await?,
+                    None => None,
+                };
+                let (key, detail) = match (holder, kept) {
+                    (Some(holder), Some(key)) => (
+                        key,
+                        format!(
+                            "the key of {} in {path} copied to {}",
+                            self.plan.nodes[holder],
+                            self.plan.nodes[1 - holder]
+                        ),
+                    ),
+                    _ => (
+                        random_bytes(*bytes)
+                            .map_err(|error| StepError::new(format!("no random bytes: {error}")))?,
+                        format!("a new key in {path} on both nodes"),
+                    ),
+                };
                 for (index, session) in sessions.iter().enumerate() {
                     let node = &self.plan.nodes[index];
-                    self.upload(
-                        session,
-                        node,
-                        Payload::Bytes(&key),
-                        path,
-                        0o400,
-                        "root:root",
-                        Existing::Replace,
-                        step,
-                    )
-                    .await?;
-                    if let Some(then) = then {
+                    let written = self
+                        .upload(
+                            session,
+                            node,
+                            Payload::Bytes(&key),
+                            path,
+                            0o400,
+                            "root:root",
+                            Existing::Replace,
+                            step,
+                        )
+                        .await?;
+                    if written == Outcome::Changed
+                        && let Some(then) = then
+                    {
                         self.run_streamed(session, step, node, then).await?;
                     }
                 }
-                Ok((
-                    Outcome::Changed,
-                    format!("a new key in {path} on both nodes"),
-                ))
+                Ok((Outcome::Changed, detail))
             }
             Operation::Secret { path, secret } => {
                 let value = self

@@ -207,6 +207,7 @@ pub fn recovery_plan(design: &Design, split: &Split, victim: usize, drbd: DrbdGe
         title,
         operation,
         destructive: None,
+        disruptive: None,
     };
     let command = |check: String, apply: String| Operation::Command {
         check: Some(check.clone()),

@@ -432,6 +432,7 @@ pub fn view<'a>(state: &'a State, _context: Context<'a>) -> Element<'a, Message>
                     )
                     .push(findings_view(&checked.review, &checked.preflight.findings))
                     .push(destructive_view(state, &checked.review))
+                    .push(disruptive_view(&checked.review))
                     .push(secrets_view(state, checked))
                     .push(plan_view(state, &checked.review))
                     .push(files_view(state, &checked.review))
@@ -510,6 +511,30 @@ fn destructive_view<'a>(state: &'a State, review: &'a Review) -> Option<Element<
     }
     Some(section(
         format!("Destructive actions ({})", review.destructive.len()),
+        list,
+    ))
+}
+
+fn disruptive_view(review: &Review) -> Option<Element<'_, Message>> {
+    if review.disruptive.is_empty() {
+        return None;
+    }
+    let mut list =
+        column![text(
+        "These steps interrupt what runs, one node at a time; no data is lost and the other \
+         node keeps its VMs running meanwhile."
+    )
+    .size(13)]
+        .spacing(8);
+    for action in &review.disruptive {
+        list = list.push(
+            text(format!("{}: {}", action.node, action.what))
+                .size(14)
+                .style(text::warning),
+        );
+    }
+    Some(section(
+        format!("Disruptive actions ({})", review.disruptive.len()),
         list,
     ))
 }

@@ -42,6 +42,9 @@ pub struct Review {
     pub nodes: Vec<NodeSteps>,
     pub files: Vec<ReviewFile>,
     pub destructive: Vec<Destructive>,
+    /// Steps that interrupt what runs (services restarted, VMs moved away and back): shown,
+    /// not confirmed, since nothing is lost.
+    pub disruptive: Vec<Destructive>,
     /// Preflight errors: the run cannot start while there are any.
     pub blocking: Vec<Finding>,
     pub warnings: Vec<Finding>,
@@ -73,6 +76,7 @@ pub fn review(plan: &Plan, findings: &[Finding]) -> Review {
         .collect();
     let mut files = Vec::new();
     let mut destructive = Vec::new();
+    let mut disruptive = Vec::new();
     for (phase, step) in plan.steps() {
         let (slot, node) = match step.scope {
             Scope::Node(index) => (index, plan.nodes[index].clone()),
@@ -93,6 +97,13 @@ pub fn review(plan: &Plan, findings: &[Finding]) -> Review {
                 what: what.clone(),
             });
         }
+        if let Some(what) = &step.disruptive {
+            disruptive.push(Destructive {
+                step: step.id.clone(),
+                node: node.clone(),
+                what: what.clone(),
+            });
+        }
         nodes[slot].steps.push(ReviewStep {
             id: step.id.clone(),
             phase: phase.title.clone(),
@@ -107,6 +118,7 @@ pub fn review(plan: &Plan, findings: &[Finding]) -> Review {
         nodes,
         files,
         destructive,
+        disruptive,
         blocking: findings
             .iter()
             .filter(|finding| finding.severity == Severity::Error)
