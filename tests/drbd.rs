@@ -119,6 +119,13 @@ fn eight_vm_profile_parses_as_drbd_84_with_distinct_minors_and_ports() {
     check_drbd84(&common::test_profile("eight-vms"));
 }
 
+/// Volume group and volume names with '+', '.', '-' and '_', hostnames with dots: drbdadm reads
+/// the disk and the peers exactly as the profile has them.
+#[test]
+fn the_hostile_profile_parses_as_drbd_84_with_its_names_intact() {
+    check_drbd84(&common::test_profile("hostile"));
+}
+
 #[test]
 fn drbd_9_variant_parses_with_node_ids_and_is_refused_by_the_84_grammar() {
     let profile = common::example_profile("seed");

@@ -440,6 +440,43 @@ fn eight_vm_cluster_returns_home_only_inside_the_failback_window() {
     }
 }
 
+/// BMC users full of crm and shell metacharacters, names with dots and dashes: the crm script
+/// loads without a warning, crm_verify accepts it, the fence devices have exactly the profile's
+/// users, and the cluster fails over and comes back per its failback window.
+#[test]
+fn the_hostile_profile_loads_with_its_values_intact_and_fails_over() {
+    let profile = common::test_profile("hostile");
+    let cib = started(&profile);
+    cib.verify();
+    let xml = fs::read_to_string(cib.path()).expect("the CIB");
+    let document = roxmltree::Document::parse(&xml).expect("the CIB parses");
+    for node in &cib.design.profile.nodes {
+        let device = format!("fence_{}", node.hostname);
+        let user = document
+            .descendants()
+            .find(|element| {
+                element.attribute("name") == Some("username")
+                    && element
+                        .ancestors()
+                        .any(|parent| parent.attribute("id") == Some(device.as_str()))
+            })
+            .and_then(|element| element.attribute("value"));
+        assert_eq!(
+            user,
+            node.bmc.as_ref().map(|bmc| bmc.user.as_str()),
+            "{device}'s username"
+        );
+    }
+    let primitives = document
+        .descendants()
+        .filter(|element| element.has_tag_name("primitive"))
+        .count();
+    // Per VM a DRBD, a Xen and (vm-1_A) an IP resource, and one fence device per node.
+    assert_eq!(primitives, 2 + 2 + 1 + 2, "no resource was injected");
+    let cib = cib.fork(Some("2026-11-25 23:00:00"));
+    fail_and_return(&cib, 0, |vm, _| vm.home);
+}
+
 #[test]
 fn crm_load_rejects_an_unknown_agent_parameter() {
     let profile = common::example_profile("seed");

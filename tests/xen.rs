@@ -332,6 +332,13 @@ fn eight_vm_domain_configs_are_read_by_libxlutil_as_the_profile_says() {
     check_profile(&common::test_profile("eight-vms"));
 }
 
+/// Kernel arguments full of shell and xl metacharacters, a VNC password of them, paths with
+/// '+': libxlutil reads every value exactly as the profile has it (no extra vif or disk field).
+#[test]
+fn hostile_domain_configs_are_read_by_libxlutil_as_the_profile_says() {
+    check_profile(&common::test_profile("hostile"));
+}
+
 /// The check can fail: broken variants of a rendered config are refused by libxlutil or by the
 /// helper's own rules, each with its reason.
 #[test]

@@ -32,14 +32,15 @@ pub fn test_profile(name: &str) -> PathBuf {
         .join(format!("{name}.toml"))
 }
 
-/// Every profile the real-tool tests check: the two examples, the eight-VM test profile and
-/// the live-migration one.
-pub fn all_profiles() -> [PathBuf; 4] {
+/// Every profile the real-tool tests check: the two examples, the eight-VM test profile, the
+/// live-migration one, and the hostile one (metacharacters in every field that allows them).
+pub fn all_profiles() -> [PathBuf; 5] {
     [
         example_profile("seed"),
         example_profile("lab"),
         test_profile("eight-vms"),
         test_profile("live-migration"),
+        test_profile("hostile"),
     ]
 }
 
