@@ -101,8 +101,14 @@ impl Testbed {
         parse_crm_mon(&self.ssh(node, "crm_mon -1 --output-as=xml")?).ok()
     }
 
+    /// `tandem apply` with the confirmations of vm2's destructive steps (its volume holds a
+    /// disk on both nodes: node1's is kept and copied over node2's).
     fn apply_command(&self) -> Command {
-        self.tandem("apply", &[])
+        let mut confirmations = Vec::new();
+        for step in VM2_DESTRUCTIVE {
+            confirmations.extend(["--confirm-destructive", step]);
+        }
+        self.tandem("apply", &confirmations)
     }
 
     /// `tandem VERB PROFILE ARGS...` with the testbed's host keys, known_hosts and journals.
@@ -333,6 +339,11 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
     let testbed = Testbed::up();
     println!("FIGURE link_raw_mib_s {:.1}", link_throughput(&testbed));
 
+    // vm2's volume already holds a disk on each node, different ones (a partition table as
+    // every Windows disk has): the first apply stops before anything changes, the profile
+    // then says whose data to keep, and the overwrite must be confirmed.
+    let kept = windows_disks_are_kept_only_as_the_profile_says(&testbed);
+
     // An interrupted run, then the run that finishes the job.
     testbed.apply_killed_in_drbd_phase();
     let (ok, stdout, took) = testbed.apply();
@@ -360,6 +371,14 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
         sync_reached_100(&testbed.runs()),
         "no sync progress event reached 100 %"
     );
+    // node1's disk on both nodes, byte for byte.
+    for node in [1, 2] {
+        assert_eq!(
+            disk_checksum(&testbed, node).as_deref(),
+            Some(kept.as_str()),
+            "node{node}'s vm2 volume is not node1's disk"
+        );
+    }
     let state = testbed.cluster(1).expect("crm_mon on node1");
     assert!(state.online("node1") && state.online("node2"), "{state:?}");
     assert!(
@@ -451,6 +470,7 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
     );
 
     wizard_run_on_the_converged_cluster(&testbed);
+    a_corosync_change_reaches_the_running_cluster_without_moving_a_vm(&testbed);
     if full {
         drill_on_the_converged_cluster(&testbed);
     }
@@ -462,6 +482,160 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
     if full {
         vm1_migrates_live_and_back(&testbed);
     }
+}
+
+/// The destructive steps of vm2's setup over the two disks, confirmed by the e2e's applies.
+const VM2_DESTRUCTIVE: [&str; 3] = [
+    "create-md:vm2@node1",
+    "create-md:vm2@node2",
+    "initial-sync:vm2@node1",
+];
+
+/// vm2's data size: the profile's 256 MiB (the volume grows by DRBD's metadata after it).
+const VM2_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The sha256 of vm2's data on `node`'s volume (its first 256 MiB).
+fn disk_checksum(testbed: &Testbed, node: usize) -> Option<String> {
+    testbed
+        .ssh(
+            node,
+            &format!("head -c {VM2_BYTES} /dev/tandem/vm2 | sha256sum"),
+        )
+        .map(|text| {
+            text.split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+}
+
+/// Puts a whole-disk image on vm2's volume on each node (an MBR with one partition, then 8 MiB
+/// of random data: different disks), as a Windows guest's volume holds. A plain apply stops in
+/// the preflight without changing anything; with `keep_data_on = "node1"` in the profile, an
+/// apply without the confirmations is refused, still changing nothing. Gives the checksum of
+/// node1's disk (which both nodes must end up with).
+fn windows_disks_are_kept_only_as_the_profile_says(testbed: &Testbed) -> String {
+    let mbr = "printf '\\0\\0\\0\\0\\203\\0\\0\\0\\0\\10\\0\\0\\0\\140\\0\\0' | dd of=/dev/tandem/vm2 bs=1 seek=446 conv=notrunc status=none && printf '\\125\\252' | dd of=/dev/tandem/vm2 bs=1 seek=510 conv=notrunc status=none";
+    for node in [1, 2] {
+        testbed
+            .ssh(
+                node,
+                &format!(
+                    "lvcreate --yes -L 256m -n vm2 tandem >/dev/null && dd if=/dev/zero of=/dev/tandem/vm2 bs=1M count=256 status=none && {mbr} && dd if=/dev/urandom of=/dev/tandem/vm2 bs=1M seek=1 count=8 conv=notrunc status=none && sync && wipefs --noheadings --output TYPE /dev/tandem/vm2 | grep -qx dos"
+                ),
+            )
+            .unwrap_or_else(|| panic!("a partitioned disk on node{node}"));
+    }
+    let before = [1, 2].map(|node| disk_checksum(testbed, node).expect("checksum"));
+    assert_ne!(before[0], before[1], "two different disks");
+    let unchanged = |what: &str| {
+        for (index, node) in [1, 2].into_iter().enumerate() {
+            assert_eq!(
+                disk_checksum(testbed, node).as_deref(),
+                Some(before[index].as_str()),
+                "{what}: node{node}'s disk changed"
+            );
+            assert!(
+                testbed
+                    .ssh(node, "test ! -e /etc/default/grub.d/tandem-xen.cfg")
+                    .is_some(),
+                "{what}: node{node} was changed"
+            );
+        }
+    };
+
+    let started = Instant::now();
+    let output = testbed.tandem("apply", &[]).output().expect("tandem runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    println!("{stdout}");
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    for node in ["node1", "node2"] {
+        assert!(
+            stdout.contains(&format!(
+                "[ERROR] {node} existing data: /dev/tandem/vm2 holds a dos partition table; Tandem initialises no volume that holds data"
+            )),
+            "{stdout}"
+        );
+    }
+    assert!(stdout.contains("nothing was changed"), "{stdout}");
+    unchanged("the preflight");
+    println!(
+        "FIGURE data_refused_by_preflight_s {}",
+        started.elapsed().as_secs()
+    );
+
+    // The administrator keeps node1's disk.
+    let text = std::fs::read_to_string(testbed.profile()).expect("the profile");
+    let kept = text.replacen(
+        "volume = \"vm2\"\n",
+        "volume = \"vm2\"\nkeep_data_on = \"node1\"\n",
+        1,
+    );
+    assert_ne!(kept, text);
+    std::fs::write(testbed.profile(), kept).expect("write the profile");
+    let output = testbed.tandem("apply", &[]).output().expect("tandem runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    println!("{stdout}");
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("[WARNING] node2 existing data: /dev/tandem/vm2 holds a dos partition table: it will be OVERWRITTEN with the data of node1"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("not confirmed:")
+            && stdout.contains("--confirm-destructive create-md:vm2@node1"),
+        "{stdout}"
+    );
+    unchanged("the unconfirmed apply");
+    before[0].clone()
+}
+
+/// The cluster's corosync.conf changes while it runs (a token timeout, as an administrator
+/// tunes it): corosync reloads it on both nodes, no VM moves or restarts (same domain ids).
+fn a_corosync_change_reaches_the_running_cluster_without_moving_a_vm(testbed: &Testbed) {
+    let domains = || {
+        [
+            domain_id(testbed, 1, "vm1").expect("vm1 runs on node1"),
+            domain_id(testbed, 2, "vm2").expect("vm2 runs on node2"),
+        ]
+    };
+    let before = domains();
+    let text = std::fs::read_to_string(testbed.profile()).expect("the profile");
+    let tuned = text.replacen(
+        "corosync_crypto = true\n",
+        "corosync_crypto = true\ncorosync_token_ms = 5000\n",
+        1,
+    );
+    assert_ne!(tuned, text);
+    std::fs::write(testbed.profile(), tuned).expect("write the profile");
+    let started = Instant::now();
+    let output = testbed.apply_command().output().expect("tandem runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    println!("{stdout}");
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("Corosync runs the new settings")
+            && stdout.contains("reloads its settings"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("DISRUPTIVE"), "{stdout}");
+    println!(
+        "FIGURE corosync_token_change_s {}",
+        started.elapsed().as_secs()
+    );
+    for node in [1, 2] {
+        assert_eq!(
+            testbed
+                .ssh(node, "corosync-cmapctl -g totem.token")
+                .as_deref()
+                .map(str::trim),
+            Some("totem.token (u32) = 5000"),
+            "node{node} runs the new token"
+        );
+    }
+    assert_eq!(domains(), before, "a VM restarted or moved");
+    let state = testbed.cluster(1).expect("crm_mon");
+    assert!(all_on(&state, &["vm1"], "node1") && all_on(&state, &["vm2"], "node2"));
 }
 
 /// What Pacemaker's controller on `node` logged since `since` about `resource`: the results

@@ -118,6 +118,9 @@ pub enum VolumeContent {
     Drbd,
     /// Existing data: each thing found, in words.
     Data(Vec<String>),
+    /// Existing data under DRBD metadata that never synced (an interrupted run that kept one
+    /// node's data, or metadata from elsewhere): still data, but the metadata step is done.
+    DrbdOverData(Vec<String>),
 }
 
 impl VolumeContent {
@@ -129,7 +132,18 @@ impl VolumeContent {
     /// Holds something Tandem must not overwrite without the profile's and the
     /// administrator's say.
     pub fn holds_data(&self) -> bool {
-        matches!(self, VolumeContent::Data(_))
+        matches!(
+            self,
+            VolumeContent::Data(_) | VolumeContent::DrbdOverData(_)
+        )
+    }
+
+    /// Has DRBD metadata: the metadata step finds it done.
+    pub fn has_drbd_metadata(&self) -> bool {
+        matches!(
+            self,
+            VolumeContent::FreshDrbd | VolumeContent::Drbd | VolumeContent::DrbdOverData(_)
+        )
     }
 
     /// In words, for the preflight and the Storage page.
@@ -139,6 +153,9 @@ impl VolumeContent {
             VolumeContent::FreshDrbd => "blank (DRBD metadata, never synced)".to_owned(),
             VolumeContent::Drbd => "DRBD metadata of a resource that has run".to_owned(),
             VolumeContent::Data(found) => found.join(", "),
+            VolumeContent::DrbdOverData(found) => {
+                format!("DRBD metadata that never synced, over {}", found.join(", "))
+            }
         }
     }
 
@@ -173,6 +190,7 @@ impl VolumeContent {
             // table): the cluster's own, which DRBD keeps.
             (true, _) if used => VolumeContent::Drbd,
             (true, true) if fresh => VolumeContent::FreshDrbd,
+            (true, false) if fresh => VolumeContent::DrbdOverData(found),
             (true, _) => {
                 found.insert(0, "DRBD metadata of unknown origin".to_owned());
                 VolumeContent::Data(found)
@@ -773,26 +791,34 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
                             format!("{} holds {holds}: kept as it is", vm.backing_disk),
                             "",
                         ),
-                        VolumeContent::Data(_) if keep == Some(node.hostname.as_str()) => add(
-                            "existing data",
-                            Severity::Warning,
-                            format!(
-                                "{} holds {holds}: it is kept and copied to the peer",
-                                vm.backing_disk
-                            ),
-                            "",
-                        ),
-                        VolumeContent::Data(_) if keep.is_some() => add(
-                            "existing data",
-                            Severity::Warning,
-                            format!(
-                                "{} holds {holds}: it will be OVERWRITTEN with the data of {}",
-                                vm.backing_disk,
-                                keep.unwrap_or_default()
-                            ),
-                            "confirm the overwrite, or back the volume up first",
-                        ),
-                        VolumeContent::Data(_) => add(
+                        VolumeContent::Data(_) | VolumeContent::DrbdOverData(_)
+                            if keep == Some(node.hostname.as_str()) =>
+                        {
+                            add(
+                                "existing data",
+                                Severity::Warning,
+                                format!(
+                                    "{} holds {holds}: it is kept and copied to the peer",
+                                    vm.backing_disk
+                                ),
+                                "",
+                            )
+                        }
+                        VolumeContent::Data(_) | VolumeContent::DrbdOverData(_)
+                            if keep.is_some() =>
+                        {
+                            add(
+                                "existing data",
+                                Severity::Warning,
+                                format!(
+                                    "{} holds {holds}: it will be OVERWRITTEN with the data of {}",
+                                    vm.backing_disk,
+                                    keep.unwrap_or_default()
+                                ),
+                                "confirm the overwrite, or back the volume up first",
+                            )
+                        }
+                        VolumeContent::Data(_) | VolumeContent::DrbdOverData(_) => add(
                             "existing data",
                             Severity::Error,
                             format!(

@@ -324,10 +324,7 @@ fn probe_words_become_what_the_volume_holds() {
         ),
         (
             "signature:drbd drbd-fresh data-at-end",
-            Data(vec![
-                "DRBD metadata of unknown origin".into(),
-                "non-zero data in its last MiB".into(),
-            ]),
+            DrbdOverData(vec!["non-zero data in its last MiB".into()]),
         ),
         (
             "signature:drbd",

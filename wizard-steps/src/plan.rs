@@ -913,7 +913,7 @@ impl Builder<'_> {
                     minor = vm.drbd_minor
                 );
                 let keep_on = settings.keep_data_on.as_deref();
-                let holds = self.holds_data(node, vm);
+                let holds = self.data_under_metadata(node, vm);
                 let (guard, destructive) = match keep_on {
                     // This node's data is the original: DRBD's metadata goes into the room
                     // added after it (the data stays, but the administrator confirms that it
@@ -1003,11 +1003,12 @@ impl Builder<'_> {
         phase(PhaseKind::DrbdUp, "DRBD up and connected", false, steps)
     }
 
-    /// What `node`'s volume of `vm` holds, when it holds data (a description).
-    fn holds_data(&self, node: usize, vm: &VmDesign) -> Option<String> {
+    /// The data on `node`'s volume of `vm` that the metadata step would write to (a
+    /// description): none on a volume that already has DRBD metadata (the step is done).
+    fn data_under_metadata(&self, node: usize, vm: &VmDesign) -> Option<String> {
         self.facts[node]
             .volume(self.volume_name(&vm.name))
-            .filter(|lv| lv.content.holds_data())
+            .filter(|lv| lv.content.holds_data() && !lv.content.has_drbd_metadata())
             .map(|lv| lv.content.describe())
     }
 

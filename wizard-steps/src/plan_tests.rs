@@ -901,3 +901,33 @@ fn a_node_outside_the_cluster_is_restarted_into_it_alone() {
     );
     assert!(plan.disruptive_steps().is_empty(), "nothing runs on node2");
 }
+
+/// A run that kept node1's partitioned disk, interrupted after the metadata: both volumes
+/// have never-synced metadata over data. The metadata is done (no question about it again);
+/// the sync over node2's old data still asks.
+#[test]
+fn a_resumed_run_over_kept_data_asks_only_about_what_is_left_to_do() {
+    let text = include_str!("../../resources/profiles/seed.toml").replace(
+        "drbd_minor = 1\n",
+        "drbd_minor = 1\nkeep_data_on = \"node1\"\n",
+    );
+    let over = |found: &str| VolumeContent::DrbdOverData(vec![found.to_owned()]);
+    let facts = with_volumes(
+        fresh("8.4.11"),
+        [
+            over("a dos partition table"),
+            over("non-zero data in its first MiB"),
+        ],
+        40960,
+    );
+    let resumed = plan(&design(&text), &facts);
+    let win2012: Vec<&str> = destructive_ids(&resumed)
+        .into_iter()
+        .filter(|id| id.contains("Win2012@"))
+        .collect();
+    assert_eq!(win2012, ["initial-sync:Win2012@node1"]);
+    assert!(
+        VolumeContent::from_probe("signature:drbd drbd-fresh signature:dos data-at-start")
+            == over("a dos partition table")
+    );
+}
