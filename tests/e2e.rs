@@ -494,12 +494,16 @@ const VM2_DESTRUCTIVE: [&str; 3] = [
 /// vm2's data size: the profile's 256 MiB (the volume grows by DRBD's metadata after it).
 const VM2_BYTES: u64 = 256 * 1024 * 1024;
 
-/// The sha256 of vm2's data on `node`'s volume (its first 256 MiB).
+/// The sha256 of vm2's data on `node`'s volume (its first 256 MiB), read past the page cache
+/// (DRBD writes the volume beneath it: a cached read would show the disk as it was).
 fn disk_checksum(testbed: &Testbed, node: usize) -> Option<String> {
     testbed
         .ssh(
             node,
-            &format!("head -c {VM2_BYTES} /dev/tandem/vm2 | sha256sum"),
+            &format!(
+                "dd if=/dev/tandem/vm2 bs=1M count={} iflag=direct status=none | sha256sum",
+                VM2_BYTES / (1024 * 1024)
+            ),
         )
         .map(|text| {
             text.split_whitespace()
@@ -551,9 +555,15 @@ fn windows_disks_are_kept_only_as_the_profile_says(testbed: &Testbed) -> String 
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     for node in ["node1", "node2"] {
         assert!(
-            stdout.contains(&format!(
-                "[ERROR] {node} existing data: /dev/tandem/vm2 holds a dos partition table; Tandem initialises no volume that holds data"
-            )),
+            finding(
+                &stdout,
+                &[
+                    "XX",
+                    node,
+                    "existing data",
+                    "/dev/tandem/vm2 holds a dos partition table; Tandem initialises no volume that holds data",
+                ]
+            ),
             "{stdout}"
         );
     }
@@ -578,7 +588,15 @@ fn windows_disks_are_kept_only_as_the_profile_says(testbed: &Testbed) -> String 
     println!("{stdout}");
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(
-        stdout.contains("[WARNING] node2 existing data: /dev/tandem/vm2 holds a dos partition table: it will be OVERWRITTEN with the data of node1"),
+        finding(
+            &stdout,
+            &[
+                "!!",
+                "node2",
+                "existing data",
+                "/dev/tandem/vm2 holds a dos partition table: it will be OVERWRITTEN with the data of node1"
+            ]
+        ),
         "{stdout}"
     );
     assert!(
@@ -588,6 +606,20 @@ fn windows_disks_are_kept_only_as_the_profile_says(testbed: &Testbed) -> String 
     );
     unchanged("the unconfirmed apply");
     before[0].clone()
+}
+
+/// Whether a preflight line of the terminal holds every part, in order.
+fn finding(stdout: &str, parts: &[&str]) -> bool {
+    stdout.lines().any(|line| {
+        let mut rest = line;
+        parts.iter().all(|part| match rest.find(part) {
+            Some(at) => {
+                rest = &rest[at + part.len()..];
+                true
+            }
+            None => false,
+        })
+    })
 }
 
 /// The cluster's corosync.conf changes while it runs (a token timeout, as an administrator

@@ -5,7 +5,7 @@ use iced::widget::{button, checkbox, column, container, pick_list, row, text, te
 use iced::{Center, Element, Fill};
 use wizard_steps::Profile;
 use wizard_steps::facts::NodeFacts;
-use wizard_steps::profile::Volume;
+use wizard_steps::profile::{Boot, Volume};
 use wizard_steps::steps::nodes::mib_text;
 use wizard_steps::steps::storage::{self, Presence, VolumeStatus};
 use wizard_steps::steps::{self};
@@ -30,6 +30,8 @@ pub enum Message {
     RemoveVolume(usize),
     /// A volume found on a node, with its size in MiB.
     AddFound(String, u64),
+    /// Where uploaded install ISOs go on the nodes.
+    IsoDirectoryChanged(String),
 }
 
 /// The height of a text input with iced's default text size and padding, to line up a
@@ -100,12 +102,32 @@ pub fn update(
                 });
             }
         }
+        Message::IsoDirectoryChanged(directory) => {
+            // The ISOs to upload move with it: Tandem uploads only into this directory, so an
+            // upload's path is always the directory and the ISO's file name (kept while the
+            // directory is retyped, whatever it passes through).
+            for vm in &mut profile.vms {
+                if let Boot::Hvm {
+                    iso,
+                    iso_source: Some(_),
+                    ..
+                } = &mut vm.boot
+                {
+                    let name = iso.rsplit('/').next().unwrap_or_default().to_owned();
+                    *iso = format!("{}/{name}", directory.trim_end_matches('/'));
+                }
+            }
+            profile.storage.iso_directory = directory;
+        }
     }
 }
 
 /// The fields this page shows problems under; the page's other problems are listed at the top.
 fn placed_fields(profile: &Profile) -> Vec<String> {
-    let mut fields = vec!["storage.volume_group".to_owned()];
+    let mut fields = vec![
+        "storage.volume_group".to_owned(),
+        "storage.iso_directory".to_owned(),
+    ];
     for index in 0..profile.storage.volumes.len() {
         fields.push(format!("storage.volumes[{index}]"));
         fields.push(format!("storage.volumes[{index}].name"));
@@ -134,6 +156,18 @@ pub fn view<'a>(_state: &'a State, context: Context<'a>) -> Element<'a, Message>
     }
     page = page.push(group_section(context));
     page = page.push(volumes_section(context));
+    page = page.push(section(
+        "Install ISOs",
+        field(
+            "Directory on the nodes for ISOs uploaded from this workstation (Tandem uploads \
+             nowhere else, and never replaces a file there)",
+            text_input("/var/lib/tandem/iso", &profile.storage.iso_directory)
+                .id("iso-directory")
+                .on_input(Message::IsoDirectoryChanged)
+                .width(420),
+            context.problems_at("storage.iso_directory"),
+        ),
+    ));
     page.into()
 }
 
@@ -559,6 +593,41 @@ mod tests {
         let messages: Vec<Message> = ui.into_messages().collect();
         page.apply(messages);
         assert_eq!(page.profile.storage.volume_group, "system");
+        Ok(())
+    }
+
+    /// The ISO directory is typed on this page; a VM's ISO to upload moves with it (an upload
+    /// goes nowhere else), an ISO already on the nodes stays where it is.
+    #[test]
+    fn the_iso_directory_is_typed_here_and_uploads_follow_it() -> Result<(), Error> {
+        let mut profile = testing::seed();
+        if let Boot::Hvm {
+            iso, iso_source, ..
+        } = &mut profile.vms[0].boot
+        {
+            *iso = "/var/lib/tandem/iso/install.iso".into();
+            *iso_source = Some("/home/me/install.iso".into());
+        }
+        let mut page = Page::new(profile, [None, None]);
+        let _ = page.ui().find(
+            "Directory on the nodes for ISOs uploaded from this workstation (Tandem uploads \
+             nowhere else, and never replaces a file there)",
+        )?;
+        let length = "/var/lib/tandem/iso".len();
+        page.type_into("iso-directory", length, "/srv/isos")?;
+        assert_eq!(page.profile.storage.iso_directory, "/srv/isos");
+        assert!(matches!(&page.profile.vms[0].boot,
+            Boot::Hvm { iso, .. } if iso == "/srv/isos/install.iso"));
+        assert!(matches!(&page.profile.vms[1].boot,
+            Boot::Hvm { iso, .. } if iso == "/home/WindowsServer2012_RU_STD_TRIAL.ISO"));
+        assert_eq!(page.page_problems(), 0, "{:?}", page.problems);
+        page.type_into("iso-directory", 0, " ")?;
+        let _ = page.ui().find(
+            "\"/srv/isos \" contains a space — write an absolute path on the nodes made of \
+             letters, digits and '_', '.', '-', '+' between single '/' (e.g. \
+             /var/lib/tandem/iso/install.iso): it is written into the Xen configs (where ',', \
+             '=', quotes and spaces end a field) and into shell commands",
+        )?;
         Ok(())
     }
 }
