@@ -4,6 +4,7 @@
 use super::*;
 use crate::facts::{LogicalVolume, NodeFacts, VolumeContent};
 use crate::profile::Profile;
+use crate::render::paths;
 use crate::validate::validate;
 
 fn design(text: &str) -> Design {
@@ -11,7 +12,7 @@ fn design(text: &str) -> Design {
 }
 
 fn seed() -> Design {
-    design(include_str!("../../resources/profiles/seed.toml"))
+    design(include_str!("../../../resources/profiles/seed.toml"))
 }
 
 fn fresh(drbd_module: &str) -> [NodeFacts; 2] {
@@ -203,7 +204,7 @@ fn a_drbd_9_module_on_either_node_switches_to_drbd_9() {
 #[test]
 fn debian_13_targets_trixie() {
     let text =
-        include_str!("../../resources/profiles/seed.toml").replace("debian = 12", "debian = 13");
+        include_str!("../../../resources/profiles/seed.toml").replace("debian = 12", "debian = 13");
     let plan = plan(&design(&text), &fresh("8.4.11"));
     assert!(
         plan.target.starts_with("Debian 13 (trixie)"),
@@ -256,7 +257,7 @@ fn a_partitioned_disk_is_data_and_every_step_that_would_destroy_it_is_confirmed(
     );
     // Both sides hold different disks and node1's is kept: the metadata on each side and the
     // sync over node2 are confirmed one by one.
-    let text = include_str!("../../resources/profiles/seed.toml").replace(
+    let text = include_str!("../../../resources/profiles/seed.toml").replace(
         "drbd_minor = 1\n",
         "drbd_minor = 1\nkeep_data_on = \"node1\"\n",
     );
@@ -332,7 +333,7 @@ fn volumes_this_run_creates_or_proves_blank_are_overwritten_without_a_question()
 
 #[test]
 fn keeping_one_nodes_data_extends_the_volumes_and_marks_the_other_side_destructive() {
-    let text = include_str!("../../resources/profiles/seed.toml").replace(
+    let text = include_str!("../../../resources/profiles/seed.toml").replace(
         "drbd_minor = 1\n",
         "drbd_minor = 1\nkeep_data_on = \"node1\"\n",
     );
@@ -380,7 +381,7 @@ fn the_initial_sync_is_skipped_only_for_blank_volumes_when_allowed() {
     let unknown = plan(&seed(), &fresh("8.4.11"));
     assert!(apply_of(step(&unknown, "initial-sync:Win2012@node1")).contains("primary --force"));
 
-    let text = include_str!("../../resources/profiles/seed.toml").replace(
+    let text = include_str!("../../../resources/profiles/seed.toml").replace(
         "skip_initial_sync_when_blank = true",
         "skip_initial_sync_when_blank = false",
     );
@@ -415,7 +416,7 @@ fn packages_follow_the_design() {
     );
     assert!(!seed_packages.contains(&"fence-agents"));
     assert!(seed_packages.contains(&"bridge-utils"));
-    let lab = design(include_str!("../../resources/profiles/lab.toml"));
+    let lab = design(include_str!("../../../resources/profiles/lab.toml"));
     let lab_packages = packages(&lab);
     assert!(lab_packages.contains(&"fence-agents"));
     assert!(!lab_packages.contains(&"qemu-system-xen"), "PV guests only");
@@ -449,7 +450,7 @@ fn the_pacemaker_configuration_is_loaded_once_from_the_first_node() {
 
 #[test]
 fn the_script_shows_every_step_and_marks_destruction() {
-    let text = include_str!("../../resources/profiles/seed.toml").replace(
+    let text = include_str!("../../../resources/profiles/seed.toml").replace(
         "drbd_minor = 1\n",
         "drbd_minor = 1\nkeep_data_on = \"node2\"\n",
     );
@@ -484,7 +485,9 @@ fn metadata_room_covers_drbds_internal_metadata() {
 
 /// The seed with a third VM, Win2016, on its own volume (home node1).
 fn seed_with_a_third_vm() -> Design {
-    design(include_str!("../../tests/profiles/seed-plus-one-vm.toml"))
+    design(include_str!(
+        "../../../tests/profiles/seed-plus-one-vm.toml"
+    ))
 }
 
 #[test]
@@ -594,7 +597,7 @@ fn nothing_is_retired_while_the_nodes_carry_only_the_profiles_vms() {
 }
 
 fn live_migration() -> Design {
-    design(include_str!("../../tests/profiles/live-migration.toml"))
+    design(include_str!("../../../tests/profiles/live-migration.toml"))
 }
 
 #[test]
@@ -669,7 +672,7 @@ fn live_migration_trusts_each_peer_for_migration_only_and_before_the_cluster_sta
 
 #[test]
 fn switching_live_migration_off_takes_the_access_back_on_the_nodes_that_had_it() {
-    let lab = design(include_str!("../../resources/profiles/lab.toml"));
+    let lab = design(include_str!("../../../resources/profiles/lab.toml"));
     let mut facts = fresh("8.4.11");
     assert!(
         super::plan(&lab, &facts)
@@ -907,7 +910,7 @@ fn a_node_outside_the_cluster_is_restarted_into_it_alone() {
 /// the sync over node2's old data still asks.
 #[test]
 fn a_resumed_run_over_kept_data_asks_only_about_what_is_left_to_do() {
-    let text = include_str!("../../resources/profiles/seed.toml").replace(
+    let text = include_str!("../../../resources/profiles/seed.toml").replace(
         "drbd_minor = 1\n",
         "drbd_minor = 1\nkeep_data_on = \"node1\"\n",
     );

@@ -1,0 +1,226 @@
+//! The cluster stack: corosync's configuration and key (a change reaches a running cluster by
+//! reload or a rolling restart, never both nodes at once) and the Pacemaker configuration.
+
+use super::builder::{BOTH, Builder};
+use super::{Operation, Phase, PhaseKind, Scope, SecretName, Step, phase};
+use crate::corosync;
+use crate::profile::Fencing;
+use crate::render::paths;
+
+impl Builder<'_> {
+    /// Corosync's files and key, and their taking effect. Before the cluster runs on either
+    /// node, a change restarts corosync and Pacemaker where it was made (nothing runs yet).
+    /// Once it runs, nothing restarts in the phase that writes; the next phase makes each node
+    /// run the new settings, one node at a time: a reload where corosync reloads them, else
+    /// a rolling restart that moves the node's VMs away first ([`corosync::rolling_restart`]).
+    pub(super) fn corosync(&self) -> Vec<Phase> {
+        const ACTIVE: &str = "systemctl is-active --quiet corosync && systemctl is-active --quiet pacemaker && systemctl is-enabled --quiet corosync && systemctl is-enabled --quiet pacemaker";
+        let cluster = &self.design.profile.cluster.name;
+        let running = BOTH.map(|node| self.facts[node].runs_cluster(cluster));
+        let restart_on_change = (!running.contains(&true))
+            .then(|| "systemctl restart corosync && systemctl restart pacemaker".to_owned());
+        let mut steps = Vec::new();
+        if self.design.profile.cluster.corosync_crypto {
+            steps.push(Step {
+                id: "corosync-authkey".into(),
+                scope: Scope::Cluster,
+                title: "one corosync authkey on both nodes".into(),
+                operation: Operation::SharedKey {
+                    path: paths::COROSYNC_AUTHKEY.into(),
+                    bytes: 256,
+                    then: restart_on_change.clone(),
+                },
+                destructive: None,
+                disruptive: None,
+            });
+        }
+        for &node in &BOTH {
+            let mut conf = self.rendered_file(node, paths::COROSYNC_CONF);
+            if let Operation::File { then, .. } = &mut conf {
+                then.clone_from(&restart_on_change);
+            }
+            steps.push(self.step(
+                format!("file:{}", paths::COROSYNC_CONF),
+                node,
+                format!("write {}", paths::COROSYNC_CONF),
+                conf,
+            ));
+            steps.push(self.step(
+                "cluster-services".into(),
+                node,
+                "corosync and pacemaker enabled and running".into(),
+                Operation::Command {
+                    check: Some(ACTIVE.into()),
+                    apply: "systemctl enable corosync pacemaker && systemctl restart corosync && systemctl restart pacemaker".into(),
+                    verify: Some(ACTIVE.into()),
+                },
+            ));
+        }
+        let written = phase(PhaseKind::Corosync, "Corosync", false, steps);
+        if restart_on_change.is_some() {
+            return vec![written];
+        }
+        let effect: Vec<Step> = BOTH
+            .iter()
+            .flat_map(|&node| self.corosync_takes_effect(node, running[node]))
+            .collect();
+        if effect.is_empty() {
+            vec![written]
+        } else {
+            vec![
+                written,
+                phase(
+                    PhaseKind::CorosyncEffect,
+                    "Corosync runs the new settings",
+                    true,
+                    effect,
+                ),
+            ]
+        }
+    }
+
+    /// The steps that make `node`'s corosync run the rendered settings, when it does not yet:
+    /// a reload, or a restart with the node's VMs moved away and back (`running`: the node
+    /// runs the cluster now).
+    pub(super) fn corosync_takes_effect(&self, node: usize, running: bool) -> Vec<Step> {
+        let rendered = self.rendered_file_text(node, paths::COROSYNC_CONF);
+        let new = corosync::flatten(rendered);
+        let old_file = corosync::flatten(&self.facts[node].corosync_conf);
+        let live = &self.facts[node].corosync_running;
+        let changed: std::collections::BTreeSet<&String> = new
+            .keys()
+            .chain(old_file.keys())
+            .filter(|key| live.get(*key) != new.get(*key))
+            .collect();
+        if running && changed.is_empty() {
+            return Vec::new();
+        }
+        let in_effect = corosync::runs_with(rendered);
+        let (host, peer) = (self.hostname(node), self.hostname(1 - node));
+        let reload = running && !changed.iter().any(|key| corosync::needs_restart(key));
+        if reload {
+            return vec![self.step(
+                "corosync-reloaded".into(),
+                node,
+                format!("corosync on {host} reloads its settings (no restart)"),
+                Operation::Command {
+                    check: Some(in_effect.clone()),
+                    apply: "corosync-cfgtool -R".into(),
+                    verify: Some(in_effect),
+                },
+            )];
+        }
+        let restarted = Step {
+            disruptive: running.then(|| {
+                format!(
+                    "restarts corosync and Pacemaker on {host} ({}): its VMs move to {peer} first and come back after, per the failback policy; {peer}'s VMs keep running",
+                    changed
+                        .iter()
+                        .map(|key| key.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }),
+            ..self.step(
+                "corosync-restarted".into(),
+                node,
+                format!("corosync and Pacemaker on {host} restarted with the new settings"),
+                Operation::Command {
+                    check: Some(in_effect.clone()),
+                    apply: corosync::rolling_restart(host, peer),
+                    verify: Some(in_effect),
+                },
+            )
+        };
+        let back = self.step(
+            "back-online-after-restart".into(),
+            node,
+            format!("{host} back online after its restart"),
+            Operation::Command {
+                check: Some(format!("[ ! -e {} ]", corosync::STANDBY_MARK)),
+                apply: corosync::back_online(host),
+                verify: Some(format!("[ ! -e {} ]", corosync::STANDBY_MARK)),
+            },
+        );
+        vec![restarted, back]
+    }
+
+    pub(super) fn pacemaker(&self) -> Phase {
+        let loaded = format!(
+            "t=$(mktemp -d) && cibadmin -Q > \"$t/live.xml\" && cp \"$t/live.xml\" \"$t/new.xml\" && CIB_file=\"$t/new.xml\" crm configure load update {crm} >/dev/null 2>&1 && crm_diff -o \"$t/live.xml\" -n \"$t/new.xml\" >/dev/null 2>&1; rc=$?; rm -rf \"$t\"; exit $rc",
+            crm = paths::CLUSTER_CRM
+        );
+        let mut steps = Vec::new();
+        if matches!(self.design.profile.cluster.fencing, Fencing::Ipmi {}) {
+            for node in &self.design.nodes {
+                steps.push(Step {
+                    id: format!("fence-secret:{}", node.hostname),
+                    scope: Scope::Cluster,
+                    title: format!("the BMC password of {} on both nodes", node.hostname),
+                    operation: Operation::Secret {
+                        path: paths::fence_secret(&node.hostname),
+                        secret: SecretName::BmcPassword(node.hostname.clone()),
+                    },
+                    destructive: None,
+                    disruptive: None,
+                });
+            }
+        }
+        steps.extend([
+            self.step(
+                "both-online".into(),
+                0,
+                "both nodes online in the cluster".into(),
+                Operation::WaitUntil {
+                    condition: "[ \"$(crm_mon -1 --output-as=xml 2>/dev/null | grep -c '<node name=.* online=\"true\"')\" -eq 2 ]".into(),
+                    timeout_secs: 300,
+                },
+            ),
+            self.step(
+                format!("file:{}", paths::CLUSTER_CRM),
+                0,
+                format!("write {}", paths::CLUSTER_CRM),
+                Operation::File {
+                    path: paths::CLUSTER_CRM.into(),
+                    contents: self.rendered.cluster_crm.clone(),
+                    mode: 0o600,
+                    owner: "root:root".into(),
+                    then: None,
+                },
+            ),
+            self.step(
+                "crm-load".into(),
+                0,
+                "load the Pacemaker configuration".into(),
+                Operation::Command {
+                    check: Some(loaded.clone()),
+                    apply: format!("crm configure load update {}", paths::CLUSTER_CRM),
+                    verify: Some(loaded),
+                },
+            ),
+            self.step(
+                "failures-cleared".into(),
+                0,
+                "no failed actions left from earlier attempts".into(),
+                Operation::Command {
+                    check: Some(NO_FAILED_ACTIONS.into()),
+                    // A clean-up makes the cluster look again; it changes nothing that works.
+                    apply: "crm_resource --cleanup".into(),
+                    verify: None,
+                },
+            ),
+            self.step(
+                "settled".into(),
+                0,
+                "the cluster settles".into(),
+                Operation::WaitUntil {
+                    condition: "crm_resource --wait --timeout=60s >/dev/null 2>&1".into(),
+                    timeout_secs: 600,
+                },
+            ),
+        ]);
+        phase(PhaseKind::Pacemaker, "Pacemaker", false, steps)
+    }
+}
+
+pub(super) const NO_FAILED_ACTIONS: &str = "! crm_mon -1 --output-as=xml | grep -q '<failure '";
