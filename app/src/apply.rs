@@ -10,11 +10,12 @@ use wizard_steps::access::{self, AccessError, Credentials};
 use wizard_steps::cluster_state::placements;
 use wizard_steps::facts;
 use wizard_steps::journal;
+use wizard_steps::observe::observe_reachable;
 use wizard_steps::plan::{Operation, Plan};
 use wizard_steps::profile::Node;
 use wizard_steps::remote::{HostKeyTrust, Secret, Session};
 use wizard_steps::report::ProfileSummary;
-use wizard_steps::run::{self, Event, Runner, Secrets};
+use wizard_steps::run::{Event, Runner, Secrets};
 use wizard_steps::{Design, Profile};
 
 use crate::terminal::{self, Printer};
@@ -323,10 +324,9 @@ pub async fn status(profile: &Profile, decisions: &Decisions) -> Result<ExitCode
         design.nodes[0].hostname.clone(),
         design.nodes[1].hostname.clone(),
     ];
-    let (state, drbd) =
-        run::observe_reachable(&nodes, [sessions[0].as_ref(), sessions[1].as_ref()])
-            .await
-            .context("reading the cluster state")?;
+    let (state, drbd) = observe_reachable(&nodes, [sessions[0].as_ref(), sessions[1].as_ref()])
+        .await
+        .context("reading the cluster state")?;
     // observe_reachable asks the first node there is a session to.
     let asked = &nodes[sessions.iter().position(Option::is_some).unwrap_or(0)];
     for session in sessions.into_iter().flatten() {

@@ -9,6 +9,7 @@ pub mod drbd;
 pub mod facts;
 pub mod journal;
 pub mod manage;
+pub mod observe;
 pub mod plan;
 pub mod profile;
 pub mod remote;

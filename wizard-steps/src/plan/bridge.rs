@@ -1,10 +1,11 @@
 //! The bridge the VMs attach to: its ifupdown stanza, and the hand-over of the NIC to it (armed
 //! with a revert that brings the node's network back when the node is not reachable after).
 
-use super::builder::{BOTH, Builder};
-use super::{Operation, Phase, PhaseKind, phase};
 use crate::remote::quote;
 use crate::render::paths;
+
+use super::builder::{BOTH, Builder};
+use super::{Operation, Phase, PhaseKind, phase};
 
 impl Builder<'_> {
     pub(super) fn bridge(&self) -> Phase {

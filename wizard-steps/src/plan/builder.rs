@@ -1,11 +1,12 @@
 //! The plan's builder: the design, the nodes' facts, the target and the rendered files, and
 //! the helpers every subsystem uses to make its steps (a step on a node, a rendered file's step).
 
-use super::{Operation, Scope, Step};
 use crate::facts::NodeFacts;
 use crate::remote::{BACKUP_ROOT, quote};
 use crate::render::{Rendered, Target};
 use crate::validate::{Design, VmDesign};
+
+use super::{Operation, Scope, Step};
 
 pub(super) struct Builder<'a> {
     pub(super) design: &'a Design,

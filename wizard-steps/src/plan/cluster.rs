@@ -1,11 +1,12 @@
 //! The cluster stack: corosync's configuration and key (a change reaches a running cluster by
 //! reload or a rolling restart, never both nodes at once) and the Pacemaker configuration.
 
-use super::builder::{BOTH, Builder};
-use super::{Operation, Phase, PhaseKind, Scope, SecretName, Step, phase};
 use crate::corosync;
 use crate::profile::Fencing;
 use crate::render::paths;
+
+use super::builder::{BOTH, Builder};
+use super::{Operation, Phase, PhaseKind, Scope, SecretName, Step, phase};
 
 impl Builder<'_> {
     /// Corosync's files and key, and their taking effect. Before the cluster runs on either

@@ -1,10 +1,11 @@
 //! The VMs' Xen domain configs and their install media (ISOs uploaded or checked in place).
 
-use super::builder::{BOTH, Builder};
-use super::{Operation, Phase, PhaseKind, phase};
 use crate::profile::Boot;
 use crate::remote::quote;
 use crate::render::paths;
+
+use super::builder::{BOTH, Builder};
+use super::{Operation, Phase, PhaseKind, phase};
 
 impl Builder<'_> {
     pub(super) fn domains(&self) -> Phase {

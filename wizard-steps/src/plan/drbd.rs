@@ -2,12 +2,13 @@
 //! their adjustment on a running resource, the metadata (guarded against existing data), the
 //! resources up and the initial sync.
 
-use super::builder::{BOTH, Builder};
-use super::{Operation, Phase, PhaseKind, Step, phase};
 use crate::facts::{VOLUME_PROBE, VolumeContent};
 use crate::remote::quote;
 use crate::render::{DrbdGeneration, paths};
 use crate::validate::VmDesign;
+
+use super::builder::{BOTH, Builder};
+use super::{Operation, Phase, PhaseKind, Step, phase};
 
 impl Builder<'_> {
     pub(super) fn drbd_module(&self) -> Phase {

@@ -2,10 +2,11 @@
 //! purpose (forced command, from the replication address), and its removal when it is switched
 //! off.
 
-use super::builder::{BOTH, Builder, backup_shell};
-use super::{Operation, Phase, PhaseKind, Scope, Step, phase};
 use crate::remote::quote;
 use crate::render::{migration_key_comment, paths};
+
+use super::builder::{BOTH, Builder, backup_shell};
+use super::{Operation, Phase, PhaseKind, Scope, Step, phase};
 
 impl Builder<'_> {
     pub(super) fn switching_live_migration_off(&self) -> bool {

@@ -1,10 +1,11 @@
 //! VMs taken out of the profile: their resources leave the cluster, then their DRBD resource,
 //! domain config and (after a confirmation) their data leave the nodes.
 
-use super::builder::{BOTH, Builder, backup_shell};
-use super::{Operation, Phase, PhaseKind, Step, phase};
 use crate::remote::{BACKUP_ROOT, quote};
 use crate::render::{PacemakerIds, paths};
+
+use super::builder::{BOTH, Builder, backup_shell};
+use super::{Operation, Phase, PhaseKind, Step, phase};
 
 impl Builder<'_> {
     /// VMs the nodes carry (DRBD resource files Tandem rendered for this cluster) that the

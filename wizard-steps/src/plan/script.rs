@@ -3,8 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::{Operation, Plan, Scope};
 use crate::remote::quote;
+
+use super::{Operation, Plan, Scope};
 
 impl Plan {
     /// The plan as a reviewable shell script per node: every check, command and file.

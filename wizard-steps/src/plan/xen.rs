@@ -1,9 +1,10 @@
 //! Xen as dom0's boot entry (GRUB default, dom0 memory) and the reboot into it, one node at a
 //! time.
 
+use crate::render::paths;
+
 use super::builder::{BOTH, Builder};
 use super::{Operation, Phase, PhaseKind, phase};
-use crate::render::paths;
 
 impl Builder<'_> {
     pub(super) fn dom0_memory(&self, node: usize) -> u32 {

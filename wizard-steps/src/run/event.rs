@@ -1,0 +1,170 @@
+//! The run's vocabulary: every event a run reports, as the journal stores it and the Run page,
+//! the CLI and the report read it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::cluster_state::ClusterState;
+use crate::drbd::ResourceState;
+use crate::facts::Finding;
+use crate::plan::PhaseKind;
+
+/// Everything a run reports, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum Event {
+    /// The run begins: what it is for (secrets masked).
+    RunStarted {
+        summary: crate::report::ProfileSummary,
+    },
+    /// The preflight table, before anything changed.
+    Preflight {
+        findings: Vec<Finding>,
+    },
+    /// The plan that will run, step by step.
+    PlanReady {
+        target: String,
+        steps: Vec<StepOutline>,
+    },
+    PhaseStarted {
+        phase: PhaseKind,
+        title: String,
+    },
+    StepStarted {
+        step: String,
+        node: String,
+        title: String,
+    },
+    /// One line of a command's output.
+    Output {
+        step: String,
+        node: String,
+        line: String,
+        stderr: bool,
+    },
+    /// Progress of a long step: a DRBD sync or an upload.
+    Progress {
+        step: String,
+        node: String,
+        label: String,
+        percent: f64,
+        speed_kib_per_sec: Option<u64>,
+        eta_secs: Option<u64>,
+    },
+    /// A file written on a node (or found identical).
+    FileWritten {
+        node: String,
+        path: String,
+        changed: bool,
+        backup: Option<String>,
+    },
+    StepFinished {
+        step: String,
+        node: String,
+        outcome: Outcome,
+        detail: String,
+        duration_ms: u64,
+    },
+    StepFailed {
+        step: String,
+        node: String,
+        message: String,
+        command: Option<String>,
+        status: Option<String>,
+        output_tail: Vec<String>,
+        duration_ms: u64,
+    },
+    /// The cluster's state as verified at the end.
+    ClusterVerified {
+        state: ClusterState,
+        drbd: Vec<NodeDrbd>,
+    },
+    Finished {
+        summary: Summary,
+    },
+    /// A day-2 action on the running cluster (standby, online, a move, a clean-up, each step of
+    /// a failover drill), appended to the cluster's newest journal so that its report lists it.
+    Maintenance {
+        /// "maintenance" or "drill".
+        purpose: String,
+        /// What it did, in a line.
+        action: String,
+        /// The command it ran (none when the cluster was already as wanted, or it was refused).
+        command: Option<String>,
+        changed: bool,
+        /// Why it failed or was refused.
+        error: Option<String>,
+        took_ms: u64,
+        /// Where the VMs ran once it settled (or when it gave up).
+        placements: Vec<crate::cluster_state::Placement>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Its check said it was done before: nothing was changed.
+    AlreadyDone,
+    /// It changed the node.
+    Changed,
+    /// A wait or verification that held.
+    Passed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepOutline {
+    pub id: String,
+    pub phase: PhaseKind,
+    pub node: String,
+    pub title: String,
+    pub destructive: Option<String>,
+}
+
+/// DRBD resources as one node sees them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeDrbd {
+    pub node: String,
+    pub resources: Vec<DrbdResource>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DrbdResource {
+    pub name: String,
+    pub role: String,
+    pub peer_role: String,
+    pub connection: String,
+    pub disk: String,
+    pub peer_disk: String,
+    pub sync_percent: Option<f64>,
+}
+
+impl From<&ResourceState> for DrbdResource {
+    fn from(state: &ResourceState) -> DrbdResource {
+        DrbdResource {
+            name: state.name.clone().unwrap_or_default(),
+            role: state.role.clone(),
+            peer_role: state.peer_role.clone(),
+            connection: state.connection.clone(),
+            disk: state.disk.clone(),
+            peer_disk: state.peer_disk.clone(),
+            sync_percent: state.sync.as_ref().map(|sync| sync.percent),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Summary {
+    pub changed: usize,
+    pub already_done: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub cancelled: bool,
+    pub duration_ms: u64,
+    /// SSH commands run on each node.
+    pub commands: Vec<u64>,
+}
+
+impl Summary {
+    pub fn succeeded(&self) -> bool {
+        self.failed == 0 && !self.cancelled
+    }
+}
