@@ -11,11 +11,11 @@ use std::path::Path;
 use std::process::Command;
 
 use tempfile::TempDir;
-use wizard_steps::render::{Target, paths, render};
+use wizard_steps::render::{Platform, paths, render};
 
 fn rendered(path: &str, node: usize) -> String {
     let design = common::design(&common::test_profile("live-migration"));
-    let rendered = render(&design, Target::for_design(&design));
+    let rendered = render(&design, Platform::for_design(&design));
     rendered.nodes[node]
         .file(path)
         .unwrap_or_else(|| panic!("{path} is rendered"))

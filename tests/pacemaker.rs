@@ -12,7 +12,7 @@ use std::process::Command;
 use tempfile::TempDir;
 use wizard_steps::Design;
 use wizard_steps::cluster_state::{ClusterState, parse_crm_mon};
-use wizard_steps::manage::{Action, CrashWitness, Readiness, Status};
+use wizard_steps::manage::{CrashWitness, Maintenance, Readiness, Status};
 use wizard_steps::render::PacemakerIds;
 use wizard_steps::run::{DrbdResource, NodeDrbd};
 
@@ -199,7 +199,7 @@ impl Cib {
     /// Runs a maintenance action's own command against this CIB with `sh`, as `tandem` runs it
     /// on a node, then lets the scheduler carry out what follows. Returns the scheduler's first
     /// transition graph (XML): the actions it planned.
-    fn perform(&self, action: &Action) -> String {
+    fn perform(&self, action: &Maintenance) -> String {
         let command = action
             .command(&self.design)
             .expect("the action runs a command");
@@ -250,7 +250,7 @@ impl Cib {
 
     /// Performs `action` as `tandem` does: it must be ready, and the cluster must settle after
     /// it by the action's own test.
-    fn maintain(&self, action: &Action) -> String {
+    fn maintain(&self, action: &Maintenance) -> String {
         let before = self.status();
         assert_eq!(
             action.readiness(&self.design, &before),
@@ -270,7 +270,7 @@ impl Cib {
 
     /// What `tandem` observes during a hard-drill step: only the nodes the action counts on,
     /// and with a node gone their DRBD waits for the peer.
-    fn observed(&self, action: &Action) -> Status {
+    fn observed(&self, action: &Maintenance) -> Status {
         let mut status = self.status();
         status.drbd = (status.drbd.into_iter())
             .zip(action.observed_from())
@@ -289,7 +289,7 @@ impl Cib {
     /// A hard-drill step as the testbed lives it, with the scheduler's own node failure for the
     /// reset (which cannot run here) and a boot for the rejoin; it must be ready before and
     /// settled after, by the action's own tests on the survivor's view.
-    fn crash_or_rejoin(&self, action: &Action) {
+    fn crash_or_rejoin(&self, action: &Maintenance) {
         let before = self.observed(action);
         assert_eq!(
             action.readiness(&self.design, &before),
@@ -297,14 +297,14 @@ impl Cib {
             "{action:?}"
         );
         match action {
-            Action::Crash { node } => self.fail(self.hostname(*node)),
-            Action::Rejoin { node } => self.rejoin(self.hostname(*node)),
+            Maintenance::Crash { node } => self.fail(self.hostname(*node)),
+            Maintenance::Rejoin { node } => self.rejoin(self.hostname(*node)),
             other => panic!("not a hard-drill step: {other:?}"),
         }
         let after = self.observed(action);
         let before = before.placements(&self.design);
         let verdict = match action {
-            Action::Crash { node } => {
+            Maintenance::Crash { node } => {
                 CrashWitness::default().observe(&self.design, *node, &before, &after)
             }
             _ => action.settled(&self.design, &before, &after),
@@ -594,7 +594,7 @@ fn the_drill_moves_every_vm_off_a_standby_node_and_back_home() {
     for action in wizard_steps::manage::drill(&cib.design, false) {
         cib.maintain(&action);
         match action {
-            Action::Standby { node } => cib.assert_vms_on("standby", |_| 1 - node),
+            Maintenance::Standby { node } => cib.assert_vms_on("standby", |_| 1 - node),
             _ => cib.assert_vms_on("online", home),
         }
     }
@@ -609,9 +609,9 @@ fn the_hard_drill_restarts_a_crashed_nodes_vms_on_the_other_and_brings_them_home
     for action in wizard_steps::manage::drill(&cib.design, true) {
         cib.crash_or_rejoin(&action);
         match action {
-            Action::Crash { node } => {
+            Maintenance::Crash { node } => {
                 cib.assert_vms_on("crash", |_| 1 - node);
-                let Readiness::Refused(why) = (Action::Crash { node: 1 - node })
+                let Readiness::Refused(why) = (Maintenance::Crash { node: 1 - node })
                     .readiness(&cib.design, &cib.observed(&action))
                 else {
                     panic!("a crash of the only node left was allowed");
@@ -627,8 +627,8 @@ fn the_hard_drill_restarts_a_crashed_nodes_vms_on_the_other_and_brings_them_home
 #[test]
 fn the_drill_with_the_stay_policy_leaves_the_vms_where_they_went() {
     let cib = started(&common::example_profile("lab"));
-    cib.maintain(&Action::Standby { node: 0 });
-    cib.maintain(&Action::Online { node: 0 });
+    cib.maintain(&Maintenance::Standby { node: 0 });
+    cib.maintain(&Maintenance::Online { node: 0 });
     cib.assert_vms_on("node1 back online", |_| 1);
 }
 
@@ -636,8 +636,9 @@ fn the_drill_with_the_stay_policy_leaves_the_vms_where_they_went() {
 #[test]
 fn a_second_standby_is_refused_while_the_first_node_is_in_standby() {
     let cib = started(&common::example_profile("seed"));
-    cib.maintain(&Action::Standby { node: 0 });
-    let Readiness::Refused(why) = Action::Standby { node: 1 }.readiness(&cib.design, &cib.status())
+    cib.maintain(&Maintenance::Standby { node: 0 });
+    let Readiness::Refused(why) =
+        Maintenance::Standby { node: 1 }.readiness(&cib.design, &cib.status())
     else {
         panic!("standby of node2 allowed while node1 is in standby");
     };
@@ -655,9 +656,9 @@ fn a_vm_moved_by_hand_runs_there_until_it_is_let_go() {
         .iter()
         .position(|vm| vm.home == 1)
         .expect("a VM at home on node2");
-    cib.maintain(&Action::Move { vm, to: 0 });
+    cib.maintain(&Maintenance::Move { vm, to: 0 });
     cib.assert_vms_on("moved to node1", |_| 0);
-    cib.maintain(&Action::Unmove { vm });
+    cib.maintain(&Maintenance::Unmove { vm });
     cib.assert_vms_on("let go", home);
 }
 
@@ -678,7 +679,7 @@ fn live_migration_moves_a_running_vm_by_migrating_it() {
     let vm = &cib.design.vms[0];
     assert_eq!(vm.home, 0, "the seed's first VM lives on node1");
     let xen = PacemakerIds::for_vm(&vm.name).xen;
-    let graph = cib.maintain(&Action::Move { vm: 0, to: 1 });
+    let graph = cib.maintain(&Maintenance::Move { vm: 0, to: 1 });
     let document = roxmltree::Document::parse(&graph).expect("graph XML");
     let operations: Vec<(String, String)> = document
         .descendants()

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use wizard_steps::facts::NodeFacts;
 use wizard_steps::journal;
 use wizard_steps::plan::{Operation, Phase, PhaseKind, Plan, Scope, SecretName, Step};
-use wizard_steps::remote::{Auth, ConnectOptions, HostKeyTrust, Secret, Session, Target};
+use wizard_steps::remote::{Auth, ConnectOptions, Endpoint, HostKeyTrust, Secret, Session};
 use wizard_steps::report;
 use wizard_steps::run::{Event, Outcome, Runner, Secrets, Summary};
 
@@ -59,7 +59,7 @@ impl Cluster {
                 accept: Some(server.host_fingerprint()),
             };
             let session = Session::connect(
-                Target {
+                Endpoint {
                     host: "127.0.0.1".into(),
                     port: server.port,
                     user: sshd::USER.into(),

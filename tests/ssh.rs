@@ -14,12 +14,12 @@ use common::sshd::{self, Sshd};
 use tempfile::TempDir;
 use tokio_util::sync::CancellationToken;
 use wizard_steps::remote::{
-    Auth, ConnectError, ConnectOptions, ExecError, Existing, HostKeyTrust, OutputLine, Payload,
-    Secret, Session, Sudo, Target, UploadError, UploadOutcome,
+    Auth, ConnectError, ConnectOptions, Endpoint, ExecError, Existing, HostKeyTrust, OutputLine,
+    Payload, Secret, Session, Sudo, UploadError, UploadOutcome,
 };
 
-fn target(sshd: &Sshd) -> Target {
-    Target {
+fn target(sshd: &Sshd) -> Endpoint {
+    Endpoint {
         host: "127.0.0.1".to_owned(),
         port: sshd.port,
         user: sshd::USER.to_owned(),

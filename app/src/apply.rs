@@ -239,7 +239,7 @@ pub async fn connect_both(design: &Design, decisions: &Decisions) -> Result<[Ses
 /// Connects to one node: confirms an unknown host key, asks for passwords and passphrases as
 /// the node turns out to need them.
 async fn connect(node: &Node, decisions: &Decisions) -> Result<Session> {
-    let target = access::target(node);
+    let target = access::endpoint(node);
     let mut trust = HostKeyTrust::standard();
     if let Some(file) = &decisions.known_hosts {
         trust.pinned = file.clone();

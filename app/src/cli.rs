@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use wizard_steps::profile::store;
-use wizard_steps::render::{DrbdGeneration, Target};
+use wizard_steps::render::{DrbdGeneration, Platform};
 use wizard_steps::{Rendered, render, validate};
 
 use crate::apply;
@@ -391,11 +391,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let Some(design) = load_design(&profile)? else {
                 return Ok(ExitCode::from(PROFILE_INVALID));
             };
-            let target = Target {
+            let platform = Platform {
                 drbd: drbd.into(),
-                ..Target::for_design(&design)
+                ..Platform::for_design(&design)
             };
-            let rendered = render(&design, target);
+            let rendered = render(&design, platform);
             let written = write_rendered(&rendered, &out)?;
             println!(
                 "rendered for {} into {}: {written} files",

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use wizard_steps::Design;
 use wizard_steps::journal;
-use wizard_steps::manage::{self, Action, Progress, Update};
+use wizard_steps::manage::{self, Maintenance, Progress, Update};
 use wizard_steps::profile::Profile;
 use wizard_steps::report::ProfileSummary;
 use wizard_steps::run::Event;
@@ -55,22 +55,22 @@ impl Request {
     }
 
     /// The actions, with the names checked against the profile.
-    fn actions(&self, design: &Design) -> Result<Vec<Action>> {
+    fn actions(&self, design: &Design) -> Result<Vec<Maintenance>> {
         Ok(match self {
-            Request::Standby { node } => vec![Action::Standby {
+            Request::Standby { node } => vec![Maintenance::Standby {
                 node: node_index(design, node)?,
             }],
-            Request::Online { node } => vec![Action::Online {
+            Request::Online { node } => vec![Maintenance::Online {
                 node: node_index(design, node)?,
             }],
-            Request::Move { vm, node } => vec![Action::Move {
+            Request::Move { vm, node } => vec![Maintenance::Move {
                 vm: vm_index(design, vm)?,
                 to: node_index(design, node)?,
             }],
-            Request::Unmove { vm } => vec![Action::Unmove {
+            Request::Unmove { vm } => vec![Maintenance::Unmove {
                 vm: vm_index(design, vm)?,
             }],
-            Request::Cleanup { resource } => vec![Action::Cleanup {
+            Request::Cleanup { resource } => vec![Maintenance::Cleanup {
                 resource: resource.clone(),
             }],
             Request::Drill { hard, node } => match node {
@@ -83,9 +83,9 @@ impl Request {
 
 /// A hard drill resets nodes: each reset must be confirmed (`crash@NODE`), by flag or at the
 /// terminal, before anything runs.
-fn confirm_resets(design: &Design, actions: &[Action], decisions: &Decisions) -> Result<()> {
+fn confirm_resets(design: &Design, actions: &[Maintenance], decisions: &Decisions) -> Result<()> {
     let resets = actions.iter().filter_map(|action| match action {
-        Action::Crash { node } => Some((
+        Maintenance::Crash { node } => Some((
             format!("crash@{}", design.nodes[*node].hostname),
             action.describe(design),
         )),

@@ -7,13 +7,13 @@ use std::path::PathBuf;
 use crate::facts::{self, LocalFacts, NodeFacts};
 use crate::profile::{Boot, Node, SshAuth};
 use crate::remote::{
-    Auth, ConnectError, ConnectOptions, ExecError, HostKeyTrust, Secret, Session, Sudo, Target,
+    Auth, ConnectError, ConnectOptions, Endpoint, ExecError, HostKeyTrust, Secret, Session, Sudo,
 };
 use crate::validate::Design;
 
 /// Where Tandem connects for a node.
-pub fn target(node: &Node) -> Target {
-    Target {
+pub fn endpoint(node: &Node) -> Endpoint {
+    Endpoint {
         host: node.ssh.host.clone(),
         port: node.ssh.port,
         user: node.ssh.user.clone(),
@@ -98,7 +98,7 @@ pub async fn connect(
         credentials.passphrase.clone(),
     )
     .ok_or(AccessError::PasswordNeeded)?;
-    let mut session = Session::connect(target(node), auth, trust, ConnectOptions::default())
+    let mut session = Session::connect(endpoint(node), auth, trust, ConnectOptions::default())
         .await
         .map_err(|error| match error {
             ConnectError::UnknownHostKey { .. } => AccessError::UnknownHostKey(error),

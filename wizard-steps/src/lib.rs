@@ -5,6 +5,7 @@
 pub mod access;
 pub mod cluster_state;
 pub mod corosync;
+pub mod design;
 pub mod drbd;
 pub mod facts;
 pub mod journal;
@@ -21,5 +22,5 @@ pub mod steps;
 pub mod validate;
 
 pub use profile::{Profile, ProfileError};
-pub use render::{Rendered, Target, render};
+pub use render::{Platform, Rendered, render};
 pub use validate::{Design, Problem, Problems, validate};

@@ -20,12 +20,12 @@ use crate::validate::Design;
 /// One maintenance action. Nodes and VMs are indexes into the design's `nodes` and `vms`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "kebab-case")]
-pub enum Action {
+pub enum Maintenance {
     /// The node keeps its cluster membership but runs nothing: its VMs move to the other node.
     Standby { node: usize },
     /// The node may run resources again; VMs return per the failback policy.
     Online { node: usize },
-    /// Pins a VM to a node (a `cli-prefer` constraint) until [`Action::Unmove`].
+    /// Pins a VM to a node (a `cli-prefer` constraint) until [`Maintenance::Unmove`].
     Move { vm: usize, to: usize },
     /// Removes the pin; the VM goes where the failback policy puts it.
     Unmove { vm: usize },
@@ -62,41 +62,41 @@ pub enum Readiness {
     Refused(String),
 }
 
-impl Action {
+impl Maintenance {
     /// What the action does, in a line.
     pub fn describe(&self, design: &Design) -> String {
         match self {
-            Action::Standby { node } => format!(
+            Maintenance::Standby { node } => format!(
                 "put {} in standby (its VMs move to {})",
                 hostname(design, *node),
                 hostname(design, 1 - node)
             ),
-            Action::Online { node } => format!(
+            Maintenance::Online { node } => format!(
                 "bring {} back online (VMs return per the failback policy: {})",
                 hostname(design, *node),
                 describe_failback(&design.profile.cluster.failback)
             ),
-            Action::Move { vm, to } => format!(
+            Maintenance::Move { vm, to } => format!(
                 "move {} to {} and keep it there",
                 design.vms[*vm].name,
                 hostname(design, *to)
             ),
-            Action::Unmove { vm } => format!(
+            Maintenance::Unmove { vm } => format!(
                 "let {} go where the failback policy puts it",
                 design.vms[*vm].name
             ),
-            Action::Cleanup {
+            Maintenance::Cleanup {
                 resource: Some(resource),
             } => {
                 format!("clear the failed actions of {resource}")
             }
-            Action::Cleanup { resource: None } => "clear all failed actions".to_owned(),
-            Action::Crash { node } => format!(
+            Maintenance::Cleanup { resource: None } => "clear all failed actions".to_owned(),
+            Maintenance::Crash { node } => format!(
                 "crash {} (reset without shutting down: its VMs restart on {})",
                 hostname(design, *node),
                 hostname(design, 1 - node)
             ),
-            Action::Rejoin { node } => format!(
+            Maintenance::Rejoin { node } => format!(
                 "wait for {} to boot and rejoin (VMs return per the failback policy: {})",
                 hostname(design, *node),
                 describe_failback(&design.profile.cluster.failback)
@@ -104,42 +104,42 @@ impl Action {
         }
     }
 
-    /// The shell command, run as root on the node [`Action::runs_on`] names (Pacemaker's tools
+    /// The shell command, run as root on the node [`Maintenance::runs_on`] names (Pacemaker's tools
     /// also honour `CIB_file`, which is how the tests run them against an offline CIB). None
     /// when the action only waits.
     pub fn command(&self, design: &Design) -> Option<String> {
         Some(match self {
-            Action::Standby { node } => format!(
+            Maintenance::Standby { node } => format!(
                 "crm_attribute --type nodes --node {} --name standby --update on",
                 quote(hostname(design, *node))
             ),
-            Action::Online { node } => format!(
+            Maintenance::Online { node } => format!(
                 "crm_attribute --type nodes --node {} --name standby --update off",
                 quote(hostname(design, *node))
             ),
-            Action::Move { vm, to } => format!(
+            Maintenance::Move { vm, to } => format!(
                 "crm_resource --move --resource {} --node {}",
                 quote(&xen_id(design, *vm)),
                 quote(hostname(design, *to))
             ),
-            Action::Unmove { vm } => format!(
+            Maintenance::Unmove { vm } => format!(
                 "crm_resource --clear --resource {}",
                 quote(&xen_id(design, *vm))
             ),
-            Action::Cleanup {
+            Maintenance::Cleanup {
                 resource: Some(resource),
             } => {
                 format!("crm_resource --cleanup --resource {}", quote(resource))
             }
-            Action::Cleanup { resource: None } => "crm_resource --cleanup".to_owned(),
+            Maintenance::Cleanup { resource: None } => "crm_resource --cleanup".to_owned(),
             // Detached, so that the command returns before the node goes; `sync` keeps dom0's
             // own files whole, the VMs get no warning. /proc/sysrq-trigger works whatever the
             // kernel.sysrq setting (which is for the keyboard).
-            Action::Crash { .. } => {
+            Maintenance::Crash { .. } => {
                 "sync; nohup sh -c 'sleep 2; echo b > /proc/sysrq-trigger' >/dev/null 2>&1 &"
                     .to_owned()
             }
-            Action::Rejoin { .. } => return None,
+            Maintenance::Rejoin { .. } => return None,
         })
     }
 
@@ -147,8 +147,8 @@ impl Action {
     /// only the node itself can do.
     pub fn runs_on(&self) -> usize {
         match self {
-            Action::Standby { node } => 1 - node,
-            Action::Crash { node } => *node,
+            Maintenance::Standby { node } => 1 - node,
+            Maintenance::Crash { node } => *node,
             _ => 0,
         }
     }
@@ -157,7 +157,7 @@ impl Action {
     /// (or booting) only the other one answers.
     pub fn observed_from(&self) -> [bool; 2] {
         match self {
-            Action::Crash { node } | Action::Rejoin { node } => {
+            Maintenance::Crash { node } | Maintenance::Rejoin { node } => {
                 let mut observed = [true; 2];
                 observed[*node] = false;
                 observed
@@ -179,7 +179,7 @@ impl Action {
                 .map_or("unknown to the cluster", |state| state.condition())
         };
         match self {
-            Action::Standby { node } => {
+            Maintenance::Standby { node } => {
                 let other = 1 - node;
                 if usable(*node) == "standby" {
                     return Readiness::AlreadyDone(format!(
@@ -197,7 +197,7 @@ impl Action {
                     )),
                 }
             }
-            Action::Online { node } => match usable(*node) {
+            Maintenance::Online { node } => match usable(*node) {
                 "standby" => Readiness::Ready,
                 "online" => {
                     Readiness::AlreadyDone(format!("{} is online already", hostname(design, *node)))
@@ -207,7 +207,7 @@ impl Action {
                     hostname(design, *node)
                 )),
             },
-            Action::Move { vm, to } => {
+            Maintenance::Move { vm, to } => {
                 if cluster.vm_node(&design.vms[*vm].name).as_deref() == Some(hostname(design, *to))
                 {
                     return Readiness::AlreadyDone(format!(
@@ -225,8 +225,8 @@ impl Action {
                     )),
                 }
             }
-            Action::Unmove { .. } => Readiness::Ready,
-            Action::Crash { node } => {
+            Maintenance::Unmove { .. } => Readiness::Ready,
+            Maintenance::Crash { node } => {
                 let (name, other) = (hostname(design, *node), hostname(design, 1 - node));
                 if usable(*node) != "online" {
                     return Readiness::Refused(format!(
@@ -247,8 +247,8 @@ impl Action {
                     )),
                 }
             }
-            Action::Rejoin { .. } => Readiness::Ready,
-            Action::Cleanup { resource } => {
+            Maintenance::Rejoin { .. } => Readiness::Ready,
+            Maintenance::Cleanup { resource } => {
                 let failing = cluster.failures.iter().any(|failure| {
                     resource
                         .as_ref()
@@ -307,7 +307,7 @@ impl Action {
         };
         match self {
             // A crash also needs the node seen out of the cluster: [`CrashWitness`].
-            Action::Standby { node } | Action::Crash { node } => {
+            Maintenance::Standby { node } | Maintenance::Crash { node } => {
                 let name = hostname(design, *node);
                 let other = hostname(design, 1 - node).to_owned();
                 for vm in 0..design.vms.len() {
@@ -318,7 +318,7 @@ impl Action {
                 }
                 Ok(())
             }
-            Action::Online { node } | Action::Rejoin { node } => {
+            Maintenance::Online { node } | Maintenance::Rejoin { node } => {
                 let name = hostname(design, *node);
                 if !now
                     .cluster
@@ -331,15 +331,15 @@ impl Action {
                 replicated(design, now)?;
                 (0..design.vms.len()).try_for_each(|vm| expect(vm, &by_policy(vm)))
             }
-            Action::Move { vm, to } => {
+            Maintenance::Move { vm, to } => {
                 expect(*vm, &[hostname(design, *to).to_owned()])?;
                 for other in (0..design.vms.len()).filter(|other| other != vm) {
                     expect(other, &[was(other)])?;
                 }
                 Ok(())
             }
-            Action::Unmove { vm } => expect(*vm, &by_policy(*vm)),
-            Action::Cleanup { resource } => {
+            Maintenance::Unmove { vm } => expect(*vm, &by_policy(*vm)),
+            Maintenance::Cleanup { resource } => {
                 match now.cluster.failures.iter().find(|failure| {
                     resource
                         .as_ref()
@@ -381,7 +381,7 @@ impl CrashWitness {
             .nodes
             .iter()
             .any(|state| state.name == name && state.online);
-        let taken_over = Action::Crash { node }.settled(design, before, now);
+        let taken_over = Maintenance::Crash { node }.settled(design, before, now);
         self.taken_over |= taken_over.is_ok();
         match (self.left, self.taken_over) {
             (true, true) => Ok(()),
@@ -393,19 +393,19 @@ impl CrashWitness {
 
 /// The drill: each node in standby and back (or, `hard`, crashed and rejoined), node1 first;
 /// after each step every VM must run where the step says.
-pub fn drill(design: &Design, hard: bool) -> Vec<Action> {
+pub fn drill(design: &Design, hard: bool) -> Vec<Maintenance> {
     drill_of(0..design.nodes.len(), hard)
 }
 
 /// The drill of `nodes`, in order: in standby and back or, `hard`, crashed and rejoined.
-pub fn drill_of(nodes: impl IntoIterator<Item = usize>, hard: bool) -> Vec<Action> {
+pub fn drill_of(nodes: impl IntoIterator<Item = usize>, hard: bool) -> Vec<Maintenance> {
     nodes
         .into_iter()
         .flat_map(|node| {
             if hard {
-                [Action::Crash { node }, Action::Rejoin { node }]
+                [Maintenance::Crash { node }, Maintenance::Rejoin { node }]
             } else {
-                [Action::Standby { node }, Action::Online { node }]
+                [Maintenance::Standby { node }, Maintenance::Online { node }]
             }
         })
         .collect()
@@ -543,7 +543,7 @@ const RECONNECT_WITHIN: Duration = Duration::from_secs(120);
 async fn observe(
     design: &Design,
     sessions: &[Session; 2],
-    action: &Action,
+    action: &Maintenance,
 ) -> Result<Status, ExecError> {
     let [first, second] = action.observed_from();
     status_reachable(
@@ -560,7 +560,7 @@ async fn observe(
 /// or fails after `timeout` with what still differs. After a rejoin the node's session is
 /// connected again (its old connection died with the crash).
 pub async fn perform(
-    action: &Action,
+    action: &Maintenance,
     design: &Design,
     sessions: &mut [Session; 2],
     every: Duration,
@@ -599,12 +599,12 @@ pub async fn perform(
         tokio::time::sleep(every).await;
         let now = observe(design, sessions, action).await?;
         let verdict = match action {
-            Action::Crash { node } => witness.observe(design, *node, &placements_before, &now),
+            Maintenance::Crash { node } => witness.observe(design, *node, &placements_before, &now),
             _ => action.settled(design, &placements_before, &now),
         };
         match verdict {
             Ok(()) => {
-                if let Action::Rejoin { node } = action {
+                if let Maintenance::Rejoin { node } = action {
                     sessions[*node].reconnect(RECONNECT_WITHIN, None).await?;
                 }
                 return Ok(Outcome {
@@ -649,7 +649,7 @@ pub enum Update {
 pub async fn maintain(
     design: &Design,
     sessions: &mut [Session; 2],
-    actions: &[Action],
+    actions: &[Maintenance],
     purpose: &str,
     every: Duration,
     timeout: Duration,

@@ -86,23 +86,25 @@ const HEALTHY: &str = "Connected UpToDate";
 fn each_action_runs_pacemakers_own_tool_with_quoted_names() {
     let design = seed();
     assert_eq!(
-        Action::Standby { node: 0 }.command(&design).as_deref(),
+        Maintenance::Standby { node: 0 }.command(&design).as_deref(),
         Some("crm_attribute --type nodes --node node1 --name standby --update on")
     );
     assert_eq!(
-        Action::Online { node: 1 }.command(&design).as_deref(),
+        Maintenance::Online { node: 1 }.command(&design).as_deref(),
         Some("crm_attribute --type nodes --node node2 --name standby --update off")
     );
     assert_eq!(
-        Action::Move { vm: 1, to: 0 }.command(&design).as_deref(),
+        Maintenance::Move { vm: 1, to: 0 }
+            .command(&design)
+            .as_deref(),
         Some("crm_resource --move --resource vm_Win2012-2 --node node1")
     );
     assert_eq!(
-        Action::Unmove { vm: 1 }.command(&design).as_deref(),
+        Maintenance::Unmove { vm: 1 }.command(&design).as_deref(),
         Some("crm_resource --clear --resource vm_Win2012-2")
     );
     assert_eq!(
-        Action::Cleanup {
+        Maintenance::Cleanup {
             resource: Some("vm_Win2012 x".into())
         }
         .command(&design)
@@ -114,7 +116,7 @@ fn each_action_runs_pacemakers_own_tool_with_quoted_names() {
 #[test]
 fn standby_is_refused_while_the_other_node_cannot_take_the_vms() {
     let design = seed();
-    let standby = Action::Standby { node: 0 };
+    let standby = Maintenance::Standby { node: 0 };
     assert_eq!(
         standby.readiness(&design, &status(["online", "online"], AT_HOME, HEALTHY)),
         Readiness::Ready
@@ -140,7 +142,7 @@ fn standby_is_refused_while_the_other_node_cannot_take_the_vms() {
 #[test]
 fn online_needs_a_running_node_and_moves_need_an_online_target() {
     let design = seed();
-    let online = Action::Online { node: 0 };
+    let online = Maintenance::Online { node: 0 };
     assert!(matches!(
         online.readiness(&design, &status(["offline", "online"], ALL_ON_NODE2, HEALTHY)),
         Readiness::Refused(why) if why.contains("start it")
@@ -149,7 +151,7 @@ fn online_needs_a_running_node_and_moves_need_an_online_target() {
         online.readiness(&design, &status(["online", "online"], AT_HOME, HEALTHY)),
         Readiness::AlreadyDone(_)
     ));
-    let to_node2 = Action::Move { vm: 0, to: 1 };
+    let to_node2 = Maintenance::Move { vm: 0, to: 1 };
     assert!(matches!(
         to_node2.readiness(&design, &status(["online", "standby"], ALL_ON_NODE1, HEALTHY)),
         Readiness::Refused(why) if why.contains("node2 is standby")
@@ -168,7 +170,7 @@ fn cleanup_has_nothing_to_do_without_failed_actions() {
     let design = seed();
     let mut failing = status(["online", "online"], AT_HOME, HEALTHY);
     assert!(matches!(
-        Action::Cleanup { resource: None }.readiness(&design, &failing),
+        Maintenance::Cleanup { resource: None }.readiness(&design, &failing),
         Readiness::AlreadyDone(_)
     ));
     failing.cluster.failures.push(FailedAction {
@@ -177,14 +179,14 @@ fn cleanup_has_nothing_to_do_without_failed_actions() {
         task: "start".into(),
         reason: "xl create failed".into(),
     });
-    let cleanup = Action::Cleanup { resource: None };
+    let cleanup = Maintenance::Cleanup { resource: None };
     assert_eq!(cleanup.readiness(&design, &failing), Readiness::Ready);
     assert_eq!(
         cleanup.settled(&design, &failing.placements(&design), &failing),
         Err("vm_Win2012 still shows a failed start on node1".to_owned())
     );
     assert!(matches!(
-        Action::Cleanup {
+        Maintenance::Cleanup {
             resource: Some("vm_Win2012-2".into())
         }
         .readiness(&design, &failing),
@@ -196,7 +198,7 @@ fn cleanup_has_nothing_to_do_without_failed_actions() {
 fn standby_settles_once_every_vm_runs_whole_on_the_other_node() {
     let design = seed();
     let before = status(["online", "online"], AT_HOME, HEALTHY).placements(&design);
-    let standby = Action::Standby { node: 0 };
+    let standby = Maintenance::Standby { node: 0 };
     let moving = status(["standby", "online"], AT_HOME, HEALTHY);
     assert_eq!(
         standby.settled(&design, &before, &moving),
@@ -217,7 +219,7 @@ fn standby_settles_once_every_vm_runs_whole_on_the_other_node() {
 #[test]
 fn online_settles_after_the_resync_and_the_failback_policy() {
     let after_standby = status(["standby", "online"], ALL_ON_NODE2, HEALTHY);
-    let online = Action::Online { node: 0 };
+    let online = Maintenance::Online { node: 0 };
 
     let design = with_failback(Failback::ReturnHome {});
     let before = after_standby.placements(&design);
@@ -284,7 +286,7 @@ fn online_settles_after_the_resync_and_the_failback_policy() {
 fn a_move_settles_when_that_vm_runs_on_the_target_and_the_others_stayed() {
     let design = seed();
     let before = status(["online", "online"], AT_HOME, HEALTHY).placements(&design);
-    let move_home_vm = Action::Move { vm: 1, to: 0 };
+    let move_home_vm = Maintenance::Move { vm: 1, to: 0 };
     assert_eq!(
         move_home_vm.settled(
             &design,
@@ -310,7 +312,7 @@ fn a_move_settles_when_that_vm_runs_on_the_target_and_the_others_stayed() {
         Err("Win2012 runs on node2, expected on node1".to_owned()),
         "the other VM must stay where it was"
     );
-    let unmove = Action::Unmove { vm: 1 };
+    let unmove = Maintenance::Unmove { vm: 1 };
     let moved = status(["online", "online"], ALL_ON_NODE1, HEALTHY).placements(&design);
     assert_eq!(
         unmove.settled(
@@ -327,10 +329,10 @@ fn the_drill_takes_each_node_down_and_back_node1_first() {
     assert_eq!(
         drill(&seed(), false),
         [
-            Action::Standby { node: 0 },
-            Action::Online { node: 0 },
-            Action::Standby { node: 1 },
-            Action::Online { node: 1 },
+            Maintenance::Standby { node: 0 },
+            Maintenance::Online { node: 0 },
+            Maintenance::Standby { node: 1 },
+            Maintenance::Online { node: 1 },
         ]
     );
 }
@@ -365,7 +367,7 @@ fn node1_back(vms_on: [&str; 2], replication: &str) -> Status {
 #[test]
 fn the_hard_drill_crashes_the_node_itself_and_only_waits_for_it_to_return() {
     let design = seed();
-    let crash = Action::Crash { node: 0 };
+    let crash = Maintenance::Crash { node: 0 };
     let command = crash.command(&design).expect("a crash runs a command");
     assert!(
         command.contains("echo b > /proc/sysrq-trigger"),
@@ -377,30 +379,36 @@ fn the_hard_drill_crashes_the_node_itself_and_only_waits_for_it_to_return() {
     );
     assert_eq!(crash.runs_on(), 0, "only node1 can reset node1");
     assert_eq!(crash.observed_from(), [false, true]);
-    let rejoin = Action::Rejoin { node: 1 };
+    let rejoin = Maintenance::Rejoin { node: 1 };
     assert_eq!(rejoin.command(&design), None);
     assert_eq!(rejoin.observed_from(), [true, false]);
-    assert_eq!(Action::Standby { node: 0 }.runs_on(), 1);
-    assert_eq!(Action::Online { node: 0 }.observed_from(), [true, true]);
+    assert_eq!(Maintenance::Standby { node: 0 }.runs_on(), 1);
+    assert_eq!(
+        Maintenance::Online { node: 0 }.observed_from(),
+        [true, true]
+    );
     assert_eq!(
         drill(&design, true),
         [
-            Action::Crash { node: 0 },
-            Action::Rejoin { node: 0 },
-            Action::Crash { node: 1 },
-            Action::Rejoin { node: 1 },
+            Maintenance::Crash { node: 0 },
+            Maintenance::Rejoin { node: 0 },
+            Maintenance::Crash { node: 1 },
+            Maintenance::Rejoin { node: 1 },
         ]
     );
     assert_eq!(
         drill_of([1], true),
-        [Action::Crash { node: 1 }, Action::Rejoin { node: 1 }]
+        [
+            Maintenance::Crash { node: 1 },
+            Maintenance::Rejoin { node: 1 }
+        ]
     );
 }
 
 #[test]
 fn a_crash_is_refused_unless_the_other_node_can_take_over_with_current_data() {
     let design = seed();
-    let crash = Action::Crash { node: 0 };
+    let crash = Maintenance::Crash { node: 0 };
     assert_eq!(
         crash.readiness(&design, &status(["online", "online"], AT_HOME, HEALTHY)),
         Readiness::Ready
@@ -479,7 +487,7 @@ fn a_crash_settles_when_the_node_boots_back_before_its_vms_have_restarted() {
 fn a_rejoin_settles_on_the_survivors_view_after_the_resync_and_the_failback() {
     let design = seed();
     let before = crashed(0, ALL_ON_NODE2, "syncing").placements(&design);
-    let rejoin = Action::Rejoin { node: 0 };
+    let rejoin = Maintenance::Rejoin { node: 0 };
     assert_eq!(
         rejoin.readiness(&design, &crashed(0, ALL_ON_NODE2, "syncing")),
         Readiness::Ready

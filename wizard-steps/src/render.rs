@@ -33,16 +33,16 @@ impl fmt::Display for DrbdGeneration {
 /// here (3.0 has no `ms` resources, so none are written), and Xen 4.17 and 4.20 read the same xl
 /// syntax: of the two, only the DRBD generation changes a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Target {
+pub struct Platform {
     pub debian: DebianRelease,
     pub drbd: DrbdGeneration,
 }
 
-impl Target {
-    /// The target a profile implies before the nodes are asked: its Debian release with the
+impl Platform {
+    /// The platform a profile implies before the nodes are asked: its Debian release with the
     /// kernel's own DRBD 8.4 module (both Debian 12 and 13 ship 8.4.11).
-    pub fn for_design(design: &Design) -> Target {
-        Target {
+    pub fn for_design(design: &Design) -> Platform {
+        Platform {
             debian: design.profile.cluster.debian,
             drbd: DrbdGeneration::V84,
         }
@@ -249,7 +249,7 @@ fn environment() -> Environment<'static> {
 }
 
 /// Renders every node file and the cluster configuration.
-pub fn render(design: &Design, target: Target) -> Rendered {
+pub fn render(design: &Design, platform: Platform) -> Rendered {
     let env = environment();
     let context = RenderContext::new(design);
     let render = |template: &str, extra: minijinja::Value| -> String {
@@ -261,7 +261,7 @@ pub fn render(design: &Design, target: Target) -> Rendered {
                 panic!("built-in template {template} failed for a valid design: {error:#}")
             })
     };
-    let resource_template = match target.drbd {
+    let resource_template = match platform.drbd {
         DrbdGeneration::V84 => "drbd/resource-8.4.res",
         DrbdGeneration::V9 => "drbd/resource-9.res",
     };
@@ -354,7 +354,7 @@ pub fn render(design: &Design, target: Target) -> Rendered {
         })
         .collect();
     Rendered {
-        target: format!("{} with {}", target.debian, target.drbd),
+        target: format!("{} with {}", platform.debian, platform.drbd),
         nodes,
         cluster_crm: render("pacemaker/cluster.crm", context! {}),
     }
@@ -681,7 +681,7 @@ fn fence_devices(design: &Design) -> Vec<FenceDevice> {
 
 #[cfg(test)]
 mod tests {
-    use super::{DrbdGeneration, Target, hour_rule, paths, render, rendered_marker};
+    use super::{DrbdGeneration, Platform, hour_rule, paths, render, rendered_marker};
 
     #[test]
     fn every_drbd_resource_file_starts_with_the_marker_retirement_looks_for() {
@@ -692,9 +692,9 @@ mod tests {
         for drbd in [DrbdGeneration::V84, DrbdGeneration::V9] {
             let rendered = render(
                 &design,
-                Target {
+                Platform {
                     drbd,
-                    ..Target::for_design(&design)
+                    ..Platform::for_design(&design)
                 },
             );
             for node in &rendered.nodes {
@@ -721,7 +721,7 @@ mod tests {
         )
         .expect("parses");
         let design = crate::validate(&profile).expect("valid");
-        let rendered = render(&design, Target::for_design(&design));
+        let rendered = render(&design, Platform::for_design(&design));
         for (node, peer, address) in [(0, "lab2", "172.16.99.2"), (1, "lab1", "172.16.99.1")] {
             let files = &rendered.nodes[node];
             let config = files
@@ -746,7 +746,7 @@ mod tests {
             crate::Profile::from_toml(include_str!("../../resources/profiles/seed.toml"), "seed")
                 .expect("parses");
         let design = crate::validate(&seed).expect("valid");
-        let rendered = render(&design, Target::for_design(&design));
+        let rendered = render(&design, Platform::for_design(&design));
         assert!(rendered.nodes[0].file(paths::MIGRATE_RECEIVE).is_none());
         assert!(
             rendered.nodes[0]

@@ -330,7 +330,7 @@ impl Edge {
     pub fn maintain(
         self: Arc<Self>,
         design: Design,
-        actions: Vec<manage::Action>,
+        actions: Vec<manage::Maintenance>,
         purpose: &'static str,
     ) -> Result<impl Stream<Item = Update> + Send + 'static, String> {
         let runs = self

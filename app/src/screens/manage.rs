@@ -105,7 +105,7 @@ pub enum Action {
     Read,
     /// Perform these actions in order, journaled with this purpose.
     Perform {
-        actions: Vec<manage::Action>,
+        actions: Vec<manage::Maintenance>,
         purpose: &'static str,
     },
     /// Read both nodes' side of a split resource.
@@ -119,7 +119,7 @@ pub enum Action {
 }
 
 pub fn update(state: &mut State, message: Message, design: Option<&Design>) -> Action {
-    let perform = |state: &mut State, actions: Vec<manage::Action>, purpose| {
+    let perform = |state: &mut State, actions: Vec<manage::Maintenance>, purpose| {
         if state.busy.is_some() {
             return Action::None;
         }
@@ -146,21 +146,29 @@ pub fn update(state: &mut State, message: Message, design: Option<&Design>) -> A
             }
             Action::None
         }
-        Message::StandbyPressed(node) => {
-            perform(state, vec![manage::Action::Standby { node }], "maintenance")
-        }
-        Message::OnlinePressed(node) => {
-            perform(state, vec![manage::Action::Online { node }], "maintenance")
-        }
-        Message::MovePressed { vm, to } => {
-            perform(state, vec![manage::Action::Move { vm, to }], "maintenance")
-        }
-        Message::UnmovePressed(vm) => {
-            perform(state, vec![manage::Action::Unmove { vm }], "maintenance")
-        }
+        Message::StandbyPressed(node) => perform(
+            state,
+            vec![manage::Maintenance::Standby { node }],
+            "maintenance",
+        ),
+        Message::OnlinePressed(node) => perform(
+            state,
+            vec![manage::Maintenance::Online { node }],
+            "maintenance",
+        ),
+        Message::MovePressed { vm, to } => perform(
+            state,
+            vec![manage::Maintenance::Move { vm, to }],
+            "maintenance",
+        ),
+        Message::UnmovePressed(vm) => perform(
+            state,
+            vec![manage::Maintenance::Unmove { vm }],
+            "maintenance",
+        ),
         Message::CleanupPressed => perform(
             state,
-            vec![manage::Action::Cleanup { resource: None }],
+            vec![manage::Maintenance::Cleanup { resource: None }],
             "maintenance",
         ),
         Message::DrillPressed => {
@@ -581,7 +589,7 @@ fn maintenance_view<'a>(
         );
     }
     let mut body = Column::new().spacing(10);
-    let choice = |label: String, action: manage::Action, message: Message| {
+    let choice = |label: String, action: manage::Maintenance, message: Message| {
         let readiness = action.readiness(design, status);
         let mut line = row![
             button(text(label))
@@ -607,13 +615,13 @@ fn maintenance_view<'a>(
         body = body.push(if standby {
             choice(
                 format!("Bring {} back online", node.hostname),
-                manage::Action::Online { node: index },
+                manage::Maintenance::Online { node: index },
                 Message::OnlinePressed(index),
             )
         } else {
             choice(
                 format!("Put {} in standby", node.hostname),
-                manage::Action::Standby { node: index },
+                manage::Maintenance::Standby { node: index },
                 Message::StandbyPressed(index),
             )
         });
@@ -629,7 +637,7 @@ fn maintenance_view<'a>(
             row![
                 choice(
                     format!("Move {} to {}", vm.name, design.nodes[other].hostname),
-                    manage::Action::Move {
+                    manage::Maintenance::Move {
                         vm: index,
                         to: other
                     },

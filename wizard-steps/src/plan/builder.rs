@@ -3,7 +3,7 @@
 
 use crate::facts::NodeFacts;
 use crate::remote::{BACKUP_ROOT, quote};
-use crate::render::{Rendered, Target};
+use crate::render::{Platform, Rendered};
 use crate::validate::{Design, VmDesign};
 
 use super::{Operation, Scope, Step};
@@ -11,7 +11,7 @@ use super::{Operation, Scope, Step};
 pub(super) struct Builder<'a> {
     pub(super) design: &'a Design,
     pub(super) facts: &'a [NodeFacts; 2],
-    pub(super) target: Target,
+    pub(super) platform: Platform,
     pub(super) rendered: &'a Rendered,
 }
 

@@ -187,7 +187,7 @@ impl Builder<'_> {
     }
 
     pub(super) fn drbd_metadata(&self) -> Phase {
-        let metadata_format = match self.target.drbd {
+        let metadata_format = match self.platform.drbd {
             DrbdGeneration::V84 => "v08",
             DrbdGeneration::V9 => "v09",
         };
@@ -364,7 +364,7 @@ impl Builder<'_> {
             let (title, apply) = if self.both_blank(vm) {
                 (
                     format!("mark {} in sync (both volumes are blank)", vm.name),
-                    match self.target.drbd {
+                    match self.platform.drbd {
                         DrbdGeneration::V84 => {
                             format!("drbdadm -- --clear-bitmap new-current-uuid {resource}")
                         }
@@ -414,7 +414,7 @@ impl Builder<'_> {
                 Operation::WaitForSync {
                     resource: vm.name.clone(),
                     minor: vm.drbd_minor,
-                    drbd: self.target.drbd,
+                    drbd: self.platform.drbd,
                 },
             ));
         }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::facts::NodeFacts;
 use crate::profile::{Boot, Fencing};
-use crate::render::{DrbdGeneration, Target, render};
+use crate::render::{DrbdGeneration, Platform, render};
 use crate::validate::Design;
 
 mod bridge;
@@ -236,8 +236,8 @@ pub fn packages(design: &Design) -> Vec<&'static str> {
     packages
 }
 
-/// The rendering target the nodes' facts call for (their DRBD module decides the syntax).
-pub fn target(design: &Design, facts: &[NodeFacts; 2]) -> Target {
+/// The platform the nodes' facts call for (their DRBD module decides the syntax).
+pub fn platform(design: &Design, facts: &[NodeFacts; 2]) -> Platform {
     let drbd = if facts
         .iter()
         .any(|facts| facts.drbd_generation() == DrbdGeneration::V9)
@@ -246,20 +246,20 @@ pub fn target(design: &Design, facts: &[NodeFacts; 2]) -> Target {
     } else {
         DrbdGeneration::V84
     };
-    Target {
+    Platform {
         drbd,
-        ..Target::for_design(design)
+        ..Platform::for_design(design)
     }
 }
 
 /// The whole setup, in order.
 pub fn plan(design: &Design, facts: &[NodeFacts; 2]) -> Plan {
-    let target = target(design, facts);
-    let rendered = render(design, target);
+    let platform = platform(design, facts);
+    let rendered = render(design, platform);
     let builder = Builder {
         design,
         facts,
-        target,
+        platform,
         rendered: &rendered,
     };
     let mut phases = vec![

@@ -782,7 +782,7 @@ fn a_changed_drbd_file_reaches_a_running_resource_through_adjust() {
 /// (what the running corosync and the file on the node say).
 fn running_corosync(edit: impl Fn(&str) -> String) -> [NodeFacts; 2] {
     let design = seed();
-    let rendered = render(&design, Target::for_design(&design));
+    let rendered = render(&design, Platform::for_design(&design));
     let mut facts = fresh("8.4.11");
     for (node, facts) in facts.iter_mut().enumerate() {
         let conf = edit(

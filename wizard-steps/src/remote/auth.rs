@@ -10,7 +10,7 @@ use super::handler::ClientHandler;
 use super::{Auth, ConnectError, ConnectSpec, Secret};
 
 pub(super) async fn open(spec: &ConnectSpec) -> Result<Handle<ClientHandler>, ConnectError> {
-    let target = &spec.target;
+    let target = &spec.endpoint;
     let mut config = client::Config {
         keepalive_interval: Some(spec.options.keepalive_interval),
         keepalive_max: 3,
@@ -74,7 +74,7 @@ pub(super) async fn authenticate(
     handle: &mut Handle<ClientHandler>,
     spec: &ConnectSpec,
 ) -> Result<(), ConnectError> {
-    let target = &spec.target;
+    let target = &spec.endpoint;
     let protocol = |error: russh::Error| ConnectError::Protocol {
         host: target.host.clone(),
         port: target.port,

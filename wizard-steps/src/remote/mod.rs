@@ -53,13 +53,13 @@ impl fmt::Debug for Secret {
 
 /// Where to connect and as whom.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
+pub struct Endpoint {
     pub host: String,
     pub port: u16,
     pub user: String,
 }
 
-impl fmt::Display for Target {
+impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}@{}:{}", self.user, self.host, self.port)
     }
@@ -109,7 +109,7 @@ impl Default for ConnectOptions {
 /// What a session needs to connect again (after a reboot).
 #[derive(Debug, Clone)]
 struct ConnectSpec {
-    target: Target,
+    endpoint: Endpoint,
     auth: Auth,
     trust: HostKeyTrust,
     options: ConnectOptions,
@@ -124,20 +124,20 @@ pub struct Session {
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session")
-            .field("target", &self.spec.target)
+            .field("endpoint", &self.spec.endpoint)
             .finish_non_exhaustive()
     }
 }
 
 impl Session {
     pub async fn connect(
-        target: Target,
+        endpoint: Endpoint,
         auth: Auth,
         trust: HostKeyTrust,
         options: ConnectOptions,
     ) -> Result<Session, ConnectError> {
         let spec = ConnectSpec {
-            target,
+            endpoint,
             auth,
             trust,
             options,
@@ -150,8 +150,8 @@ impl Session {
         })
     }
 
-    pub fn target(&self) -> &Target {
-        &self.spec.target
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.spec.endpoint
     }
 
     /// Changes how commands get root (after asking for a sudo password, say).
@@ -208,8 +208,8 @@ impl Session {
             }
             if started.elapsed() > deadline {
                 return Err(ConnectError::TimedOut {
-                    host: self.spec.target.host.clone(),
-                    port: self.spec.target.port,
+                    host: self.spec.endpoint.host.clone(),
+                    port: self.spec.endpoint.port,
                     seconds: deadline.as_secs(),
                 });
             }

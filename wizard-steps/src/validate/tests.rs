@@ -1,8 +1,11 @@
-use super::*;
-use crate::profile::{Bmc, DrbdProtocol, Volume};
+use std::collections::HashSet;
 
-const SEED: &str = include_str!("../../resources/profiles/seed.toml");
-const LAB: &str = include_str!("../../resources/profiles/lab.toml");
+use super::syntax::is_unicast_mac;
+use super::*;
+use crate::profile::{Bmc, Boot, DrbdProtocol, Failback, Fencing, SshAuth, Volume};
+
+const SEED: &str = include_str!("../../../resources/profiles/seed.toml");
+const LAB: &str = include_str!("../../../resources/profiles/lab.toml");
 
 /// The reference profile: no fencing (acknowledged), HVM guests, explicit minors and ports.
 fn seed() -> Profile {

@@ -137,14 +137,14 @@ fn standby_is_asked_for_and_its_progress_and_result_are_shown() -> Result<(), Er
     assert_eq!(
         actions,
         [Action::Perform {
-            actions: vec![manage::Action::Standby { node: 0 }],
+            actions: vec![manage::Maintenance::Standby { node: 0 }],
             purpose: "maintenance",
         }]
     );
     // While it runs, no second action and no periodic read.
     assert_eq!(page.send(Message::StandbyPressed(1)), Action::None);
     assert_eq!(page.send(Message::Tick), Action::None);
-    let action = manage::Action::Standby { node: 0 }.describe(&page.design);
+    let action = manage::Maintenance::Standby { node: 0 }.describe(&page.design);
     page.send(Message::Update(Box::new(Update::Started {
         action: action.clone(),
     })));
@@ -160,7 +160,7 @@ fn standby_is_asked_for_and_its_progress_and_result_are_shown() -> Result<(), Er
         record: Event::Maintenance {
             purpose: "maintenance".into(),
             action: action.clone(),
-            command: manage::Action::Standby { node: 0 }.command(&page.design),
+            command: manage::Maintenance::Standby { node: 0 }.command(&page.design),
             changed: true,
             error: None,
             took_ms: 41_000,
@@ -254,7 +254,7 @@ fn failed_actions_can_be_cleared_and_a_failed_maintenance_is_listed_in_red() -> 
     assert_eq!(
         actions,
         [Action::Perform {
-            actions: vec![manage::Action::Cleanup { resource: None }],
+            actions: vec![manage::Maintenance::Cleanup { resource: None }],
             purpose: "maintenance",
         }]
     );

@@ -1,0 +1,177 @@
+//! Validation: every problem of a profile at once, each naming its field and the fix, and — when
+//! there is none — the checked [`Design`] that rendering and planning work from.
+//!
+//! One file per profile section (`cluster`, `nodes`, `network`, `storage`, `vms`), the rule of
+//! each kind of value that reaches a file or a command in `kinds.rs`, the syntax of single
+//! values in `syntax.rs`; the result is a [`crate::design::Design`].
+
+pub mod kinds;
+
+mod cluster;
+mod network;
+mod nodes;
+mod storage;
+mod syntax;
+mod vms;
+
+use std::fmt;
+use std::net::Ipv4Addr;
+
+use crate::profile::Profile;
+
+use self::kinds::Broken;
+use self::syntax::same_value;
+
+pub use crate::design::{Design, NodeDesign, Subnet, VmDesign};
+pub use syntax::{derived_mac, parse_interface_address, parse_size_mib};
+
+/// One thing wrong with a profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Path of the field, as in the TOML file: `vms[1].memory_mib`.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it.
+    pub fix: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} ({})", self.field, self.message, self.fix)
+    }
+}
+
+/// Every problem found in a profile.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Problems(pub Vec<Problem>);
+
+impl Problems {
+    /// Every problem of `profile`; none when it is valid (for showing while it is edited).
+    pub fn of(profile: &Profile) -> Problems {
+        validate(profile).err().unwrap_or(Problems(Vec::new()))
+    }
+
+    /// The problems of one field, for showing under it.
+    pub fn for_field<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a Problem> + 'a {
+        self.0.iter().filter(move |problem| problem.field == field)
+    }
+
+    /// The problems of a field and everything below it (`vms[1]` covers `vms[1].memory_mib`).
+    pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a Problem> + 'a {
+        self.0.iter().filter(move |problem| {
+            problem.field == prefix
+                || problem
+                    .field
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+        })
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for problem in &self.0 {
+            writeln!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The DRBD minors and ports assigned when a VM does not set its own.
+pub const FIRST_DRBD_MINOR: u32 = 1;
+
+pub const FIRST_DRBD_PORT: u16 = 7789;
+
+/// The in-kernel DRBD 8.4 module accepts at most this many minors (`minor_count`).
+pub const MAX_DRBD_MINOR: u32 = 255;
+
+/// Ports corosync's knet transport uses by default.
+const COROSYNC_PORTS: std::ops::RangeInclusive<u16> = 5404..=5406;
+
+/// Checks the whole profile. Returns the [`Design`] when nothing is wrong, every problem otherwise.
+pub fn validate(profile: &Profile) -> Result<Design, Problems> {
+    let mut check = Checker::default();
+    check.cluster(profile);
+    let nodes = check.nodes(profile);
+    check.network(profile);
+    let volume_sizes = check.storage(profile);
+    let vms = check.vms(profile, nodes.as_ref(), &volume_sizes);
+    match (check.problems.is_empty(), nodes, vms) {
+        (true, Some((lan, nodes)), Some(vms)) => Ok(Design {
+            profile: profile.clone(),
+            lan,
+            nodes,
+            vms,
+        }),
+        _ => {
+            debug_assert!(
+                !check.problems.is_empty(),
+                "a part failed without saying why"
+            );
+            Err(Problems(check.problems))
+        }
+    }
+}
+
+#[derive(Default)]
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    /// A value that breaks the rule of its kind ([`kinds`]).
+    fn broken(&mut self, field: impl Into<String>, broken: Broken) {
+        self.report(field, broken.message, broken.allowed);
+    }
+
+    fn report(
+        &mut self,
+        field: impl Into<String>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
+        self.problems.push(Problem {
+            field: field.into(),
+            message: message.into(),
+            fix: fix.into(),
+        });
+    }
+
+    fn differ(&mut self, field: &str, first: &str, second: &str, what: &str) {
+        if same_value(first, second) {
+            self.report(
+                field,
+                format!("both nodes have the {what} \"{second}\""),
+                format!("give each node its own {what}"),
+            );
+        }
+    }
+
+    fn ipv4(&mut self, field: &str, text: &str, fix: &str) -> Option<Ipv4Addr> {
+        match text.trim().parse::<Ipv4Addr>() {
+            Ok(address) => Some(address),
+            Err(_) => {
+                self.report(field, format!("\"{text}\" is not an IPv4 address"), fix);
+                None
+            }
+        }
+    }
+
+    fn interface_address(&mut self, field: &str, text: &str) -> Option<(Ipv4Addr, Subnet)> {
+        match parse_interface_address(text) {
+            Ok(parsed) => Some(parsed),
+            Err(message) => {
+                self.report(
+                    field,
+                    message,
+                    "write the address with its prefix length, e.g. 192.168.1.1/24",
+                );
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
