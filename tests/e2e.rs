@@ -555,7 +555,7 @@ fn windows_disks_are_kept_only_as_the_profile_says(testbed: &Testbed) -> String 
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     for node in ["node1", "node2"] {
         assert!(
-            finding(
+            printed_line(
                 &stdout,
                 &[
                     "XX",
@@ -588,7 +588,7 @@ fn windows_disks_are_kept_only_as_the_profile_says(testbed: &Testbed) -> String 
     println!("{stdout}");
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(
-        finding(
+        printed_line(
             &stdout,
             &[
                 "!!",
@@ -608,8 +608,8 @@ fn windows_disks_are_kept_only_as_the_profile_says(testbed: &Testbed) -> String 
     before[0].clone()
 }
 
-/// Whether a preflight line of the terminal holds every part, in order.
-fn finding(stdout: &str, parts: &[&str]) -> bool {
+/// Whether a line the terminal printed (a preflight finding, a step) holds every part, in order.
+fn printed_line(stdout: &str, parts: &[&str]) -> bool {
     stdout.lines().any(|line| {
         let mut rest = line;
         parts.iter().all(|part| match rest.find(part) {
@@ -648,8 +648,8 @@ fn a_corosync_change_reaches_the_running_cluster_without_moving_a_vm(testbed: &T
     // corosync-cfgtool -R reloads every member: node1's reload reaches node2 too, whose step
     // then finds the new token running and is skipped.
     assert!(
-        finding(&stdout, &["== Corosync runs the new settings"])
-            && finding(&stdout, &["[done]", "node1", "corosync-reloaded@node1"]),
+        printed_line(&stdout, &["== Corosync runs the new settings"])
+            && printed_line(&stdout, &["[done]", "node1", "corosync-reloaded@node1"]),
         "{stdout}"
     );
     assert!(!stdout.contains("corosync-restarted"), "{stdout}");
