@@ -515,7 +515,7 @@ fn corosync_rejects_crypto_without_an_authkey() {
     for profile in common::all_profiles() {
         let design = common::design(&profile);
         assert!(
-            design.profile.cluster.corosync_crypto,
+            design.cluster.corosync_crypto,
             "{} turns crypto on",
             profile.display()
         );
@@ -584,14 +584,10 @@ fn check_content(conf: &str, design: &Design, what: &str) {
 
     let totem = root.only("totem");
     assert_eq!(totem.value("version"), "2", "{what}");
-    assert_eq!(
-        totem.value("cluster_name"),
-        design.profile.cluster.name,
-        "{what}"
-    );
+    assert_eq!(totem.value("cluster_name"), design.cluster.name, "{what}");
     assert_eq!(totem.value("transport"), "knet", "{what}");
     let crypto = (totem.value("crypto_cipher"), totem.value("crypto_hash"));
-    if design.profile.cluster.corosync_crypto {
+    if design.cluster.corosync_crypto {
         assert!(
             crypto.0 != "none" && crypto.1 != "none",
             "{what}: corosync_crypto is on, but crypto_cipher/crypto_hash are {crypto:?}"

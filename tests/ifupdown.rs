@@ -86,7 +86,7 @@ fn expected_bridge_options(
     node: &NodeDesign,
     nic: &str,
 ) -> BTreeMap<String, String> {
-    let network = &design.profile.network;
+    let network = &design.network;
     let mut expected = BTreeMap::from([
         ("address".to_owned(), node.lan_address.to_string()),
         ("netmask".to_owned(), netmask(design.lan.prefix).to_string()),
@@ -108,7 +108,7 @@ fn expected_bridge_options(
 fn ifupdown_reads_every_rendered_bridge_stanza() {
     for profile in common::all_profiles() {
         let design = common::design(&profile);
-        let bridge = design.profile.network.bridge.clone();
+        let bridge = design.network.bridge.clone();
         let rendered = common::render(&profile, &[]);
         let nodes = common::rendered_nodes(rendered.path());
         assert_eq!(
@@ -117,8 +117,8 @@ fn ifupdown_reads_every_rendered_bridge_stanza() {
             "{}: rendered nodes {nodes:?}",
             profile.display()
         );
-        for (node, settings) in design.nodes.iter().zip(&design.profile.nodes) {
-            let nic = settings.lan.nic.as_str();
+        for node in &design.nodes {
+            let nic = node.nic.as_str();
             let what = format!("{} on {}", profile.display(), node.hostname);
             let file = stanza_path(rendered.path(), &node.hostname, &bridge);
             assert!(file.is_file(), "{what}: no {}", file.display());
@@ -208,9 +208,9 @@ fn the_stanza_is_read_through_debians_default_interfaces_file() {
     let scratch = TempDir::new().expect("temporary directory");
     for profile in common::all_profiles() {
         let design = common::design(&profile);
-        let bridge = &design.profile.network.bridge;
+        let bridge = &design.network.bridge;
         let rendered = common::render(&profile, &[]);
-        for (node, settings) in design.nodes.iter().zip(&design.profile.nodes) {
+        for node in &design.nodes {
             let what = format!("{} on {}", profile.display(), node.hostname);
             let stanza = stanza_path(rendered.path(), &node.hostname, bridge);
             let main = scratch.path().join(format!("interfaces-{}", node.hostname));
@@ -227,7 +227,7 @@ fn the_stanza_is_read_through_debians_default_interfaces_file() {
             common::assert_success(&list, &format!("ifquery --list of {what}"));
             assert_eq!(
                 stdout_lines(&list),
-                ["lo", settings.lan.nic.as_str(), bridge.as_str()],
+                ["lo", node.nic.as_str(), bridge.as_str()],
                 "{what}"
             );
             let (up, _state) = ifup_no_act(&main);

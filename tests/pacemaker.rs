@@ -450,7 +450,7 @@ fn the_hostile_profile_loads_with_its_values_intact_and_fails_over() {
     cib.verify();
     let xml = fs::read_to_string(cib.path()).expect("the CIB");
     let document = roxmltree::Document::parse(&xml).expect("the CIB parses");
-    for node in &cib.design.profile.nodes {
+    for node in &cib.design.nodes {
         let device = format!("fence_{}", node.hostname);
         let user = document
             .descendants()

@@ -176,7 +176,7 @@ fn check_vm(design: &Design, vm: &VmDesign, settings: &Vm, parsed: &Parsed) {
     // One NIC, with the VM's own MAC, on the profile's bridge.
     parsed.expect("vif.count", "1");
     parsed.expect("vif0.mac", &vm.mac);
-    parsed.expect("vif0.bridge", &design.profile.network.bridge);
+    parsed.expect("vif0.bridge", &design.network.bridge);
 
     // The first disk is the VM's DRBD device, read-write, raw.
     parsed.expect("disk0.target", &format!("/dev/drbd{}", vm.drbd_minor));
@@ -247,6 +247,7 @@ fn domain_configs(xen_dir: &Path) -> Vec<String> {
 
 /// Renders a profile and checks every node's copy of every VM's config with libxlutil.
 fn check_profile(profile: &Path) {
+    let written = common::load(profile);
     let design = common::design(profile);
     let helper = XlConfigCheck::build();
     let rendered = common::render(profile, &[]);
@@ -279,8 +280,7 @@ fn check_profile(profile: &Path) {
     }
 
     for vm in &design.vms {
-        let settings = design
-            .profile
+        let settings = written
             .vms
             .iter()
             .find(|settings| settings.name == vm.name)
@@ -406,7 +406,8 @@ fn a_config_that_disagrees_with_the_profile_is_caught() {
     let profile = common::example_profile("seed");
     let design = common::design(&profile);
     let vm = &design.vms[0];
-    let settings = &design.profile.vms[0];
+    let written = common::load(&profile);
+    let settings = &written.vms[0];
     let helper = XlConfigCheck::build();
     let rendered = common::render(&profile, &[]);
     let original = read(

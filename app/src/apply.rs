@@ -6,17 +6,17 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use tokio_util::sync::CancellationToken;
+use wizard_steps::Design;
 use wizard_steps::access::{self, AccessError, Credentials};
 use wizard_steps::cluster_state::placements;
+use wizard_steps::design::NodeDesign;
 use wizard_steps::facts;
 use wizard_steps::journal;
 use wizard_steps::observe::observe_reachable;
 use wizard_steps::plan::{Operation, Plan};
-use wizard_steps::profile::Node;
 use wizard_steps::remote::{HostKeyTrust, Secret, Session};
 use wizard_steps::report::ProfileSummary;
 use wizard_steps::run::{Event, Runner, Secrets};
-use wizard_steps::{Design, Profile};
 
 use crate::terminal::{self, Printer};
 
@@ -34,14 +34,12 @@ pub struct Decisions {
     pub verbose: bool,
 }
 
-pub async fn apply(profile: &Profile, decisions: &Decisions) -> Result<ExitCode> {
-    let design = wizard_steps::validate(profile)
-        .map_err(|problems| anyhow!("the profile has problems:\n{problems}"))?;
-    let mut sessions = connect_both(&design, decisions).await?;
-    let journaled = JournaledRun::start(&design, decisions)?;
+pub async fn apply(design: &Design, decisions: &Decisions) -> Result<ExitCode> {
+    let mut sessions = connect_both(design, decisions).await?;
+    let journaled = JournaledRun::start(design, decisions)?;
 
     println!("== Preflight (read-only)");
-    let access::Preflight { findings, plan, .. } = access::preflight(&design, &sessions)
+    let access::Preflight { findings, plan, .. } = access::preflight(design, &sessions)
         .await
         .context("reading the nodes' facts")?;
     terminal::print_findings(&findings);
@@ -54,7 +52,7 @@ pub async fn apply(profile: &Profile, decisions: &Decisions) -> Result<ExitCode>
         ExitCode::from(1)
     } else {
         journaled
-            .execute(&plan, &design, &mut sessions, decisions)
+            .execute(&plan, design, &mut sessions, decisions)
             .await?
     };
     journaled.finish().await;
@@ -79,7 +77,7 @@ impl JournaledRun {
             Some(dir) => dir.clone(),
             None => journal::runs_dir().context("no data directory for the run journal")?,
         };
-        let mut journal = journal::Writer::create(&runs_dir, &design.profile.cluster.name)
+        let mut journal = journal::Writer::create(&runs_dir, &design.cluster.name)
             .with_context(|| format!("creating a journal in {}", runs_dir.display()))?;
         let path = journal.path().to_path_buf();
         let (events, mut received) = tokio::sync::mpsc::unbounded_channel::<Event>();
@@ -230,7 +228,7 @@ fn ask_secrets(plan: &Plan) -> Result<Secrets> {
 
 pub async fn connect_both(design: &Design, decisions: &Decisions) -> Result<[Session; 2]> {
     let mut sessions = Vec::new();
-    for node in &design.profile.nodes {
+    for node in &design.nodes {
         sessions.push(connect(node, decisions).await?);
     }
     sessions.try_into().map_err(|_| anyhow!("two nodes"))
@@ -238,15 +236,15 @@ pub async fn connect_both(design: &Design, decisions: &Decisions) -> Result<[Ses
 
 /// Connects to one node: confirms an unknown host key, asks for passwords and passphrases as
 /// the node turns out to need them.
-async fn connect(node: &Node, decisions: &Decisions) -> Result<Session> {
-    let target = access::endpoint(node);
+async fn connect(node: &NodeDesign, decisions: &Decisions) -> Result<Session> {
+    let target = access::endpoint(&node.ssh);
     let mut trust = HostKeyTrust::standard();
     if let Some(file) = &decisions.known_hosts {
         trust.pinned = file.clone();
     }
     let mut credentials = Credentials::default();
     loop {
-        match access::connect(node, &credentials, trust.clone()).await {
+        match access::connect(&node.ssh, &credentials, trust.clone()).await {
             Ok(session) => return Ok(session),
             Err(error) => match error.unknown_fingerprint().map(str::to_owned) {
                 Some(fingerprint)
@@ -294,7 +292,7 @@ async fn connect(node: &Node, decisions: &Decisions) -> Result<Session> {
 }
 
 /// A secret from the terminal, or from TANDEM_<WHAT>_<NODE> when there is no terminal.
-fn ask(node: &Node, prompt: &str, what: &str) -> Result<Secret> {
+fn ask(node: &NodeDesign, prompt: &str, what: &str) -> Result<Secret> {
     let variable = terminal::env_name(what, &node.hostname);
     terminal::secret(prompt, &variable).ok_or_else(|| {
         anyhow!(
@@ -305,13 +303,11 @@ fn ask(node: &Node, prompt: &str, what: &str) -> Result<Secret> {
 }
 
 /// `tandem status`: where each VM runs, each DRBD resource, nodes and failed actions.
-pub async fn status(profile: &Profile, decisions: &Decisions) -> Result<ExitCode> {
-    let design = wizard_steps::validate(profile)
-        .map_err(|problems| anyhow!("the profile has problems:\n{problems}"))?;
+pub async fn status(design: &Design, decisions: &Decisions) -> Result<ExitCode> {
     // Status matters most when a node is down: read what the other one says.
     let mut sessions: [Option<Session>; 2] = [None, None];
     let mut unreachable = Vec::new();
-    for (slot, node) in sessions.iter_mut().zip(&design.profile.nodes) {
+    for (slot, node) in sessions.iter_mut().zip(&design.nodes) {
         match connect(node, decisions).await {
             Ok(session) => *slot = Some(session),
             Err(error) => unreachable.push(format!("{}: {error:#}", node.hostname)),
@@ -332,7 +328,7 @@ pub async fn status(profile: &Profile, decisions: &Decisions) -> Result<ExitCode
     for session in sessions.into_iter().flatten() {
         session.close().await;
     }
-    println!("Cluster \"{}\"", design.profile.cluster.name);
+    println!("Cluster \"{}\"", design.cluster.name);
     for problem in &unreachable {
         println!("  UNREACHABLE {problem}");
     }
@@ -350,7 +346,7 @@ pub async fn status(profile: &Profile, decisions: &Decisions) -> Result<ExitCode
     let mut healthy = unreachable.is_empty()
         && state.nodes.len() == 2
         && state.nodes.iter().all(|node| node.online);
-    for (placement, vm) in placements(&design, &state).iter().zip(&design.vms) {
+    for (placement, vm) in placements(design, &state).iter().zip(&design.vms) {
         let at_home = placement.at_home(vm.console_ip.is_some());
         healthy &= at_home;
         println!(

@@ -261,7 +261,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             println!(
                 "{}: valid — cluster \"{}\" on {} and {}, {} VM(s)",
                 profile.display(),
-                design.profile.cluster.name,
+                design.cluster.name,
                 design.nodes[0].hostname,
                 design.nodes[1].hostname,
                 design.vms.len()
@@ -274,21 +274,21 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             confirm_destructive,
             verbose,
         } => {
-            if load_design(&profile)?.is_none() {
+            let Some(design) = load_design(&profile)? else {
                 return Ok(ExitCode::from(PROFILE_INVALID));
-            }
+            };
             let decisions = apply::Decisions {
                 confirmed_destructive: confirm_destructive,
                 verbose,
                 ..access.decisions()
             };
-            runtime()?.block_on(apply::apply(&store::load(&profile)?, &decisions))
+            runtime()?.block_on(apply::apply(&design, &decisions))
         }
         Command::Status { profile, access } => {
-            if load_design(&profile)?.is_none() {
+            let Some(design) = load_design(&profile)? else {
                 return Ok(ExitCode::from(PROFILE_INVALID));
-            }
-            runtime()?.block_on(apply::status(&store::load(&profile)?, &access.decisions()))
+            };
+            runtime()?.block_on(apply::status(&design, &access.decisions()))
         }
         Command::Standby {
             profile,
@@ -359,15 +359,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             confirm_destructive,
             access,
         } => {
-            if load_design(&profile)?.is_none() {
+            let Some(design) = load_design(&profile)? else {
                 return Ok(ExitCode::from(PROFILE_INVALID));
-            }
+            };
             let decisions = apply::Decisions {
                 confirmed_destructive: confirm_destructive,
                 ..access.decisions()
             };
             runtime()?.block_on(crate::recover::split_brain(
-                &store::load(&profile)?,
+                &design,
                 &decisions,
                 &crate::recover::Choice { resource, discard },
             ))
@@ -479,14 +479,11 @@ fn maintain(
     wait: WaitArgs,
     request: Request,
 ) -> Result<ExitCode> {
-    if load_design(profile)?.is_none() {
+    let Some(design) = load_design(profile)? else {
         return Ok(ExitCode::from(PROFILE_INVALID));
-    }
+    };
     let timeout = crate::maintain::timeout(wait.timeout)?;
     runtime()?.block_on(crate::maintain::maintain(
-        &store::load(profile)?,
-        &decisions,
-        &request,
-        timeout,
+        &design, &decisions, &request, timeout,
     ))
 }

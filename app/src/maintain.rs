@@ -9,7 +9,6 @@ use anyhow::{Context, Result, anyhow, bail};
 use wizard_steps::Design;
 use wizard_steps::journal;
 use wizard_steps::manage::{self, Maintenance, Progress, Update};
-use wizard_steps::profile::Profile;
 use wizard_steps::report::ProfileSummary;
 use wizard_steps::run::Event;
 
@@ -138,31 +137,29 @@ fn vm_index(design: &Design, name: &str) -> Result<usize> {
 /// Runs the request's actions one after the other, each until the cluster has settled; stops
 /// at the first that fails. Exit code 1 when one failed or was refused.
 pub async fn maintain(
-    profile: &Profile,
+    design: &Design,
     decisions: &Decisions,
     request: &Request,
     timeout: Duration,
 ) -> Result<ExitCode> {
-    let design = wizard_steps::validate(profile)
-        .map_err(|problems| anyhow!("the profile has problems:\n{problems}"))?;
-    let actions = request.actions(&design)?;
-    confirm_resets(&design, &actions, decisions)?;
-    let mut sessions = connect_both(&design, decisions).await?;
+    let actions = request.actions(design)?;
+    confirm_resets(design, &actions, decisions)?;
+    let mut sessions = connect_both(design, decisions).await?;
     let runs_dir = match &decisions.runs_dir {
         Some(dir) => dir.clone(),
         None => journal::runs_dir().context("no data directory for the journal")?,
     };
     let started = Event::RunStarted {
-        summary: ProfileSummary::new(&design),
+        summary: ProfileSummary::new(design),
     };
     let mut journal =
-        journal::Writer::for_maintenance(&runs_dir, &design.profile.cluster.name, &started)
+        journal::Writer::for_maintenance(&runs_dir, &design.cluster.name, &started)
             .with_context(|| format!("opening the cluster's journal in {}", runs_dir.display()))?;
 
     let mut last_pending = String::new();
     let mut drill_lines = Vec::new();
     let passed = manage::maintain(
-        &design,
+        design,
         &mut sessions,
         &actions,
         request.purpose(),

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use anyhow::{Result, anyhow, bail};
 use wizard_steps::Design;
 use wizard_steps::manage;
-use wizard_steps::profile::Profile;
 use wizard_steps::remote::Session;
 use wizard_steps::split_brain::{self, Split};
 
@@ -24,20 +23,18 @@ pub struct Choice {
 }
 
 pub async fn split_brain(
-    profile: &Profile,
+    design: &Design,
     decisions: &Decisions,
     choice: &Choice,
 ) -> Result<ExitCode> {
-    let design = wizard_steps::validate(profile)
-        .map_err(|problems| anyhow!("the profile has problems:\n{problems}"))?;
     if let Some(node) = &choice.discard
         && !design.nodes.iter().any(|known| &known.hostname == node)
     {
         bail!("--discard {node}: no such node in the profile (nodes[].hostname)");
     }
-    let mut sessions = connect_both(&design, decisions).await?;
-    let status = manage::status(&design, &sessions).await?;
-    let splits = split_brain::detect(&design, &status.drbd);
+    let mut sessions = connect_both(design, decisions).await?;
+    let status = manage::status(design, &sessions).await?;
+    let splits = split_brain::detect(design, &status.drbd);
     let exit = if splits.is_empty() {
         println!("No split brain: no DRBD resource is StandAlone.");
         for node in &status.drbd {
@@ -54,7 +51,7 @@ pub async fn split_brain(
         }
         ExitCode::SUCCESS
     } else {
-        recover(&design, &mut sessions, decisions, choice, &splits).await?
+        recover(design, &mut sessions, decisions, choice, &splits).await?
     };
     for session in sessions {
         session.close().await;

@@ -44,10 +44,15 @@ pub fn all_profiles() -> [PathBuf; 5] {
     ]
 }
 
+/// A profile file as the administrator wrote it.
+pub fn load(profile: &Path) -> wizard_steps::Profile {
+    wizard_steps::profile::store::load(profile)
+        .unwrap_or_else(|error| panic!("{} does not load: {error}", profile.display()))
+}
+
 /// A profile loaded and validated by the library: the expected values for a rendered file.
 pub fn design(profile: &Path) -> wizard_steps::Design {
-    let loaded = wizard_steps::profile::store::load(profile)
-        .unwrap_or_else(|error| panic!("{} does not load: {error}", profile.display()));
+    let loaded = load(profile);
     wizard_steps::validate(&loaded)
         .unwrap_or_else(|problems| panic!("{} is not valid:\n{problems}", profile.display()))
 }

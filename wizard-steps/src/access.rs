@@ -5,25 +5,25 @@
 use std::path::PathBuf;
 
 use crate::facts::{self, LocalFacts, NodeFacts};
-use crate::profile::{Boot, Node, SshAuth};
+use crate::profile::{Boot, SshAccess, SshAuth};
 use crate::remote::{
     Auth, ConnectError, ConnectOptions, Endpoint, ExecError, HostKeyTrust, Secret, Session, Sudo,
 };
 use crate::validate::Design;
 
 /// Where Tandem connects for a node.
-pub fn endpoint(node: &Node) -> Endpoint {
+pub fn endpoint(ssh: &SshAccess) -> Endpoint {
     Endpoint {
-        host: node.ssh.host.clone(),
-        port: node.ssh.port,
-        user: node.ssh.user.clone(),
+        host: ssh.host.clone(),
+        port: ssh.port,
+        user: ssh.user.clone(),
     }
 }
 
 /// The authentication a node's settings ask for, with the secrets the administrator gave
 /// (a password for password authentication, a passphrase for a locked key).
-pub fn auth(node: &Node, password: Option<Secret>, passphrase: Option<Secret>) -> Option<Auth> {
-    match &node.ssh.auth {
+pub fn auth(ssh: &SshAccess, password: Option<Secret>, passphrase: Option<Secret>) -> Option<Auth> {
+    match &ssh.auth {
         SshAuth::Agent {} => Some(Auth::Agent { socket: None }),
         SshAuth::KeyFile { path } => Some(Auth::KeyFile {
             path: expand_home(path),
@@ -85,27 +85,27 @@ impl AccessError {
 /// the error says is missing and calls again. With sudo, it also finds out whether sudo needs
 /// the password and proves it works.
 pub async fn connect(
-    node: &Node,
+    ssh: &SshAccess,
     credentials: &Credentials,
     trust: HostKeyTrust,
 ) -> Result<Session, AccessError> {
-    if matches!(node.ssh.auth, SshAuth::Password {}) && credentials.password.is_none() {
+    if matches!(ssh.auth, SshAuth::Password {}) && credentials.password.is_none() {
         return Err(AccessError::PasswordNeeded);
     }
     let auth = auth(
-        node,
+        ssh,
         credentials.password.clone(),
         credentials.passphrase.clone(),
     )
     .ok_or(AccessError::PasswordNeeded)?;
-    let mut session = Session::connect(endpoint(node), auth, trust, ConnectOptions::default())
+    let mut session = Session::connect(endpoint(ssh), auth, trust, ConnectOptions::default())
         .await
         .map_err(|error| match error {
             ConnectError::UnknownHostKey { .. } => AccessError::UnknownHostKey(error),
             ConnectError::PassphraseNeeded { path } => AccessError::PassphraseNeeded { path },
             other => AccessError::Connect(other),
         })?;
-    if node.ssh.sudo {
+    if ssh.sudo {
         let sudo = match &credentials.sudo_password {
             Some(password) => Sudo::Password(password.clone()),
             None => Sudo::NoPassword,
@@ -165,7 +165,6 @@ pub async fn gather(design: &Design, sessions: &[Session; 2]) -> Result<[NodeFac
 pub fn local_facts(design: &Design) -> LocalFacts {
     LocalFacts {
         existing_sources: design
-            .profile
             .vms
             .iter()
             .filter_map(|vm| match &vm.boot {

@@ -1,19 +1,64 @@
 //! The design: a profile that passed validation, with everything parsed and derived that
-//! rendering, planning, the facts and the report work from.
+//! rendering, planning, the facts, the report and maintenance work from. Only validation and
+//! the profile editor (the wizard's pages) read the raw [`crate::Profile`]; everything after
+//! them reads this.
 
 use std::fmt;
 use std::net::Ipv4Addr;
 
-use crate::profile::Profile;
+use crate::profile::{Bmc, Boot, Cluster, Network, SshAccess};
 
 /// A profile that passed validation, with everything parsed and derived that the renderers and
 /// the planner need.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Design {
-    pub profile: Profile,
+    /// The cluster-wide choices: typed already in the profile, so carried over as they are.
+    pub cluster: Cluster,
+    /// The LAN both nodes share.
     pub lan: Subnet,
+    /// The bridge: typed already in the profile.
+    pub network: Network,
+    pub storage: StorageDesign,
     pub nodes: [NodeDesign; 2],
+    /// In profile order.
     pub vms: Vec<VmDesign>,
+}
+
+impl Design {
+    /// Memory the VMs take when they all run on one node (as they do after a failover).
+    pub fn vms_memory_mib(&self) -> u64 {
+        self.vms.iter().map(|vm| u64::from(vm.memory_mib)).sum()
+    }
+
+    /// Memory node `node` needs to run every VM at once, dom0 included.
+    pub fn memory_needed_mib(&self, node: usize) -> u64 {
+        self.vms_memory_mib() + u64::from(self.nodes[node].dom0_memory_mib)
+    }
+
+    /// Whether any VM is a fully virtualised guest (it needs Xen's device model and VT-x).
+    pub fn has_hvm(&self) -> bool {
+        self.vms
+            .iter()
+            .any(|vm| matches!(vm.boot, Boot::Hvm { .. }))
+    }
+
+    /// Whether the cluster fences through the nodes' BMCs.
+    pub fn fences(&self) -> bool {
+        matches!(self.cluster.fencing, crate::profile::Fencing::Ipmi {})
+    }
+
+    /// The index of the node with this hostname.
+    pub fn node_index(&self, hostname: &str) -> Option<usize> {
+        self.nodes.iter().position(|node| node.hostname == hostname)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageDesign {
+    /// The LVM volume group on both nodes.
+    pub volume_group: String,
+    /// The only directory ISOs are uploaded to.
+    pub iso_directory: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -21,9 +66,17 @@ pub struct NodeDesign {
     pub hostname: String,
     /// Corosync node id (1 or 2).
     pub node_id: u32,
+    /// How Tandem reaches the node.
+    pub ssh: SshAccess,
+    /// The NIC that joins the bridge.
+    pub nic: String,
     pub lan_address: Ipv4Addr,
     pub gateway: Option<Ipv4Addr>,
     pub replication_address: Ipv4Addr,
+    /// Memory reserved for dom0.
+    pub dom0_memory_mib: u32,
+    /// The node's BMC (present on both nodes when the cluster fences).
+    pub bmc: Option<Bmc>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -31,11 +84,20 @@ pub struct VmDesign {
     pub name: String,
     /// Index into [`Design::nodes`] of the home node.
     pub home: usize,
-    pub drbd_minor: u32,
-    pub drbd_port: u16,
+    pub memory_mib: u32,
+    pub vcpus: u32,
+    pub boot: Boot,
+    /// The logical volume's name (the same on both nodes).
+    pub volume: String,
+    /// Whether Tandem creates the volume where it is missing.
+    pub creates_volume: bool,
     /// `/dev/<vg>/<lv>` of the VM's volume.
     pub backing_disk: String,
     pub volume_size_mib: u64,
+    /// Index into [`Design::nodes`] of the node whose existing data on the volume is kept.
+    pub keep_data_on: Option<usize>,
+    pub drbd_minor: u32,
+    pub drbd_port: u16,
     pub console_ip: Option<Ipv4Addr>,
     pub mac: String,
 }

@@ -9,6 +9,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::plan::packages;
+use crate::field::{Field, VmField};
 use crate::profile::{Boot, DebianRelease};
 use crate::remote::quote;
 use crate::render::DrbdGeneration;
@@ -324,18 +325,16 @@ done
 
 /// The read-only script that reports a node's facts, for node `index` of the design.
 pub fn gather_script(design: &Design, index: usize) -> String {
-    let profile = &design.profile;
     let peer = design.nodes[1 - index].replication_address;
-    let vg = quote(&profile.storage.volume_group);
+    let vg = quote(&design.storage.volume_group);
     // Each VM's volume: its size, and what it holds (probed with its DRBD resource, whose
     // metadata may be Tandem's own from an earlier, interrupted run).
     let volumes: String = design
         .vms
         .iter()
-        .zip(&profile.vms)
-        .map(|(vm, settings)| {
+        .map(|vm| {
             let disk = quote(&vm.backing_disk);
-            let name = quote(&settings.volume);
+            let name = quote(&vm.volume);
             format!(
                 "if [ -b {disk} ]; then\n  echo \"lv={name} $(lvs --noheadings --units m --nosuffix -o lv_size {disk} 2>/dev/null | awk '{{print int($1)}}')\"\n  echo \"content={name} $(volume_probe {disk} {resource} {minor})\"\nfi\n",
                 resource = quote(&vm.name),
@@ -343,7 +342,7 @@ pub fn gather_script(design: &Design, index: usize) -> String {
             )
         })
         .collect();
-    let files: Vec<String> = profile
+    let files: Vec<String> = design
         .vms
         .iter()
         .flat_map(|vm| match &vm.boot {
@@ -383,12 +382,12 @@ fi
             " {}",
             crate::render::migration_key_comment(
                 &design.nodes[1 - index].hostname,
-                &profile.cluster.name
+                &design.cluster.name
             )
         )),
         authorized_keys = crate::render::paths::ROOT_AUTHORIZED_KEYS,
         files = files.join(" "),
-        marker = quote(&crate::render::rendered_marker(&profile.cluster.name)),
+        marker = quote(&crate::render::rendered_marker(&design.cluster.name)),
     )
 }
 
@@ -588,15 +587,10 @@ pub struct LocalFacts {
 /// Judges both nodes' facts against the design: every check, passed or not.
 pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let profile = &design.profile;
-    let vms_memory: u64 = profile.vms.iter().map(|vm| u64::from(vm.memory_mib)).sum();
-    let needs_hvm = profile
-        .vms
-        .iter()
-        .any(|vm| matches!(vm.boot, Boot::Hvm { .. }));
+    let vms_memory = design.vms_memory_mib();
+    let needs_hvm = design.has_hvm();
     for (index, node_facts) in facts.iter().enumerate() {
         let node = &design.nodes[index];
-        let settings = &profile.nodes[index];
         let mut add = |check: &str, severity: Severity, detail: String, fix: &str| {
             findings.push(Finding {
                 node: node.hostname.clone(),
@@ -634,22 +628,22 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
         let release = node_facts.debian_release();
         add(
             "Debian release",
-            ok(release == Some(profile.cluster.debian)),
+            ok(release == Some(design.cluster.debian)),
             format!(
                 "{} {} (profile: {})",
-                node_facts.os_id, node_facts.os_version_id, profile.cluster.debian
+                node_facts.os_id, node_facts.os_version_id, design.cluster.debian
             ),
             "install the profile's Debian release on the node, or change cluster.debian",
         );
-        let needed = crate::steps::vms::memory_needed_mib(profile, index);
+        let needed = design.memory_needed_mib(index);
         add(
             "memory",
             ok(node_facts.memory_mib >= needed),
             format!(
                 "{} MiB; all {} VMs at once need {vms_memory} MiB plus {} MiB for dom0",
                 node_facts.memory_mib,
-                profile.vms.len(),
-                settings.dom0_memory_mib
+                design.vms.len(),
+                node.dom0_memory_mib
             ),
             "each node must be able to run every VM at once: add memory or give the VMs less",
         );
@@ -676,8 +670,8 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
                 "enable the Debian main repository (and updates) in the node's apt sources, then run apt-get update",
             );
         }
-        let nic = &settings.lan.nic;
-        let bridge = &profile.network.bridge;
+        let nic = &node.nic;
+        let bridge = &design.network.bridge;
         let nic_found = node_facts.nics.iter().find(|found| &found.name == nic);
         add(
             "LAN NIC",
@@ -712,17 +706,14 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
             None => add(
                 "volume group",
                 Severity::Error,
-                format!("no volume group {}", profile.storage.volume_group),
+                format!("no volume group {}", design.storage.volume_group),
                 "create it (vgcreate) on the disk meant for the VMs, or correct storage.volume_group",
             ),
             Some(group) => {
                 let to_create: u64 = design
                     .vms
                     .iter()
-                    .filter(|vm| {
-                        let volume = volume_name(design, &vm.name);
-                        node_facts.volume(volume).is_none()
-                    })
+                    .filter(|vm| node_facts.volume(&vm.volume).is_none())
                     .map(|vm| vm.volume_size_mib)
                     .sum();
                 add(
@@ -737,10 +728,8 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
             }
         }
         for (vm_index, vm) in design.vms.iter().enumerate() {
-            let volume = volume_name(design, &vm.name);
-            let create = profile.volume(volume).is_some_and(|volume| volume.create);
-            match node_facts.volume(volume) {
-                None if create => add(
+            match node_facts.volume(&vm.volume) {
+                None if vm.creates_volume => add(
                     "existing data",
                     Severity::Ok,
                     format!(
@@ -762,7 +751,7 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
                     if !fits(
                         found.size_mib,
                         vm.volume_size_mib,
-                        profile.vms[vm_index].keep_data_on.is_some(),
+                        vm.keep_data_on.is_some(),
                     ) =>
                 {
                     add(
@@ -776,7 +765,9 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
                     )
                 }
                 Some(found) => {
-                    let keep = profile.vms[vm_index].keep_data_on.as_deref();
+                    let keep = vm
+                        .keep_data_on
+                        .map(|keeper| design.nodes[keeper].hostname.as_str());
                     let holds = found.content.describe();
                     match &found.content {
                         VolumeContent::Blank | VolumeContent::FreshDrbd => add(
@@ -826,7 +817,8 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
                                 vm.backing_disk
                             ),
                             &format!(
-                                "set vms[{vm_index}].keep_data_on to the node whose data to keep (the other node's volume is then overwritten, after a confirmation), or, if the data is not needed, clear the volume yourself (wipefs -a, and zero its first and last MiB)"
+                                "set {} to the node whose data to keep (the other node's volume is then overwritten, after a confirmation), or, if the data is not needed, clear the volume yourself (wipefs -a, and zero its first and last MiB)",
+                                Field::Vm(vm_index, VmField::KeepDataOn)
                             ),
                         ),
                     }
@@ -850,7 +842,7 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
             }
             if let Boot::Hvm {
                 iso, iso_source, ..
-            } = &profile.vms[vm_index].boot
+            } = &vm.boot
             {
                 let uploadable = iso_source
                     .as_ref()
@@ -885,8 +877,7 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
         });
     }
     for vm in &design.vms {
-        let volume = volume_name(design, &vm.name);
-        if let (Some(a), Some(b)) = (first.volume(volume), second.volume(volume))
+        if let (Some(a), Some(b)) = (first.volume(&vm.volume), second.volume(&vm.volume))
             && a.size_mib != b.size_mib
         {
             findings.push(Finding {
@@ -909,15 +900,6 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
 fn fits(found_mib: u64, profile_mib: u64, keeps_data: bool) -> bool {
     found_mib == profile_mib
         || (keeps_data && found_mib == profile_mib + crate::plan::metadata_room_mib(profile_mib))
-}
-
-fn volume_name<'a>(design: &'a Design, vm: &str) -> &'a str {
-    design
-        .profile
-        .vms
-        .iter()
-        .find(|settings| settings.name == vm)
-        .map_or("", |settings| settings.volume.as_str())
 }
 
 /// Whether the findings allow the run to go on.

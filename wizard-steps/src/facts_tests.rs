@@ -5,11 +5,16 @@ use crate::profile::Profile;
 use crate::validate::validate;
 
 fn seed() -> Design {
-    validate(
-        &Profile::from_toml(include_str!("../../resources/profiles/seed.toml"), "seed")
-            .expect("parses"),
-    )
-    .expect("valid")
+    seed_with(|_| {})
+}
+
+/// The seed profile with an administrator's change, validated as a run validates it.
+fn seed_with(change: impl FnOnce(&mut Profile)) -> Design {
+    let mut profile =
+        Profile::from_toml(include_str!("../../resources/profiles/seed.toml"), "seed")
+            .expect("parses");
+    change(&mut profile);
+    validate(&profile).expect("valid")
 }
 
 /// What the gather script prints on a healthy, freshly installed node1 of the seed cluster.
@@ -146,8 +151,7 @@ fn a_volume_with_data_stops_the_run_unless_the_profile_says_whose_to_keep() {
     let fix = &blocking(&findings)[0].fix;
     assert!(fix.contains("vms[0].keep_data_on"), "{fix}");
 
-    let mut design = seed();
-    design.profile.vms[0].keep_data_on = Some("node1".into());
+    let design = seed_with(|profile| profile.vms[0].keep_data_on = Some("node1".into()));
     let findings = evaluate(&design, &facts, &LocalFacts::default());
     assert!(errors(&findings).is_empty());
     let warning = findings
@@ -175,8 +179,7 @@ fn missing_volumes_are_created_only_when_allowed_and_when_there_is_room() {
             .any(|line| line.starts_with("node1 volume group")),
         "{found:?}"
     );
-    let mut design = seed();
-    design.profile.storage.volumes[0].create = false;
+    let design = seed_with(|profile| profile.storage.volumes[0].create = false);
     let found = errors(&evaluate(&design, &facts, &LocalFacts::default()));
     assert!(
         found.iter().any(|line| line.contains("does not create it")),
@@ -229,12 +232,19 @@ fn a_missing_iso_needs_a_local_file_to_upload() {
             .any(|line| line.starts_with("node2 install ISO")),
         "{found:?}"
     );
-    let mut design = seed();
-    for vm in &mut design.profile.vms {
-        if let Boot::Hvm { iso_source, .. } = &mut vm.boot {
-            *iso_source = Some("/home/admin/ws2012.iso".into());
+    // As the VMs page does when a local ISO is chosen: it is uploaded into the ISO directory.
+    let design = seed_with(|profile| {
+        let directory = profile.storage.iso_directory.clone();
+        for vm in &mut profile.vms {
+            if let Boot::Hvm {
+                iso, iso_source, ..
+            } = &mut vm.boot
+            {
+                *iso = format!("{directory}/ws2012.iso");
+                *iso_source = Some("/home/admin/ws2012.iso".into());
+            }
         }
-    }
+    });
     let local = LocalFacts {
         existing_sources: vec!["/home/admin/ws2012.iso".into()],
     };

@@ -8,6 +8,7 @@ pub mod corosync;
 pub mod design;
 pub mod drbd;
 pub mod facts;
+pub mod field;
 pub mod journal;
 pub mod manage;
 pub mod observe;

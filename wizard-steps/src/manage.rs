@@ -74,7 +74,7 @@ impl Maintenance {
             Maintenance::Online { node } => format!(
                 "bring {} back online (VMs return per the failback policy: {})",
                 hostname(design, *node),
-                describe_failback(&design.profile.cluster.failback)
+                describe_failback(&design.cluster.failback)
             ),
             Maintenance::Move { vm, to } => format!(
                 "move {} to {} and keep it there",
@@ -99,7 +99,7 @@ impl Maintenance {
             Maintenance::Rejoin { node } => format!(
                 "wait for {} to boot and rejoin (VMs return per the failback policy: {})",
                 hostname(design, *node),
-                describe_failback(&design.profile.cluster.failback)
+                describe_failback(&design.cluster.failback)
             ),
         }
     }
@@ -275,7 +275,7 @@ impl Maintenance {
         for (placement, vm) in placements.iter().zip(&design.vms) {
             running_whole(placement, vm.console_ip.is_some())?;
         }
-        let failback = &design.profile.cluster.failback;
+        let failback = &design.cluster.failback;
         let where_now = |vm: usize| placements[vm].running_on.clone().unwrap_or_default();
         let was = |vm: usize| {
             before

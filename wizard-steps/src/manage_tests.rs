@@ -8,15 +8,18 @@ use crate::profile::Profile;
 use crate::run::DrbdResource;
 use crate::validate::validate;
 
+fn seed_profile() -> Profile {
+    Profile::from_toml(include_str!("../../resources/profiles/seed.toml"), "seed").expect("parses")
+}
+
 fn seed() -> Design {
-    let text = include_str!("../../resources/profiles/seed.toml");
-    validate(&Profile::from_toml(text, "seed").expect("parses")).expect("valid")
+    validate(&seed_profile()).expect("valid")
 }
 
 fn with_failback(failback: Failback) -> Design {
-    let mut design = seed();
-    design.profile.cluster.failback = failback;
-    design
+    let mut profile = seed_profile();
+    profile.cluster.failback = failback;
+    validate(&profile).expect("valid")
 }
 
 fn node(name: &str, condition: &str) -> NodeState {

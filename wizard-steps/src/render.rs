@@ -6,7 +6,7 @@ use std::fmt;
 use minijinja::{Environment, UndefinedBehavior, context};
 use serde::Serialize;
 
-use crate::profile::{Boot, DebianRelease, Failback, Fencing};
+use crate::profile::{Boot, DebianRelease, Failback};
 use crate::validate::{Design, NodeDesign, VmDesign};
 
 /// The DRBD generation the nodes run; it decides the configuration syntax.
@@ -43,7 +43,7 @@ impl Platform {
     /// kernel's own DRBD 8.4 module (both Debian 12 and 13 ship 8.4.11).
     pub fn for_design(design: &Design) -> Platform {
         Platform {
-            debian: design.profile.cluster.debian,
+            debian: design.cluster.debian,
             drbd: DrbdGeneration::V84,
         }
     }
@@ -484,15 +484,9 @@ struct FenceDevice {
 
 impl RenderContext {
     fn new(design: &Design) -> RenderContext {
-        let profile = &design.profile;
-        let cluster = &profile.cluster;
-        let fencing_enabled = matches!(cluster.fencing, Fencing::Ipmi {});
-        let nodes: Vec<NodeContext> = design
-            .nodes
-            .iter()
-            .zip(&profile.nodes)
-            .map(|(node, settings)| node_context(node, settings))
-            .collect();
+        let cluster = &design.cluster;
+        let fencing_enabled = design.fences();
+        let nodes: Vec<NodeContext> = design.nodes.iter().map(node_context).collect();
         let vms = design.vms.iter().map(|vm| vm_context(design, vm)).collect();
         let max_minor = design.vms.iter().map(|vm| vm.drbd_minor).max().unwrap_or(0);
         RenderContext {
@@ -500,7 +494,7 @@ impl RenderContext {
             crypto: cluster.corosync_crypto,
             token_ms: cluster.corosync_token_ms,
             live_migration: cluster.live_migration,
-            bridge: profile.network.bridge.clone(),
+            bridge: design.network.bridge.clone(),
             lan_prefix: design.lan.prefix,
             home_score: HOME_SCORE,
             vms,
@@ -528,42 +522,36 @@ impl RenderContext {
                 },
             },
             bridge_options: BridgeContext {
-                name: profile.network.bridge.clone(),
-                stp: profile.network.stp,
-                forward_delay: profile.network.forward_delay,
+                name: design.network.bridge.clone(),
+                stp: design.network.stp,
+                forward_delay: design.network.forward_delay,
             },
             nodes,
         }
     }
 }
 
-fn node_context(node: &NodeDesign, settings: &crate::profile::Node) -> NodeContext {
+fn node_context(node: &NodeDesign) -> NodeContext {
     NodeContext {
         hostname: node.hostname.clone(),
         node_id: node.node_id,
         drbd_node_id: node.node_id - 1,
-        nic: settings.lan.nic.clone(),
+        nic: node.nic.clone(),
         lan_address: node.lan_address.to_string(),
         gateway: node.gateway.map(|gateway| gateway.to_string()),
         replication_address: node.replication_address.to_string(),
-        dom0_memory_mib: settings.dom0_memory_mib,
+        dom0_memory_mib: node.dom0_memory_mib,
     }
 }
 
 fn vm_context(design: &Design, vm: &VmDesign) -> VmContext {
-    let settings = design
-        .profile
-        .vms
-        .iter()
-        .find(|settings| settings.name == vm.name)
-        .expect("a VM design comes from a profile VM");
     let ids = PacemakerIds::for_vm(&vm.name);
-    let live_migration = design.profile.cluster.live_migration;
+    let live_migration = design.cluster.live_migration;
     VmContext {
         name: vm.name.clone(),
         home: design.nodes[vm.home].hostname.clone(),
-        memory_mib: settings.memory_mib,
-        vcpus: settings.vcpus,
+        memory_mib: vm.memory_mib,
+        vcpus: vm.vcpus,
         minor: vm.drbd_minor,
         port: vm.drbd_port,
         backing_disk: vm.backing_disk.clone(),
@@ -574,7 +562,7 @@ fn vm_context(design: &Design, vm: &VmDesign) -> VmContext {
         vnc_listen: vm
             .console_ip
             .map_or_else(|| "127.0.0.1".to_owned(), |ip| ip.to_string()),
-        boot: match &settings.boot {
+        boot: match &vm.boot {
             Boot::Hvm {
                 iso, vnc_password, ..
             } => BootContext::Hvm {
@@ -660,7 +648,6 @@ fn hour_rule(from: u8, to: u8) -> String {
 
 fn fence_devices(design: &Design) -> Vec<FenceDevice> {
     design
-        .profile
         .nodes
         .iter()
         .enumerate()

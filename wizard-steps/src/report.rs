@@ -53,11 +53,11 @@ const MASK: &str = "••••••";
 
 impl ProfileSummary {
     pub fn new(design: &Design) -> ProfileSummary {
-        let profile = &design.profile;
+        let cluster = &design.cluster;
         ProfileSummary {
-            cluster: profile.cluster.name.clone(),
-            debian: profile.cluster.debian.to_string(),
-            failback: match profile.cluster.failback {
+            cluster: cluster.name.clone(),
+            debian: cluster.debian.to_string(),
+            failback: match cluster.failback {
                 Failback::ReturnHome {} => "return home".to_owned(),
                 Failback::Stay {} => "stay where they run".to_owned(),
                 Failback::Window {
@@ -67,55 +67,50 @@ impl ProfileSummary {
                     format!("return home between {start_hour}:00 and {end_hour}:00")
                 }
             },
-            fencing: match profile.cluster.fencing {
+            fencing: match cluster.fencing {
                 Fencing::Ipmi {} => "IPMI (fence_ipmilan)".to_owned(),
                 Fencing::None { .. } => "none (acknowledged split-brain risk)".to_owned(),
             },
-            corosync_crypto: profile.cluster.corosync_crypto,
-            live_migration: profile.cluster.live_migration,
+            corosync_crypto: cluster.corosync_crypto,
+            live_migration: cluster.live_migration,
             nodes: design
                 .nodes
                 .iter()
-                .zip(&profile.nodes)
-                .map(|(node, settings)| NodeSummary {
+                .map(|node| NodeSummary {
                     hostname: node.hostname.clone(),
                     ssh: format!(
                         "{}@{}:{}{}",
-                        settings.ssh.user,
-                        settings.ssh.host,
-                        settings.ssh.port,
-                        if settings.ssh.sudo { " (sudo)" } else { "" }
+                        node.ssh.user,
+                        node.ssh.host,
+                        node.ssh.port,
+                        if node.ssh.sudo { " (sudo)" } else { "" }
                     ),
-                    auth: match &settings.ssh.auth {
+                    auth: match &node.ssh.auth {
                         SshAuth::Agent {} => "ssh-agent".to_owned(),
                         SshAuth::KeyFile { path } => format!("key {path}"),
                         SshAuth::Password {} => "password (asked, not stored)".to_owned(),
                     },
-                    lan: format!(
-                        "{} {}/{}",
-                        settings.lan.nic, node.lan_address, design.lan.prefix
-                    ),
+                    lan: format!("{} {}/{}", node.nic, node.lan_address, design.lan.prefix),
                     replication: node.replication_address.to_string(),
-                    dom0_memory_mib: settings.dom0_memory_mib,
+                    dom0_memory_mib: node.dom0_memory_mib,
                 })
                 .collect(),
             vms: design
                 .vms
                 .iter()
-                .zip(&profile.vms)
-                .map(|(vm, settings)| VmSummary {
+                .map(|vm| VmSummary {
                     name: vm.name.clone(),
                     home: design.nodes[vm.home].hostname.clone(),
-                    memory_mib: settings.memory_mib,
-                    vcpus: settings.vcpus,
-                    boot: match &settings.boot {
+                    memory_mib: vm.memory_mib,
+                    vcpus: vm.vcpus,
+                    boot: match &vm.boot {
                         Boot::Hvm { iso, .. } => format!("HVM, ISO {iso}"),
                         Boot::Pv { kernel, .. } => format!("PV, kernel {kernel}"),
                     },
                     disk: vm.backing_disk.clone(),
                     drbd: format!("/dev/drbd{} port {}", vm.drbd_minor, vm.drbd_port),
                     console_ip: vm.console_ip.map(|ip| ip.to_string()),
-                    vnc_password: match &settings.boot {
+                    vnc_password: match &vm.boot {
                         Boot::Hvm {
                             vnc_password: Some(_),
                             ..

@@ -374,7 +374,7 @@ pub fn recovery_plan(design: &Design, split: &Split, victim: usize, drbd: DrbdGe
         steps,
     };
     Plan {
-        cluster: design.profile.cluster.name.clone(),
+        cluster: design.cluster.name.clone(),
         nodes: [host(0).to_owned(), host(1).to_owned()],
         target: format!(
             "split-brain recovery of {name}: keep {}'s data",

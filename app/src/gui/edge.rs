@@ -157,7 +157,7 @@ impl Edge {
         if let Some(fingerprint) = &request.accept_fingerprint {
             trust = trust.accepting(fingerprint.clone());
         }
-        let session = access::connect(&node, &request.credentials, trust).await?;
+        let session = access::connect(&node.ssh, &request.credentials, trust).await?;
         let facts = access::discover(&session).await;
         let facts = match facts {
             Ok(facts) => facts,
@@ -220,7 +220,7 @@ impl Edge {
             .runs
             .clone()
             .ok_or("no data directory for the run journal")?;
-        let mut journal = journal::Writer::create(&runs, &design.profile.cluster.name)
+        let mut journal = journal::Writer::create(&runs, &design.cluster.name)
             .map_err(|error| format!("creating a journal in {}: {error}", runs.display()))?;
         let path = journal.path().to_path_buf();
         let cancel = CancellationToken::new();
@@ -342,7 +342,7 @@ impl Edge {
             summary: ProfileSummary::new(&design),
         };
         let mut journal =
-            journal::Writer::for_maintenance(&runs, &design.profile.cluster.name, &started)
+            journal::Writer::for_maintenance(&runs, &design.cluster.name, &started)
                 .map_err(|error| format!("opening the journal in {}: {error}", runs.display()))?;
         let edge = self.clone();
         Ok(iced::stream::channel(64, async move |mut output| {

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use iced::keyboard::{self, Key, key::Named};
 use iced::widget::{button, column, container, operation, row, scrollable, space, text};
 use iced::{Center, Element, Fill, Subscription, Task, window};
-use wizard_steps::Profile;
 use wizard_steps::steps;
-use wizard_steps::validate::{Problems, validate};
+use wizard_steps::validate::{Problems, verdict};
+use wizard_steps::{Design, Profile};
 
 use crate::screens::{
     Context, cluster, done, manage, network, nodes, review, run, storage, vms, welcome,
@@ -329,7 +329,10 @@ pub struct App {
     pub profile_path: Option<PathBuf>,
     /// The profile as last loaded or saved, to tell unsaved changes.
     saved: Profile,
+    /// What validation made of `profile` (once per change): every problem, or none and its
+    /// design.
     pub problems: Problems,
+    pub design: Option<Design>,
     pub welcome: welcome::State,
     pub nodes: nodes::State,
     pub network: network::State,
@@ -362,7 +365,7 @@ impl App {
     /// An app over an edge the caller keeps too (the tests await its effects on it).
     pub fn with_edge(edge: Arc<edge::Edge>) -> App {
         let profile = Profile::new_cluster();
-        let problems = Problems::of(&profile);
+        let (design, problems) = verdict(&profile);
         let welcome = edge.welcome();
         App {
             page: Page::Welcome,
@@ -370,6 +373,7 @@ impl App {
             profile,
             profile_path: None,
             problems,
+            design,
             welcome,
             nodes: nodes::State::default(),
             network: network::State::default(),
@@ -400,6 +404,7 @@ impl App {
         Context {
             profile: &self.profile,
             problems: &self.problems,
+            design: self.design.as_ref(),
             facts: self.nodes.facts(),
         }
     }
@@ -652,7 +657,7 @@ impl App {
                 }
             },
         };
-        self.problems = Problems::of(&self.profile);
+        (self.design, self.problems) = verdict(&self.profile);
         effects
     }
 
@@ -724,7 +729,7 @@ impl App {
     }
 
     fn handle_manage(&mut self, message: manage::Message) -> Vec<Effect> {
-        let design = validate(&self.profile).ok();
+        let design = self.design.clone();
         match manage::update(&mut self.manage, message, design.as_ref()) {
             manage::Action::None => Vec::new(),
             manage::Action::Read => match design {
@@ -834,20 +839,20 @@ impl App {
 
     /// Reads both nodes (read-only) and plans: what the Review page shows.
     fn check_nodes(&mut self) -> Vec<Effect> {
-        match validate(&self.profile) {
-            Ok(design) => {
+        match &self.design {
+            Some(design) => {
                 self.review.checking();
-                vec![Effect::Preflight(Box::new(design))]
+                vec![Effect::Preflight(Box::new(design.clone()))]
             }
-            Err(problems) => {
-                self.review.invalid(&problems);
+            None => {
+                self.review.invalid(&self.problems);
                 Vec::new()
             }
         }
     }
 
     fn start_run(&mut self, start: review::Start) -> Vec<Effect> {
-        let Ok(design) = validate(&self.profile) else {
+        let Some(design) = self.design.clone() else {
             return Vec::new();
         };
         match self.edge.clone().start_run(design, start) {
@@ -930,16 +935,8 @@ impl App {
             );
         }
         let mut page = column![bar, links].spacing(16);
-        let design = validate(&self.profile).ok();
-        page = page.push(
-            manage::view(
-                &self.manage,
-                context,
-                self.connected_nodes(),
-                design.as_ref(),
-            )
-            .map(Message::Manage),
-        );
+        page = page
+            .push(manage::view(&self.manage, context, self.connected_nodes()).map(Message::Manage));
         let screen = scrollable(container(page).padding(24).width(Fill)).height(Fill);
         match self.pending_close {
             None => screen.into(),

@@ -7,9 +7,9 @@ use std::fmt;
 use iced::widget::{checkbox, column, container, pick_list, radio, row, text, text_input, toggler};
 use iced::{Element, Fill};
 use wizard_steps::Profile;
+use wizard_steps::field::{ClusterField, Field, NodeField};
 use wizard_steps::profile::{Bmc, DrbdProtocol, Failback, Fencing, VerifyAlg};
 use wizard_steps::steps::cluster::{self, NO_FENCING_WARNING};
-use wizard_steps::steps::{self};
 
 use super::{Context, field, heading, problem_text, section, warning};
 
@@ -170,26 +170,31 @@ fn bmc(profile: &mut Profile, index: usize) -> Option<&mut Bmc> {
 }
 
 /// The fields this page shows problems under; its other problems are listed at the top.
-fn placed_fields(profile: &Profile) -> Vec<String> {
-    let mut fields: Vec<String> = [
-        "cluster.failback",
-        "cluster.failback.start_hour",
-        "cluster.failback.end_hour",
-        "cluster.fencing",
-        "cluster.fencing.acknowledge_split_brain_risk",
-        "cluster.corosync_crypto",
-        "cluster.drbd.protocol",
-        "cluster.drbd.resync_rate",
-        "cluster.drbd.verify_alg",
-        "cluster.drbd.skip_initial_sync_when_blank",
-        "cluster.live_migration",
+fn placed_fields(profile: &Profile) -> Vec<Field> {
+    let mut fields: Vec<Field> = [
+        ClusterField::Failback,
+        ClusterField::FailbackStartHour,
+        ClusterField::FailbackEndHour,
+        ClusterField::Fencing,
+        ClusterField::AcknowledgeSplitBrainRisk,
+        ClusterField::CorosyncCrypto,
+        ClusterField::DrbdProtocol,
+        ClusterField::DrbdResyncRate,
+        ClusterField::DrbdVerifyAlg,
+        ClusterField::DrbdSkipInitialSync,
+        ClusterField::LiveMigration,
     ]
-    .map(str::to_owned)
+    .map(Field::Cluster)
     .to_vec();
     if matches!(profile.cluster.fencing, Fencing::Ipmi {}) {
         for index in 0..profile.nodes.len() {
-            for key in ["bmc", "bmc.address", "bmc.user", "bmc.lanplus"] {
-                fields.push(format!("nodes[{index}].{key}"));
+            for key in [
+                NodeField::Bmc,
+                NodeField::BmcAddress,
+                NodeField::BmcUser,
+                NodeField::BmcLanplus,
+            ] {
+                fields.push(Field::Node(index, key));
             }
         }
     }
@@ -204,10 +209,7 @@ pub fn view<'a>(_state: &'a State, context: Context<'a>) -> Element<'a, Message>
     )]
     .spacing(20);
     let placed = placed_fields(profile);
-    let elsewhere: Vec<_> = steps::problems_of(context.problems, cluster::FIELDS)
-        .into_iter()
-        .filter(|problem| !placed.contains(&problem.field))
-        .collect();
+    let elsewhere = context.problems_elsewhere(cluster::FIELDS, &placed);
     if !elsewhere.is_empty() {
         page = page.push(column(elsewhere.into_iter().map(problem_text)).spacing(4));
     }
@@ -266,7 +268,7 @@ fn failback_section<'a>(context: Context<'a>) -> Element<'a, Message> {
                         .width(110)
                     )
                     .id("failback-start"),
-                    context.problems_at("cluster.failback.start_hour"),
+                    context.problems_at(Field::Cluster(ClusterField::FailbackStartHour)),
                 ),
                 field(
                     "Until",
@@ -274,7 +276,7 @@ fn failback_section<'a>(context: Context<'a>) -> Element<'a, Message> {
                         pick_list(hours, Some(Hour(end_hour)), Message::EndHourPicked).width(110)
                     )
                     .id("failback-end"),
-                    context.problems_at("cluster.failback.end_hour"),
+                    context.problems_at(Field::Cluster(ClusterField::FailbackEndHour)),
                 ),
             ]
             .spacing(16),
@@ -301,7 +303,7 @@ fn failback_section<'a>(context: Context<'a>) -> Element<'a, Message> {
         field(
             "When a failed home node is back",
             body,
-            context.problems_at("cluster.failback"),
+            context.problems_at(Field::Cluster(ClusterField::Failback)),
         ),
     )
 }
@@ -334,7 +336,7 @@ fn fencing_section<'a>(context: Context<'a>) -> Element<'a, Message> {
     match &profile.cluster.fencing {
         Fencing::Ipmi {} => {
             for (index, node) in profile.nodes.iter().enumerate() {
-                let at = |key: &str| context.problems_at(&format!("nodes[{index}].{key}"));
+                let at = |field: NodeField| context.problems_at(Field::Node(index, field));
                 let (address, user, lanplus) = node.bmc.as_ref().map_or(("", "", true), |bmc| {
                     (bmc.address.as_str(), bmc.user.as_str(), bmc.lanplus)
                 });
@@ -346,7 +348,7 @@ fn fencing_section<'a>(context: Context<'a>) -> Element<'a, Message> {
                                 .id(format!("bmc-address-{index}"))
                                 .on_input(move |address| Message::BmcAddressChanged(index, address))
                                 .width(240),
-                            at("bmc.address"),
+                            at(NodeField::BmcAddress),
                         ),
                         field(
                             "IPMI user",
@@ -354,7 +356,7 @@ fn fencing_section<'a>(context: Context<'a>) -> Element<'a, Message> {
                                 .id(format!("bmc-user-{index}"))
                                 .on_input(move |user| Message::BmcUserChanged(index, user))
                                 .width(200),
-                            at("bmc.user"),
+                            at(NodeField::BmcUser),
                         ),
                     ]
                     .spacing(16),
@@ -366,7 +368,10 @@ fn fencing_section<'a>(context: Context<'a>) -> Element<'a, Message> {
                     .id(format!("lanplus-{index}")),
                 ]
                 .spacing(8);
-                for problem in at("bmc").into_iter().chain(at("bmc.lanplus")) {
+                for problem in at(NodeField::Bmc)
+                    .into_iter()
+                    .chain(at(NodeField::BmcLanplus))
+                {
                     node_body = node_body.push(problem_text(problem));
                 }
                 body = body.push(
@@ -399,7 +404,7 @@ fn fencing_section<'a>(context: Context<'a>) -> Element<'a, Message> {
                         .on_toggle(Message::Acknowledged),
                 )
                 .id("acknowledge"),
-                context.problems_at("cluster.fencing.acknowledge_split_brain_risk"),
+                context.problems_at(Field::Cluster(ClusterField::AcknowledgeSplitBrainRisk)),
             ));
         }
     }
@@ -408,7 +413,7 @@ fn fencing_section<'a>(context: Context<'a>) -> Element<'a, Message> {
         field(
             "When a node stops answering",
             body,
-            context.problems_at("cluster.fencing"),
+            context.problems_at(Field::Cluster(ClusterField::Fencing)),
         ),
     )
 }
@@ -435,7 +440,7 @@ fn corosync_section<'a>(context: Context<'a>) -> Element<'a, Message> {
         field(
             "Encryption",
             body,
-            context.problems_at("cluster.corosync_crypto"),
+            context.problems_at(Field::Cluster(ClusterField::CorosyncCrypto)),
         ),
     )
 }
@@ -469,7 +474,7 @@ fn drbd_section<'a>(context: Context<'a>) -> Element<'a, Message> {
         field(
             "Replication protocol",
             protocols,
-            context.problems_at("cluster.drbd.protocol"),
+            context.problems_at(Field::Cluster(ClusterField::DrbdProtocol)),
         ),
         row![
             field(
@@ -478,7 +483,7 @@ fn drbd_section<'a>(context: Context<'a>) -> Element<'a, Message> {
                     .id("resync-rate")
                     .on_input(Message::ResyncRateChanged)
                     .width(160),
-                context.problems_at("cluster.drbd.resync_rate"),
+                context.problems_at(Field::Cluster(ClusterField::DrbdResyncRate)),
             ),
             field(
                 "Verify algorithm (drbdadm verify)",
@@ -487,7 +492,7 @@ fn drbd_section<'a>(context: Context<'a>) -> Element<'a, Message> {
                         .width(160)
                 )
                 .id("verify-alg"),
-                context.problems_at("cluster.drbd.verify_alg"),
+                context.problems_at(Field::Cluster(ClusterField::DrbdVerifyAlg)),
             ),
         ]
         .spacing(24),
@@ -505,7 +510,7 @@ fn drbd_section<'a>(context: Context<'a>) -> Element<'a, Message> {
                     .on_toggle(Message::SkipInitialSyncToggled)
             )
             .id("skip-initial-sync"),
-            context.problems_at("cluster.drbd.skip_initial_sync_when_blank"),
+            context.problems_at(Field::Cluster(ClusterField::DrbdSkipInitialSync)),
         ),
     ]
         .spacing(12);
@@ -535,7 +540,7 @@ fn migration_section<'a>(context: Context<'a>) -> Element<'a, Message> {
         field(
             "Dual-primary DRBD",
             body,
-            context.problems_at("cluster.live_migration"),
+            context.problems_at(Field::Cluster(ClusterField::LiveMigration)),
         ),
     )
 }
@@ -558,7 +563,7 @@ mod tests {
         type State = State;
         type Message = Message;
         type Action = ();
-        const FIELDS: steps::Fields = cluster::FIELDS;
+        const FIELDS: wizard_steps::steps::Fields = cluster::FIELDS;
         const HEIGHT: f32 = 2400.0;
 
         fn update(
@@ -583,7 +588,7 @@ mod tests {
         }
 
         fn problem_fields(&self) -> Vec<&str> {
-            steps::problems_of(&self.problems, cluster::FIELDS)
+            wizard_steps::steps::problems_of(&self.problems, cluster::FIELDS)
                 .into_iter()
                 .map(|problem| problem.field.as_str())
                 .collect()

@@ -5,7 +5,6 @@ use iced::widget::{Column, row, text};
 use iced::{Element, Fill};
 use wizard_steps::cluster_state::{ClusterState, placements};
 use wizard_steps::run::NodeDrbd;
-use wizard_steps::validate;
 
 use super::{Context, section};
 
@@ -25,11 +24,10 @@ pub fn nodes_view<'a, M: 'a>(cluster: &'a ClusterState) -> Element<'a, M> {
 
 pub fn vms_view<'a, M: 'a>(context: Context<'a>, cluster: &'a ClusterState) -> Element<'a, M> {
     let mut list = Column::new().spacing(4);
-    match validate(context.profile) {
-        Ok(design) => {
-            for placement in placements(&design, cluster) {
+    match context.design {
+        Some(design) => {
+            for placement in placements(design, cluster) {
                 let has_ip = design
-                    .profile
                     .vms
                     .iter()
                     .any(|vm| vm.name == placement.vm && vm.console_ip.is_some());
@@ -52,7 +50,7 @@ pub fn vms_view<'a, M: 'a>(context: Context<'a>, cluster: &'a ClusterState) -> E
             }
         }
         // Without a valid profile (it was edited since), the resources as Pacemaker reports them.
-        Err(_) => {
+        None => {
             for instance in &cluster.instances {
                 let line = text(format!(
                     "{}: {} on {}",

@@ -316,12 +316,11 @@ fn logged(record: &Event, ok: bool) -> Logged {
 
 /// The page below the nodes' connection cards (the app shows those). `connected`: which nodes
 /// are (with one, the page shows the cluster as that node sees it: a node that is down is when
-/// an administrator looks); `design`: the profile's, when it is valid.
+/// an administrator looks).
 pub fn view<'a>(
     state: &'a State,
     context: Context<'a>,
     connected: [bool; 2],
-    design: Option<&Design>,
 ) -> Element<'a, Message> {
     let mut page = column![heading(
         "Manage cluster",
@@ -337,7 +336,7 @@ pub fn view<'a>(
             ))
             .into();
     }
-    let Some(design) = design else {
+    let Some(design) = context.design else {
         return page
             .push(warning(
                 "The profile has problems: fix them in the wizard (Edit profile) to work on the \

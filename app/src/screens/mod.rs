@@ -20,9 +20,11 @@ pub mod welcome;
 
 use iced::widget::{column, container, text};
 use iced::{Element, Fill};
-use wizard_steps::Profile;
 use wizard_steps::facts::NodeFacts;
+use wizard_steps::field::Field;
+use wizard_steps::steps::{self, Fields};
 use wizard_steps::validate::{Problem, Problems};
+use wizard_steps::{Design, Profile};
 
 /// What every page may read besides its own state.
 #[derive(Debug, Clone, Copy)]
@@ -30,17 +32,30 @@ pub struct Context<'a> {
     pub profile: &'a Profile,
     /// The validator's verdict on the whole profile (empty when it is valid).
     pub problems: &'a Problems,
+    /// The profile's design, when it is valid (made by the same validation as `problems`).
+    pub design: Option<&'a Design>,
     /// What each node was found to have when the administrator connected to it.
     pub facts: [Option<&'a NodeFacts>; 2],
 }
 
 impl<'a> Context<'a> {
     /// The problems of exactly this field (`nodes[0].ssh.host`).
-    pub fn problems_at(&self, field: &str) -> Vec<&'a Problem> {
+    pub fn problems_at(&self, field: Field) -> Vec<&'a Problem> {
+        let path = field.path();
         self.problems
             .0
             .iter()
-            .filter(|problem| problem.field == field)
+            .filter(|problem| problem.field == path)
+            .collect()
+    }
+
+    /// The problems of a page (its `fields`) that it shows under none of its inputs (`placed`):
+    /// listed at the top of the page, so that nothing blocks Next unseen.
+    pub fn problems_elsewhere(&self, fields: Fields, placed: &[Field]) -> Vec<&'a Problem> {
+        let placed: Vec<String> = placed.iter().map(|field| field.path()).collect();
+        steps::problems_of(self.problems, fields)
+            .into_iter()
+            .filter(|problem| !placed.contains(&problem.field))
             .collect()
     }
 

@@ -5,7 +5,8 @@ use iced::widget::{button, column, container, pick_list, row, text, text_input, 
 use iced::{Bottom, Element, Fill};
 use wizard_steps::Profile;
 use wizard_steps::facts::NodeFacts;
-use wizard_steps::steps::{self, network};
+use wizard_steps::field::{Field, NetworkField, NodeField};
+use wizard_steps::steps::network;
 
 use super::{Context, field, heading, problem_text, section, warning};
 
@@ -99,18 +100,20 @@ fn lan_host(address: &str) -> &str {
 
 /// The profile fields this page shows problems under; any other problem of the page is listed
 /// at the top, so that nothing blocks Next unseen.
-fn placed_fields(profile: &Profile) -> Vec<String> {
-    let mut fields: Vec<String> = ["network.bridge", "network.stp", "network.forward_delay"]
-        .map(str::to_owned)
-        .to_vec();
+fn placed_fields(profile: &Profile) -> Vec<Field> {
+    let mut fields: Vec<Field> = NetworkField::ALL
+        .iter()
+        .copied()
+        .map(Field::Network)
+        .collect();
     for index in 0..profile.nodes.len() {
         for key in [
-            "lan.nic",
-            "lan.address",
-            "lan.gateway",
-            "replication_address",
+            NodeField::LanNic,
+            NodeField::LanAddress,
+            NodeField::LanGateway,
+            NodeField::ReplicationAddress,
         ] {
-            fields.push(format!("nodes[{index}].{key}"));
+            fields.push(Field::Node(index, key));
         }
     }
     fields
@@ -139,10 +142,7 @@ pub fn view<'a>(_state: &'a State, context: Context<'a>) -> Element<'a, Message>
     ]
     .spacing(20);
     let placed = placed_fields(profile);
-    let elsewhere: Vec<_> = steps::problems_of(context.problems, network::FIELDS)
-        .into_iter()
-        .filter(|problem| !placed.contains(&problem.field))
-        .collect();
+    let elsewhere = context.problems_elsewhere(network::FIELDS, &placed);
     if !elsewhere.is_empty() {
         page = page.push(column(elsewhere.into_iter().map(problem_text)).spacing(4));
     }
@@ -161,7 +161,7 @@ fn bridge_section<'a>(context: Context<'a>) -> Element<'a, Message> {
             .id("bridge")
             .on_input(Message::BridgeChanged)
             .width(240),
-        context.problems_at("network.bridge"),
+        context.problems_at(Field::Network(NetworkField::Bridge)),
     );
     let stp = field(
         "Spanning tree",
@@ -171,7 +171,7 @@ fn bridge_section<'a>(context: Context<'a>) -> Element<'a, Message> {
                 .on_toggle(Message::StpToggled),
         )
         .id("stp"),
-        context.problems_at("network.stp"),
+        context.problems_at(Field::Network(NetworkField::Stp)),
     );
     let delays: Vec<u8> = (0..=30).collect();
     let mut delay = column![field(
@@ -182,7 +182,7 @@ fn bridge_section<'a>(context: Context<'a>) -> Element<'a, Message> {
             Message::ForwardDelayPicked
         )
         .width(120),
-        context.problems_at("network.forward_delay"),
+        context.problems_at(Field::Network(NetworkField::ForwardDelay)),
     )]
     .spacing(4);
     if network.stp && network.forward_delay < 2 {
@@ -202,7 +202,7 @@ fn bridge_section<'a>(context: Context<'a>) -> Element<'a, Message> {
 fn node_section<'a>(context: Context<'a>, index: usize) -> Element<'a, Message> {
     let node = &context.profile.nodes[index];
     let facts = context.facts.get(index).copied().flatten();
-    let at = |key: &str| context.problems_at(&format!("nodes[{index}].{key}"));
+    let at = |field: NodeField| context.problems_at(Field::Node(index, field));
 
     let nic: Element<'a, Message> = match facts {
         Some(facts) => {
@@ -239,7 +239,7 @@ fn node_section<'a>(context: Context<'a>, index: usize) -> Element<'a, Message> 
                         .style(text::secondary),
                 );
             }
-            field("LAN NIC", nic, at("lan.nic"))
+            field("LAN NIC", nic, at(NodeField::LanNic))
         }
         None => field(
             "LAN NIC (connect to the node on the Nodes page to pick from its NICs)",
@@ -247,7 +247,7 @@ fn node_section<'a>(context: Context<'a>, index: usize) -> Element<'a, Message> 
                 .id(format!("nic-{index}"))
                 .on_input(move |nic| Message::NicTyped(index, nic))
                 .width(240),
-            at("lan.nic"),
+            at(NodeField::LanNic),
         ),
     };
     let address = field(
@@ -255,14 +255,14 @@ fn node_section<'a>(context: Context<'a>, index: usize) -> Element<'a, Message> 
         text_input("192.168.1.1/24", &node.lan.address)
             .id(format!("address-{index}"))
             .on_input(move |address| Message::AddressChanged(index, address)),
-        at("lan.address"),
+        at(NodeField::LanAddress),
     );
     let gateway = field(
         "Gateway (optional)",
         text_input("none", node.lan.gateway.as_deref().unwrap_or_default())
             .id(format!("gateway-{index}"))
             .on_input(move |gateway| Message::GatewayChanged(index, gateway)),
-        at("lan.gateway"),
+        at(NodeField::LanGateway),
     );
     let lan_host = lan_host(&node.lan.address);
     let same_as_lan =
@@ -282,7 +282,7 @@ fn node_section<'a>(context: Context<'a>, index: usize) -> Element<'a, Message> 
         ]
         .spacing(8)
         .align_y(Bottom),
-        at("replication_address"),
+        at(NodeField::ReplicationAddress),
     );
     section(
         context.node_name(index),
@@ -327,7 +327,7 @@ mod tests {
         type State = State;
         type Message = Message;
         type Action = ();
-        const FIELDS: steps::Fields = network::FIELDS;
+        const FIELDS: wizard_steps::steps::Fields = network::FIELDS;
         const HEIGHT: f32 = 2000.0;
 
         fn update(

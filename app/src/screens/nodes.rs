@@ -9,6 +9,7 @@ use iced::{Center, Element, Fill};
 use wizard_steps::Profile;
 use wizard_steps::access::{AccessError, Credentials};
 use wizard_steps::facts::NodeFacts;
+use wizard_steps::field::{ClusterField, Field, NodeField};
 use wizard_steps::profile::{DebianRelease, SshAuth};
 use wizard_steps::remote::Secret;
 use wizard_steps::steps;
@@ -317,7 +318,7 @@ pub fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> 
                 text_input("e.g. office-ha", &profile.cluster.name)
                     .id("cluster-name")
                     .on_input(Message::ClusterNameChanged),
-                context.problems_at("cluster.name"),
+                context.problems_at(Field::Cluster(ClusterField::Name)),
             ),
             field(
                 "Debian release on both nodes",
@@ -326,7 +327,7 @@ pub fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> 
                     Some(profile.cluster.debian),
                     Message::DebianChanged
                 ),
-                context.problems_at("cluster.debian"),
+                context.problems_at(Field::Cluster(ClusterField::Debian)),
             ),
         ]
         .spacing(12),
@@ -340,7 +341,7 @@ pub fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> 
         cluster,
     ]
     .spacing(20);
-    for problem in context.problems_at("nodes") {
+    for problem in context.problems_at(Field::Nodes) {
         page = page.push(super::problem_text(problem));
     }
     for index in 0..profile.nodes.len().min(2) {
@@ -352,7 +353,7 @@ pub fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> 
 fn node_view<'a>(state: &'a State, context: Context<'a>, index: usize) -> Element<'a, Message> {
     let node = &context.profile.nodes[index];
     let link = &state.links[index];
-    let at = |field: &str| context.problems_at(&format!("nodes[{index}].{field}"));
+    let at = |field: NodeField| context.problems_at(Field::Node(index, field));
     let auth_kind = match node.ssh.auth {
         SshAuth::Agent {} => AuthKind::Agent,
         SshAuth::KeyFile { .. } => AuthKind::KeyFile,
@@ -362,7 +363,7 @@ fn node_view<'a>(state: &'a State, context: Context<'a>, index: usize) -> Elemen
         .port_text
         .clone()
         .unwrap_or_else(|| node.ssh.port.to_string());
-    let mut port_problems = at("ssh.port");
+    let mut port_problems = at(NodeField::SshPort);
     let port_error = link.port_text.is_some().then(|| {
         text("a port is a number from 1 to 65535")
             .size(13)
@@ -375,7 +376,7 @@ fn node_view<'a>(state: &'a State, context: Context<'a>, index: usize) -> Elemen
             text_input("IP address or DNS name", &node.ssh.host)
                 .id(format!("node{index}-host"))
                 .on_input(move |host| Message::HostChanged(index, host)),
-            at("ssh.host"),
+            at(NodeField::SshHost),
         ),
         column![
             field(
@@ -395,7 +396,7 @@ fn node_view<'a>(state: &'a State, context: Context<'a>, index: usize) -> Elemen
                 .id(format!("node{index}-user"))
                 .width(160)
                 .on_input(move |user| Message::UserChanged(index, user)),
-            at("ssh.user"),
+            at(NodeField::SshUser),
         ),
     ]
     .spacing(12);
@@ -427,7 +428,7 @@ fn node_view<'a>(state: &'a State, context: Context<'a>, index: usize) -> Elemen
                     text_input("~/.ssh/id_ed25519", path)
                         .id(format!("node{index}-key"))
                         .on_input(move |path| Message::KeyPathChanged(index, path)),
-                    at("ssh.auth.path"),
+                    at(NodeField::SshKeyPath),
                 ),
                 button(text("Choose…"))
                     .style(button::secondary)
@@ -446,7 +447,7 @@ fn node_view<'a>(state: &'a State, context: Context<'a>, index: usize) -> Elemen
         text_input("e.g. node1", &node.hostname)
             .id(format!("node{index}-hostname"))
             .on_input(move |hostname| Message::HostnameChanged(index, hostname)),
-        at("hostname"),
+        at(NodeField::Hostname),
     );
     let title = format!("Node {} — {}", index + 1, context.node_name(index));
     section(

@@ -726,6 +726,7 @@ mod tests {
         let context = Context {
             profile,
             problems,
+            design: Box::leak(Box::new(wizard_steps::validate(profile).ok())).as_ref(),
             facts: [None, None],
         };
         Simulator::with_size(

@@ -5,10 +5,10 @@ use iced::widget::{button, checkbox, column, container, pick_list, row, text, te
 use iced::{Center, Element, Fill};
 use wizard_steps::Profile;
 use wizard_steps::facts::NodeFacts;
+use wizard_steps::field::{Field, StorageField, VolumeField};
 use wizard_steps::profile::{Boot, Volume};
 use wizard_steps::steps::nodes::mib_text;
 use wizard_steps::steps::storage::{self, Presence, VolumeStatus};
-use wizard_steps::steps::{self};
 use wizard_steps::validate::parse_size_mib;
 
 use super::{Context, field, heading, problem_text, section, warning};
@@ -123,16 +123,18 @@ pub fn update(
 }
 
 /// The fields this page shows problems under; the page's other problems are listed at the top.
-fn placed_fields(profile: &Profile) -> Vec<String> {
-    let mut fields = vec![
-        "storage.volume_group".to_owned(),
-        "storage.iso_directory".to_owned(),
-    ];
+fn placed_fields(profile: &Profile) -> Vec<Field> {
+    let mut fields: Vec<Field> = StorageField::ALL
+        .iter()
+        .copied()
+        .map(Field::Storage)
+        .collect();
     for index in 0..profile.storage.volumes.len() {
-        fields.push(format!("storage.volumes[{index}]"));
-        fields.push(format!("storage.volumes[{index}].name"));
-        fields.push(format!("storage.volumes[{index}].size"));
-        fields.push(format!("storage.volumes[{index}].create"));
+        fields.extend(
+            VolumeField::ALL
+                .iter()
+                .map(|&key| Field::Volume(index, key)),
+        );
     }
     fields
 }
@@ -147,10 +149,7 @@ pub fn view<'a>(_state: &'a State, context: Context<'a>) -> Element<'a, Message>
     )]
     .spacing(20);
     let placed = placed_fields(profile);
-    let elsewhere: Vec<_> = steps::problems_of(context.problems, storage::FIELDS)
-        .into_iter()
-        .filter(|problem| !placed.contains(&problem.field))
-        .collect();
+    let elsewhere = context.problems_elsewhere(storage::FIELDS, &placed);
     if !elsewhere.is_empty() {
         page = page.push(column(elsewhere.into_iter().map(problem_text)).spacing(4));
     }
@@ -165,7 +164,7 @@ pub fn view<'a>(_state: &'a State, context: Context<'a>) -> Element<'a, Message>
                 .id("iso-directory")
                 .on_input(Message::IsoDirectoryChanged)
                 .width(420),
-            context.problems_at("storage.iso_directory"),
+            context.problems_at(Field::Storage(StorageField::IsoDirectory)),
         ),
     ));
     page.into()
@@ -188,7 +187,7 @@ fn group_section<'a>(context: Context<'a>) -> Element<'a, Message> {
                 .id("volume-group")
                 .on_input(Message::GroupTyped)
                 .width(240),
-            context.problems_at("storage.volume_group"),
+            context.problems_at(Field::Storage(StorageField::VolumeGroup)),
         ));
         if connected {
             body = body.push(warning(
@@ -210,7 +209,7 @@ fn group_section<'a>(context: Context<'a>) -> Element<'a, Message> {
                     .width(240),
             )
             .id("volume-group"),
-            context.problems_at("storage.volume_group"),
+            context.problems_at(Field::Storage(StorageField::VolumeGroup)),
         ));
         if !known && !profile.storage.volume_group.trim().is_empty() {
             body = body.push(warning(format!(
@@ -312,7 +311,7 @@ fn volume_row<'a>(
     volume: &'a Volume,
     status: Option<&VolumeStatus>,
 ) -> Element<'a, Message> {
-    let at = |key: &str| context.problems_at(&format!("storage.volumes[{index}]{key}"));
+    let at = |field: VolumeField| context.problems_at(Field::Volume(index, field));
     let users: Vec<&str> = context
         .profile
         .vms
@@ -326,7 +325,7 @@ fn volume_row<'a>(
             text_input("disk1", &volume.name)
                 .id(format!("volume-name-{index}"))
                 .on_input(move |name| Message::VolumeNameChanged(index, name)),
-            at(".name"),
+            at(VolumeField::Name),
         ))
         .width(220),
         container(field(
@@ -334,7 +333,7 @@ fn volume_row<'a>(
             text_input("40G", &volume.size)
                 .id(format!("volume-size-{index}"))
                 .on_input(move |size| Message::VolumeSizeChanged(index, size)),
-            at(".size"),
+            at(VolumeField::Size),
         ))
         .width(180),
         field(
@@ -347,7 +346,7 @@ fn volume_row<'a>(
             .height(INPUT_HEIGHT)
             .align_y(Center)
             .id(format!("create-{index}")),
-            at(".create"),
+            at(VolumeField::Create),
         ),
         field(
             "",
@@ -362,7 +361,7 @@ fn volume_row<'a>(
     ]
     .spacing(16);
     let mut rows = column![inputs].spacing(6);
-    for problem in at("") {
+    for problem in at(VolumeField::Entry) {
         rows = rows.push(problem_text(problem));
     }
     if !users.is_empty() {
@@ -432,7 +431,7 @@ mod tests {
         type State = State;
         type Message = Message;
         type Action = ();
-        const FIELDS: steps::Fields = storage::FIELDS;
+        const FIELDS: wizard_steps::steps::Fields = storage::FIELDS;
         const HEIGHT: f32 = 2000.0;
 
         fn update(

@@ -7,8 +7,8 @@ use iced::keyboard::key::Named;
 use iced_test::selector::{Bounded, id};
 use iced_test::{Error, Selector, Simulator};
 use wizard_steps::facts::NodeFacts;
-use wizard_steps::validate::Problems;
-use wizard_steps::{Profile, steps};
+use wizard_steps::validate::{Problems, verdict};
+use wizard_steps::{Design, Profile, steps};
 
 use super::Context;
 
@@ -42,16 +42,18 @@ pub struct Harness<S: Screen> {
     pub state: S::State,
     pub profile: Profile,
     pub problems: Problems,
+    pub design: Option<Design>,
     pub facts: [Option<NodeFacts>; 2],
 }
 
 impl<S: Screen> Harness<S> {
     pub fn new(profile: Profile, facts: [Option<NodeFacts>; 2]) -> Harness<S> {
-        let problems = Problems::of(&profile);
+        let (design, problems) = verdict(&profile);
         Harness {
             state: S::State::default(),
             profile,
             problems,
+            design,
             facts,
         }
     }
@@ -70,6 +72,7 @@ impl<S: Screen> Harness<S> {
         Context {
             profile: &self.profile,
             problems: &self.problems,
+            design: self.design.as_ref(),
             facts: [self.facts[0].as_ref(), self.facts[1].as_ref()],
         }
     }
@@ -97,7 +100,7 @@ impl<S: Screen> Harness<S> {
 
     /// Validates the profile again, after a test changed it directly.
     pub fn validate(&mut self) {
-        self.problems = Problems::of(&self.profile);
+        (self.design, self.problems) = verdict(&self.profile);
     }
 
     /// Clicks the input with this id (the cursor lands at the end), erases `erase`

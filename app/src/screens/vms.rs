@@ -11,11 +11,11 @@ use iced::widget::{
 };
 use iced::{Center, Element, Fill};
 use wizard_steps::Profile;
+use wizard_steps::field::{Field, NodeField, VmField};
 use wizard_steps::profile::{Boot, Vm};
 use wizard_steps::steps::nodes::mib_text;
 use wizard_steps::steps::storage::{self, Presence};
 use wizard_steps::steps::vms::{self, Capacity};
-use wizard_steps::steps::{self};
 use wizard_steps::validate::derived_mac;
 
 use super::{Context, field, heading, problem_text, section, warning};
@@ -204,13 +204,13 @@ impl Number {
         }
     }
 
-    fn field(self) -> String {
+    fn field(self) -> Field {
         match self {
-            Number::Memory(index) => format!("vms[{index}].memory_mib"),
-            Number::Vcpus(index) => format!("vms[{index}].vcpus"),
-            Number::DrbdMinor(index) => format!("vms[{index}].drbd_minor"),
-            Number::DrbdPort(index) => format!("vms[{index}].drbd_port"),
-            Number::Dom0(node) => format!("nodes[{node}].dom0_memory_mib"),
+            Number::Memory(index) => Field::Vm(index, VmField::Memory),
+            Number::Vcpus(index) => Field::Vm(index, VmField::Vcpus),
+            Number::DrbdMinor(index) => Field::Vm(index, VmField::DrbdMinor),
+            Number::DrbdPort(index) => Field::Vm(index, VmField::DrbdPort),
+            Number::Dom0(node) => Field::Node(node, NodeField::Dom0Memory),
         }
     }
 }
@@ -492,32 +492,12 @@ fn edit(profile: &mut Profile, message: Message) -> Option<()> {
 }
 
 /// The fields this page shows problems under; its other problems are listed at the top.
-fn placed_fields(profile: &Profile) -> Vec<String> {
-    let mut fields = Vec::new();
-    for index in 0..profile.nodes.len() {
-        fields.push(format!("nodes[{index}].dom0_memory_mib"));
-    }
+fn placed_fields(profile: &Profile) -> Vec<Field> {
+    let mut fields: Vec<Field> = (0..profile.nodes.len())
+        .map(|index| Field::Node(index, NodeField::Dom0Memory))
+        .collect();
     for index in 0..profile.vms.len() {
-        for key in [
-            "name",
-            "home",
-            "memory_mib",
-            "vcpus",
-            "volume",
-            "boot.iso",
-            "boot.iso_source",
-            "boot.vnc_password",
-            "boot.kernel",
-            "boot.ramdisk",
-            "boot.extra",
-            "console_ip",
-            "mac",
-            "drbd_minor",
-            "drbd_port",
-            "keep_data_on",
-        ] {
-            fields.push(format!("vms[{index}].{key}"));
-        }
+        fields.extend(VmField::ALL.iter().map(|&key| Field::Vm(index, key)));
     }
     fields
 }
@@ -530,10 +510,7 @@ pub fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> 
     )]
     .spacing(20);
     let placed = placed_fields(profile);
-    let elsewhere: Vec<_> = steps::problems_of(context.problems, vms::FIELDS)
-        .into_iter()
-        .filter(|problem| !placed.contains(&problem.field))
-        .collect();
+    let elsewhere = context.problems_elsewhere(vms::FIELDS, &placed);
     if !elsewhere.is_empty() {
         page = page.push(column(elsewhere.into_iter().map(problem_text)).spacing(4));
     }
@@ -565,7 +542,7 @@ fn number_input<'a>(
     if let Some(error) = state.number_error(context.profile, number) {
         input = input.push(text(error).size(13).style(text::danger));
     }
-    container(field(label, input, context.problems_at(&number.field())))
+    container(field(label, input, context.problems_at(number.field())))
         .width(width)
         .into()
 }
@@ -658,7 +635,7 @@ fn capacity_section<'a>(state: &'a State, context: Context<'a>) -> Element<'a, M
 fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Element<'a, Message> {
     let profile = context.profile;
     let vm = &profile.vms[index];
-    let at = |key: &str| context.problems_at(&format!("vms[{index}].{key}"));
+    let at = |field: VmField| context.problems_at(Field::Vm(index, field));
 
     let hostnames: Vec<String> = profile
         .nodes
@@ -681,7 +658,7 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
             text_input("vm1", &vm.name)
                 .id(format!("vm-name-{index}"))
                 .on_input(move |name| Message::NameChanged(index, name)),
-            at("name"),
+            at(VmField::Name),
         ))
         .width(220),
         container(field(
@@ -694,7 +671,7 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
                 .width(Fill)
             )
             .id(format!("vm-home-{index}")),
-            at("home"),
+            at(VmField::Home),
         ))
         .width(180),
         number_input(
@@ -734,7 +711,11 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
             );
         }
     }
-    let disk = field("Disk (a volume of the Storage page)", disk, at("volume"));
+    let disk = field(
+        "Disk (a volume of the Storage page)",
+        disk,
+        at(VmField::Volume),
+    );
 
     let kind = BootKind::of(&vm.boot);
     let boot_kind = row![
@@ -783,7 +764,7 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
             .style(text::secondary),
         ]
         .spacing(4),
-        at("console_ip"),
+        at(VmField::ConsoleIp),
     );
     let mac = field(
         "MAC address (optional)",
@@ -794,7 +775,7 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
         .id(format!("vm-mac-{index}"))
         .on_input(move |mac| Message::MacChanged(index, mac))
         .width(200),
-        at("mac"),
+        at(VmField::Mac),
     );
     let drbd = row![
         number_input(
@@ -849,7 +830,7 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
 }
 
 fn boot_fields<'a>(context: Context<'a>, index: usize, vm: &'a Vm) -> Element<'a, Message> {
-    let at = |key: &str| context.problems_at(&format!("vms[{index}].boot.{key}"));
+    let at = |field: VmField| context.problems_at(Field::Vm(index, field));
     match &vm.boot {
         Boot::Hvm {
             iso,
@@ -862,7 +843,7 @@ fn boot_fields<'a>(context: Context<'a>, index: usize, vm: &'a Vm) -> Element<'a
                     .id(format!("vm-iso-{index}"))
                     .on_input(move |path| Message::IsoChanged(index, path))
                     .width(Fill),
-                at("iso"),
+                at(VmField::BootIso),
             );
             let source_text = match iso_source.as_deref() {
                 Some(source) => text(format!("Uploaded to both nodes from {source}")).size(14),
@@ -889,7 +870,7 @@ fn boot_fields<'a>(context: Context<'a>, index: usize, vm: &'a Vm) -> Element<'a
                 ]
                 .spacing(8)
                 .align_y(Center),
-                at("iso_source"),
+                at(VmField::BootIsoSource),
             );
             let password = field(
                 "VNC password (1 to 8 characters)",
@@ -898,7 +879,7 @@ fn boot_fields<'a>(context: Context<'a>, index: usize, vm: &'a Vm) -> Element<'a
                     .secure(true)
                     .on_input(move |password| Message::VncPasswordChanged(index, password))
                     .width(200),
-                at("vnc_password"),
+                at(VmField::BootVncPassword),
             );
             column![path, source, password].spacing(12).into()
         }
@@ -913,7 +894,7 @@ fn boot_fields<'a>(context: Context<'a>, index: usize, vm: &'a Vm) -> Element<'a
                     .id(format!("vm-kernel-{index}"))
                     .on_input(move |path| Message::KernelChanged(index, path))
                     .width(Fill),
-                at("kernel"),
+                at(VmField::BootKernel),
             ),
             field(
                 "Ramdisk on the nodes (optional)",
@@ -921,7 +902,7 @@ fn boot_fields<'a>(context: Context<'a>, index: usize, vm: &'a Vm) -> Element<'a
                     .id(format!("vm-ramdisk-{index}"))
                     .on_input(move |path| Message::RamdiskChanged(index, path))
                     .width(Fill),
-                at("ramdisk"),
+                at(VmField::BootRamdisk),
             ),
             field(
                 "Kernel arguments (optional)",
@@ -929,7 +910,7 @@ fn boot_fields<'a>(context: Context<'a>, index: usize, vm: &'a Vm) -> Element<'a
                     .id(format!("vm-extra-{index}"))
                     .on_input(move |extra| Message::ExtraChanged(index, extra))
                     .width(Fill),
-                at("extra"),
+                at(VmField::BootExtra),
             ),
         ]
         .spacing(12)
@@ -999,7 +980,7 @@ fn keep_data<'a>(context: Context<'a>, index: usize, vm: &'a Vm) -> Option<Eleme
     Some(field(
         "Existing data on the volume",
         body,
-        context.problems_at(&format!("vms[{index}].keep_data_on")),
+        context.problems_at(Field::Vm(index, VmField::KeepDataOn)),
     ))
 }
 
@@ -1027,7 +1008,7 @@ mod tests {
         type State = State;
         type Message = Message;
         type Action = Action;
-        const FIELDS: steps::Fields = vms::FIELDS;
+        const FIELDS: wizard_steps::steps::Fields = vms::FIELDS;
         const HEIGHT: f32 = 3000.0;
 
         fn update(

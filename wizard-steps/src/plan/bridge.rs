@@ -9,12 +9,12 @@ use super::{Operation, Phase, PhaseKind, phase};
 
 impl Builder<'_> {
     pub(super) fn bridge(&self) -> Phase {
-        let bridge = &self.design.profile.network.bridge;
+        let bridge = &self.design.network.bridge;
         let stanza = paths::bridge_stanza(bridge);
         let steps = BOTH
             .iter()
             .flat_map(|&node| {
-                let nic = &self.design.profile.nodes[node].lan.nic;
+                let nic = &self.design.nodes[node].nic;
                 let address = format!("{}/{}", self.design.nodes[node].lan_address, self.design.lan.prefix);
                 let done = format!(
                     "ip -o link show dev {nic} | grep -qF ' master {bridge} ' && ip -o -4 addr show dev {bridge} | grep -qF ' {address} '",

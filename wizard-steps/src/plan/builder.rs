@@ -4,7 +4,7 @@
 use crate::facts::NodeFacts;
 use crate::remote::{BACKUP_ROOT, quote};
 use crate::render::{Platform, Rendered};
-use crate::validate::{Design, VmDesign};
+use crate::validate::Design;
 
 use super::{Operation, Scope, Step};
 
@@ -65,15 +65,6 @@ impl Builder<'_> {
             format!("write {path}"),
             self.rendered_file(node, path),
         )
-    }
-
-    pub(super) fn settings(&self, vm: &VmDesign) -> &crate::profile::Vm {
-        self.design
-            .profile
-            .vms
-            .iter()
-            .find(|settings| settings.name == vm.name)
-            .expect("a VM design comes from a profile VM")
     }
 }
 

@@ -2,7 +2,6 @@
 //! reload or a rolling restart, never both nodes at once) and the Pacemaker configuration.
 
 use crate::corosync;
-use crate::profile::Fencing;
 use crate::render::paths;
 
 use super::builder::{BOTH, Builder};
@@ -16,12 +15,12 @@ impl Builder<'_> {
     /// a rolling restart that moves the node's VMs away first ([`corosync::rolling_restart`]).
     pub(super) fn corosync(&self) -> Vec<Phase> {
         const ACTIVE: &str = "systemctl is-active --quiet corosync && systemctl is-active --quiet pacemaker && systemctl is-enabled --quiet corosync && systemctl is-enabled --quiet pacemaker";
-        let cluster = &self.design.profile.cluster.name;
+        let cluster = &self.design.cluster.name;
         let running = BOTH.map(|node| self.facts[node].runs_cluster(cluster));
         let restart_on_change = (!running.contains(&true))
             .then(|| "systemctl restart corosync && systemctl restart pacemaker".to_owned());
         let mut steps = Vec::new();
-        if self.design.profile.cluster.corosync_crypto {
+        if self.design.cluster.corosync_crypto {
             steps.push(Step {
                 id: "corosync-authkey".into(),
                 scope: Scope::Cluster,
@@ -152,7 +151,7 @@ impl Builder<'_> {
             crm = paths::CLUSTER_CRM
         );
         let mut steps = Vec::new();
-        if matches!(self.design.profile.cluster.fencing, Fencing::Ipmi {}) {
+        if self.design.fences() {
             for node in &self.design.nodes {
                 steps.push(Step {
                     id: format!("fence-secret:{}", node.hostname),

@@ -29,7 +29,7 @@ impl Builder<'_> {
                         verify: None,
                     },
                 ));
-                match &self.settings(vm).boot {
+                match &vm.boot {
                     Boot::Hvm {
                         iso, iso_source, ..
                     } => steps.push(match iso_source {

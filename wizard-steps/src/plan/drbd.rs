@@ -36,15 +36,6 @@ impl Builder<'_> {
         phase(PhaseKind::DrbdModule, "DRBD module", false, steps)
     }
 
-    pub(super) fn volume_name(&self, vm: &str) -> &str {
-        self.design
-            .profile
-            .vms
-            .iter()
-            .find(|settings| settings.name == vm)
-            .map_or("", |settings| settings.volume.as_str())
-    }
-
     /// The LV size: the data size, plus room for DRBD's metadata when existing data is kept (the
     /// data must not be overwritten by metadata at the end of the volume).
     pub(super) fn volume_size_mib(&self, vm: &VmDesign) -> u64 {
@@ -56,27 +47,22 @@ impl Builder<'_> {
     }
 
     pub(super) fn keeps_data(&self, vm: &VmDesign) -> bool {
-        self.settings(vm).keep_data_on.is_some()
+        vm.keep_data_on.is_some()
     }
 
     pub(super) fn volumes(&self) -> Phase {
-        let group = &self.design.profile.storage.volume_group;
+        let group = &self.design.storage.volume_group;
         let mut steps = Vec::new();
         for &node in &BOTH {
             for vm in &self.design.vms {
-                let volume = self.volume_name(&vm.name);
+                let volume = &vm.volume;
                 let size = self.volume_size_mib(vm);
                 let lv = quote(&format!("{group}/{volume}"));
                 let has_size = format!(
                     "[ \"$(lvs --noheadings --units m --nosuffix -o lv_size {lv} 2>/dev/null | awk '{{print int($1)}}')\" -ge {size} ]"
                 );
                 let exists = format!("lvs {lv} >/dev/null 2>&1");
-                let create = self
-                    .design
-                    .profile
-                    .volume(volume)
-                    .is_some_and(|volume| volume.create);
-                let operation = if create {
+                let operation = if vm.creates_volume {
                     Operation::Command {
                         check: Some(exists.clone()),
                         // -Wy: a new LV may show a stale signature from an old one; it is not
@@ -194,20 +180,18 @@ impl Builder<'_> {
         let mut steps = Vec::new();
         for &node in &BOTH {
             for vm in &self.design.vms {
-                let settings = self.settings(vm);
                 let disk = quote(&vm.backing_disk);
                 let resource = quote(&vm.name);
                 let check = format!(
                     "drbdadm status {resource} >/dev/null 2>&1 || drbdmeta --force {minor} {metadata_format} {disk} internal dump-md >/dev/null 2>&1",
                     minor = vm.drbd_minor
                 );
-                let keep_on = settings.keep_data_on.as_deref();
                 let holds = self.data_under_metadata(node, vm);
-                let (guard, destructive) = match keep_on {
+                let (guard, destructive) = match vm.keep_data_on {
                     // This node's data is the original: DRBD's metadata goes into the room
                     // added after it (the data stays, but the administrator confirms that it
                     // is this volume's data that is kept).
-                    Some(keeper) if keeper == self.hostname(node) => (
+                    Some(keeper) if keeper == node => (
                         String::new(),
                         holds.map(|found| {
                             format!(
@@ -222,9 +206,10 @@ impl Builder<'_> {
                         format!("wipefs -a {disk} && "),
                         holds.map(|found| {
                             format!(
-                                "{} on {} holds {found}: its contents are erased and replaced by {keeper}'s",
+                                "{} on {} holds {found}: its contents are erased and replaced by {}'s",
                                 vm.backing_disk,
-                                self.hostname(node)
+                                self.hostname(node),
+                                self.hostname(keeper)
                             )
                         }),
                     ),
@@ -296,7 +281,7 @@ impl Builder<'_> {
     /// description): none on a volume that already has DRBD metadata (the step is done).
     pub(super) fn data_under_metadata(&self, node: usize, vm: &VmDesign) -> Option<String> {
         self.facts[node]
-            .volume(self.volume_name(&vm.name))
+            .volume(&vm.volume)
             .filter(|lv| lv.content.holds_data() && !lv.content.has_drbd_metadata())
             .map(|lv| lv.content.describe())
     }
@@ -304,19 +289,13 @@ impl Builder<'_> {
     /// What `node`'s volume of `vm` is before this run: None when it is missing (this run
     /// creates it, blank by construction).
     pub(super) fn content(&self, node: usize, vm: &VmDesign) -> Option<&VolumeContent> {
-        self.facts[node]
-            .volume(self.volume_name(&vm.name))
-            .map(|lv| &lv.content)
+        self.facts[node].volume(&vm.volume).map(|lv| &lv.content)
     }
 
     /// Whether both nodes probed a VM's existing volume blank (before any DRBD metadata), so
     /// the initial sync may be skipped.
     pub(super) fn both_blank(&self, vm: &VmDesign) -> bool {
-        self.design
-            .profile
-            .cluster
-            .drbd
-            .skip_initial_sync_when_blank
+        self.design.cluster.drbd.skip_initial_sync_when_blank
             && !self.keeps_data(vm)
             && BOTH
                 .iter()
@@ -346,17 +325,7 @@ impl Builder<'_> {
     pub(super) fn initial_sync(&self) -> Phase {
         let mut steps = Vec::new();
         for vm in &self.design.vms {
-            let settings = self.settings(vm);
-            let source = settings
-                .keep_data_on
-                .as_deref()
-                .and_then(|keeper| {
-                    self.design
-                        .nodes
-                        .iter()
-                        .position(|node| node.hostname == keeper)
-                })
-                .unwrap_or(vm.home);
+            let source = vm.keep_data_on.unwrap_or(vm.home);
             let resource = quote(&vm.name);
             // Only the very first sync: once either side is not Inconsistent, it has happened.
             let started =

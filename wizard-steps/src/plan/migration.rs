@@ -10,8 +10,7 @@ use super::{Operation, Phase, PhaseKind, Scope, Step, phase};
 
 impl Builder<'_> {
     pub(super) fn switching_live_migration_off(&self) -> bool {
-        !self.design.profile.cluster.live_migration
-            && self.facts.iter().any(|facts| facts.migration_access)
+        !self.design.cluster.live_migration && self.facts.iter().any(|facts| facts.migration_access)
     }
 
     /// The Xen resource agent migrates with `xl migrate VM PEER`, which needs root on each node
@@ -89,7 +88,7 @@ impl Builder<'_> {
     }
 
     pub(super) fn migration_key_comment(&self, node: usize) -> String {
-        migration_key_comment(self.hostname(node), &self.design.profile.cluster.name)
+        migration_key_comment(self.hostname(node), &self.design.cluster.name)
     }
 
     /// Live migration switched off, after the cluster has demoted one side of each resource:

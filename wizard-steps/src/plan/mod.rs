@@ -12,7 +12,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::facts::NodeFacts;
-use crate::profile::{Boot, Fencing};
 use crate::render::{DrbdGeneration, Platform, render};
 use crate::validate::Design;
 
@@ -221,16 +220,11 @@ pub fn packages(design: &Design) -> Vec<&'static str> {
         "bridge-utils",
         "ifupdown",
     ];
-    if design
-        .profile
-        .vms
-        .iter()
-        .any(|vm| matches!(vm.boot, Boot::Hvm { .. }))
-    {
+    if design.has_hvm() {
         // HVM guests need Xen's device model.
         packages.push("qemu-system-xen");
     }
-    if matches!(design.profile.cluster.fencing, Fencing::Ipmi {}) {
+    if design.fences() {
         packages.push("fence-agents");
     }
     packages
@@ -275,7 +269,7 @@ pub fn plan(design: &Design, facts: &[NodeFacts; 2]) -> Plan {
         builder.initial_sync(),
         builder.domains(),
     ];
-    if design.profile.cluster.live_migration {
+    if design.cluster.live_migration {
         phases.extend(builder.live_migration());
     }
     phases.extend(builder.corosync());
@@ -290,7 +284,7 @@ pub fn plan(design: &Design, facts: &[NodeFacts; 2]) -> Plan {
     }
     phases.push(builder.verify());
     Plan {
-        cluster: design.profile.cluster.name.clone(),
+        cluster: design.cluster.name.clone(),
         nodes: [
             design.nodes[0].hostname.clone(),
             design.nodes[1].hostname.clone(),

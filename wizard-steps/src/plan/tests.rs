@@ -828,9 +828,13 @@ fn a_corosync_change_never_restarts_both_nodes_of_a_running_cluster_at_once() {
     ));
 
     // A token timeout (the profile's new setting): reloaded, one node after the other.
-    let mut design = seed();
-    design.profile.cluster.corosync_token_ms = Some(5000);
-    let design = crate::validate::validate(&design.profile).expect("valid");
+    let mut profile = Profile::from_toml(
+        include_str!("../../../resources/profiles/seed.toml"),
+        "seed",
+    )
+    .expect("parses");
+    profile.cluster.corosync_token_ms = Some(5000);
+    let design = validate(&profile).expect("valid");
     let token = plan(&design, &running_corosync(str::to_owned));
     let effect = phase_of(&token, PhaseKind::CorosyncEffect).expect("the settings take effect");
     assert!(effect.one_node_at_a_time);

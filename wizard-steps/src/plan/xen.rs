@@ -8,7 +8,7 @@ use super::{Operation, Phase, PhaseKind, phase};
 
 impl Builder<'_> {
     pub(super) fn dom0_memory(&self, node: usize) -> u32 {
-        self.design.profile.nodes[node].dom0_memory_mib
+        self.design.nodes[node].dom0_memory_mib
     }
 
     pub(super) fn xen_running_check(&self, node: usize) -> String {

@@ -177,7 +177,9 @@ fn the_capacity_meter_counts_all_vms_on_each_node_and_flags_an_overcommitted_one
     assert!(!vms::overcommitted(&unknown));
     // The seed's two VMs of 2048 MiB plus 2048 MiB of dom0 fit in 8000 MiB.
     let fitting = capacity_of(&profile, [Some(&facts), Some(&facts)]);
-    assert_eq!(fitting[0].needed_mib(), vms::memory_needed_mib(&profile, 0));
+    // The page's meter and the preflight's memory check ask the same of a node.
+    let design = validate(&profile).expect("the seed is valid");
+    assert_eq!(fitting[0].needed_mib(), design.memory_needed_mib(0));
     assert!(!vms::overcommitted(&fitting), "{fitting:?}");
     profile.vms[1].memory_mib = 6000;
     let over = capacity_of(&profile, [Some(&facts), None]);

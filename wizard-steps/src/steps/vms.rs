@@ -7,15 +7,6 @@ use crate::profile::Profile;
 
 pub const FIELDS: Fields = &["vms", "nodes[*].dom0_memory_mib"];
 
-/// Memory node `index` needs to run every VM at once, dom0 included.
-pub fn memory_needed_mib(profile: &Profile, index: usize) -> u64 {
-    let vms: u64 = profile.vms.iter().map(|vm| u64::from(vm.memory_mib)).sum();
-    vms + profile
-        .nodes
-        .get(index)
-        .map_or(0, |node| u64::from(node.dom0_memory_mib))
-}
-
 /// One node's line of the capacity meter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Capacity {

@@ -1,5 +1,6 @@
 //! The cluster section: its name, the failback, fencing and quorum policy, corosync's settings.
 
+use crate::field::{ClusterField, Field};
 use crate::profile::{Failback, Fencing, Profile};
 
 use super::Checker;
@@ -10,7 +11,7 @@ impl Checker {
         let cluster = &profile.cluster;
         if !is_cluster_name(&cluster.name) {
             self.report(
-                "cluster.name",
+                Field::Cluster(ClusterField::Name),
                 format!("\"{}\" is not a usable cluster name", cluster.name),
                 "use 1 to 32 letters, digits, '-' or '_', starting with a letter or digit",
             );
@@ -20,10 +21,13 @@ impl Checker {
             end_hour,
         } = cluster.failback
         {
-            for (key, hour) in [("start_hour", start_hour), ("end_hour", end_hour)] {
+            for (field, hour) in [
+                (ClusterField::FailbackStartHour, start_hour),
+                (ClusterField::FailbackEndHour, end_hour),
+            ] {
                 if hour > 23 {
                     self.report(
-                        format!("cluster.failback.{key}"),
+                        Field::Cluster(field),
                         format!("{hour} is not an hour of the day"),
                         "use an hour from 0 to 23",
                     );
@@ -31,7 +35,7 @@ impl Checker {
             }
             if start_hour == end_hour {
                 self.report(
-                    "cluster.failback.end_hour",
+                    Field::Cluster(ClusterField::FailbackEndHour),
                     "the failback window is empty (it starts and ends at the same hour)",
                     "choose an end hour different from the start hour, or the policy \"return-home\"",
                 );
@@ -42,7 +46,7 @@ impl Checker {
         } = cluster.fencing
         {
             self.report(
-                "cluster.fencing.acknowledge_split_brain_risk",
+                Field::Cluster(ClusterField::AcknowledgeSplitBrainRisk),
                 "without fencing, a two-node cluster can end in a split brain that needs manual recovery",
                 "configure IPMI fencing (method = \"ipmi\"), or set acknowledge_split_brain_risk = true",
             );
@@ -51,21 +55,21 @@ impl Checker {
             && !(500..=120_000).contains(&token)
         {
             self.report(
-                "cluster.corosync_token_ms",
+                Field::Cluster(ClusterField::CorosyncTokenMs),
                 format!("{token} ms is not a usable corosync token timeout"),
                 "use 500 to 120000 ms (corosync's default is 3000): how long a silent node is waited for before it counts as failed",
             );
         }
         if !is_drbd_rate(&cluster.drbd.resync_rate) {
             self.report(
-                "cluster.drbd.resync_rate",
+                Field::Cluster(ClusterField::DrbdResyncRate),
                 format!("\"{}\" is not a DRBD rate", cluster.drbd.resync_rate),
                 "write a positive number with an optional unit K, M or G (bytes per second), e.g. \"100M\"",
             );
         }
         if cluster.live_migration && cluster.drbd.protocol != crate::profile::DrbdProtocol::C {
             self.report(
-                "cluster.drbd.protocol",
+                Field::Cluster(ClusterField::DrbdProtocol),
                 "live migration (dual-primary DRBD) needs synchronous replication",
                 "set protocol = \"C\" or turn live_migration off",
             );

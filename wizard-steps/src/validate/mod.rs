@@ -17,12 +17,13 @@ mod vms;
 use std::fmt;
 use std::net::Ipv4Addr;
 
+use crate::field::Field;
 use crate::profile::Profile;
 
 use self::kinds::Broken;
 use self::syntax::same_value;
 
-pub use crate::design::{Design, NodeDesign, Subnet, VmDesign};
+pub use crate::design::{Design, NodeDesign, StorageDesign, Subnet, VmDesign};
 pub use syntax::{derived_mac, parse_interface_address, parse_size_mib};
 
 /// One thing wrong with a profile.
@@ -89,6 +90,15 @@ pub const MAX_DRBD_MINOR: u32 = 255;
 /// Ports corosync's knet transport uses by default.
 const COROSYNC_PORTS: std::ops::RangeInclusive<u16> = 5404..=5406;
 
+/// Validation's answer for a profile being edited, made once per change: its design when it is
+/// valid (with no problems), every problem otherwise.
+pub fn verdict(profile: &Profile) -> (Option<Design>, Problems) {
+    match validate(profile) {
+        Ok(design) => (Some(design), Problems(Vec::new())),
+        Err(problems) => (None, problems),
+    }
+}
+
 /// Checks the whole profile. Returns the [`Design`] when nothing is wrong, every problem otherwise.
 pub fn validate(profile: &Profile) -> Result<Design, Problems> {
     let mut check = Checker::default();
@@ -99,8 +109,13 @@ pub fn validate(profile: &Profile) -> Result<Design, Problems> {
     let vms = check.vms(profile, nodes.as_ref(), &volume_sizes);
     match (check.problems.is_empty(), nodes, vms) {
         (true, Some((lan, nodes)), Some(vms)) => Ok(Design {
-            profile: profile.clone(),
+            cluster: profile.cluster.clone(),
             lan,
+            network: profile.network.clone(),
+            storage: StorageDesign {
+                volume_group: profile.storage.volume_group.clone(),
+                iso_directory: profile.storage.iso_directory.clone(),
+            },
             nodes,
             vms,
         }),
@@ -121,24 +136,19 @@ struct Checker {
 
 impl Checker {
     /// A value that breaks the rule of its kind ([`kinds`]).
-    fn broken(&mut self, field: impl Into<String>, broken: Broken) {
+    fn broken(&mut self, field: Field, broken: Broken) {
         self.report(field, broken.message, broken.allowed);
     }
 
-    fn report(
-        &mut self,
-        field: impl Into<String>,
-        message: impl Into<String>,
-        fix: impl Into<String>,
-    ) {
+    fn report(&mut self, field: Field, message: impl Into<String>, fix: impl Into<String>) {
         self.problems.push(Problem {
-            field: field.into(),
+            field: field.path(),
             message: message.into(),
             fix: fix.into(),
         });
     }
 
-    fn differ(&mut self, field: &str, first: &str, second: &str, what: &str) {
+    fn differ(&mut self, field: Field, first: &str, second: &str, what: &str) {
         if same_value(first, second) {
             self.report(
                 field,
@@ -148,7 +158,7 @@ impl Checker {
         }
     }
 
-    fn ipv4(&mut self, field: &str, text: &str, fix: &str) -> Option<Ipv4Addr> {
+    fn ipv4(&mut self, field: Field, text: &str, fix: &str) -> Option<Ipv4Addr> {
         match text.trim().parse::<Ipv4Addr>() {
             Ok(address) => Some(address),
             Err(_) => {
@@ -158,7 +168,7 @@ impl Checker {
         }
     }
 
-    fn interface_address(&mut self, field: &str, text: &str) -> Option<(Ipv4Addr, Subnet)> {
+    fn interface_address(&mut self, field: Field, text: &str) -> Option<(Ipv4Addr, Subnet)> {
         match parse_interface_address(text) {
             Ok(parsed) => Some(parsed),
             Err(message) => {

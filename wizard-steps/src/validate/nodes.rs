@@ -1,6 +1,7 @@
 //! The nodes: hostnames, addresses on the LAN and the replication link, SSH access.
 
 use crate::design::{NodeDesign, Subnet};
+use crate::field::{Field, NodeField};
 use crate::profile::{Fencing, Profile, SshAuth};
 
 use super::syntax::{is_host_name_or_address, is_hostname, is_user_name, same_value};
@@ -10,7 +11,7 @@ impl Checker {
     pub(super) fn nodes(&mut self, profile: &Profile) -> Option<(Subnet, [NodeDesign; 2])> {
         if profile.nodes.len() != 2 {
             self.report(
-                "nodes",
+                Field::Nodes,
                 format!(
                     "a Tandem cluster has exactly two nodes, this profile has {}",
                     profile.nodes.len()
@@ -21,29 +22,29 @@ impl Checker {
         let mut parsed = Vec::new();
         let mut lans = Vec::new();
         for (index, node) in profile.nodes.iter().enumerate() {
-            let at = format!("nodes[{index}]");
+            let at = |field: NodeField| Field::Node(index, field);
             if !is_hostname(&node.hostname) {
                 self.report(
-                    format!("{at}.hostname"),
+                    at(NodeField::Hostname),
                     format!("\"{}\" is not a valid hostname", node.hostname),
                     "use the node's `uname -n`: letters, digits and '-' (dots between labels), at most 63 characters",
                 );
             }
-            self.ssh(&at, node);
-            let lan = self.interface_address(&format!("{at}.lan.address"), &node.lan.address);
+            self.ssh(index, node);
+            let lan = self.interface_address(at(NodeField::LanAddress), &node.lan.address);
             if let Err(broken) = kinds::interface_name(&node.lan.nic) {
-                self.broken(format!("{at}.lan.nic"), broken);
+                self.broken(at(NodeField::LanNic), broken);
             }
             if node.lan.nic == profile.network.bridge {
                 self.report(
-                    format!("{at}.lan.nic"),
+                    at(NodeField::LanNic),
                     "the LAN NIC has the bridge's own name",
                     "name the physical NIC here; the bridge is network.bridge",
                 );
             }
             let gateway = node.lan.gateway.as_deref().and_then(|text| {
                 self.ipv4(
-                    &format!("{at}.lan.gateway"),
+                    at(NodeField::LanGateway),
                     text,
                     "write the router's IPv4 address, e.g. 192.168.1.254",
                 )
@@ -52,39 +53,39 @@ impl Checker {
                 && (!subnet.is_host(gateway) || gateway == address)
             {
                 self.report(
-                    format!("{at}.lan.gateway"),
+                    at(NodeField::LanGateway),
                     format!("{gateway} is not another host on the node's LAN {subnet}"),
                     "use the router's address on the LAN, or leave the gateway out",
                 );
             }
             let replication = self.ipv4(
-                &format!("{at}.replication_address"),
+                at(NodeField::ReplicationAddress),
                 &node.replication_address,
                 "write the node's IPv4 address on the cluster link (the LAN address when there is no separate link)",
             );
             if node.dom0_memory_mib < 512 {
                 self.report(
-                    format!("{at}.dom0_memory_mib"),
+                    at(NodeField::Dom0Memory),
                     format!("{} MiB is too little for dom0", node.dom0_memory_mib),
                     "reserve at least 512 MiB (1024 or more is comfortable)",
                 );
             }
             match (&profile.cluster.fencing, &node.bmc) {
                 (Fencing::Ipmi {}, None) => self.report(
-                    format!("{at}.bmc"),
+                    at(NodeField::Bmc),
                     "IPMI fencing needs this node's BMC",
                     "add [nodes.bmc] with the BMC's address and user",
                 ),
                 (Fencing::Ipmi {}, Some(bmc)) => {
                     if !is_host_name_or_address(&bmc.address) {
                         self.report(
-                            format!("{at}.bmc.address"),
+                            at(NodeField::BmcAddress),
                             format!("\"{}\" is not an address", bmc.address),
                             "write the BMC's IP address or DNS name",
                         );
                     }
                     if let Err(broken) = kinds::bmc_user(&bmc.user) {
-                        self.broken(format!("{at}.bmc.user"), broken);
+                        self.broken(at(NodeField::BmcUser), broken);
                     }
                 }
                 (Fencing::None { .. }, _) => {}
@@ -93,9 +94,13 @@ impl Checker {
                 parsed.push(NodeDesign {
                     hostname: node.hostname.clone(),
                     node_id: index as u32 + 1,
+                    ssh: node.ssh.clone(),
+                    nic: node.lan.nic.clone(),
                     lan_address: address,
                     gateway,
                     replication_address: replication,
+                    dom0_memory_mib: node.dom0_memory_mib,
+                    bmc: node.bmc.clone(),
                 });
             }
             lans.push(lan);
@@ -107,21 +112,21 @@ impl Checker {
             && first_subnet != second_subnet
         {
             self.report(
-                "nodes[1].lan.address",
+                Field::Node(1, NodeField::LanAddress),
                 format!("node 2 is on {second_subnet}, node 1 ({first_address}) on {first_subnet}"),
                 "put both nodes on the same LAN, with the same prefix length",
             );
         }
         if let [first, second] = profile.nodes.as_slice() {
             self.differ(
-                "nodes[1].hostname",
+                Field::Node(1, NodeField::Hostname),
                 &first.hostname,
                 &second.hostname,
                 "hostname",
             );
             if same_value(&first.ssh.host, &second.ssh.host) && first.ssh.port == second.ssh.port {
                 self.report(
-                    "nodes[1].ssh.host",
+                    Field::Node(1, NodeField::SshHost),
                     format!(
                         "both nodes are reached at {}:{}",
                         second.ssh.host, second.ssh.port
@@ -130,13 +135,13 @@ impl Checker {
                 );
             }
             self.differ(
-                "nodes[1].lan.address",
+                Field::Node(1, NodeField::LanAddress),
                 &first.lan.address,
                 &second.lan.address,
                 "LAN address",
             );
             self.differ(
-                "nodes[1].replication_address",
+                Field::Node(1, NodeField::ReplicationAddress),
                 &first.replication_address,
                 &second.replication_address,
                 "replication address",
@@ -145,7 +150,7 @@ impl Checker {
                 && matches!(profile.cluster.fencing, Fencing::Ipmi {})
             {
                 self.differ(
-                    "nodes[1].bmc.address",
+                    Field::Node(1, NodeField::BmcAddress),
                     &a.address,
                     &b.address,
                     "BMC address",
@@ -157,31 +162,32 @@ impl Checker {
         Some((subnet, [first, second]))
     }
 
-    pub(super) fn ssh(&mut self, at: &str, node: &crate::profile::Node) {
+    pub(super) fn ssh(&mut self, index: usize, node: &crate::profile::Node) {
+        let at = |field: NodeField| Field::Node(index, field);
         let ssh = &node.ssh;
         if !is_host_name_or_address(&ssh.host) {
             self.report(
-                format!("{at}.ssh.host"),
+                at(NodeField::SshHost),
                 format!("\"{}\" is not a host name or address", ssh.host),
                 "write the address or DNS name Tandem connects to",
             );
         }
         if ssh.port == 0 {
             self.report(
-                format!("{at}.ssh.port"),
+                at(NodeField::SshPort),
                 "port 0 cannot be connected to",
                 "use the node's SSH port (22 normally)",
             );
         }
         if !is_user_name(&ssh.user) {
             self.report(
-                format!("{at}.ssh.user"),
+                at(NodeField::SshUser),
                 format!("\"{}\" is not a user name", ssh.user),
                 "use a login name of lower-case letters, digits, '_' or '-'",
             );
         } else if ssh.user != "root" && !ssh.sudo {
             self.report(
-                format!("{at}.ssh.sudo"),
+                at(NodeField::SshSudo),
                 format!("\"{}\" is not root, and setup needs root", ssh.user),
                 "set sudo = true (the user must be allowed to use sudo), or log in as root",
             );
@@ -190,7 +196,7 @@ impl Checker {
             && path.trim().is_empty()
         {
             self.report(
-                format!("{at}.ssh.auth.path"),
+                at(NodeField::SshKeyPath),
                 "the private key file is not named",
                 "choose the private key file (e.g. ~/.ssh/id_ed25519), or use the agent",
             );

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::field::{Field, StorageField, VolumeField};
 use crate::profile::Profile;
 
 use super::syntax::{is_lvm_name, parse_size_mib};
@@ -13,7 +14,7 @@ impl Checker {
         let storage = &profile.storage;
         if !is_lvm_name(&storage.volume_group) {
             self.report(
-                "storage.volume_group",
+                Field::Storage(StorageField::VolumeGroup),
                 format!(
                     "\"{}\" is not an LVM volume group name",
                     storage.volume_group
@@ -22,21 +23,21 @@ impl Checker {
             );
         }
         if let Err(broken) = kinds::node_path(&storage.iso_directory) {
-            self.broken("storage.iso_directory", broken);
+            self.broken(Field::Storage(StorageField::IsoDirectory), broken);
         }
         let mut sizes = BTreeMap::new();
         for (index, volume) in storage.volumes.iter().enumerate() {
-            let at = format!("storage.volumes[{index}]");
+            let at = |field: VolumeField| Field::Volume(index, field);
             if !is_lvm_name(&volume.name) {
                 self.report(
-                    format!("{at}.name"),
+                    at(VolumeField::Name),
                     format!("\"{}\" is not an LVM logical volume name", volume.name),
                     "use letters, digits and + _ . - (not starting with '-'), without LVM's reserved words",
                 );
             }
             if sizes.contains_key(&volume.name) {
                 self.report(
-                    format!("{at}.name"),
+                    at(VolumeField::Name),
                     format!("the volume \"{}\" is listed twice", volume.name),
                     "give each volume its own name",
                 );
@@ -46,7 +47,7 @@ impl Checker {
                     sizes.insert(volume.name.clone(), mib);
                 }
                 _ => self.report(
-                    format!("{at}.size"),
+                    at(VolumeField::Size),
                     format!("\"{}\" is not a volume size", volume.size),
                     "write a size of at least 8M with a unit M, G or T, e.g. \"50G\"",
                 ),

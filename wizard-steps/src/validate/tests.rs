@@ -80,7 +80,22 @@ fn fields(problems: &Problems) -> Vec<&str> {
 fn seed_profile_is_valid_and_keeps_its_explicit_numbers() {
     let profile = seed();
     let design = expect_valid(&profile);
-    assert_eq!(design.profile, profile);
+    assert_eq!(design.cluster, profile.cluster);
+    assert_eq!(design.network, profile.network);
+    assert_eq!(design.storage.volume_group, "virtuals");
+    let vm = &design.vms[0];
+    let settings = &profile.vms[0];
+    assert_eq!(
+        (vm.memory_mib, vm.vcpus, &vm.boot, vm.volume.as_str()),
+        (
+            settings.memory_mib,
+            settings.vcpus,
+            &settings.boot,
+            settings.volume.as_str()
+        )
+    );
+    assert_eq!(design.nodes[0].nic, profile.nodes[0].lan.nic);
+    assert_eq!(design.nodes[0].ssh, profile.nodes[0].ssh);
     assert_eq!(
         design.lan,
         Subnet {
@@ -1005,9 +1020,15 @@ fn keep_data_on_must_be_one_of_the_nodes() {
         "vms[0].keep_data_on",
         "\"node9\" is not one of the nodes",
     );
-    expect_valid(&seed_with(|profile| {
+    let design = expect_valid(&seed_with(|profile| {
         profile.vms[0].keep_data_on = Some("node2".to_owned());
     }));
+    assert_eq!(
+        design.vms[0].keep_data_on,
+        Some(1),
+        "node2 is the second node"
+    );
+    assert_eq!(design.vms[1].keep_data_on, None);
 }
 
 #[test]

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::net::Ipv4Addr;
 
 use crate::design::{NodeDesign, Subnet, VmDesign};
+use crate::field::{Field, VmField, VolumeField};
 use crate::profile::{Boot, Profile, Vm};
 
 use super::syntax::{derived_mac, file_name, is_unicast_mac, is_vm_name, parent_dir};
@@ -18,7 +19,11 @@ impl Checker {
         volume_sizes: &BTreeMap<String, u64>,
     ) -> Option<Vec<VmDesign>> {
         if profile.vms.is_empty() {
-            self.report("vms", "the cluster has no VM", "add at least one [[vms]]");
+            self.report(
+                Field::Vms,
+                "the cluster has no VM",
+                "add at least one [[vms]]",
+            );
         }
         let hostnames: Vec<&str> = profile
             .nodes
@@ -41,10 +46,10 @@ impl Checker {
         let mut macs: BTreeMap<String, usize> = BTreeMap::new();
         let mut designs = Vec::new();
         for (index, vm) in profile.vms.iter().enumerate() {
-            let at = format!("vms[{index}]");
+            let at = |field: VmField| Field::Vm(index, field);
             if !is_vm_name(&vm.name) {
                 self.report(
-                    format!("{at}.name"),
+                    at(VmField::Name),
                     format!("\"{}\" cannot name a Xen domain, a DRBD resource and a Pacemaker resource", vm.name),
                     "use 1 to 40 letters, digits, '-' or '_', starting with a letter (not Domain-0)",
                 );
@@ -52,7 +57,7 @@ impl Checker {
             let name_is_taken = !names.insert(vm.name.to_ascii_lowercase());
             if name_is_taken {
                 self.report(
-                    format!("{at}.name"),
+                    at(VmField::Name),
                     format!("another VM is already called \"{}\"", vm.name),
                     "give each VM its own name (names differing only in case clash too)",
                 );
@@ -60,7 +65,7 @@ impl Checker {
             let home = hostnames.iter().position(|hostname| *hostname == vm.home);
             if home.is_none() {
                 self.report(
-                    format!("{at}.home"),
+                    at(VmField::Home),
                     format!("\"{}\" is not one of the nodes", vm.home),
                     format!("use one of the node hostnames: {}", hostnames.join(", ")),
                 );
@@ -69,7 +74,7 @@ impl Checker {
                 && !hostnames.contains(&keep.as_str())
             {
                 self.report(
-                    format!("{at}.keep_data_on"),
+                    at(VmField::KeepDataOn),
                     format!("\"{keep}\" is not one of the nodes"),
                     format!(
                         "name the node whose data is kept ({}), or leave it out",
@@ -79,14 +84,14 @@ impl Checker {
             }
             if vm.memory_mib < 32 {
                 self.report(
-                    format!("{at}.memory_mib"),
+                    at(VmField::Memory),
                     format!("{} MiB is not enough memory for a VM", vm.memory_mib),
                     "give the VM at least 32 MiB (an HVM guest needs a few hundred)",
                 );
             }
             if vm.vcpus == 0 || vm.vcpus > 128 {
                 self.report(
-                    format!("{at}.vcpus"),
+                    at(VmField::Vcpus),
                     format!("{} vCPUs is out of range", vm.vcpus),
                     "use 1 to 128 vCPUs",
                 );
@@ -96,7 +101,7 @@ impl Checker {
                 None if profile.volume(&vm.volume).is_some() => None,
                 None => {
                     self.report(
-                        format!("{at}.volume"),
+                        at(VmField::Volume),
                         format!("there is no volume \"{}\" in storage.volumes", vm.volume),
                         "add the volume under [[storage.volumes]] or pick an existing one",
                     );
@@ -105,7 +110,7 @@ impl Checker {
             };
             if let Some(first) = used_volumes.insert(vm.volume.as_str(), index) {
                 self.report(
-                    format!("{at}.volume"),
+                    at(VmField::Volume),
                     format!(
                         "the volume \"{}\" is already the disk of vms[{first}]",
                         vm.volume
@@ -113,15 +118,15 @@ impl Checker {
                     "give each VM its own volume",
                 );
             }
-            self.boot(&at, vm, &profile.storage.iso_directory);
+            self.boot(index, vm, &profile.storage.iso_directory);
             let console_ip = vm.console_ip.as_deref().and_then(|text| {
-                let field = format!("{at}.console_ip");
-                let address = self.ipv4(&field, text, "write an unused IPv4 address on the LAN")?;
+                let field = at(VmField::ConsoleIp);
+                let address = self.ipv4(field, text, "write an unused IPv4 address on the LAN")?;
                 if let Some((subnet, _)) = nodes
                     && !subnet.is_host(address)
                 {
                     self.report(
-                        &field,
+                        field,
                         format!("{address} is not a host address in the LAN {subnet}"),
                         "choose an unused address inside the nodes' LAN",
                     );
@@ -130,7 +135,7 @@ impl Checker {
                     taken_addresses.insert(address, format!("the console IP of vms[{index}]"))
                 {
                     self.report(
-                        &field,
+                        field,
                         format!("{address} is already {owner}"),
                         "choose an unused address",
                     );
@@ -140,7 +145,7 @@ impl Checker {
             let mac = match &vm.mac {
                 Some(mac) if !is_unicast_mac(mac) => {
                     self.report(
-                        format!("{at}.mac"),
+                        at(VmField::Mac),
                         format!("\"{mac}\" is not a unicast MAC address"),
                         "write six hex pairs separated by ':', e.g. 00:16:3e:12:34:56, or leave it out",
                     );
@@ -154,7 +159,7 @@ impl Checker {
             let derived_from_a_taken_name = vm.mac.is_none() && name_is_taken;
             if let Some(first) = clashing_mac.filter(|_| !derived_from_a_taken_name) {
                 self.report(
-                    format!("{at}.mac"),
+                    at(VmField::Mac),
                     format!("vms[{first}] has the same MAC address {mac}"),
                     "set a different mac for one of them",
                 );
@@ -167,10 +172,20 @@ impl Checker {
                 designs.push(VmDesign {
                     name: vm.name.clone(),
                     home,
-                    drbd_minor: minor,
-                    drbd_port: port,
+                    memory_mib: vm.memory_mib,
+                    vcpus: vm.vcpus,
+                    boot: vm.boot.clone(),
+                    volume: vm.volume.clone(),
+                    creates_volume: profile
+                        .volume(&vm.volume)
+                        .is_some_and(|volume| volume.create),
                     backing_disk: format!("/dev/{}/{}", profile.storage.volume_group, vm.volume),
                     volume_size_mib,
+                    keep_data_on: vm.keep_data_on.as_deref().and_then(|keeper| {
+                        hostnames.iter().position(|hostname| *hostname == keeper)
+                    }),
+                    drbd_minor: minor,
+                    drbd_port: port,
                     console_ip,
                     mac,
                 });
@@ -179,7 +194,7 @@ impl Checker {
         for (index, volume) in profile.storage.volumes.iter().enumerate() {
             if !used_volumes.contains_key(volume.name.as_str()) {
                 self.report(
-                    format!("storage.volumes[{index}]"),
+                    Field::Volume(index, VolumeField::Entry),
                     format!("no VM uses the volume \"{}\"", volume.name),
                     "make it a VM's volume, or remove it from the profile",
                 );
@@ -188,7 +203,8 @@ impl Checker {
         Some(designs)
     }
 
-    pub(super) fn boot(&mut self, at: &str, vm: &Vm, iso_directory: &str) {
+    pub(super) fn boot(&mut self, index: usize, vm: &Vm, iso_directory: &str) {
+        let at = |field: VmField| Field::Vm(index, field);
         match &vm.boot {
             Boot::Hvm {
                 iso,
@@ -196,15 +212,15 @@ impl Checker {
                 vnc_password,
             } => {
                 if let Err(broken) = kinds::iso_path(iso) {
-                    self.broken(format!("{at}.boot.iso"), broken);
+                    self.broken(at(VmField::BootIso), broken);
                 }
                 if let Some(source) = iso_source {
                     match kinds::iso_source(source) {
-                        Err(broken) => self.broken(format!("{at}.boot.iso_source"), broken),
+                        Err(broken) => self.broken(at(VmField::BootIsoSource), broken),
                         // Uploads go only where the profile keeps ISOs: an upload never
                         // lands on a system file.
                         Ok(()) if parent_dir(iso) != iso_directory => self.report(
-                            format!("{at}.boot.iso"),
+                            at(VmField::BootIso),
                             format!(
                                 "the ISO to upload would be written to {iso}, outside the ISO directory {iso_directory}"
                             ),
@@ -219,11 +235,11 @@ impl Checker {
                 match vnc_password {
                     Some(password) => {
                         if let Err(broken) = kinds::vnc_password(password) {
-                            self.broken(format!("{at}.boot.vnc_password"), broken);
+                            self.broken(at(VmField::BootVncPassword), broken);
                         }
                     }
                     None if vm.console_ip.is_some() => self.report(
-                        format!("{at}.boot.vnc_password"),
+                        at(VmField::BootVncPassword),
                         "the VNC console would listen on the LAN without a password",
                         "set a vnc_password (up to 8 characters), or remove the console_ip",
                     ),
@@ -236,16 +252,16 @@ impl Checker {
                 extra,
             } => {
                 if let Err(broken) = kinds::node_path(kernel) {
-                    self.broken(format!("{at}.boot.kernel"), broken);
+                    self.broken(at(VmField::BootKernel), broken);
                 }
                 if let Some(Err(broken)) = ramdisk.as_deref().map(kinds::node_path) {
-                    self.broken(format!("{at}.boot.ramdisk"), broken);
+                    self.broken(at(VmField::BootRamdisk), broken);
                 }
                 if let Some(Err(broken)) = extra
                     .as_deref()
                     .map(|extra| kinds::config_text(extra, 1024))
                 {
-                    self.broken(format!("{at}.boot.extra"), broken);
+                    self.broken(at(VmField::BootExtra), broken);
                 }
             }
         }
@@ -257,17 +273,17 @@ impl Checker {
         let mut minors: BTreeMap<u32, usize> = BTreeMap::new();
         let mut ports: BTreeMap<u16, usize> = BTreeMap::new();
         for (index, vm) in profile.vms.iter().enumerate() {
-            let at = format!("vms[{index}]");
+            let at = |field: VmField| Field::Vm(index, field);
             if let Some(minor) = vm.drbd_minor {
                 if minor > MAX_DRBD_MINOR {
                     self.report(
-                        format!("{at}.drbd_minor"),
+                        at(VmField::DrbdMinor),
                         format!("minor {minor} is above DRBD 8.4's limit of {MAX_DRBD_MINOR}"),
                         format!("use a minor from 0 to {MAX_DRBD_MINOR}, or leave it out to have one assigned"),
                     );
                 } else if let Some(first) = minors.insert(minor, index) {
                     self.report(
-                        format!("{at}.drbd_minor"),
+                        at(VmField::DrbdMinor),
                         format!("minor {minor} is already used by vms[{first}]"),
                         "give each VM its own minor, or leave it out to have one assigned",
                     );
@@ -276,13 +292,13 @@ impl Checker {
             if let Some(port) = vm.drbd_port {
                 if port < 1024 || COROSYNC_PORTS.contains(&port) {
                     self.report(
-                        format!("{at}.drbd_port"),
+                        at(VmField::DrbdPort),
                         format!("port {port} is reserved (below 1024, or corosync's 5404-5406)"),
                         "use a port from 1024 to 65535 outside 5404-5406 (DRBD's usual range starts at 7789)",
                     );
                 } else if let Some(first) = ports.insert(port, index) {
                     self.report(
-                        format!("{at}.drbd_port"),
+                        at(VmField::DrbdPort),
                         format!("port {port} is already used by vms[{first}]"),
                         "give each VM its own port, or leave it out to have one assigned",
                     );
@@ -313,7 +329,7 @@ impl Checker {
         }
         if assigned.iter().any(Option::is_none) {
             self.report(
-                "vms",
+                Field::Vms,
                 "there are more VMs than free DRBD minors or ports",
                 "remove VMs or free some minors and ports",
             );

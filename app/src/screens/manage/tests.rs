@@ -60,12 +60,13 @@ impl Page {
         let context = Context {
             profile: &self.profile,
             problems: &self.problems,
+            design: Some(&self.design),
             facts: [None, None],
         };
         Simulator::with_size(
             iced::Settings::default(),
             (1024.0, 1600.0),
-            view(&self.state, context, connected, Some(&self.design)),
+            view(&self.state, context, connected),
         )
     }
 

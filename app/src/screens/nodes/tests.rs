@@ -9,6 +9,7 @@ fn context<'a>(profile: &'a Profile, problems: &'a Problems, state: &'a State) -
     Context {
         profile,
         problems,
+        design: None,
         facts: state.facts(),
     }
 }
