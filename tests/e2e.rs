@@ -1271,7 +1271,7 @@ fn wizard_run_on_the_converged_cluster(testbed: &Testbed) {
     use tandem::gui::{Message, Page};
     use tandem::screens::nodes;
     use tandem::screens::welcome;
-    use wizard_steps::steps::run::StepState;
+    use wizard_steps::run::board::StepState;
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {

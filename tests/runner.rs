@@ -544,7 +544,7 @@ async fn the_journal_of_a_failed_run_becomes_a_report() {
     let design = common::design(&common::example_profile("seed"));
     writer
         .write(&Event::RunStarted {
-            summary: report::ProfileSummary::new(&design),
+            summary: wizard_steps::run::ProfileSummary::new(&design),
         })
         .expect("write");
     for event in &events {

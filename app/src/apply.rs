@@ -5,17 +5,17 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
+use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 use wizard_steps::Design;
 use wizard_steps::access::{self, AccessError, Credentials};
 use wizard_steps::cluster_state::placements;
 use wizard_steps::design::NodeDesign;
 use wizard_steps::facts;
-use wizard_steps::journal;
+use wizard_steps::journal::{self, JournaledRun};
 use wizard_steps::observe::observe_reachable;
 use wizard_steps::plan::{Operation, Plan};
 use wizard_steps::remote::{HostKeyTrust, Secret, Session};
-use wizard_steps::report::ProfileSummary;
 use wizard_steps::run::{Event, Runner, Secrets};
 
 use crate::terminal::{self, Printer};
@@ -36,128 +36,145 @@ pub struct Decisions {
 
 pub async fn apply(design: &Design, decisions: &Decisions) -> Result<ExitCode> {
     let mut sessions = connect_both(design, decisions).await?;
-    let journaled = JournaledRun::start(design, decisions)?;
+    let mut journaled = open_journal(design, decisions)?;
+    let shown = Shown::start(decisions.verbose);
 
     println!("== Preflight (read-only)");
     let access::Preflight { findings, plan, .. } = access::preflight(design, &sessions)
         .await
         .context("reading the nodes' facts")?;
     terminal::print_findings(&findings);
-    journaled.send(Event::Preflight {
-        findings: findings.clone(),
-    });
+    journaled.record(
+        Event::Preflight {
+            findings: findings.clone(),
+        },
+        shown.events(),
+    );
     let blocking = facts::blocking(&findings).len();
     let exit = if blocking > 0 {
         println!("\n{blocking} preflight problem(s): nothing was changed. Fix them and run again.");
         ExitCode::from(1)
     } else {
-        journaled
-            .execute(&plan, design, &mut sessions, decisions)
-            .await?
+        execute(
+            &mut journaled,
+            &plan,
+            design,
+            &mut sessions,
+            decisions,
+            shown.events(),
+        )
+        .await?
     };
-    journaled.finish().await;
+    shown.finish().await;
+    say_where(&journaled);
     for session in sessions {
         session.close().await;
     }
     Ok(exit)
 }
 
-/// A run as the terminal shows it: every event printed and journaled in a new journal.
-#[derive(Debug)]
-pub struct JournaledRun {
-    events: tokio::sync::mpsc::UnboundedSender<Event>,
-    consumer: tokio::task::JoinHandle<()>,
-    path: PathBuf,
+/// A new journal for the design's cluster, in the data directory or where the tests say.
+pub fn open_journal(design: &Design, decisions: &Decisions) -> Result<JournaledRun> {
+    let runs_dir = match &decisions.runs_dir {
+        Some(dir) => dir.clone(),
+        None => journal::runs_dir().context("no data directory for the run journal")?,
+    };
+    JournaledRun::create(&runs_dir, design)
+        .with_context(|| format!("creating a journal in {}", runs_dir.display()))
 }
 
-impl JournaledRun {
-    /// Opens a new journal for the design's cluster and starts it with the run's summary.
-    pub fn start(design: &Design, decisions: &Decisions) -> Result<JournaledRun> {
-        let runs_dir = match &decisions.runs_dir {
-            Some(dir) => dir.clone(),
-            None => journal::runs_dir().context("no data directory for the run journal")?,
-        };
-        let mut journal = journal::Writer::create(&runs_dir, &design.cluster.name)
-            .with_context(|| format!("creating a journal in {}", runs_dir.display()))?;
-        let path = journal.path().to_path_buf();
+/// Confirms the plan's destructive steps, asks its secrets, and runs it journaled, its events
+/// shown as they come (Ctrl-C cancels).
+pub async fn execute(
+    journaled: &mut JournaledRun,
+    plan: &Plan,
+    design: &Design,
+    sessions: &mut [Session; 2],
+    decisions: &Decisions,
+    shown: &UnboundedSender<Event>,
+) -> Result<ExitCode> {
+    if let Err(refusal) = confirm_destructive(plan, decisions) {
+        println!("\n{refusal}");
+        return Ok(ExitCode::from(1));
+    }
+    for step in plan.disruptive_steps() {
+        println!(
+            "\nDISRUPTIVE: {}\n  (step {})",
+            step.disruptive.as_deref().unwrap_or_default(),
+            step.id
+        );
+    }
+    let secrets = ask_secrets(plan)?;
+    let cancel = CancellationToken::new();
+    let on_interrupt = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ntandem: cancelling (the running command is stopped on the node)...");
+            on_interrupt.cancel();
+        }
+    });
+    let summary = journaled
+        .run(
+            |events| Runner {
+                plan,
+                design,
+                secrets: &secrets,
+                events,
+                cancel,
+                poll_interval: std::time::Duration::from_secs(2),
+            },
+            sessions,
+            shown,
+        )
+        .await;
+    Ok(if summary.succeeded() {
+        ExitCode::SUCCESS
+    } else if summary.cancelled {
+        ExitCode::from(130)
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The terminal's side of a run: its events printed as they come, on a task of their own.
+#[derive(Debug)]
+pub struct Shown {
+    events: UnboundedSender<Event>,
+    printer: tokio::task::JoinHandle<()>,
+}
+
+impl Shown {
+    pub fn start(verbose: bool) -> Shown {
         let (events, mut received) = tokio::sync::mpsc::unbounded_channel::<Event>();
-        let verbose = decisions.verbose;
-        let consumer = tokio::spawn(async move {
+        let printer = tokio::spawn(async move {
             let mut printer = Printer::new(verbose);
             while let Some(event) = received.recv().await {
                 printer.show(&event);
-                if let Err(error) = journal.write(&event) {
-                    eprintln!("tandem: the journal could not be written: {error}");
-                }
             }
         });
-        let run = JournaledRun {
-            events,
-            consumer,
-            path,
-        };
-        run.send(Event::RunStarted {
-            summary: ProfileSummary::new(design),
-        });
-        Ok(run)
+        Shown { events, printer }
     }
 
-    pub fn send(&self, event: Event) {
-        let _ = self.events.send(event);
+    pub fn events(&self) -> &UnboundedSender<Event> {
+        &self.events
     }
 
-    /// Confirms the plan's destructive steps, asks its secrets, and runs it (Ctrl-C cancels).
-    pub async fn execute(
-        &self,
-        plan: &Plan,
-        design: &Design,
-        sessions: &mut [Session; 2],
-        decisions: &Decisions,
-    ) -> Result<ExitCode> {
-        if let Err(refusal) = confirm_destructive(plan, decisions) {
-            println!("\n{refusal}");
-            return Ok(ExitCode::from(1));
-        }
-        for step in plan.disruptive_steps() {
-            println!(
-                "\nDISRUPTIVE: {}\n  (step {})",
-                step.disruptive.as_deref().unwrap_or_default(),
-                step.id
-            );
-        }
-        let secrets = ask_secrets(plan)?;
-        let cancel = CancellationToken::new();
-        let on_interrupt = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\ntandem: cancelling (the running command is stopped on the node)...");
-                on_interrupt.cancel();
-            }
-        });
-        let runner = Runner {
-            plan,
-            design,
-            secrets: &secrets,
-            events: self.events.clone(),
-            cancel,
-            poll_interval: std::time::Duration::from_secs(2),
-        };
-        let summary = runner.run(sessions).await;
-        Ok(if summary.succeeded() {
-            ExitCode::SUCCESS
-        } else if summary.cancelled {
-            ExitCode::from(130)
-        } else {
-            ExitCode::from(1)
-        })
-    }
-
-    /// Waits until every event is printed and journaled, and says where the journal is.
+    /// Waits until every event is printed.
     pub async fn finish(self) {
         drop(self.events);
-        let _ = self.consumer.await;
-        println!("journal: {}", self.path.display());
+        let _ = self.printer.await;
     }
+}
+
+/// Says where the journal is (and whether some of the run could not be written to it).
+pub fn say_where(journaled: &JournaledRun) {
+    if journaled.lost() > 0 {
+        eprintln!(
+            "tandem: {} event(s) could not be written to the journal",
+            journaled.lost()
+        );
+    }
+    println!("journal: {}", journaled.path().display());
 }
 
 /// Every destructive step must be confirmed, by flag or at the terminal.

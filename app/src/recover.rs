@@ -10,7 +10,7 @@ use wizard_steps::manage;
 use wizard_steps::remote::Session;
 use wizard_steps::split_brain::{self, Split};
 
-use crate::apply::{Decisions, JournaledRun, connect_both};
+use crate::apply::{Decisions, Shown, connect_both, execute, open_journal, say_where};
 use crate::terminal;
 
 /// What the administrator named on the command line.
@@ -123,10 +123,18 @@ async fn recover(
     let generation = split_brain::loaded_generation(&sessions[0]).await;
     let plan = split_brain::recovery_plan(design, split, victim, generation);
     println!("\n== {}", plan.target);
-    let journaled = JournaledRun::start(design, decisions)?;
-    let exit = journaled
-        .execute(&plan, design, sessions, decisions)
-        .await?;
-    journaled.finish().await;
+    let mut journaled = open_journal(design, decisions)?;
+    let shown = Shown::start(decisions.verbose);
+    let exit = execute(
+        &mut journaled,
+        &plan,
+        design,
+        sessions,
+        decisions,
+        shown.events(),
+    )
+    .await?;
+    shown.finish().await;
+    say_where(&journaled);
     Ok(exit)
 }

@@ -8,8 +8,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::packages;
 use crate::field::{Field, VmField};
+use crate::plan::packages;
 use crate::profile::{Boot, DebianRelease};
 use crate::remote::quote;
 use crate::render::DrbdGeneration;

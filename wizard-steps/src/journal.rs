@@ -7,8 +7,11 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc::UnboundedSender;
 
-use crate::run::Event;
+use crate::design::Design;
+use crate::remote::Session;
+use crate::run::{Event, ProfileSummary, Runner, Summary};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
@@ -84,6 +87,72 @@ impl Writer {
         line.push('\n');
         self.file.write_all(line.as_bytes())?;
         self.file.flush()
+    }
+}
+
+/// The one journaled run the wizard and the CLI share: a new journal that opens with what the
+/// run is for; every event after that (the preflight, then the runner's) is written before it
+/// is handed on to whoever shows it, so that the journal is never behind the screen.
+#[derive(Debug)]
+pub struct JournaledRun {
+    writer: Writer,
+    /// What the run is for: journaled and handed on before anything else.
+    opening: Option<Event>,
+    /// Events that could not be written (the run goes on; the caller says so at the end).
+    lost: usize,
+}
+
+impl JournaledRun {
+    /// A new journal in `dir` for the design's cluster. Its first event, what the run is for
+    /// (secrets masked), goes in before whatever is recorded first.
+    pub fn create(dir: &Path, design: &Design) -> std::io::Result<JournaledRun> {
+        Ok(JournaledRun {
+            writer: Writer::create(dir, &design.cluster.name)?,
+            opening: Some(Event::RunStarted {
+                summary: ProfileSummary::new(design),
+            }),
+            lost: 0,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.writer.path()
+    }
+
+    /// How many events could not be written.
+    pub fn lost(&self) -> usize {
+        self.lost
+    }
+
+    /// Journals an event from outside the runner (the preflight) and hands it on to `shown`.
+    pub fn record(&mut self, event: Event, shown: &UnboundedSender<Event>) {
+        for event in self.opening.take().into_iter().chain([event]) {
+            if self.writer.write(&event).is_err() {
+                self.lost += 1;
+            }
+            // Nobody left to show it (the window closed): the journal still has it.
+            let _ = shown.send(event);
+        }
+    }
+
+    /// Runs the runner that `runner` makes around the event channel it is given, journaling
+    /// each event and handing it on to `shown` as it comes; returns the run's summary.
+    pub async fn run<'a>(
+        &mut self,
+        runner: impl FnOnce(UnboundedSender<Event>) -> Runner<'a>,
+        sessions: &mut [Session; 2],
+        shown: &UnboundedSender<Event>,
+    ) -> Summary {
+        let (sender, mut received) = tokio::sync::mpsc::unbounded_channel();
+        let runner = runner(sender);
+        let run = async move { runner.run(sessions).await };
+        let forward = async {
+            while let Some(event) = received.recv().await {
+                self.record(event, shown);
+            }
+        };
+        let (summary, ()) = tokio::join!(run, forward);
+        summary
     }
 }
 

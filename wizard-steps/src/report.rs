@@ -2,259 +2,24 @@
 //! It names what was asked for (secrets masked), the preflight, every step with its duration
 //! and outcome (and the output tail of a failure), every file written, and the final state.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde::{Deserialize, Serialize};
-
-use crate::facts::{Finding, Severity};
+use crate::facts::Severity;
 use crate::journal::{Entry, utc_text};
-use crate::profile::{Boot, Failback, Fencing, SshAuth};
-use crate::run::{Event, NodeDrbd, Outcome, Summary};
-use crate::validate::Design;
+use crate::run::Event;
+use crate::run::board::Board;
 
-/// What the run was for, with every secret masked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProfileSummary {
-    pub cluster: String,
-    pub debian: String,
-    pub failback: String,
-    pub fencing: String,
-    pub corosync_crypto: bool,
-    pub live_migration: bool,
-    pub nodes: Vec<NodeSummary>,
-    pub vms: Vec<VmSummary>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NodeSummary {
-    pub hostname: String,
-    pub ssh: String,
-    pub auth: String,
-    pub lan: String,
-    pub replication: String,
-    pub dom0_memory_mib: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VmSummary {
-    pub name: String,
-    pub home: String,
-    pub memory_mib: u32,
-    pub vcpus: u32,
-    pub boot: String,
-    pub disk: String,
-    pub drbd: String,
-    pub console_ip: Option<String>,
-    pub vnc_password: Option<String>,
-}
-
-const MASK: &str = "••••••";
-
-impl ProfileSummary {
-    pub fn new(design: &Design) -> ProfileSummary {
-        let cluster = &design.cluster;
-        ProfileSummary {
-            cluster: cluster.name.clone(),
-            debian: cluster.debian.to_string(),
-            failback: match cluster.failback {
-                Failback::ReturnHome {} => "return home".to_owned(),
-                Failback::Stay {} => "stay where they run".to_owned(),
-                Failback::Window {
-                    start_hour,
-                    end_hour,
-                } => {
-                    format!("return home between {start_hour}:00 and {end_hour}:00")
-                }
-            },
-            fencing: match cluster.fencing {
-                Fencing::Ipmi {} => "IPMI (fence_ipmilan)".to_owned(),
-                Fencing::None { .. } => "none (acknowledged split-brain risk)".to_owned(),
-            },
-            corosync_crypto: cluster.corosync_crypto,
-            live_migration: cluster.live_migration,
-            nodes: design
-                .nodes
-                .iter()
-                .map(|node| NodeSummary {
-                    hostname: node.hostname.clone(),
-                    ssh: format!(
-                        "{}@{}:{}{}",
-                        node.ssh.user,
-                        node.ssh.host,
-                        node.ssh.port,
-                        if node.ssh.sudo { " (sudo)" } else { "" }
-                    ),
-                    auth: match &node.ssh.auth {
-                        SshAuth::Agent {} => "ssh-agent".to_owned(),
-                        SshAuth::KeyFile { path } => format!("key {path}"),
-                        SshAuth::Password {} => "password (asked, not stored)".to_owned(),
-                    },
-                    lan: format!("{} {}/{}", node.nic, node.lan_address, design.lan.prefix),
-                    replication: node.replication_address.to_string(),
-                    dom0_memory_mib: node.dom0_memory_mib,
-                })
-                .collect(),
-            vms: design
-                .vms
-                .iter()
-                .map(|vm| VmSummary {
-                    name: vm.name.clone(),
-                    home: design.nodes[vm.home].hostname.clone(),
-                    memory_mib: vm.memory_mib,
-                    vcpus: vm.vcpus,
-                    boot: match &vm.boot {
-                        Boot::Hvm { iso, .. } => format!("HVM, ISO {iso}"),
-                        Boot::Pv { kernel, .. } => format!("PV, kernel {kernel}"),
-                    },
-                    disk: vm.backing_disk.clone(),
-                    drbd: format!("/dev/drbd{} port {}", vm.drbd_minor, vm.drbd_port),
-                    console_ip: vm.console_ip.map(|ip| ip.to_string()),
-                    vnc_password: match &vm.boot {
-                        Boot::Hvm {
-                            vnc_password: Some(_),
-                            ..
-                        } => Some(MASK.to_owned()),
-                        _ => None,
-                    },
-                })
-                .collect(),
-        }
-    }
-}
-
-/// One step's line in the report.
-#[derive(Debug, Clone, PartialEq)]
-struct StepRow {
-    phase: String,
-    node: String,
-    id: String,
-    title: String,
-    outcome: String,
-    duration_ms: u64,
-    detail: String,
-    failure: Option<Failure>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-struct Failure {
-    command: Option<String>,
-    status: Option<String>,
-    tail: Vec<String>,
-}
-
-/// Everything the report shows, gathered from the journal once.
-#[derive(Debug, Default)]
-struct Facts {
-    started_ms: Option<u64>,
-    finished_ms: Option<u64>,
-    summary: Option<ProfileSummary>,
-    target: Option<String>,
-    findings: Vec<Finding>,
-    steps: Vec<StepRow>,
-    files: Vec<(String, String, bool, Option<String>)>,
-    phases: Vec<(String, u64, u64)>,
-    cluster: Option<(crate::cluster_state::ClusterState, Vec<NodeDrbd>)>,
-    result: Option<Summary>,
-    /// Day-2 actions after the run: (when, the event).
-    maintenance: Vec<(u64, Event)>,
-}
-
-fn gather(entries: &[Entry]) -> Facts {
-    let mut facts = Facts::default();
-    let mut titles: BTreeMap<String, (String, String)> = BTreeMap::new();
-    let mut phase = String::new();
+/// The journal folded as the Run page folds a live run.
+fn board(entries: &[Entry]) -> Board {
+    let mut board = Board::default();
     for entry in entries {
-        // Day-2 actions come after the run: they must not stretch its times.
-        if let Event::Maintenance { .. } = &entry.event {
-            facts.maintenance.push((entry.at_ms, entry.event.clone()));
-            continue;
-        }
-        facts.started_ms.get_or_insert(entry.at_ms);
-        facts.finished_ms = Some(entry.at_ms);
-        if let Some(last) = facts.phases.last_mut() {
-            last.2 = entry.at_ms;
-        }
-        match &entry.event {
-            Event::RunStarted { summary } => facts.summary = Some(summary.clone()),
-            Event::Preflight { findings } => facts.findings = findings.clone(),
-            Event::PlanReady { target, .. } => facts.target = Some(target.clone()),
-            Event::PhaseStarted { title, .. } => {
-                phase = title.clone();
-                facts.phases.push((title.clone(), entry.at_ms, entry.at_ms));
-            }
-            Event::StepStarted { step, title, .. } => {
-                titles.insert(step.clone(), (title.clone(), phase.clone()));
-            }
-            Event::StepFinished {
-                step,
-                node,
-                outcome,
-                detail,
-                duration_ms,
-            } => {
-                let (title, phase) = titles.get(step).cloned().unwrap_or_default();
-                facts.steps.push(StepRow {
-                    phase,
-                    node: node.clone(),
-                    id: step.clone(),
-                    title,
-                    outcome: match outcome {
-                        Outcome::AlreadyDone => "already done",
-                        Outcome::Changed => "changed",
-                        Outcome::Passed => "passed",
-                    }
-                    .to_owned(),
-                    duration_ms: *duration_ms,
-                    detail: detail.clone(),
-                    failure: None,
-                });
-            }
-            Event::StepFailed {
-                step,
-                node,
-                message,
-                command,
-                status,
-                output_tail,
-                duration_ms,
-            } => {
-                let (title, phase) = titles.get(step).cloned().unwrap_or_default();
-                facts.steps.push(StepRow {
-                    phase,
-                    node: node.clone(),
-                    id: step.clone(),
-                    title,
-                    outcome: "FAILED".to_owned(),
-                    duration_ms: *duration_ms,
-                    detail: message.clone(),
-                    failure: Some(Failure {
-                        command: command.clone(),
-                        status: status.clone(),
-                        tail: output_tail.clone(),
-                    }),
-                });
-            }
-            Event::FileWritten {
-                node,
-                path,
-                changed,
-                backup,
-            } => facts
-                .files
-                .push((node.clone(), path.clone(), *changed, backup.clone())),
-            Event::ClusterVerified { state, drbd } => {
-                facts.cluster = Some((state.clone(), drbd.clone()))
-            }
-            Event::Finished { summary } => facts.result = Some(summary.clone()),
-            Event::Maintenance { .. } | Event::Output { .. } | Event::Progress { .. } => {}
-        }
+        board.apply_at(entry.at_ms, &entry.event);
     }
-    facts
+    board
 }
 
-fn outcome_line(facts: &Facts) -> String {
-    match &facts.result {
+fn outcome_line(board: &Board) -> String {
+    match &board.summary {
         Some(summary) if summary.succeeded() => format!(
             "Succeeded: {} changed, {} already done, {} checks passed, in {}.",
             summary.changed,
@@ -289,21 +54,22 @@ fn duration(ms: u64) -> String {
 
 /// The report as Markdown.
 pub fn markdown(entries: &[Entry]) -> String {
-    let facts = gather(entries);
+    let board = board(entries);
     let mut out = String::new();
-    let cluster = facts
-        .summary
+    let cluster = board
+        .profile
         .as_ref()
         .map_or("?", |summary| summary.cluster.as_str());
     let _ = writeln!(out, "# Tandem setup report: cluster \"{cluster}\"\n");
-    if let Some(started) = facts.started_ms {
+    if let Some(started) = board.started_ms {
         let _ = writeln!(out, "Started {}.", utc_text(started));
     }
-    if let Some(target) = &facts.target {
+    if !board.target.is_empty() {
+        let target = &board.target;
         let _ = writeln!(out, "Target: {target}.");
     }
-    let _ = writeln!(out, "\n**{}**\n", outcome_line(&facts));
-    if let Some(summary) = &facts.summary {
+    let _ = writeln!(out, "\n**{}**\n", outcome_line(&board));
+    if let Some(summary) = &board.profile {
         let _ = writeln!(out, "## Profile\n");
         let _ = writeln!(
             out,
@@ -356,12 +122,12 @@ pub fn markdown(entries: &[Entry]) -> String {
             }),
         );
     }
-    if !facts.findings.is_empty() {
+    if !board.preflight.is_empty() {
         let _ = writeln!(out, "## Preflight\n");
         table(
             &mut out,
             &["Node", "Check", "Result", "Detail", "Fix"],
-            facts.findings.iter().map(|finding| {
+            board.preflight.iter().map(|finding| {
                 vec![
                     finding.node.clone(),
                     finding.check.clone(),
@@ -376,19 +142,26 @@ pub fn markdown(entries: &[Entry]) -> String {
     table(
         &mut out,
         &["Phase", "Node", "Step", "Outcome", "Time", "Detail"],
-        facts.steps.iter().map(|step| {
-            vec![
-                step.phase.clone(),
-                step.node.clone(),
-                step.title.clone(),
-                step.outcome.clone(),
-                duration(step.duration_ms),
-                step.detail.clone(),
-            ]
-        }),
+        board
+            .steps
+            .iter()
+            .filter(|step| step.finished())
+            .map(|step| {
+                vec![
+                    board.phase_title(&step.phase),
+                    step.node.clone(),
+                    step.title.clone(),
+                    step.state.label().to_owned(),
+                    duration(step.duration_ms.unwrap_or_default()),
+                    step.detail.clone(),
+                ]
+            }),
     );
-    for step in facts.steps.iter().filter(|step| step.failure.is_some()) {
-        let failure = step.failure.as_ref().expect("filtered");
+    for (step, failure) in board
+        .steps
+        .iter()
+        .filter_map(|step| Some((step, step.failure.as_ref()?)))
+    {
         let _ = writeln!(
             out,
             "### Failed: {} on {} ({})\n",
@@ -409,27 +182,27 @@ pub fn markdown(entries: &[Entry]) -> String {
             );
         }
     }
-    if !facts.files.is_empty() {
+    if !board.files.is_empty() {
         let _ = writeln!(out, "## Files\n");
         table(
             &mut out,
             &["Node", "File", "Written", "Backup of the previous file"],
-            facts.files.iter().map(|(node, path, changed, backup)| {
+            board.files.iter().map(|file| {
                 vec![
-                    node.clone(),
-                    path.clone(),
-                    if *changed {
+                    file.node.clone(),
+                    file.path.clone(),
+                    if file.changed {
                         "yes"
                     } else {
                         "identical, left alone"
                     }
                     .to_owned(),
-                    backup.clone().unwrap_or_default(),
+                    file.backup.clone().unwrap_or_default(),
                 ]
             }),
         );
     }
-    if let Some((state, drbd)) = &facts.cluster {
+    if let Some((state, drbd)) = &board.cluster {
         let _ = writeln!(out, "## Final cluster state\n");
         table(
             &mut out,
@@ -469,7 +242,7 @@ pub fn markdown(entries: &[Entry]) -> String {
             }),
         );
     }
-    if !facts.maintenance.is_empty() {
+    if !board.maintenance.is_empty() {
         let _ = writeln!(out, "## Maintenance and failover drills\n");
         table(
             &mut out,
@@ -481,7 +254,7 @@ pub fn markdown(entries: &[Entry]) -> String {
                 "Took",
                 "VMs afterwards",
             ],
-            facts.maintenance.iter().filter_map(|(at_ms, event)| {
+            board.maintenance.iter().filter_map(|(at_ms, event)| {
                 let Event::Maintenance {
                     purpose,
                     action,
@@ -520,17 +293,19 @@ pub fn markdown(entries: &[Entry]) -> String {
             }),
         );
     }
-    if !facts.phases.is_empty() {
+    if !board.phase_times.is_empty() {
         let _ = writeln!(out, "## Timings\n");
         table(
             &mut out,
             &["Phase", "Time"],
-            facts
-                .phases
-                .iter()
-                .map(|(title, start, end)| vec![title.clone(), duration(end - start)]),
+            board.phase_times.iter().map(|phase| {
+                vec![
+                    phase.title.clone(),
+                    duration(phase.ended_ms - phase.started_ms),
+                ]
+            }),
         );
-        if let Some(result) = &facts.result {
+        if let Some(result) = &board.summary {
             let commands: Vec<String> = result.commands.iter().map(u64::to_string).collect();
             let _ = writeln!(
                 out,

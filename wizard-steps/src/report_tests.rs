@@ -5,6 +5,7 @@
 use super::*;
 use crate::cluster_state::Placement;
 use crate::plan::PhaseKind;
+use crate::run::Summary;
 
 fn at(at_ms: u64, event: Event) -> Entry {
     Entry { at_ms, event }

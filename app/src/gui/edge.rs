@@ -14,7 +14,7 @@ use wizard_steps::plan::Plan;
 use wizard_steps::profile::{Node, store};
 use wizard_steps::remote::{HostKeyTrust, Session};
 use wizard_steps::render::DrbdGeneration;
-use wizard_steps::report::ProfileSummary;
+use wizard_steps::run::ProfileSummary;
 use wizard_steps::run::{Event, Runner, Secrets};
 use wizard_steps::split_brain::{self, Side, Split};
 use wizard_steps::{Design, Profile, journal, report};
@@ -220,9 +220,11 @@ impl Edge {
             .runs
             .clone()
             .ok_or("no data directory for the run journal")?;
-        let mut journal = journal::Writer::create(&runs, &design.cluster.name)
+        // The journal is opened here, before the page changes, so that a journal that cannot be
+        // made is an error on the Review page; its path names the run on the Run page.
+        let mut journaled = journal::JournaledRun::create(&runs, &design)
             .map_err(|error| format!("creating a journal in {}: {error}", runs.display()))?;
-        let path = journal.path().to_path_buf();
+        let path = journaled.path().to_path_buf();
         let cancel = CancellationToken::new();
         *self
             .cancel
@@ -230,42 +232,38 @@ impl Edge {
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(cancel.clone());
         let edge = self.clone();
         let stream = iced::stream::channel(64, async move |mut output| {
-            let mut emit = async |event: Event| {
-                let _ = journal.write(&event);
-                let _ = output.send(event).await;
-            };
-            emit(Event::RunStarted {
-                summary: ProfileSummary::new(&design),
-            })
-            .await;
-            for event in first {
-                emit(event).await;
-            }
-            let mut slots = edge.sessions.lock().await;
-            let mut sessions = match take_both(&mut slots) {
-                Ok(sessions) => sessions,
-                Err(_) => return,
-            };
-            let (sender, mut received) = tokio::sync::mpsc::unbounded_channel();
-            let run = async {
-                let runner = Runner {
-                    plan: &plan,
-                    design: &design,
-                    secrets: &secrets,
-                    events: sender,
-                    cancel,
-                    poll_interval: std::time::Duration::from_secs(2),
+            let (shown, mut to_show) = tokio::sync::mpsc::unbounded_channel();
+            let run = async move {
+                for event in first {
+                    journaled.record(event, &shown);
+                }
+                let mut slots = edge.sessions.lock().await;
+                let Ok(mut sessions) = take_both(&mut slots) else {
+                    return;
                 };
-                runner.run(&mut sessions).await;
+                journaled
+                    .run(
+                        |events| Runner {
+                            plan: &plan,
+                            design: &design,
+                            secrets: &secrets,
+                            events,
+                            cancel,
+                            poll_interval: std::time::Duration::from_secs(2),
+                        },
+                        &mut sessions,
+                        &shown,
+                    )
+                    .await;
+                let [first, second] = sessions;
+                *slots = [Some(first), Some(second)];
             };
             let forward = async {
-                while let Some(event) = received.recv().await {
-                    emit(event).await;
+                while let Some(event) = to_show.recv().await {
+                    let _ = output.send(event).await;
                 }
             };
             iced::futures::join!(run, forward);
-            let [first, second] = sessions;
-            *slots = [Some(first), Some(second)];
         });
         Ok((path, stream))
     }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use iced::widget::{button, column, row, text};
 use iced::{Center, Element};
-use wizard_steps::steps::run::Board;
+use wizard_steps::run::board::Board;
 
 use super::cluster_view::{drbd_view, failures_view, nodes_view, vms_view};
 use super::run::duration;

@@ -2,13 +2,12 @@
 //! DRBD sync and per upload, the log as it comes, the phase in progress and how many steps are
 //! done; Cancel while it runs, and after a failure or a cancel what went wrong and Resume.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use iced::widget::{Column, button, column, container, progress_bar, row, scrollable, text};
 use iced::{Center, Element, Fill, Font, Theme};
 use wizard_steps::run::Event;
-use wizard_steps::steps::run::{Board, ProgressBar, StepLine, StepState};
+use wizard_steps::run::board::{Board, ProgressBar, StepLine, StepState};
 
 use super::{heading, section, warning};
 
@@ -20,9 +19,6 @@ pub struct State {
     cancelling: bool,
     /// The event stream ended (with or without a Finished event).
     ended: bool,
-    /// Phase titles by the name the board gives a step's phase (`InitialSync`), as the
-    /// phases start.
-    phase_titles: BTreeMap<String, String>,
 }
 
 impl State {
@@ -64,27 +60,6 @@ impl State {
             "The run has not started".to_owned()
         }
     }
-
-    fn phase_title(&self, phase: &str) -> String {
-        self.phase_titles
-            .get(phase)
-            .cloned()
-            .unwrap_or_else(|| words(phase))
-    }
-}
-
-/// `InitialSync` → `Initial sync`, for phases that have not started yet.
-fn words(name: &str) -> String {
-    let mut out = String::new();
-    for (index, character) in name.chars().enumerate() {
-        if character.is_uppercase() && index > 0 {
-            out.push(' ');
-            out.extend(character.to_lowercase());
-        } else {
-            out.push(character);
-        }
-    }
-    out
 }
 
 #[derive(Debug, Clone)]
@@ -106,11 +81,6 @@ pub enum Action {
 pub fn update(state: &mut State, message: Message) -> Action {
     match message {
         Message::Event(event) => {
-            if let Event::PhaseStarted { phase, title } = event.as_ref() {
-                state
-                    .phase_titles
-                    .insert(format!("{phase:?}"), title.clone());
-            }
             state.board.apply(&event);
             Action::None
         }
@@ -241,7 +211,7 @@ fn failure_view(state: &State) -> Option<Element<'_, Message>> {
         body = body.push(text(format!("{} · {}", step.node, step.title)).style(text::danger));
         if let Some(failure) = &step.failure {
             body = body.push(
-                container(text(failure.as_str()).font(Font::MONOSPACE).size(12))
+                container(text(failure.describe()).font(Font::MONOSPACE).size(12))
                     .padding(8)
                     .width(Fill)
                     .style(container::rounded_box),
@@ -352,7 +322,7 @@ fn node_steps<'a>(state: &'a State, node: &str) -> Element<'a, Message> {
         if phase != Some(step.phase.as_str()) {
             phase = Some(step.phase.as_str());
             list = list.push(
-                container(text(state.phase_title(&step.phase)).size(14))
+                container(text(state.board.phase_title(&step.phase)).size(14))
                     .padding(iced::padding::top(6)),
             );
         }

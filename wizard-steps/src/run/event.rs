@@ -7,6 +7,8 @@ use crate::cluster_state::ClusterState;
 use crate::drbd::ResourceState;
 use crate::facts::Finding;
 use crate::plan::PhaseKind;
+use crate::profile::{Boot, Failback, Fencing, SshAuth};
+use crate::validate::Design;
 
 /// Everything a run reports, in order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -14,7 +16,7 @@ use crate::plan::PhaseKind;
 pub enum Event {
     /// The run begins: what it is for (secrets masked).
     RunStarted {
-        summary: crate::report::ProfileSummary,
+        summary: ProfileSummary,
     },
     /// The preflight table, before anything changed.
     Preflight {
@@ -166,5 +168,115 @@ pub struct Summary {
 impl Summary {
     pub fn succeeded(&self) -> bool {
         self.failed == 0 && !self.cancelled
+    }
+}
+
+/// What the run was for, with every secret masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileSummary {
+    pub cluster: String,
+    pub debian: String,
+    pub failback: String,
+    pub fencing: String,
+    pub corosync_crypto: bool,
+    pub live_migration: bool,
+    pub nodes: Vec<NodeSummary>,
+    pub vms: Vec<VmSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeSummary {
+    pub hostname: String,
+    pub ssh: String,
+    pub auth: String,
+    pub lan: String,
+    pub replication: String,
+    pub dom0_memory_mib: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VmSummary {
+    pub name: String,
+    pub home: String,
+    pub memory_mib: u32,
+    pub vcpus: u32,
+    pub boot: String,
+    pub disk: String,
+    pub drbd: String,
+    pub console_ip: Option<String>,
+    pub vnc_password: Option<String>,
+}
+
+const MASK: &str = "••••••";
+
+impl ProfileSummary {
+    pub fn new(design: &Design) -> ProfileSummary {
+        let cluster = &design.cluster;
+        ProfileSummary {
+            cluster: cluster.name.clone(),
+            debian: cluster.debian.to_string(),
+            failback: match cluster.failback {
+                Failback::ReturnHome {} => "return home".to_owned(),
+                Failback::Stay {} => "stay where they run".to_owned(),
+                Failback::Window {
+                    start_hour,
+                    end_hour,
+                } => {
+                    format!("return home between {start_hour}:00 and {end_hour}:00")
+                }
+            },
+            fencing: match cluster.fencing {
+                Fencing::Ipmi {} => "IPMI (fence_ipmilan)".to_owned(),
+                Fencing::None { .. } => "none (acknowledged split-brain risk)".to_owned(),
+            },
+            corosync_crypto: cluster.corosync_crypto,
+            live_migration: cluster.live_migration,
+            nodes: design
+                .nodes
+                .iter()
+                .map(|node| NodeSummary {
+                    hostname: node.hostname.clone(),
+                    ssh: format!(
+                        "{}@{}:{}{}",
+                        node.ssh.user,
+                        node.ssh.host,
+                        node.ssh.port,
+                        if node.ssh.sudo { " (sudo)" } else { "" }
+                    ),
+                    auth: match &node.ssh.auth {
+                        SshAuth::Agent {} => "ssh-agent".to_owned(),
+                        SshAuth::KeyFile { path } => format!("key {path}"),
+                        SshAuth::Password {} => "password (asked, not stored)".to_owned(),
+                    },
+                    lan: format!("{} {}/{}", node.nic, node.lan_address, design.lan.prefix),
+                    replication: node.replication_address.to_string(),
+                    dom0_memory_mib: node.dom0_memory_mib,
+                })
+                .collect(),
+            vms: design
+                .vms
+                .iter()
+                .map(|vm| VmSummary {
+                    name: vm.name.clone(),
+                    home: design.nodes[vm.home].hostname.clone(),
+                    memory_mib: vm.memory_mib,
+                    vcpus: vm.vcpus,
+                    boot: match &vm.boot {
+                        Boot::Hvm { iso, .. } => format!("HVM, ISO {iso}"),
+                        Boot::Pv { kernel, .. } => format!("PV, kernel {kernel}"),
+                    },
+                    disk: vm.backing_disk.clone(),
+                    drbd: format!("/dev/drbd{} port {}", vm.drbd_minor, vm.drbd_port),
+                    console_ip: vm.console_ip.map(|ip| ip.to_string()),
+                    vnc_password: match &vm.boot {
+                        Boot::Hvm {
+                            vnc_password: Some(_),
+                            ..
+                        } => Some(MASK.to_owned()),
+                        _ => None,
+                    },
+                })
+                .collect(),
+        }
     }
 }

@@ -19,6 +19,7 @@ use crate::plan::{Phase, Plan, Scope, SecretName, Step};
 use crate::remote::{ExecError, Secret, Session};
 use crate::validate::Design;
 
+pub mod board;
 mod cluster;
 mod event;
 mod network;
@@ -26,7 +27,10 @@ mod node;
 mod sync;
 mod upload;
 
-pub use event::{DrbdResource, Event, NodeDrbd, Outcome, StepOutline, Summary};
+pub use event::{
+    DrbdResource, Event, NodeDrbd, NodeSummary, Outcome, ProfileSummary, StepOutline, Summary,
+    VmSummary,
+};
 
 /// Run-time secrets for [`Operation::Secret`] steps; never journaled.
 pub type Secrets = BTreeMap<SecretName, Secret>;

@@ -1,14 +1,13 @@
 //! The wizard's pages as the core sees them, one module per page (the GUI's `screens` mirror
 //! these names): which profile fields a page edits, so that the validator's problems appear on
 //! the page that can fix them, and the page's own judgements (what a node was found to have,
-//! the capacity meter, each volume's state, the review of a plan, the progress of a run). Pure
+//! the capacity meter, each volume's state, the review of a plan). Pure
 //! functions over the profile and the facts read from the nodes.
 
 pub mod cluster;
 pub mod network;
 pub mod nodes;
 pub mod review;
-pub mod run;
 pub mod storage;
 pub mod vms;
 
