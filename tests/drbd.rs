@@ -261,8 +261,8 @@ fn the_plans_drbd_commands_are_accepted_by_drbdadm_9() {
 /// --discard-my-data, cstate, role, dstate, down), dry-run by the real drbdadm.
 #[test]
 fn the_split_brain_recoverys_drbd_commands_are_accepted_by_drbdadm() {
+    use wizard_steps::cluster_state::{DrbdResource, NodeDrbd};
     use wizard_steps::render::DrbdGeneration;
-    use wizard_steps::run::{DrbdResource, NodeDrbd};
     use wizard_steps::split_brain::{detect, recovery_plan};
     let design = common::design(&common::example_profile("seed"));
     let standalone = |node: &str| NodeDrbd {

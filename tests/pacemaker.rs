@@ -12,9 +12,9 @@ use std::process::Command;
 use tempfile::TempDir;
 use wizard_steps::Design;
 use wizard_steps::cluster_state::{ClusterState, parse_crm_mon};
+use wizard_steps::cluster_state::{DrbdResource, NodeDrbd};
 use wizard_steps::manage::{CrashWitness, Maintenance, Readiness, Status};
 use wizard_steps::render::PacemakerIds;
-use wizard_steps::run::{DrbdResource, NodeDrbd};
 
 /// What crmsh prints about any offline CIB: stonith off in a CIB without a live cluster.
 const OFFLINE_CIB_NOISE: [&str; 2] = [

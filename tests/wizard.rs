@@ -377,18 +377,19 @@ fn every_page_looks_as_reviewed() {
         )));
     }
     let crm_mon = include_str!("fixtures/crm_mon/seed-at-home.xml");
-    let resource = |node: &str, name: &str, connection: &str| wizard_steps::run::NodeDrbd {
-        node: node.into(),
-        resources: vec![wizard_steps::run::DrbdResource {
-            name: name.into(),
-            role: "Primary".into(),
-            peer_role: "Unknown".into(),
-            connection: connection.into(),
-            disk: "UpToDate".into(),
-            peer_disk: "DUnknown".into(),
-            sync_percent: None,
-        }],
-    };
+    let resource =
+        |node: &str, name: &str, connection: &str| wizard_steps::cluster_state::NodeDrbd {
+            node: node.into(),
+            resources: vec![wizard_steps::cluster_state::DrbdResource {
+                name: name.into(),
+                role: "Primary".into(),
+                peer_role: "Unknown".into(),
+                connection: connection.into(),
+                disk: "UpToDate".into(),
+                peer_disk: "DUnknown".into(),
+                sync_percent: None,
+            }],
+        };
     let status = wizard_steps::manage::Status {
         cluster: wizard_steps::cluster_state::parse_crm_mon(crm_mon).expect("crm_mon XML"),
         drbd: vec![

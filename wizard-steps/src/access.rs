@@ -2,10 +2,8 @@
 //! The interactive parts (confirming a host key, asking for a password) belong to the GUI and
 //! the CLI; these are the pieces both compose.
 
-use std::path::PathBuf;
-
 use crate::facts::{self, LocalFacts, NodeFacts};
-use crate::profile::{Boot, SshAccess, SshAuth};
+use crate::profile::{self, Boot, SshAccess, SshAuth};
 use crate::remote::{
     Auth, ConnectError, ConnectOptions, Endpoint, ExecError, HostKeyTrust, Secret, Session, Sudo,
 };
@@ -26,20 +24,10 @@ pub fn auth(ssh: &SshAccess, password: Option<Secret>, passphrase: Option<Secret
     match &ssh.auth {
         SshAuth::Agent {} => Some(Auth::Agent { socket: None }),
         SshAuth::KeyFile { path } => Some(Auth::KeyFile {
-            path: expand_home(path),
+            path: profile::expand_home(path),
             passphrase,
         }),
         SshAuth::Password {} => password.map(Auth::Password),
-    }
-}
-
-/// `~/x` → the home directory's `x`.
-pub fn expand_home(path: &str) -> PathBuf {
-    match path.strip_prefix("~/") {
-        Some(rest) => directories::BaseDirs::new()
-            .map(|dirs| dirs.home_dir().join(rest))
-            .unwrap_or_else(|| PathBuf::from(path)),
-        None => PathBuf::from(path),
     }
 }
 
@@ -171,7 +159,7 @@ pub fn local_facts(design: &Design) -> LocalFacts {
                 Boot::Hvm {
                     iso_source: Some(source),
                     ..
-                } if expand_home(source).is_file() => Some(source.clone()),
+                } if profile::expand_home(source).is_file() => Some(source.clone()),
                 _ => None,
             })
             .collect(),

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::drbd::ResourceState;
 use crate::render::PacemakerIds;
 use crate::validate::Design;
 
@@ -175,6 +176,38 @@ pub fn placements(design: &Design, state: &ClusterState) -> Vec<Placement> {
             }
         })
         .collect()
+}
+
+/// DRBD resources as one node sees them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeDrbd {
+    pub node: String,
+    pub resources: Vec<DrbdResource>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DrbdResource {
+    pub name: String,
+    pub role: String,
+    pub peer_role: String,
+    pub connection: String,
+    pub disk: String,
+    pub peer_disk: String,
+    pub sync_percent: Option<f64>,
+}
+
+impl From<&ResourceState> for DrbdResource {
+    fn from(state: &ResourceState) -> DrbdResource {
+        DrbdResource {
+            name: state.name.clone().unwrap_or_default(),
+            role: state.role.clone(),
+            peer_role: state.peer_role.clone(),
+            connection: state.connection.clone(),
+            disk: state.disk.clone(),
+            peer_disk: state.peer_disk.clone(),
+            sync_percent: state.sync.as_ref().map(|sync| sync.percent),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -47,6 +47,29 @@ impl Design {
         matches!(self.cluster.fencing, crate::profile::Fencing::Ipmi {})
     }
 
+    /// Debian packages a node needs for the design.
+    pub fn packages(&self) -> Vec<&'static str> {
+        let mut packages = vec![
+            "xen-system-amd64",
+            "drbd-utils",
+            "corosync",
+            "pacemaker",
+            "pacemaker-cli-utils",
+            "crmsh",
+            "resource-agents",
+            "bridge-utils",
+            "ifupdown",
+        ];
+        if self.has_hvm() {
+            // HVM guests need Xen's device model.
+            packages.push("qemu-system-xen");
+        }
+        if self.fences() {
+            packages.push("fence-agents");
+        }
+        packages
+    }
+
     /// The index of the node with this hostname.
     pub fn node_index(&self, hostname: &str) -> Option<usize> {
         self.nodes.iter().position(|node| node.hostname == hostname)
@@ -100,6 +123,26 @@ pub struct VmDesign {
     pub drbd_port: u16,
     pub console_ip: Option<Ipv4Addr>,
     pub mac: String,
+}
+
+impl VmDesign {
+    /// The logical volume's size: the data, plus room for DRBD's metadata after it when existing
+    /// data is kept (metadata at the end of the volume must not overwrite the data).
+    pub fn lv_size_mib(&self) -> u64 {
+        if self.keep_data_on.is_some() {
+            self.volume_size_mib + metadata_room_mib(self.volume_size_mib)
+        } else {
+            self.volume_size_mib
+        }
+    }
+}
+
+/// Room DRBD 8.4/9 internal metadata needs after `size_mib` of data (bitmap, activity log,
+/// superblock), rounded up to whole 4 MiB LVM extents.
+pub fn metadata_room_mib(size_mib: u64) -> u64 {
+    let bitmap_kib = size_mib.div_ceil(32);
+    let total_mib = (bitmap_kib + 36).div_ceil(1024) + 1;
+    total_mib.div_ceil(4) * 4
 }
 
 /// An IPv4 network: the LAN both nodes and the console IPs share.

@@ -9,7 +9,6 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::field::{Field, VmField};
-use crate::plan::packages;
 use crate::profile::{Boot, DebianRelease};
 use crate::remote::quote;
 use crate::render::DrbdGeneration;
@@ -354,7 +353,7 @@ pub fn gather_script(design: &Design, index: usize) -> String {
                 .collect(),
         })
         .collect();
-    let packages = packages(design).join(" ");
+    let packages = design.packages().join(" ");
     format!(
         r#"{IDENTITY_SCRIPT}echo "drbd_module=$(modinfo -F version drbd 2>/dev/null)"
 for package in {packages}; do
@@ -747,12 +746,11 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
                     ),
                     "create the logical volume, or set create = true for it",
                 ),
+                // The profile's size, or, where existing data is kept, that plus the room Tandem
+                // adds for DRBD's metadata.
                 Some(found)
-                    if !fits(
-                        found.size_mib,
-                        vm.volume_size_mib,
-                        vm.keep_data_on.is_some(),
-                    ) =>
+                    if found.size_mib != vm.volume_size_mib
+                        && found.size_mib != vm.lv_size_mib() =>
                 {
                     add(
                         "volume",
@@ -893,13 +891,6 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
         }
     }
     findings
-}
-
-/// A volume has the profile's size — or, where existing data is kept, that size plus the room
-/// Tandem adds for DRBD's metadata.
-fn fits(found_mib: u64, profile_mib: u64, keeps_data: bool) -> bool {
-    found_mib == profile_mib
-        || (keeps_data && found_mib == profile_mib + crate::plan::metadata_room_mib(profile_mib))
 }
 
 /// Whether the findings allow the run to go on.

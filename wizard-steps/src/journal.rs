@@ -12,6 +12,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::design::Design;
 use crate::remote::Session;
 use crate::run::{Event, ProfileSummary, Runner, Summary};
+use crate::utc;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
@@ -37,7 +38,7 @@ impl Writer {
     /// A new journal `<dir>/<cluster>-<UTC time>.jsonl`, readable by its owner only.
     pub fn create(dir: &Path, cluster: &str) -> std::io::Result<Writer> {
         fs::create_dir_all(dir)?;
-        let stamp = utc_stamp(now_ms());
+        let stamp = utc::stamp(utc::now_ms());
         let mut path = dir.join(format!("{cluster}-{stamp}.jsonl"));
         let mut counter = 1;
         while path.exists() {
@@ -80,7 +81,7 @@ impl Writer {
     /// Writes one event and flushes it, so a crash loses nothing that was reported.
     pub fn write(&mut self, event: &Event) -> std::io::Result<()> {
         let entry = Entry {
-            at_ms: now_ms(),
+            at_ms: utc::now_ms(),
             event: event.clone(),
         };
         let mut line = serde_json::to_string(&entry).map_err(std::io::Error::other)?;
@@ -231,63 +232,10 @@ pub fn latest(dir: &Path, cluster: Option<&str>) -> Option<PathBuf> {
     journals.pop()
 }
 
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_millis() as u64)
-        .unwrap_or(0)
-}
-
-/// "20261125-033600" (UTC) for file names.
-pub fn utc_stamp(at_ms: u64) -> String {
-    let (date, time) = utc_parts(at_ms);
-    format!(
-        "{}{:02}{:02}-{:02}{:02}{:02}",
-        date.0, date.1, date.2, time.0, time.1, time.2
-    )
-}
-
-/// "2026-11-25 03:36:00 UTC" for people.
-pub fn utc_text(at_ms: u64) -> String {
-    let (date, time) = utc_parts(at_ms);
-    format!(
-        "{}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-        date.0, date.1, date.2, time.0, time.1, time.2
-    )
-}
-
-fn utc_parts(at_ms: u64) -> ((i64, u32, u32), (u64, u64, u64)) {
-    let seconds = at_ms / 1000;
-    let days = (seconds / 86_400) as i64;
-    let in_day = seconds % 86_400;
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (
-        (year, month, day),
-        (in_day / 3600, in_day % 3600 / 60, in_day % 60),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::run::{Event, Outcome};
-
-    #[test]
-    fn dates_are_civil_utc() {
-        assert_eq!(utc_text(0), "1970-01-01 00:00:00 UTC");
-        // Cross-checked with `date -u -d @1795575918`.
-        assert_eq!(utc_stamp(1_795_575_918_000), "20261125-030518");
-        assert_eq!(utc_text(951_782_400_000), "2000-02-29 00:00:00 UTC");
-    }
 
     #[test]
     fn a_journal_round_trips_and_survives_a_torn_last_line() {

@@ -20,6 +20,7 @@ pub mod report;
 pub mod run;
 pub mod split_brain;
 pub mod steps;
+pub mod utc;
 pub mod validate;
 
 pub use profile::{Profile, ProfileError};

@@ -9,12 +9,13 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use crate::cluster_state::NodeDrbd;
 use crate::cluster_state::{ClusterState, Placement, placements};
 use crate::observe::observe_reachable;
 use crate::profile::Failback;
 use crate::remote::{ConnectError, ExecError, Session, quote};
 use crate::render::PacemakerIds;
-use crate::run::{Event, NodeDrbd};
+use crate::run::Event;
 use crate::validate::Design;
 
 /// One maintenance action. Nodes and VMs are indexes into the design's `nodes` and `vms`.

@@ -3,9 +3,9 @@
 //! scheduler.)
 
 use super::*;
+use crate::cluster_state::DrbdResource;
 use crate::cluster_state::{FailedAction, Instance, NodeState};
 use crate::profile::Profile;
-use crate::run::DrbdResource;
 use crate::validate::validate;
 
 fn seed_profile() -> Profile {

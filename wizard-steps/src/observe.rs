@@ -2,9 +2,9 @@
 //! verification, day-2 operations and the status the GUI and the CLI show.
 
 use crate::cluster_state::{ClusterState, parse_crm_mon};
+use crate::cluster_state::{DrbdResource, NodeDrbd};
 use crate::drbd;
 use crate::remote::{ExecError, Session};
-use crate::run::{DrbdResource, NodeDrbd};
 
 /// The cluster state (from the first node) and each node's DRBD resources.
 pub async fn observe(

@@ -413,6 +413,17 @@ pub enum Boot {
     },
 }
 
+/// A workstation path as a profile holds it (a key file, an ISO to upload): `~/x` is the home
+/// directory's `x`.
+pub fn expand_home(path: &str) -> std::path::PathBuf {
+    match path.strip_prefix("~/") {
+        Some(rest) => directories::BaseDirs::new()
+            .map(|dirs| dirs.home_dir().join(rest))
+            .unwrap_or_else(|| std::path::PathBuf::from(path)),
+        None => std::path::PathBuf::from(path),
+    }
+}
+
 /// Why a profile file could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {

@@ -5,9 +5,10 @@
 use std::fmt::Write as _;
 
 use crate::facts::Severity;
-use crate::journal::{Entry, utc_text};
+use crate::journal::Entry;
 use crate::run::Event;
 use crate::run::board::Board;
+use crate::utc;
 
 /// The journal folded as the Run page folds a live run.
 fn board(entries: &[Entry]) -> Board {
@@ -62,7 +63,7 @@ pub fn markdown(entries: &[Entry]) -> String {
         .map_or("?", |summary| summary.cluster.as_str());
     let _ = writeln!(out, "# Tandem setup report: cluster \"{cluster}\"\n");
     if let Some(started) = board.started_ms {
-        let _ = writeln!(out, "Started {}.", utc_text(started));
+        let _ = writeln!(out, "Started {}.", utc::text(started));
     }
     if !board.target.is_empty() {
         let target = &board.target;
@@ -283,7 +284,7 @@ pub fn markdown(entries: &[Entry]) -> String {
                     })
                     .collect();
                 Some(vec![
-                    utc_text(*at_ms),
+                    utc::text(*at_ms),
                     purpose.clone(),
                     action.clone(),
                     result,

@@ -10,11 +10,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::cluster_state::NodeDrbd;
 use crate::drbd;
 use crate::plan::{Operation, Phase, PhaseKind, Plan, Scope, Step};
 use crate::remote::{ExecError, Session, quote};
 use crate::render::{DrbdGeneration, PacemakerIds};
-use crate::run::NodeDrbd;
 use crate::validate::Design;
 
 /// A VM's DRBD resource that looks split: StandAlone on one node, and on the other StandAlone,

@@ -2,8 +2,8 @@
 //! suggested victim, and the recovery plan (the seed's nine steps, the discard confirmed).
 
 use super::*;
+use crate::cluster_state::DrbdResource;
 use crate::profile::Profile;
-use crate::run::DrbdResource;
 use crate::validate::validate;
 
 fn seed() -> Design {

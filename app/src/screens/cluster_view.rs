@@ -3,8 +3,8 @@
 
 use iced::widget::{Column, row, text};
 use iced::{Element, Fill};
+use wizard_steps::cluster_state::NodeDrbd;
 use wizard_steps::cluster_state::{ClusterState, placements};
-use wizard_steps::run::NodeDrbd;
 
 use super::{Context, section};
 

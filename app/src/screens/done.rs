@@ -186,7 +186,8 @@ mod tests {
     use iced::{Settings, Size};
     use iced_test::{Error, Simulator};
     use wizard_steps::cluster_state::parse_crm_mon;
-    use wizard_steps::run::{DrbdResource, Event, NodeDrbd, Summary};
+    use wizard_steps::cluster_state::{DrbdResource, NodeDrbd};
+    use wizard_steps::run::{Event, Summary};
     use wizard_steps::validate::Problems;
     use wizard_steps::{Profile, journal};
 

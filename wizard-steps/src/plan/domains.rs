@@ -38,7 +38,7 @@ impl Builder<'_> {
                             node,
                             format!("install ISO {iso}"),
                             Operation::LocalFile {
-                                source: crate::access::expand_home(source).display().to_string(),
+                                source: crate::profile::expand_home(source).display().to_string(),
                                 path: iso.clone(),
                             },
                         ),

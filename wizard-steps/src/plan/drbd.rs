@@ -36,16 +36,6 @@ impl Builder<'_> {
         phase(PhaseKind::DrbdModule, "DRBD module", false, steps)
     }
 
-    /// The LV size: the data size, plus room for DRBD's metadata when existing data is kept (the
-    /// data must not be overwritten by metadata at the end of the volume).
-    pub(super) fn volume_size_mib(&self, vm: &VmDesign) -> u64 {
-        if self.keeps_data(vm) {
-            vm.volume_size_mib + metadata_room_mib(vm.volume_size_mib)
-        } else {
-            vm.volume_size_mib
-        }
-    }
-
     pub(super) fn keeps_data(&self, vm: &VmDesign) -> bool {
         vm.keep_data_on.is_some()
     }
@@ -56,7 +46,7 @@ impl Builder<'_> {
         for &node in &BOTH {
             for vm in &self.design.vms {
                 let volume = &vm.volume;
-                let size = self.volume_size_mib(vm);
+                let size = vm.lv_size_mib();
                 let lv = quote(&format!("{group}/{volume}"));
                 let has_size = format!(
                     "[ \"$(lvs --noheadings --units m --nosuffix -o lv_size {lv} 2>/dev/null | awk '{{print int($1)}}')\" -ge {size} ]"
@@ -393,11 +383,3 @@ impl Builder<'_> {
 
 pub(super) const SENDPAGE_DISABLED: &str =
     "[ \"$(cat /sys/module/drbd/parameters/disable_sendpage 2>/dev/null)\" = Y ]";
-
-/// Room DRBD 8.4/9 internal metadata needs after `size_mib` of data (bitmap, activity log,
-/// superblock), rounded up to whole 4 MiB LVM extents.
-pub fn metadata_room_mib(size_mib: u64) -> u64 {
-    let bitmap_kib = size_mib.div_ceil(32);
-    let total_mib = (bitmap_kib + 36).div_ceil(1024) + 1;
-    total_mib.div_ceil(4) * 4
-}

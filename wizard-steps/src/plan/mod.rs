@@ -28,7 +28,6 @@ mod verify;
 mod xen;
 
 pub use bridge::{INTERFACES_BACKUP, hand_over_script, nic_stanza_check};
-pub use drbd::metadata_room_mib;
 
 use builder::Builder;
 
@@ -205,29 +204,6 @@ impl std::fmt::Display for SecretName {
             SecretName::BmcPassword(node) => write!(f, "the BMC password of {node}"),
         }
     }
-}
-
-/// Debian packages a node needs for the design.
-pub fn packages(design: &Design) -> Vec<&'static str> {
-    let mut packages = vec![
-        "xen-system-amd64",
-        "drbd-utils",
-        "corosync",
-        "pacemaker",
-        "pacemaker-cli-utils",
-        "crmsh",
-        "resource-agents",
-        "bridge-utils",
-        "ifupdown",
-    ];
-    if design.has_hvm() {
-        // HVM guests need Xen's device model.
-        packages.push("qemu-system-xen");
-    }
-    if design.fences() {
-        packages.push("fence-agents");
-    }
-    packages
 }
 
 /// The platform the nodes' facts call for (their DRBD module decides the syntax).

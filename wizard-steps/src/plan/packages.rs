@@ -1,11 +1,11 @@
 //! The packages phase: Xen, DRBD, the cluster stack and their tools, installed on both nodes.
 
 use super::builder::{BOTH, Builder};
-use super::{Operation, Phase, PhaseKind, packages, phase};
+use super::{Operation, Phase, PhaseKind, phase};
 
 impl Builder<'_> {
     pub(super) fn packages(&self) -> Phase {
-        let packages = packages(self.design);
+        let packages = self.design.packages();
         let list = packages.join(" ");
         let steps = BOTH
             .iter()

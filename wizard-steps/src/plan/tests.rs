@@ -2,6 +2,7 @@
 //! that the profile did not explicitly give up.
 
 use super::*;
+use crate::design::metadata_room_mib;
 use crate::facts::{LogicalVolume, NodeFacts, VolumeContent};
 use crate::profile::Profile;
 use crate::render::paths;
@@ -409,7 +410,7 @@ fn each_vm_syncs_from_its_home_node() {
 #[test]
 fn packages_follow_the_design() {
     let seed = seed();
-    let seed_packages = packages(&seed);
+    let seed_packages = seed.packages();
     assert!(
         seed_packages.contains(&"qemu-system-xen"),
         "HVM guests need the device model"
@@ -417,7 +418,7 @@ fn packages_follow_the_design() {
     assert!(!seed_packages.contains(&"fence-agents"));
     assert!(seed_packages.contains(&"bridge-utils"));
     let lab = design(include_str!("../../../resources/profiles/lab.toml"));
-    let lab_packages = packages(&lab);
+    let lab_packages = lab.packages();
     assert!(lab_packages.contains(&"fence-agents"));
     assert!(!lab_packages.contains(&"qemu-system-xen"), "PV guests only");
 }

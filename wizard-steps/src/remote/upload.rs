@@ -239,7 +239,7 @@ pub const BACKUP_ROOT: &str = "/var/backups/tandem";
 
 /// The backup of `path` made now: `/var/backups/tandem/etc/x.conf.20261203-081500` (UTC).
 pub fn backup_path(path: &str) -> String {
-    backup_path_at(path, &crate::journal::utc_stamp(crate::journal::now_ms()))
+    backup_path_at(path, &crate::utc::stamp(crate::utc::now_ms()))
 }
 
 /// The backup of `path` with a given time stamp (the shell's `$(date -u +%Y%m%d-%H%M%S)`).

@@ -6,8 +6,9 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::cluster_state::ClusterState;
+use crate::cluster_state::NodeDrbd;
 use crate::facts::Finding;
-use crate::run::{Event, NodeDrbd, Outcome, ProfileSummary, Summary};
+use crate::run::{Event, Outcome, ProfileSummary, Summary};
 
 /// Log lines kept for the log pane (the journal keeps them all).
 pub const LOG_LINES: usize = 400;

@@ -3,8 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cluster_state::ClusterState;
-use crate::drbd::ResourceState;
+use crate::cluster_state::{ClusterState, NodeDrbd};
 use crate::facts::Finding;
 use crate::plan::PhaseKind;
 use crate::profile::{Boot, Failback, Fencing, SshAuth};
@@ -119,38 +118,6 @@ pub struct StepOutline {
     pub node: String,
     pub title: String,
     pub destructive: Option<String>,
-}
-
-/// DRBD resources as one node sees them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NodeDrbd {
-    pub node: String,
-    pub resources: Vec<DrbdResource>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DrbdResource {
-    pub name: String,
-    pub role: String,
-    pub peer_role: String,
-    pub connection: String,
-    pub disk: String,
-    pub peer_disk: String,
-    pub sync_percent: Option<f64>,
-}
-
-impl From<&ResourceState> for DrbdResource {
-    fn from(state: &ResourceState) -> DrbdResource {
-        DrbdResource {
-            name: state.name.clone().unwrap_or_default(),
-            role: state.role.clone(),
-            peer_role: state.peer_role.clone(),
-            connection: state.connection.clone(),
-            disk: state.disk.clone(),
-            peer_disk: state.peer_disk.clone(),
-            sync_percent: state.sync.as_ref().map(|sync| sync.percent),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -27,10 +27,7 @@ mod node;
 mod sync;
 mod upload;
 
-pub use event::{
-    DrbdResource, Event, NodeDrbd, NodeSummary, Outcome, ProfileSummary, StepOutline, Summary,
-    VmSummary,
-};
+pub use event::{Event, NodeSummary, Outcome, ProfileSummary, StepOutline, Summary, VmSummary};
 
 /// Run-time secrets for [`Operation::Secret`] steps; never journaled.
 pub type Secrets = BTreeMap<SecretName, Secret>;

@@ -278,7 +278,7 @@ fn failed_actions_can_be_cleared_and_a_failed_maintenance_is_listed_in_red() -> 
 
 /// The seed cluster at home, with Win2012's DRBD split: StandAlone on node1, waiting on node2.
 fn split_status() -> Status {
-    use wizard_steps::run::{DrbdResource, NodeDrbd};
+    use wizard_steps::cluster_state::{DrbdResource, NodeDrbd};
     let mut split = status(AT_HOME);
     split.drbd = [("node1", "StandAlone"), ("node2", "WFConnection")]
         .into_iter()
