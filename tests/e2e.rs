@@ -1131,8 +1131,9 @@ fn pacemaker_story(testbed: &Testbed, since: &str) {
 /// "Let vm2 go" sends it home.
 fn manage_page_moves_a_vm_and_lets_it_go(testbed: &Testbed) {
     use common::wizard::{app_in, click, settle, shows};
-    use tandem::gui::{Message, Page};
+    use tandem::gui::Message;
     use tandem::screens::welcome;
+    use wizard_steps::pages::Page;
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
@@ -1268,9 +1269,10 @@ async fn trust_the_testbeds_key(
 /// changes nothing but the failed actions it clears.
 fn wizard_run_on_the_converged_cluster(testbed: &Testbed) {
     use common::wizard::{app_in, settle, shows};
-    use tandem::gui::{Message, Page};
+    use tandem::gui::Message;
     use tandem::screens::nodes;
     use tandem::screens::welcome;
+    use wizard_steps::pages::Page;
     use wizard_steps::run::board::StepState;
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");

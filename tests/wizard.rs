@@ -6,10 +6,11 @@ mod common;
 
 use common::sshd::{self, Sshd};
 use common::wizard::{app_in, click, settle, shows, type_into};
-use tandem::gui::{App, Effect, Message, Page};
+use tandem::gui::{App, Effect, Message};
 use tandem::screens::nodes::{self, Link};
 use tandem::screens::welcome;
 use tempfile::TempDir;
+use wizard_steps::pages::Page;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_confirms_the_host_key_asks_for_sudo_and_shows_the_node() {

@@ -12,6 +12,7 @@ pub mod field;
 pub mod journal;
 pub mod manage;
 pub mod observe;
+pub mod pages;
 pub mod plan;
 pub mod profile;
 pub mod remote;
@@ -19,7 +20,6 @@ pub mod render;
 pub mod report;
 pub mod run;
 pub mod split_brain;
-pub mod steps;
 pub mod utc;
 pub mod validate;
 

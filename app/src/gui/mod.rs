@@ -11,7 +11,7 @@ use std::sync::Arc;
 use iced::keyboard::{self, Key, key::Named};
 use iced::widget::{button, column, container, operation, row, scrollable, space, text};
 use iced::{Center, Element, Fill, Subscription, Task, window};
-use wizard_steps::steps;
+use wizard_steps::pages::{self, Page};
 use wizard_steps::validate::{Problems, verdict};
 use wizard_steps::{Design, Profile};
 
@@ -74,75 +74,6 @@ pub fn window_icon() -> Option<window::Icon> {
 
 /// How often the Manage page reads the cluster.
 const MANAGE_REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// The wizard's pages in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Page {
-    Welcome,
-    Nodes,
-    Network,
-    Storage,
-    Vms,
-    Cluster,
-    Review,
-    Run,
-    Done,
-    /// The running cluster of a saved profile (opened from Welcome; not a wizard step).
-    Manage,
-}
-
-impl Page {
-    pub const ALL: [Page; 9] = [
-        Page::Welcome,
-        Page::Nodes,
-        Page::Network,
-        Page::Storage,
-        Page::Vms,
-        Page::Cluster,
-        Page::Review,
-        Page::Run,
-        Page::Done,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Page::Welcome => "Welcome",
-            Page::Nodes => "Nodes",
-            Page::Network => "Network",
-            Page::Storage => "Storage",
-            Page::Vms => "VMs",
-            Page::Cluster => "Cluster",
-            Page::Review => "Review",
-            Page::Run => "Run",
-            Page::Done => "Done",
-            Page::Manage => "Manage cluster",
-        }
-    }
-
-    fn index(self) -> usize {
-        Page::ALL.iter().position(|page| *page == self).unwrap_or(0)
-    }
-
-    pub fn next(self) -> Option<Page> {
-        Page::ALL.get(self.index() + 1).copied()
-    }
-
-    pub fn previous(self) -> Option<Page> {
-        self.index().checked_sub(1).map(|index| Page::ALL[index])
-    }
-
-    /// The profile fields this page edits, when it edits any.
-    fn fields(self) -> Option<steps::Fields> {
-        match self {
-            Page::Nodes => Some(steps::nodes::FIELDS),
-            Page::Network => Some(steps::network::FIELDS),
-            Page::Storage => Some(steps::storage::FIELDS),
-            Page::Vms => Some(steps::vms::FIELDS),
-            Page::Cluster => Some(steps::cluster::FIELDS),
-            _ => None,
-        }
-    }
-}
 
 /// What must happen outside the window's state after a message: I/O through the edge, dialogs,
 /// focus and window operations.
@@ -420,7 +351,7 @@ impl App {
         let page_valid = self
             .page
             .fields()
-            .is_none_or(|fields| steps::problems_of(&self.problems, fields).is_empty());
+            .is_none_or(|fields| pages::problems_of(&self.problems, fields).is_empty());
         page_valid
             && match self.page {
                 Page::Welcome => false,
@@ -1035,7 +966,7 @@ impl App {
             return String::new();
         }
         if let Some(fields) = self.page.fields() {
-            let count = steps::problems_of(&self.problems, fields).len();
+            let count = pages::problems_of(&self.problems, fields).len();
             if count > 0 {
                 return format!(
                     "{count} field(s) on this page need attention (see the messages in red)"

@@ -8,8 +8,8 @@ use iced::widget::{checkbox, column, container, pick_list, radio, row, text, tex
 use iced::{Element, Fill};
 use wizard_steps::Profile;
 use wizard_steps::field::{ClusterField, Field, NodeField};
+use wizard_steps::pages::cluster::{self, NO_FENCING_WARNING};
 use wizard_steps::profile::{Bmc, DrbdProtocol, Failback, Fencing, VerifyAlg};
-use wizard_steps::steps::cluster::{self, NO_FENCING_WARNING};
 
 use super::{Context, field, heading, problem_text, section, warning};
 
@@ -563,7 +563,7 @@ mod tests {
         type State = State;
         type Message = Message;
         type Action = ();
-        const FIELDS: wizard_steps::steps::Fields = cluster::FIELDS;
+        const FIELDS: wizard_steps::pages::Fields = cluster::FIELDS;
         const HEIGHT: f32 = 2400.0;
 
         fn update(
@@ -588,7 +588,7 @@ mod tests {
         }
 
         fn problem_fields(&self) -> Vec<&str> {
-            wizard_steps::steps::problems_of(&self.problems, cluster::FIELDS)
+            wizard_steps::pages::problems_of(&self.problems, cluster::FIELDS)
                 .into_iter()
                 .map(|problem| problem.field.as_str())
                 .collect()

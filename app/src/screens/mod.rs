@@ -1,4 +1,4 @@
-//! The wizard's pages, one module each, named as in `wizard_steps::steps`. A page owns its
+//! The wizard's pages, one module each, named as in `wizard_steps::pages`. A page owns its
 //! State, Message, `update` and `view`; it edits the profile it is handed and returns an
 //! [`Action`]-like outward event when something beyond the page must happen (connect to a node,
 //! open a file dialog, start the run). No page talks SSH or touches the disk itself: the app
@@ -22,7 +22,7 @@ use iced::widget::{column, container, text};
 use iced::{Element, Fill};
 use wizard_steps::facts::NodeFacts;
 use wizard_steps::field::Field;
-use wizard_steps::steps::{self, Fields};
+use wizard_steps::pages::{self, Fields};
 use wizard_steps::validate::{Problem, Problems};
 use wizard_steps::{Design, Profile};
 
@@ -53,7 +53,7 @@ impl<'a> Context<'a> {
     /// listed at the top of the page, so that nothing blocks Next unseen.
     pub fn problems_elsewhere(&self, fields: Fields, placed: &[Field]) -> Vec<&'a Problem> {
         let placed: Vec<String> = placed.iter().map(|field| field.path()).collect();
-        steps::problems_of(self.problems, fields)
+        pages::problems_of(self.problems, fields)
             .into_iter()
             .filter(|problem| !placed.contains(&problem.field))
             .collect()

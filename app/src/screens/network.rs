@@ -6,7 +6,7 @@ use iced::{Bottom, Element, Fill};
 use wizard_steps::Profile;
 use wizard_steps::facts::NodeFacts;
 use wizard_steps::field::{Field, NetworkField, NodeField};
-use wizard_steps::steps::network;
+use wizard_steps::pages::network;
 
 use super::{Context, field, heading, problem_text, section, warning};
 
@@ -327,7 +327,7 @@ mod tests {
         type State = State;
         type Message = Message;
         type Action = ();
-        const FIELDS: wizard_steps::steps::Fields = network::FIELDS;
+        const FIELDS: wizard_steps::pages::Fields = network::FIELDS;
         const HEIGHT: f32 = 2000.0;
 
         fn update(

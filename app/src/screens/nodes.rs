@@ -10,9 +10,9 @@ use wizard_steps::Profile;
 use wizard_steps::access::{AccessError, Credentials};
 use wizard_steps::facts::NodeFacts;
 use wizard_steps::field::{ClusterField, Field, NodeField};
+use wizard_steps::pages;
 use wizard_steps::profile::{DebianRelease, SshAuth};
 use wizard_steps::remote::Secret;
-use wizard_steps::steps;
 
 use super::{Context, field, heading, section};
 
@@ -235,7 +235,7 @@ pub fn update(state: &mut State, message: Message, profile: &mut Profile) -> Act
             let link = &mut state.links[index];
             match *result {
                 Ok(facts) => {
-                    steps::nodes::adopt(profile, index, &facts);
+                    pages::nodes::adopt(profile, index, &facts);
                     link.facts = Some(facts);
                     link.link = Link::Connected;
                 }
@@ -546,7 +546,7 @@ fn link_view(link: &NodeLink, index: usize, facts: bool) -> Element<'_, Message>
             ]
             .spacing(4);
             if let Some(node_facts) = link.facts.as_ref().filter(|_| facts) {
-                for (label, value) in steps::nodes::describe(node_facts) {
+                for (label, value) in pages::nodes::describe(node_facts) {
                     found = found.push(
                         row![
                             text(label).size(14).width(140),

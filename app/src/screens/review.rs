@@ -10,11 +10,11 @@ use iced::{Center, Element, Fill, Font};
 use wizard_steps::Design;
 use wizard_steps::access::Preflight;
 use wizard_steps::facts::{Finding, Severity};
+use wizard_steps::pages::Page;
+use wizard_steps::pages::review::{Review, review};
 use wizard_steps::plan::{Operation, Plan, SecretName};
 use wizard_steps::remote::Secret;
 use wizard_steps::run::Secrets;
-use wizard_steps::steps::review::{Review, review};
-use wizard_steps::steps::{PAGES, covers};
 use wizard_steps::validate::kinds;
 use wizard_steps::validate::{Problem, Problems};
 
@@ -72,7 +72,8 @@ enum Status {
     /// Reading both nodes.
     Checking,
     /// The profile does not validate: its problems, with the pages that fix them.
-    Invalid(Vec<(&'static str, Problem)>),
+    /// Each problem with the page that fixes it.
+    Invalid(Vec<(Option<Page>, Problem)>),
     /// The preflight could not run, or the run could not start.
     Failed(String),
     Checked,
@@ -106,7 +107,7 @@ impl State {
         let listed = problems
             .0
             .iter()
-            .map(|problem| (page_of(problem), problem.clone()))
+            .map(|problem| (Page::editing(&problem.field), problem.clone()))
             .collect();
         self.status = Status::Invalid(listed);
     }
@@ -246,27 +247,6 @@ impl State {
     }
 }
 
-/// The wizard page that fixes a profile problem.
-fn page_of(problem: &Problem) -> &'static str {
-    PAGES
-        .iter()
-        .find(|(_, fields)| fields.iter().any(|pattern| covers(pattern, &problem.field)))
-        .map_or("", |(page, _)| *page)
-}
-
-fn page_title(page: &str) -> String {
-    match page {
-        "vms" => "VMs".to_owned(),
-        _ => {
-            let mut characters = page.chars();
-            characters
-                .next()
-                .map(|first| first.to_uppercase().chain(characters).collect())
-                .unwrap_or_default()
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub enum Message {
     Checked(Result<Checked, String>),
@@ -389,13 +369,13 @@ pub fn view<'a>(state: &'a State, _context: Context<'a>) -> Element<'a, Message>
             );
         }
         Status::Invalid(problems) => {
-            let mut pages: Vec<&str> = Vec::new();
-            for (page, _) in problems {
-                if !page.is_empty() && !pages.contains(page) {
+            let mut pages: Vec<Page> = Vec::new();
+            for page in problems.iter().filter_map(|(page, _)| *page) {
+                if !pages.contains(&page) {
                     pages.push(page);
                 }
             }
-            let names: Vec<String> = pages.iter().map(|page| page_title(page)).collect();
+            let names: Vec<&str> = pages.iter().map(|page| page.title()).collect();
             let mut list = column![text(format!(
                 "The profile has {} problem(s). Fix them on these pages: {}.",
                 problems.len(),
@@ -405,7 +385,12 @@ pub fn view<'a>(state: &'a State, _context: Context<'a>) -> Element<'a, Message>
             for (page, problem) in problems {
                 list = list.push(
                     column![
-                        text(format!("{} page · {}", page_title(page), problem.field)).size(13),
+                        text(format!(
+                            "{} page · {}",
+                            page.map_or("", Page::title),
+                            problem.field
+                        ))
+                        .size(13),
                         problem_text(problem),
                     ]
                     .spacing(2),
@@ -674,7 +659,7 @@ mod tests {
     use iced_test::{Error, Simulator};
     use wizard_steps::Profile;
     use wizard_steps::facts::{self, LocalFacts, NodeFacts};
-    use wizard_steps::steps::cluster::set_ipmi;
+    use wizard_steps::pages::cluster::set_ipmi;
     use wizard_steps::validate::validate;
 
     use crate::screens::testing::seed;

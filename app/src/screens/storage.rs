@@ -6,9 +6,9 @@ use iced::{Center, Element, Fill};
 use wizard_steps::Profile;
 use wizard_steps::facts::NodeFacts;
 use wizard_steps::field::{Field, StorageField, VolumeField};
+use wizard_steps::pages::nodes::mib_text;
+use wizard_steps::pages::storage::{self, Presence, VolumeStatus};
 use wizard_steps::profile::{Boot, Volume};
-use wizard_steps::steps::nodes::mib_text;
-use wizard_steps::steps::storage::{self, Presence, VolumeStatus};
 use wizard_steps::validate::parse_size_mib;
 
 use super::{Context, field, heading, problem_text, section, warning};
@@ -431,7 +431,7 @@ mod tests {
         type State = State;
         type Message = Message;
         type Action = ();
-        const FIELDS: wizard_steps::steps::Fields = storage::FIELDS;
+        const FIELDS: wizard_steps::pages::Fields = storage::FIELDS;
         const HEIGHT: f32 = 2000.0;
 
         fn update(

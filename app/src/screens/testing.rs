@@ -8,7 +8,7 @@ use iced_test::selector::{Bounded, id};
 use iced_test::{Error, Selector, Simulator};
 use wizard_steps::facts::NodeFacts;
 use wizard_steps::validate::{Problems, verdict};
-use wizard_steps::{Design, Profile, steps};
+use wizard_steps::{Design, Profile, pages};
 
 use super::Context;
 
@@ -24,7 +24,7 @@ pub trait Screen {
     type Message;
     type Action;
     /// The profile fields the page edits.
-    const FIELDS: steps::Fields;
+    const FIELDS: pages::Fields;
     /// The window's height, so that the whole page is visible.
     const HEIGHT: f32;
 
@@ -138,6 +138,6 @@ impl<S: Screen> Harness<S> {
 
     /// The problems the page can fix.
     pub fn page_problems(&self) -> usize {
-        steps::problems_of(&self.problems, S::FIELDS).len()
+        pages::problems_of(&self.problems, S::FIELDS).len()
     }
 }

@@ -12,10 +12,10 @@ use iced::widget::{
 use iced::{Center, Element, Fill};
 use wizard_steps::Profile;
 use wizard_steps::field::{Field, NodeField, VmField};
+use wizard_steps::pages::nodes::mib_text;
+use wizard_steps::pages::storage::{self, Presence};
+use wizard_steps::pages::vms::{self, Capacity};
 use wizard_steps::profile::{Boot, Vm};
-use wizard_steps::steps::nodes::mib_text;
-use wizard_steps::steps::storage::{self, Presence};
-use wizard_steps::steps::vms::{self, Capacity};
 use wizard_steps::validate::derived_mac;
 
 use super::{Context, field, heading, problem_text, section, warning};
@@ -1008,7 +1008,7 @@ mod tests {
         type State = State;
         type Message = Message;
         type Action = Action;
-        const FIELDS: wizard_steps::steps::Fields = vms::FIELDS;
+        const FIELDS: wizard_steps::pages::Fields = vms::FIELDS;
         const HEIGHT: f32 = 3000.0;
 
         fn update(

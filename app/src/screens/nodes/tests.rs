@@ -1,8 +1,8 @@
 use super::*;
 use iced_test::selector::id;
 use iced_test::simulator;
+use wizard_steps::pages::problems_of;
 use wizard_steps::remote::ConnectError;
-use wizard_steps::steps::problems_of;
 use wizard_steps::validate::Problems;
 
 fn context<'a>(profile: &'a Profile, problems: &'a Problems, state: &'a State) -> Context<'a> {
@@ -241,7 +241,7 @@ fn a_refused_host_key_is_not_connected_and_says_why() {
 fn the_page_owns_the_node_access_problems() {
     let profile = Profile::new_cluster();
     let found = Problems::of(&profile);
-    let own = problems_of(&found, wizard_steps::steps::nodes::FIELDS);
+    let own = problems_of(&found, wizard_steps::pages::nodes::FIELDS);
     assert!(
         own.iter()
             .any(|problem| problem.field == "nodes[0].ssh.host")

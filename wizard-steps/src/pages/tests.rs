@@ -66,12 +66,16 @@ fn every_problem_of_a_new_cluster_and_of_a_broken_one_belongs_to_exactly_one_pag
     for profile in [Profile::new_cluster(), broken] {
         let problems = validate(&profile).expect_err("invalid");
         for problem in &problems.0 {
-            let owners: Vec<&str> = PAGES
-                .iter()
-                .filter(|(_, fields)| fields.iter().any(|pattern| covers(pattern, &problem.field)))
-                .map(|(page, _)| *page)
+            let owners: Vec<Page> = Page::ALL
+                .into_iter()
+                .filter(|page| {
+                    page.fields().is_some_and(|fields| {
+                        fields.iter().any(|pattern| covers(pattern, &problem.field))
+                    })
+                })
                 .collect();
             assert_eq!(owners.len(), 1, "{problem} is on pages {owners:?}");
+            assert_eq!(Page::editing(&problem.field), Some(owners[0]));
         }
     }
 }
