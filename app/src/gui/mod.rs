@@ -2,15 +2,23 @@
 //! pages ask for (SSH through `wizard_steps::access`, the run, files and dialogs) as tasks, so
 //! that the window never waits. Data flows one way: pages edit the profile → validation →
 //! preflight and plan → the run's events → the Run and Done pages.
+//!
+//! This module routes; `effect.rs` is what the pages ask of the world and how it is done,
+//! `chrome.rs` draws what surrounds the pages (sidebar, navigation, the close question),
+//! `window.rs` opens the window and listens to it, `edge.rs` holds the SSH sessions and files.
 
+mod chrome;
 pub mod edge;
+mod effect;
+mod window;
+
+pub use effect::Effect;
+pub use window::{APPLICATION_ID, on_key, run, window_icon};
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use iced::keyboard::{self, Key, key::Named};
-use iced::widget::{button, column, container, operation, row, scrollable, space, text};
-use iced::{Center, Element, Fill, Subscription, Task, window};
+use iced::Task;
 use wizard_steps::pages::{self, Page};
 use wizard_steps::validate::{Problems, verdict};
 use wizard_steps::{Design, Profile};
@@ -18,194 +26,6 @@ use wizard_steps::{Design, Profile};
 use crate::screens::{
     Context, cluster, done, manage, network, nodes, review, run, storage, vms, welcome,
 };
-
-/// The window's application id (Wayland app_id, X11 WM_CLASS): the desktop entry's file name,
-/// its StartupWMClass and Icon, and the AppStream id (packaging/ holds them under this name).
-pub const APPLICATION_ID: &str = "org.tandemcluster.Tandem";
-
-/// Opens the wizard's window: on the Welcome page, or with `profile` open on the Nodes page.
-pub fn run(profile: Option<PathBuf>) -> iced::Result {
-    let boot = move || {
-        let mut app = App::new(edge::Edge::standard());
-        if let Some(path) = &profile {
-            app.handle(Message::Welcome(welcome::Message::OpenPressed(
-                path.clone(),
-            )));
-        }
-        (app, Task::none())
-    };
-    iced::application(boot, App::update, App::view)
-        .title(App::title)
-        .subscription(App::subscription)
-        .window(window::Settings {
-            size: iced::Size::new(1024.0, 768.0),
-            min_size: Some(iced::Size::new(760.0, 560.0)),
-            exit_on_close_request: false,
-            icon: window_icon(),
-            #[cfg(target_os = "linux")]
-            platform_specific: window::settings::PlatformSpecific {
-                application_id: APPLICATION_ID.to_owned(),
-                ..Default::default()
-            },
-            ..Default::default()
-        })
-        .exit_on_close_request(false)
-        .run()
-}
-
-/// The application icon's 64 px PNG, for window managers that take the icon from the window
-/// (the dock finds the installed one through the desktop entry).
-const ICON_PNG: &[u8] =
-    include_bytes!("../../../packaging/icons/hicolor/64x64/apps/org.tandemcluster.Tandem.png");
-
-/// The window's icon, or none when the embedded PNG cannot be decoded (the window still opens).
-pub fn window_icon() -> Option<window::Icon> {
-    let mut decoder = png::Decoder::new(std::io::Cursor::new(ICON_PNG));
-    decoder.set_transformations(png::Transformations::normalize_to_color8());
-    let mut reader = decoder.read_info().ok()?;
-    let mut pixels = vec![0; reader.output_buffer_size()?];
-    let frame = reader.next_frame(&mut pixels).ok()?;
-    if frame.color_type != png::ColorType::Rgba {
-        return None;
-    }
-    pixels.truncate(frame.buffer_size());
-    window::icon::from_rgba(pixels, frame.width, frame.height).ok()
-}
-
-/// How often the Manage page reads the cluster.
-const MANAGE_REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// What must happen outside the window's state after a message: I/O through the edge, dialogs,
-/// focus and window operations.
-pub enum Effect {
-    Connect {
-        node: Box<wizard_steps::profile::Node>,
-        request: nodes::ConnectRequest,
-    },
-    Disconnect(usize),
-    Preflight(Box<wizard_steps::Design>),
-    /// Read the running cluster (the Manage page).
-    ReadCluster(Box<wizard_steps::Design>),
-    /// Read both nodes' side of a split DRBD resource.
-    SplitEvidence {
-        design: Box<wizard_steps::Design>,
-        split: wizard_steps::split_brain::Split,
-    },
-    /// The split-brain recovery's events, journaled, as they come.
-    Recovery(std::pin::Pin<Box<dyn iced::futures::Stream<Item = wizard_steps::run::Event> + Send>>),
-    /// A maintenance's updates, journaled, as they come.
-    Maintain(
-        std::pin::Pin<Box<dyn iced::futures::Stream<Item = wizard_steps::manage::Update> + Send>>,
-    ),
-    /// The run's events, journaled, as they come.
-    Run(std::pin::Pin<Box<dyn iced::futures::Stream<Item = wizard_steps::run::Event> + Send>>),
-    PickProfile,
-    /// Where to export the profile (the cluster's name suggests the file name).
-    PickExportPath(String),
-    PickKey(usize),
-    PickIso(usize),
-    /// Where to save the setup report (the cluster's name suggests the file name).
-    PickReportPath {
-        cluster: String,
-        format: done::ReportFormat,
-    },
-    Focus {
-        backwards: bool,
-    },
-    CloseWindow(window::Id),
-}
-
-impl std::fmt::Debug for Effect {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Effect::Connect { request, .. } => write!(f, "Connect(node {})", request.index),
-            Effect::Disconnect(index) => write!(f, "Disconnect({index})"),
-            Effect::Preflight(_) => f.write_str("Preflight"),
-            Effect::ReadCluster(_) => f.write_str("ReadCluster"),
-            Effect::Maintain(_) => f.write_str("Maintain"),
-            Effect::SplitEvidence { split, .. } => write!(f, "SplitEvidence({})", split.resource),
-            Effect::Recovery(_) => f.write_str("Recovery"),
-            Effect::Run(_) => f.write_str("Run"),
-            Effect::PickProfile => f.write_str("PickProfile"),
-            Effect::PickExportPath(name) => write!(f, "PickExportPath({name})"),
-            Effect::PickKey(index) => write!(f, "PickKey({index})"),
-            Effect::PickIso(index) => write!(f, "PickIso({index})"),
-            Effect::PickReportPath { format, .. } => write!(f, "PickReportPath({format:?})"),
-            Effect::Focus { backwards } => write!(f, "Focus {{ backwards: {backwards} }}"),
-            Effect::CloseWindow(_) => f.write_str("CloseWindow"),
-        }
-    }
-}
-
-impl Effect {
-    /// The message an I/O effect ends with (None for window and focus operations, which only
-    /// iced can perform, and for the run, whose events are a stream).
-    pub async fn perform(self, edge: Arc<edge::Edge>) -> Option<Message> {
-        Some(match self {
-            Effect::Connect { node, request } => {
-                let index = request.index;
-                let result = edge.connect(*node, request).await;
-                Message::Nodes(nodes::Message::Connected(index, Box::new(result)))
-            }
-            Effect::Disconnect(index) => {
-                edge.disconnect(index).await;
-                Message::Nodes(nodes::Message::Disconnected)
-            }
-            Effect::Preflight(design) => {
-                Message::Review(review::Message::Checked(edge.preflight(*design).await))
-            }
-            Effect::ReadCluster(design) => {
-                Message::Manage(manage::Message::Read(edge.cluster_status(*design).await))
-            }
-            Effect::SplitEvidence { design, split } => Message::Manage(manage::Message::Examined(
-                Box::new(edge.split_evidence(*design, split).await),
-            )),
-            Effect::PickProfile => {
-                Message::Welcome(welcome::Message::ImportChosen(edge::pick_profile().await))
-            }
-            Effect::PickExportPath(name) => {
-                Message::ExportChosen(edge::pick_export_path(&name).await)
-            }
-            Effect::PickKey(index) => {
-                Message::Nodes(nodes::Message::KeyChosen(index, edge::pick_key().await))
-            }
-            Effect::PickIso(index) => {
-                Message::Vms(vms::Message::IsoChosen(index, edge::pick_iso().await))
-            }
-            Effect::PickReportPath { cluster, format } => {
-                Message::ReportPathChosen(format, edge::pick_report_path(&cluster, format).await)
-            }
-            Effect::Run(_)
-            | Effect::Maintain(_)
-            | Effect::Recovery(_)
-            | Effect::Focus { .. }
-            | Effect::CloseWindow(_) => {
-                return None;
-            }
-        })
-    }
-
-    fn into_task(self, edge: Arc<edge::Edge>) -> Task<Message> {
-        match self {
-            Effect::Focus { backwards: false } => operation::focus_next(),
-            Effect::Focus { backwards: true } => operation::focus_previous(),
-            Effect::CloseWindow(id) => window::close(id),
-            Effect::Run(events) => Task::run(events, |event| {
-                Message::Run(run::Message::Event(Box::new(event)))
-            })
-            .chain(Task::done(Message::Run(run::Message::EventsEnded))),
-            Effect::Maintain(updates) => Task::run(updates, |update| {
-                Message::Manage(manage::Message::Update(Box::new(update)))
-            })
-            .chain(Task::done(Message::Manage(manage::Message::Ended))),
-            Effect::Recovery(events) => Task::run(events, |event| {
-                Message::Manage(manage::Message::RecoveryEvent(Box::new(event)))
-            })
-            .chain(Task::done(Message::Manage(manage::Message::RecoveryEnded))),
-            effect => Task::perform(effect.perform(edge), |message| message).and_then(Task::done),
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub enum Message {
@@ -236,7 +56,7 @@ pub enum Message {
     ReportPathChosen(done::ReportFormat, Option<PathBuf>),
     /// Where to export the profile to (None: the dialog was cancelled).
     ExportChosen(Option<PathBuf>),
-    CloseRequested(window::Id),
+    CloseRequested(iced::window::Id),
     CloseConfirmed,
     CloseCancelled,
     SaveAndClose,
@@ -246,11 +66,11 @@ pub enum Message {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PendingClose {
     /// A run is going on: closing stops it on the nodes.
-    Running(window::Id),
+    Running(iced::window::Id),
     /// The profile has changes that are not saved.
-    Unsaved(window::Id),
+    Unsaved(iced::window::Id),
     /// A maintenance is under way on the Manage page.
-    Maintaining(window::Id),
+    Maintaining(iced::window::Id),
 }
 
 pub struct App {
@@ -797,270 +617,6 @@ impl App {
                 Vec::new()
             }
         }
-    }
-
-    fn subscription(&self) -> Subscription<Message> {
-        let mut subscriptions = vec![
-            window::close_requests().map(Message::CloseRequested),
-            keyboard::listen().filter_map(on_key),
-        ];
-        if self.page == Page::Manage && self.connected_nodes().contains(&true) {
-            subscriptions.push(
-                iced::time::every(MANAGE_REFRESH).map(|_| Message::Manage(manage::Message::Tick)),
-            );
-        }
-        Subscription::batch(subscriptions)
-    }
-
-    pub fn view(&self) -> Element<'_, Message> {
-        let context = self.context();
-        let page: Element<'_, Message> = match self.page {
-            Page::Welcome => welcome::view(&self.welcome).map(Message::Welcome),
-            Page::Nodes => nodes::view(&self.nodes, context).map(Message::Nodes),
-            Page::Network => network::view(&self.network, context).map(Message::Network),
-            Page::Storage => storage::view(&self.storage, context).map(Message::Storage),
-            Page::Vms => vms::view(&self.vms, context).map(Message::Vms),
-            Page::Cluster => cluster::view(&self.cluster, context).map(Message::Cluster),
-            Page::Review => review::view(&self.review, context).map(Message::Review),
-            Page::Run => run::view(&self.run).map(Message::Run),
-            Page::Done => done::view(&self.done, context, &self.run.board).map(Message::Done),
-            Page::Manage => return self.manage_view(),
-        };
-        if self.page == Page::Welcome {
-            return container(page).padding(24).width(Fill).height(Fill).into();
-        }
-        let body = column![
-            scrollable(container(page).padding(24).width(Fill)).height(Fill),
-            self.navigation(),
-        ];
-        let screen = row![self.sidebar(), body.width(Fill)].height(Fill);
-        match self.pending_close {
-            None => screen.into(),
-            Some(pending) => iced::widget::stack![screen, close_overlay(pending)].into(),
-        }
-    }
-
-    /// The Manage page: its own bar (back to Welcome, into the wizard), the nodes' connections
-    /// and the cluster.
-    fn manage_view(&self) -> Element<'_, Message> {
-        let context = self.context();
-        let idle = !self.manage.busy();
-        let bar = row![
-            button(text("← Welcome"))
-                .style(button::secondary)
-                .on_press_maybe(idle.then_some(Message::WelcomePressed)),
-            text(format!("Cluster {}", self.profile.cluster.name))
-                .size(20)
-                .width(Fill),
-            button(text("Edit profile"))
-                .style(button::secondary)
-                .on_press_maybe(idle.then_some(Message::EditProfilePressed)),
-        ]
-        .spacing(12)
-        .align_y(Center);
-        let mut links = row![].spacing(16);
-        for index in 0..self.profile.nodes.len().min(2) {
-            links = links.push(
-                container(nodes::connection_view(&self.nodes, context, index).map(Message::Nodes))
-                    .width(Fill),
-            );
-        }
-        let mut page = column![bar, links].spacing(16);
-        page = page
-            .push(manage::view(&self.manage, context, self.connected_nodes()).map(Message::Manage));
-        let screen = scrollable(container(page).padding(24).width(Fill)).height(Fill);
-        match self.pending_close {
-            None => screen.into(),
-            Some(pending) => iced::widget::stack![screen, close_overlay(pending)].into(),
-        }
-    }
-
-    fn sidebar(&self) -> Element<'_, Message> {
-        let mut pages = column![].spacing(4);
-        for page in Page::ALL.into_iter().skip(1) {
-            let label = if page == self.page {
-                text(format!("▸ {}", page.title()))
-            } else {
-                text(format!("  {}", page.title()))
-            };
-            let style = if page == self.page {
-                button::primary
-            } else {
-                button::text
-            };
-            pages = pages.push(
-                button(label)
-                    .width(Fill)
-                    .style(style)
-                    .on_press_maybe(self.reachable(page).then_some(Message::PageSelected(page))),
-            );
-        }
-        container(
-            column![
-                text("Tandem").size(22),
-                pages,
-                space::vertical(),
-                self.save_button()
-            ]
-            .spacing(16),
-        )
-        .padding(16)
-        .width(180)
-        .height(Fill)
-        .style(container::rounded_box)
-        .into()
-    }
-
-    fn save_button(&self) -> Element<'_, Message> {
-        let label = if self.unsaved() {
-            "Save profile •"
-        } else {
-            "Save profile"
-        };
-        let saveable = !self.profile.cluster.name.trim().is_empty();
-        column![
-            button(text(label))
-                .width(Fill)
-                .style(button::secondary)
-                .on_press_maybe(saveable.then_some(Message::SavePressed)),
-            button(text("Export profile…"))
-                .width(Fill)
-                .style(button::text)
-                .on_press_maybe(saveable.then_some(Message::ExportPressed)),
-        ]
-        .spacing(6)
-        .into()
-    }
-
-    fn navigation(&self) -> Element<'_, Message> {
-        let next_label = match self.page {
-            Page::Review => "Start setup",
-            Page::Run => "Finish",
-            _ => "Next",
-        };
-        let status = self.status.clone().unwrap_or_else(|| self.blocked_reason());
-        let back = (self.page != Page::Done || !self.run.running()).then(|| {
-            button(text("Back"))
-                .style(button::secondary)
-                .on_press_maybe(self.can_go_back().then_some(Message::BackPressed))
-        });
-        let next = self.page.next().map(|_| {
-            button(text(next_label))
-                .style(button::primary)
-                .on_press_maybe(self.can_continue().then_some(Message::NextPressed))
-        });
-        container(
-            row![text(status).size(13).width(Fill), back, next]
-                .spacing(12)
-                .align_y(Center),
-        )
-        .padding(12)
-        .width(Fill)
-        .style(container::bordered_box)
-        .into()
-    }
-
-    /// Why Next is disabled, in a few words, for the navigation bar.
-    pub fn blocked_reason(&self) -> String {
-        if self.can_continue() || self.page.next().is_none() {
-            return String::new();
-        }
-        if let Some(fields) = self.page.fields() {
-            let count = pages::problems_of(&self.problems, fields).len();
-            if count > 0 {
-                return format!(
-                    "{count} field(s) on this page need attention (see the messages in red)"
-                );
-            }
-        }
-        match self.page {
-            Page::Nodes => self.nodes.blocked_reason(),
-            Page::Vms => "A node cannot run all VMs at once: see the capacity meter".to_owned(),
-            Page::Review => self.review.blocked_reason(),
-            Page::Run => self.run.blocked_reason(),
-            _ => String::new(),
-        }
-    }
-}
-
-/// The close question over a dimmed window.
-fn close_overlay<'a>(pending: PendingClose) -> Element<'a, Message> {
-    iced::widget::opaque(iced::widget::center(close_dialog(pending)).style(|theme| {
-        container::Style {
-            background: Some(
-                iced::Color {
-                    a: 0.6,
-                    ..iced::Color::BLACK
-                }
-                .into(),
-            ),
-            ..container::transparent(theme)
-        }
-    }))
-}
-
-fn close_dialog<'a>(pending: PendingClose) -> Element<'a, Message> {
-    let (question, buttons) = match pending {
-        PendingClose::Running(_) => (
-            "A setup run is in progress. Closing stops it on the nodes; running the wizard again later resumes where it stopped.",
-            row![
-                button(text("Keep running"))
-                    .style(button::secondary)
-                    .on_press(Message::CloseCancelled),
-                button(text("Stop and close"))
-                    .style(button::danger)
-                    .on_press(Message::CloseConfirmed),
-            ],
-        ),
-        PendingClose::Maintaining(_) => (
-            "A maintenance is under way. Closing stops following it; the cluster finishes what \
-             was started on its own (check it with `tandem status`).",
-            row![
-                button(text("Keep following"))
-                    .style(button::secondary)
-                    .on_press(Message::CloseCancelled),
-                button(text("Close"))
-                    .style(button::danger)
-                    .on_press(Message::CloseConfirmed),
-            ],
-        ),
-        PendingClose::Unsaved(_) => (
-            "The profile has changes that are not saved.",
-            row![
-                button(text("Cancel"))
-                    .style(button::secondary)
-                    .on_press(Message::CloseCancelled),
-                button(text("Close without saving"))
-                    .style(button::danger)
-                    .on_press(Message::CloseConfirmed),
-                button(text("Save and close"))
-                    .style(button::primary)
-                    .on_press(Message::SaveAndClose),
-            ],
-        ),
-    };
-    container(
-        column![text(question).size(16), buttons.spacing(12)]
-            .spacing(20)
-            .max_width(480),
-    )
-    .padding(24)
-    .style(container::rounded_box)
-    .into()
-}
-
-/// Enter = Next, Escape = Back, Tab and Shift+Tab move the focus (keys no widget took).
-pub fn on_key(event: keyboard::Event) -> Option<Message> {
-    let keyboard::Event::KeyPressed { key, modifiers, .. } = event else {
-        return None;
-    };
-    match key.as_ref() {
-        Key::Named(Named::Enter) => Some(Message::NextPressed),
-        Key::Named(Named::Escape) => Some(Message::BackPressed),
-        Key::Named(Named::Tab) => Some(Message::TabPressed {
-            shift: modifiers.shift(),
-        }),
-        _ => None,
     }
 }
 

@@ -169,7 +169,7 @@ fn save_writes_the_profile_and_lists_it_as_recent_and_closing_asks_only_when_uns
     let dir = tempfile::tempdir().expect("dir");
     let mut app = seed_app(dir.path());
     assert!(!app.unsaved());
-    let window = window::Id::unique();
+    let window = iced::window::Id::unique();
     let effects = app.handle(Message::CloseRequested(window));
     assert!(
         matches!(effects[..], [Effect::CloseWindow(_)]),

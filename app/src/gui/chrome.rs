@@ -1,0 +1,247 @@
+//! The window's chrome around the pages: the sidebar, the Back/Next bar with its Save button, the
+//! Manage page's own bar, and the question asked before closing with unsaved changes.
+
+use iced::widget::{button, column, container, row, scrollable, space, text};
+use iced::{Center, Element, Fill};
+use wizard_steps::pages::{self, Page};
+
+use super::{App, Message, PendingClose};
+use crate::screens::{cluster, done, manage, network, nodes, review, run, storage, vms, welcome};
+
+impl App {
+    pub fn view(&self) -> Element<'_, Message> {
+        let context = self.context();
+        let page: Element<'_, Message> = match self.page {
+            Page::Welcome => welcome::view(&self.welcome).map(Message::Welcome),
+            Page::Nodes => nodes::view(&self.nodes, context).map(Message::Nodes),
+            Page::Network => network::view(&self.network, context).map(Message::Network),
+            Page::Storage => storage::view(&self.storage, context).map(Message::Storage),
+            Page::Vms => vms::view(&self.vms, context).map(Message::Vms),
+            Page::Cluster => cluster::view(&self.cluster, context).map(Message::Cluster),
+            Page::Review => review::view(&self.review, context).map(Message::Review),
+            Page::Run => run::view(&self.run).map(Message::Run),
+            Page::Done => done::view(&self.done, context, &self.run.board).map(Message::Done),
+            Page::Manage => return self.manage_view(),
+        };
+        if self.page == Page::Welcome {
+            return container(page).padding(24).width(Fill).height(Fill).into();
+        }
+        let body = column![
+            scrollable(container(page).padding(24).width(Fill)).height(Fill),
+            self.navigation(),
+        ];
+        let screen = row![self.sidebar(), body.width(Fill)].height(Fill);
+        match self.pending_close {
+            None => screen.into(),
+            Some(pending) => iced::widget::stack![screen, close_overlay(pending)].into(),
+        }
+    }
+
+    /// The Manage page: its own bar (back to Welcome, into the wizard), the nodes' connections
+    /// and the cluster.
+    fn manage_view(&self) -> Element<'_, Message> {
+        let context = self.context();
+        let idle = !self.manage.busy();
+        let bar = row![
+            button(text("← Welcome"))
+                .style(button::secondary)
+                .on_press_maybe(idle.then_some(Message::WelcomePressed)),
+            text(format!("Cluster {}", self.profile.cluster.name))
+                .size(20)
+                .width(Fill),
+            button(text("Edit profile"))
+                .style(button::secondary)
+                .on_press_maybe(idle.then_some(Message::EditProfilePressed)),
+        ]
+        .spacing(12)
+        .align_y(Center);
+        let mut links = row![].spacing(16);
+        for index in 0..self.profile.nodes.len().min(2) {
+            links = links.push(
+                container(nodes::connection_view(&self.nodes, context, index).map(Message::Nodes))
+                    .width(Fill),
+            );
+        }
+        let mut page = column![bar, links].spacing(16);
+        page = page
+            .push(manage::view(&self.manage, context, self.connected_nodes()).map(Message::Manage));
+        let screen = scrollable(container(page).padding(24).width(Fill)).height(Fill);
+        match self.pending_close {
+            None => screen.into(),
+            Some(pending) => iced::widget::stack![screen, close_overlay(pending)].into(),
+        }
+    }
+
+    fn sidebar(&self) -> Element<'_, Message> {
+        let mut pages = column![].spacing(4);
+        for page in Page::ALL.into_iter().skip(1) {
+            let label = if page == self.page {
+                text(format!("▸ {}", page.title()))
+            } else {
+                text(format!("  {}", page.title()))
+            };
+            let style = if page == self.page {
+                button::primary
+            } else {
+                button::text
+            };
+            pages = pages.push(
+                button(label)
+                    .width(Fill)
+                    .style(style)
+                    .on_press_maybe(self.reachable(page).then_some(Message::PageSelected(page))),
+            );
+        }
+        container(
+            column![
+                text("Tandem").size(22),
+                pages,
+                space::vertical(),
+                self.save_button()
+            ]
+            .spacing(16),
+        )
+        .padding(16)
+        .width(180)
+        .height(Fill)
+        .style(container::rounded_box)
+        .into()
+    }
+
+    fn save_button(&self) -> Element<'_, Message> {
+        let label = if self.unsaved() {
+            "Save profile •"
+        } else {
+            "Save profile"
+        };
+        let saveable = !self.profile.cluster.name.trim().is_empty();
+        column![
+            button(text(label))
+                .width(Fill)
+                .style(button::secondary)
+                .on_press_maybe(saveable.then_some(Message::SavePressed)),
+            button(text("Export profile…"))
+                .width(Fill)
+                .style(button::text)
+                .on_press_maybe(saveable.then_some(Message::ExportPressed)),
+        ]
+        .spacing(6)
+        .into()
+    }
+
+    fn navigation(&self) -> Element<'_, Message> {
+        let next_label = match self.page {
+            Page::Review => "Start setup",
+            Page::Run => "Finish",
+            _ => "Next",
+        };
+        let status = self.status.clone().unwrap_or_else(|| self.blocked_reason());
+        let back = (self.page != Page::Done || !self.run.running()).then(|| {
+            button(text("Back"))
+                .style(button::secondary)
+                .on_press_maybe(self.can_go_back().then_some(Message::BackPressed))
+        });
+        let next = self.page.next().map(|_| {
+            button(text(next_label))
+                .style(button::primary)
+                .on_press_maybe(self.can_continue().then_some(Message::NextPressed))
+        });
+        container(
+            row![text(status).size(13).width(Fill), back, next]
+                .spacing(12)
+                .align_y(Center),
+        )
+        .padding(12)
+        .width(Fill)
+        .style(container::bordered_box)
+        .into()
+    }
+
+    /// Why Next is disabled, in a few words, for the navigation bar.
+    pub fn blocked_reason(&self) -> String {
+        if self.can_continue() || self.page.next().is_none() {
+            return String::new();
+        }
+        if let Some(fields) = self.page.fields() {
+            let count = pages::problems_of(&self.problems, fields).len();
+            if count > 0 {
+                return format!(
+                    "{count} field(s) on this page need attention (see the messages in red)"
+                );
+            }
+        }
+        match self.page {
+            Page::Nodes => self.nodes.blocked_reason(),
+            Page::Vms => "A node cannot run all VMs at once: see the capacity meter".to_owned(),
+            Page::Review => self.review.blocked_reason(),
+            Page::Run => self.run.blocked_reason(),
+            _ => String::new(),
+        }
+    }
+}
+
+/// The close question over a dimmed window.
+fn close_overlay<'a>(pending: PendingClose) -> Element<'a, Message> {
+    iced::widget::opaque(iced::widget::center(close_dialog(pending)).style(|theme| {
+        container::Style {
+            background: Some(
+                iced::Color {
+                    a: 0.6,
+                    ..iced::Color::BLACK
+                }
+                .into(),
+            ),
+            ..container::transparent(theme)
+        }
+    }))
+}
+
+fn close_dialog<'a>(pending: PendingClose) -> Element<'a, Message> {
+    let (question, buttons) = match pending {
+        PendingClose::Running(_) => (
+            "A setup run is in progress. Closing stops it on the nodes; running the wizard again later resumes where it stopped.",
+            row![
+                button(text("Keep running"))
+                    .style(button::secondary)
+                    .on_press(Message::CloseCancelled),
+                button(text("Stop and close"))
+                    .style(button::danger)
+                    .on_press(Message::CloseConfirmed),
+            ],
+        ),
+        PendingClose::Maintaining(_) => (
+            "A maintenance is under way. Closing stops following it; the cluster finishes what \
+             was started on its own (check it with `tandem status`).",
+            row![
+                button(text("Keep following"))
+                    .style(button::secondary)
+                    .on_press(Message::CloseCancelled),
+                button(text("Close"))
+                    .style(button::danger)
+                    .on_press(Message::CloseConfirmed),
+            ],
+        ),
+        PendingClose::Unsaved(_) => (
+            "The profile has changes that are not saved.",
+            row![
+                button(text("Cancel"))
+                    .style(button::secondary)
+                    .on_press(Message::CloseCancelled),
+                button(text("Close without saving"))
+                    .style(button::danger)
+                    .on_press(Message::CloseConfirmed),
+                button(text("Save and close"))
+                    .style(button::primary)
+                    .on_press(Message::SaveAndClose),
+            ],
+        ),
+    };
+    container(
+        column![text(question).size(16), buttons.spacing(12)]
+            .spacing(20)
+            .max_width(480),
+    )
+    .padding(24)
+    .style(container::rounded_box)
+    .into()
+}

@@ -1,0 +1,143 @@
+//! What must happen outside the window's state after a message, and how it happens: I/O through
+//! the edge (SSH, the run, dialogs) as tasks whose results come back as messages, and the window
+//! and focus operations only iced performs.
+
+use std::sync::Arc;
+
+use iced::widget::operation;
+use iced::{Task, window};
+
+use super::{Message, edge};
+use crate::screens::{done, manage, nodes, review, run, vms, welcome};
+
+/// What must happen outside the window's state after a message: I/O through the edge, dialogs,
+/// focus and window operations.
+pub enum Effect {
+    Connect {
+        node: Box<wizard_steps::profile::Node>,
+        request: nodes::ConnectRequest,
+    },
+    Disconnect(usize),
+    Preflight(Box<wizard_steps::Design>),
+    /// Read the running cluster (the Manage page).
+    ReadCluster(Box<wizard_steps::Design>),
+    /// Read both nodes' side of a split DRBD resource.
+    SplitEvidence {
+        design: Box<wizard_steps::Design>,
+        split: wizard_steps::split_brain::Split,
+    },
+    /// The split-brain recovery's events, journaled, as they come.
+    Recovery(std::pin::Pin<Box<dyn iced::futures::Stream<Item = wizard_steps::run::Event> + Send>>),
+    /// A maintenance's updates, journaled, as they come.
+    Maintain(
+        std::pin::Pin<Box<dyn iced::futures::Stream<Item = wizard_steps::manage::Update> + Send>>,
+    ),
+    /// The run's events, journaled, as they come.
+    Run(std::pin::Pin<Box<dyn iced::futures::Stream<Item = wizard_steps::run::Event> + Send>>),
+    PickProfile,
+    /// Where to export the profile (the cluster's name suggests the file name).
+    PickExportPath(String),
+    PickKey(usize),
+    PickIso(usize),
+    /// Where to save the setup report (the cluster's name suggests the file name).
+    PickReportPath {
+        cluster: String,
+        format: done::ReportFormat,
+    },
+    Focus {
+        backwards: bool,
+    },
+    CloseWindow(window::Id),
+}
+
+impl std::fmt::Debug for Effect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Effect::Connect { request, .. } => write!(f, "Connect(node {})", request.index),
+            Effect::Disconnect(index) => write!(f, "Disconnect({index})"),
+            Effect::Preflight(_) => f.write_str("Preflight"),
+            Effect::ReadCluster(_) => f.write_str("ReadCluster"),
+            Effect::Maintain(_) => f.write_str("Maintain"),
+            Effect::SplitEvidence { split, .. } => write!(f, "SplitEvidence({})", split.resource),
+            Effect::Recovery(_) => f.write_str("Recovery"),
+            Effect::Run(_) => f.write_str("Run"),
+            Effect::PickProfile => f.write_str("PickProfile"),
+            Effect::PickExportPath(name) => write!(f, "PickExportPath({name})"),
+            Effect::PickKey(index) => write!(f, "PickKey({index})"),
+            Effect::PickIso(index) => write!(f, "PickIso({index})"),
+            Effect::PickReportPath { format, .. } => write!(f, "PickReportPath({format:?})"),
+            Effect::Focus { backwards } => write!(f, "Focus {{ backwards: {backwards} }}"),
+            Effect::CloseWindow(_) => f.write_str("CloseWindow"),
+        }
+    }
+}
+
+impl Effect {
+    /// The message an I/O effect ends with (None for window and focus operations, which only
+    /// iced can perform, and for the run, whose events are a stream).
+    pub async fn perform(self, edge: Arc<edge::Edge>) -> Option<Message> {
+        Some(match self {
+            Effect::Connect { node, request } => {
+                let index = request.index;
+                let result = edge.connect(*node, request).await;
+                Message::Nodes(nodes::Message::Connected(index, Box::new(result)))
+            }
+            Effect::Disconnect(index) => {
+                edge.disconnect(index).await;
+                Message::Nodes(nodes::Message::Disconnected)
+            }
+            Effect::Preflight(design) => {
+                Message::Review(review::Message::Checked(edge.preflight(*design).await))
+            }
+            Effect::ReadCluster(design) => {
+                Message::Manage(manage::Message::Read(edge.cluster_status(*design).await))
+            }
+            Effect::SplitEvidence { design, split } => Message::Manage(manage::Message::Examined(
+                Box::new(edge.split_evidence(*design, split).await),
+            )),
+            Effect::PickProfile => {
+                Message::Welcome(welcome::Message::ImportChosen(edge::pick_profile().await))
+            }
+            Effect::PickExportPath(name) => {
+                Message::ExportChosen(edge::pick_export_path(&name).await)
+            }
+            Effect::PickKey(index) => {
+                Message::Nodes(nodes::Message::KeyChosen(index, edge::pick_key().await))
+            }
+            Effect::PickIso(index) => {
+                Message::Vms(vms::Message::IsoChosen(index, edge::pick_iso().await))
+            }
+            Effect::PickReportPath { cluster, format } => {
+                Message::ReportPathChosen(format, edge::pick_report_path(&cluster, format).await)
+            }
+            Effect::Run(_)
+            | Effect::Maintain(_)
+            | Effect::Recovery(_)
+            | Effect::Focus { .. }
+            | Effect::CloseWindow(_) => {
+                return None;
+            }
+        })
+    }
+
+    pub(super) fn into_task(self, edge: Arc<edge::Edge>) -> Task<Message> {
+        match self {
+            Effect::Focus { backwards: false } => operation::focus_next(),
+            Effect::Focus { backwards: true } => operation::focus_previous(),
+            Effect::CloseWindow(id) => window::close(id),
+            Effect::Run(events) => Task::run(events, |event| {
+                Message::Run(run::Message::Event(Box::new(event)))
+            })
+            .chain(Task::done(Message::Run(run::Message::EventsEnded))),
+            Effect::Maintain(updates) => Task::run(updates, |update| {
+                Message::Manage(manage::Message::Update(Box::new(update)))
+            })
+            .chain(Task::done(Message::Manage(manage::Message::Ended))),
+            Effect::Recovery(events) => Task::run(events, |event| {
+                Message::Manage(manage::Message::RecoveryEvent(Box::new(event)))
+            })
+            .chain(Task::done(Message::Manage(manage::Message::RecoveryEnded))),
+            effect => Task::perform(effect.perform(edge), |message| message).and_then(Task::done),
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The window: how it opens (size, icon, application id), what it listens to (close requests,
+//! keys, the Manage page's refresh) and which keys do what.
+
+use std::path::PathBuf;
+
+use iced::keyboard::{self, Key, key::Named};
+use iced::{Subscription, Task, window};
+use wizard_steps::pages::Page;
+
+use super::{App, Message, edge};
+use crate::screens::{manage, welcome};
+
+/// The window's application id (Wayland app_id, X11 WM_CLASS): the desktop entry's file name,
+/// its StartupWMClass and Icon, and the AppStream id (packaging/ holds them under this name).
+pub const APPLICATION_ID: &str = "org.tandemcluster.Tandem";
+
+/// Opens the wizard's window: on the Welcome page, or with `profile` open on the Nodes page.
+pub fn run(profile: Option<PathBuf>) -> iced::Result {
+    let boot = move || {
+        let mut app = App::new(edge::Edge::standard());
+        if let Some(path) = &profile {
+            app.handle(Message::Welcome(welcome::Message::OpenPressed(
+                path.clone(),
+            )));
+        }
+        (app, Task::none())
+    };
+    iced::application(boot, App::update, App::view)
+        .title(App::title)
+        .subscription(App::subscription)
+        .window(window::Settings {
+            size: iced::Size::new(1024.0, 768.0),
+            min_size: Some(iced::Size::new(760.0, 560.0)),
+            exit_on_close_request: false,
+            icon: window_icon(),
+            #[cfg(target_os = "linux")]
+            platform_specific: window::settings::PlatformSpecific {
+                application_id: APPLICATION_ID.to_owned(),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .exit_on_close_request(false)
+        .run()
+}
+
+/// The application icon's 64 px PNG, for window managers that take the icon from the window
+/// (the dock finds the installed one through the desktop entry).
+const ICON_PNG: &[u8] =
+    include_bytes!("../../../packaging/icons/hicolor/64x64/apps/org.tandemcluster.Tandem.png");
+
+/// The window's icon, or none when the embedded PNG cannot be decoded (the window still opens).
+pub fn window_icon() -> Option<window::Icon> {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(ICON_PNG));
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info().ok()?;
+    let mut pixels = vec![0; reader.output_buffer_size()?];
+    let frame = reader.next_frame(&mut pixels).ok()?;
+    if frame.color_type != png::ColorType::Rgba {
+        return None;
+    }
+    pixels.truncate(frame.buffer_size());
+    window::icon::from_rgba(pixels, frame.width, frame.height).ok()
+}
+
+/// Enter = Next, Escape = Back, Tab and Shift+Tab move the focus (keys no widget took).
+pub fn on_key(event: keyboard::Event) -> Option<Message> {
+    let keyboard::Event::KeyPressed { key, modifiers, .. } = event else {
+        return None;
+    };
+    match key.as_ref() {
+        Key::Named(Named::Enter) => Some(Message::NextPressed),
+        Key::Named(Named::Escape) => Some(Message::BackPressed),
+        Key::Named(Named::Tab) => Some(Message::TabPressed {
+            shift: modifiers.shift(),
+        }),
+        _ => None,
+    }
+}
+
+/// How often the Manage page reads the cluster.
+const MANAGE_REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl App {
+    fn subscription(&self) -> Subscription<Message> {
+        let mut subscriptions = vec![
+            window::close_requests().map(Message::CloseRequested),
+            keyboard::listen().filter_map(on_key),
+        ];
+        if self.page == Page::Manage && self.connected_nodes().contains(&true) {
+            subscriptions.push(
+                iced::time::every(MANAGE_REFRESH).map(|_| Message::Manage(manage::Message::Tick)),
+            );
+        }
+        Subscription::batch(subscriptions)
+    }
+}
