@@ -1,7 +1,8 @@
 //! Parsing the gather script's output and judging it against the seed design.
 
 use super::*;
-use crate::profile::Profile;
+use crate::Design;
+use crate::profile::{Boot, Profile};
 use crate::validate::validate;
 
 fn seed() -> Design {
@@ -10,15 +11,17 @@ fn seed() -> Design {
 
 /// The seed profile with an administrator's change, validated as a run validates it.
 fn seed_with(change: impl FnOnce(&mut Profile)) -> Design {
-    let mut profile =
-        Profile::from_toml(include_str!("../../resources/profiles/seed.toml"), "seed")
-            .expect("parses");
+    let mut profile = Profile::from_toml(
+        include_str!("../../../resources/profiles/seed.toml"),
+        "seed",
+    )
+    .expect("parses");
     change(&mut profile);
     validate(&profile).expect("valid")
 }
 
 /// What the gather script prints on a healthy, freshly installed node1 of the seed cluster.
-const NODE1: &str = include_str!("../../tests/fixtures/facts/seed-node1.txt");
+const NODE1: &str = include_str!("../../../tests/fixtures/facts/seed-node1.txt");
 
 fn healthy() -> [NodeFacts; 2] {
     let first = parse(NODE1);
