@@ -9,7 +9,11 @@ use crate::profile::Profile;
 use crate::validate::validate;
 
 fn seed_profile() -> Profile {
-    Profile::from_toml(include_str!("../../resources/profiles/seed.toml"), "seed").expect("parses")
+    Profile::from_toml(
+        include_str!("../../../resources/profiles/seed.toml"),
+        "seed",
+    )
+    .expect("parses")
 }
 
 fn seed() -> Design {
