@@ -356,5 +356,4 @@ fn parse_percent(text: &str) -> Option<f64> {
 }
 
 #[cfg(test)]
-#[path = "drbd_tests.rs"]
 mod tests;

@@ -452,5 +452,4 @@ fn escape(text: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "report_tests.rs"]
 mod tests;

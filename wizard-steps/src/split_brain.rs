@@ -413,5 +413,4 @@ pub fn recovery_plan(design: &Design, split: &Split, victim: usize, drbd: DrbdGe
 }
 
 #[cfg(test)]
-#[path = "split_brain_tests.rs"]
 mod tests;

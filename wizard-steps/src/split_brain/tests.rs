@@ -7,7 +7,7 @@ use crate::profile::Profile;
 use crate::validate::validate;
 
 fn seed() -> Design {
-    let text = include_str!("../../resources/profiles/seed.toml");
+    let text = include_str!("../../../resources/profiles/seed.toml");
     validate(&Profile::from_toml(text, "seed").expect("parses")).expect("valid")
 }
 

@@ -1,0 +1,96 @@
+use super::*;
+use crate::profile::Profile;
+
+#[test]
+fn paths_are_the_profile_files_keys() {
+    assert_eq!(
+        Field::Node(1, NodeField::SshHost).path(),
+        "nodes[1].ssh.host"
+    );
+    assert_eq!(Field::Vm(0, VmField::BootIso).path(), "vms[0].boot.iso");
+    assert_eq!(
+        Field::Volume(2, VolumeField::Entry).path(),
+        "storage.volumes[2]"
+    );
+    assert_eq!(
+        Field::Volume(2, VolumeField::Size).path(),
+        "storage.volumes[2].size"
+    );
+    assert_eq!(
+        Field::Cluster(ClusterField::DrbdResyncRate).path(),
+        "cluster.drbd.resync_rate"
+    );
+    assert_eq!(Field::Vms.path(), "vms");
+}
+
+/// Every key names a field the profile really has: the seed with every optional field set,
+/// written out as TOML, holds each key's path.
+#[test]
+fn every_key_is_in_a_profile_with_every_field_set() {
+    use crate::profile::{Bmc, Boot, Failback, SshAuth};
+    let mut profile = Profile::from_toml(
+        include_str!("../../../resources/profiles/seed.toml"),
+        "seed",
+    )
+    .expect("parses");
+    profile.cluster.failback = Failback::Window {
+        start_hour: 22,
+        end_hour: 6,
+    };
+    profile.cluster.corosync_token_ms = Some(5000);
+    profile.nodes[0].ssh.auth = SshAuth::KeyFile {
+        path: "~/.ssh/id_ed25519".into(),
+    };
+    profile.nodes[0].lan.gateway = Some("192.168.1.254".into());
+    profile.nodes[0].bmc = Some(Bmc {
+        address: "192.168.2.1".into(),
+        user: "admin".into(),
+        lanplus: true,
+    });
+    let hvm = &mut profile.vms[0];
+    hvm.mac = Some("00:16:3e:00:00:01".into());
+    hvm.keep_data_on = Some("node1".into());
+    hvm.boot = Boot::Hvm {
+        iso: "/var/lib/tandem/iso/a.iso".into(),
+        iso_source: Some("a.iso".into()),
+        vnc_password: Some("secret".into()),
+    };
+    profile.vms[1].boot = Boot::Pv {
+        kernel: "/boot/vmlinuz".into(),
+        ramdisk: Some("/boot/initrd.img".into()),
+        extra: Some("console=hvc0".into()),
+    };
+    let value: toml::Value =
+        toml::from_str(&profile.to_toml().expect("writes")).expect("reads back");
+    let has = |path: &str| {
+        let mut here = Some(&value);
+        for part in path.split('.') {
+            here = match part.split_once('[') {
+                Some((key, index)) => here
+                    .and_then(|table| table.get(key))
+                    .and_then(|list| list.get(index.trim_end_matches(']').parse::<usize>().ok()?)),
+                None => here.and_then(|table| table.get(part)),
+            };
+        }
+        here.is_some()
+    };
+    let mut fields: Vec<Field> = vec![Field::Nodes, Field::Vms];
+    fields.extend(ClusterField::ALL.iter().map(|&key| Field::Cluster(key)));
+    fields.extend(NetworkField::ALL.iter().map(|&key| Field::Network(key)));
+    fields.extend(StorageField::ALL.iter().map(|&key| Field::Storage(key)));
+    fields.extend(VolumeField::ALL.iter().map(|&key| Field::Volume(0, key)));
+    fields.extend(NodeField::ALL.iter().map(|&key| Field::Node(0, key)));
+    for &key in VmField::ALL {
+        let pv = matches!(
+            key,
+            VmField::BootKernel | VmField::BootRamdisk | VmField::BootExtra
+        );
+        fields.push(Field::Vm(usize::from(pv), key));
+    }
+    let missing: Vec<String> = fields
+        .into_iter()
+        .map(Field::path)
+        .filter(|path| !has(path))
+        .collect();
+    assert!(missing.is_empty(), "not in the profile: {missing:?}");
+}
