@@ -5,11 +5,13 @@
 //!
 //! This module routes; `effect.rs` is what the pages ask of the world and how it is done,
 //! `chrome.rs` draws what surrounds the pages (sidebar, navigation, the close question),
+//! `manage_page.rs` opens a running cluster and turns the Manage page's requests into effects,
 //! `window.rs` opens the window and listens to it, `edge.rs` holds the SSH sessions and files.
 
 mod chrome;
 pub mod edge;
 mod effect;
+mod manage_page;
 mod window;
 
 pub use effect::Effect;
@@ -449,124 +451,12 @@ impl App {
         }
     }
 
-    /// Opens a profile's running cluster on the Manage page and connects to both nodes (through
-    /// the Nodes page's flow: host keys and passwords are asked there as the nodes need them).
-    fn manage_cluster(&mut self, path: PathBuf) -> Vec<Effect> {
-        match self.edge.load(&path) {
-            Ok(profile) => {
-                self.load(profile, Some(path));
-                self.welcome = self.edge.welcome();
-                self.page = Page::Manage;
-                self.status = None;
-                (0..2)
-                    .flat_map(|index| {
-                        self.handle(Message::Nodes(nodes::Message::ConnectPressed(index)))
-                    })
-                    .collect()
-            }
-            Err(error) => {
-                self.welcome.error = Some(error);
-                Vec::new()
-            }
-        }
-    }
-
     pub fn both_connected(&self) -> bool {
         self.connected_nodes() == [true, true]
     }
 
     pub fn connected_nodes(&self) -> [bool; 2] {
         [0, 1].map(|index| *self.nodes.link(index) == nodes::Link::Connected)
-    }
-
-    fn handle_manage(&mut self, message: manage::Message) -> Vec<Effect> {
-        let design = self.design.clone();
-        match manage::update(&mut self.manage, message, design.as_ref()) {
-            manage::Action::None => Vec::new(),
-            manage::Action::Read => match design {
-                Some(design) if self.connected_nodes().contains(&true) => {
-                    vec![Effect::ReadCluster(Box::new(design))]
-                }
-                _ => {
-                    manage::update(
-                        &mut self.manage,
-                        manage::Message::Read(Err("connect to the nodes first".to_owned())),
-                        None,
-                    );
-                    Vec::new()
-                }
-            },
-            manage::Action::Examine(split) => match design {
-                Some(design) => vec![Effect::SplitEvidence {
-                    design: Box::new(design),
-                    split,
-                }],
-                None => Vec::new(),
-            },
-            manage::Action::Recover {
-                split,
-                victim,
-                generation,
-            } => {
-                let Some(design) = design else {
-                    return Vec::new();
-                };
-                match self.edge.clone().recover(design, split, victim, generation) {
-                    Ok((_, events)) => vec![Effect::Recovery(Box::pin(events))],
-                    Err(error) => {
-                        let failed = wizard_steps::run::Event::StepFailed {
-                            step: "split-brain".to_owned(),
-                            node: "both".to_owned(),
-                            message: error,
-                            command: None,
-                            status: None,
-                            output_tail: Vec::new(),
-                            duration_ms: 0,
-                        };
-                        let finished = wizard_steps::run::Event::Finished {
-                            summary: wizard_steps::run::Summary {
-                                failed: 1,
-                                ..Default::default()
-                            },
-                        };
-                        for event in [failed, finished] {
-                            manage::update(
-                                &mut self.manage,
-                                manage::Message::RecoveryEvent(Box::new(event)),
-                                None,
-                            );
-                        }
-                        self.handle_manage(manage::Message::RecoveryEnded)
-                    }
-                }
-            }
-            manage::Action::Perform { actions, purpose } => {
-                let Some(design) = design else {
-                    return Vec::new();
-                };
-                match self.edge.clone().maintain(design, actions, purpose) {
-                    Ok(updates) => vec![Effect::Maintain(Box::pin(updates))],
-                    Err(error) => {
-                        let record = wizard_steps::run::Event::Maintenance {
-                            purpose: purpose.to_owned(),
-                            action: "open the cluster's journal".to_owned(),
-                            command: None,
-                            changed: false,
-                            error: Some(error),
-                            took_ms: 0,
-                            placements: Vec::new(),
-                        };
-                        let finished = wizard_steps::manage::Update::Finished { record, ok: false };
-                        manage::update(
-                            &mut self.manage,
-                            manage::Message::Update(Box::new(finished)),
-                            None,
-                        );
-                        self.handle_manage(manage::Message::Ended)
-                    }
-                }
-            }
-        }
     }
 
     fn save_now(&mut self) -> Result<PathBuf, String> {

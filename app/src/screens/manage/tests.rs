@@ -12,6 +12,7 @@ use wizard_steps::validate::{Problems, validate};
 use wizard_steps::{Design, Profile};
 
 use super::*;
+use crate::screens::Context;
 use crate::screens::testing::seed;
 
 const AT_HOME: &str = include_str!("../../../../tests/fixtures/crm_mon/seed-at-home.xml");

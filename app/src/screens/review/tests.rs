@@ -1,4 +1,5 @@
 use super::*;
+use crate::screens::Context;
 use iced::{Settings, Size};
 use iced_test::{Error, Simulator};
 use wizard_steps::Profile;
