@@ -4,6 +4,9 @@
 //! nothing is changed, and the journal becomes a report that says why. (A full apply runs
 //! against real nodes: the testbed.)
 
+// Test helpers fail the test by panicking, inside and outside #[test] functions alike.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod common;
 
 use std::fs;

@@ -13,6 +13,9 @@
 //! It needs root, qemu and debootstrap, and minutes: tests/run runs it on its own (with its
 //! figures printed) when the machine can, and says loudly when it cannot.
 
+// Test helpers fail the test by panicking, inside and outside #[test] functions alike.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod common;
 
 use std::io::{BufRead, BufReader};

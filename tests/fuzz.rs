@@ -10,6 +10,9 @@
 //! `TANDEM_FUZZ_SECONDS=60 cargo test --release --test fuzz -- --nocapture` gives each target
 //! that many seconds and prints how many inputs it ran (BENCHMARKS.md has a recorded run).
 
+// Test helpers fail the test by panicking, inside and outside #[test] functions alike.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod common;
 
 use std::path::Path;

@@ -13,6 +13,9 @@
 //! rest: xl configs by libxlutil (tests/xen.rs), DRBD by drbdadm (tests/drbd.rs), corosync.conf
 //! by corosync -t (tests/corosync.rs), the bridge stanza by ifupdown (tests/ifupdown.rs).
 
+// Test helpers fail the test by panicking, inside and outside #[test] functions alike.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod common;
 
 use std::fs;

@@ -2,6 +2,9 @@
 //! tasks (awaited here), and two real OpenSSH servers sandboxed on 127.0.0.1 as the nodes.
 //! Nothing on the machine running the tests changes.
 
+// Test helpers fail the test by panicking, inside and outside #[test] functions alike.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod common;
 
 use common::sshd::{self, Sshd};

@@ -1,3 +1,6 @@
+// Test helpers fail the test by panicking, inside and outside #[test] functions alike.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod common;
 
 // The rendered Xen domain configs (/etc/xen/<vm>.cfg on each node), read by Xen's own config

@@ -141,12 +141,12 @@ pub async fn preflight(design: &Design, sessions: &[Session; 2]) -> Result<Prefl
 
 /// Runs the read-only gather script on both nodes.
 pub async fn gather(design: &Design, sessions: &[Session; 2]) -> Result<[NodeFacts; 2], ExecError> {
-    let mut gathered = Vec::new();
-    for (index, session) in sessions.iter().enumerate() {
+    let mut gathered: [NodeFacts; 2] = Default::default();
+    for (index, (session, slot)) in sessions.iter().zip(&mut gathered).enumerate() {
         let output = session.output(&facts::gather_script(design, index)).await?;
-        gathered.push(facts::parse(&output.stdout));
+        *slot = facts::parse(&output.stdout);
     }
-    Ok(gathered.try_into().expect("two nodes"))
+    Ok(gathered)
 }
 
 /// What the preflight needs to know about this workstation: which ISOs to upload exist.

@@ -64,7 +64,7 @@ pub fn parse_crm_mon(xml: &str) -> Result<ClusterState, ParseError> {
     let document =
         roxmltree::Document::parse(xml).map_err(|error| ParseError(error.to_string()))?;
     let mut state = ClusterState::default();
-    let flag = |node: roxmltree::Node, name: &str| node.attribute(name) == Some("true");
+    let flag = |node: roxmltree::Node<'_, '_>, name: &str| node.attribute(name) == Some("true");
     for element in document.descendants() {
         match element.tag_name().name() {
             "node"

@@ -365,12 +365,8 @@ pub fn html(entries: &[Entry]) -> String {
             let _ = writeln!(body, "<pre>{}</pre>", code.join("\n"));
         } else if line.starts_with("| ") {
             let mut rows = vec![line];
-            while let Some(next) = lines.peek() {
-                if next.starts_with('|') {
-                    rows.push(lines.next().expect("peeked"));
-                } else {
-                    break;
-                }
+            while let Some(next) = lines.next_if(|next| next.starts_with('|')) {
+                rows.push(next);
             }
             body.push_str("<table>\n");
             for (index, row) in rows.iter().enumerate() {

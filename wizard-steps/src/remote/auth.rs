@@ -47,7 +47,11 @@ pub(super) async fn open(spec: &ConnectSpec) -> Result<Handle<ClientHandler>, Co
     let mut handle = match connected {
         Ok(handle) => handle,
         Err(error) => {
-            if let Some(rejection) = rejection.lock().expect("rejection lock").take() {
+            if let Some(rejection) = rejection
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take()
+            {
                 return Err(rejection);
             }
             return Err(match error {
@@ -167,8 +171,10 @@ pub(super) async fn authenticate(
                     Err(error) => return Err(ConnectError::NoAgent(error.to_string())),
                 }
             }
-            let result = last.expect("at least one identity was tried");
-            return Err(failed("ssh-agent", &result));
+            return Err(match last {
+                Some(result) => failed("ssh-agent", &result),
+                None => ConnectError::NoAgent("the agent holds no keys".to_owned()),
+            });
         }
     }
     Ok(())

@@ -95,6 +95,9 @@ impl client::Handler for ClientHandler {
 
 impl ClientHandler {
     fn reject(&self, error: ConnectError) {
-        *self.rejection.lock().expect("rejection lock") = Some(error);
+        *self
+            .rejection
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(error);
     }
 }

@@ -312,12 +312,13 @@ pub fn render(design: &Design, platform: Platform) -> Rendered {
                     0o644,
                 ),
             ];
-            if context.live_migration {
-                let peer = context
+            // The peer is the design's other node (a design has two, with different names).
+            if context.live_migration
+                && let Some(peer) = context
                     .nodes
                     .iter()
                     .find(|peer| peer.hostname != node.hostname)
-                    .expect("two nodes");
+            {
                 files.push(file(
                     paths::MIGRATE_RECEIVE,
                     render("xen/migrate-receive.sh", context! {}),
