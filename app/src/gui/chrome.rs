@@ -6,7 +6,12 @@ use iced::{Center, Element, Fill};
 use wizard_steps::pages::{self, Page};
 
 use super::{App, Message, PendingClose};
-use crate::screens::{cluster, done, manage, network, nodes, review, run, storage, vms, welcome};
+use crate::screens::Screen;
+use crate::screens::cluster::ClusterPage;
+use crate::screens::network::NetworkPage;
+use crate::screens::storage::StoragePage;
+use crate::screens::vms::VmsPage;
+use crate::screens::{done, manage, nodes, review, run, welcome};
 
 impl App {
     pub fn view(&self) -> Element<'_, Message> {
@@ -14,10 +19,10 @@ impl App {
         let page: Element<'_, Message> = match self.page {
             Page::Welcome => welcome::view(&self.welcome).map(Message::Welcome),
             Page::Nodes => nodes::view(&self.nodes, context).map(Message::Nodes),
-            Page::Network => network::view(&self.network, context).map(Message::Network),
-            Page::Storage => storage::view(&self.storage, context).map(Message::Storage),
-            Page::Vms => vms::view(&self.vms, context).map(Message::Vms),
-            Page::Cluster => cluster::view(&self.cluster, context).map(Message::Cluster),
+            Page::Network => NetworkPage::view(&self.network, context).map(Message::Network),
+            Page::Storage => StoragePage::view(&self.storage, context).map(Message::Storage),
+            Page::Vms => VmsPage::view(&self.vms, context).map(Message::Vms),
+            Page::Cluster => ClusterPage::view(&self.cluster, context).map(Message::Cluster),
             Page::Review => review::view(&self.review, context).map(Message::Review),
             Page::Run => run::view(&self.run).map(Message::Run),
             Page::Done => done::view(&self.done, context, &self.run.board).map(Message::Done),

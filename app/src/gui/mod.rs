@@ -25,8 +25,12 @@ use wizard_steps::pages::{self, Page};
 use wizard_steps::validate::{Problems, verdict};
 use wizard_steps::{Design, Profile};
 
+use crate::screens::cluster::ClusterPage;
+use crate::screens::network::NetworkPage;
+use crate::screens::storage::StoragePage;
+use crate::screens::vms::VmsPage;
 use crate::screens::{
-    Context, cluster, done, manage, network, nodes, review, run, storage, vms, welcome,
+    Context, Screen, cluster, done, manage, network, nodes, review, run, storage, vms, welcome,
 };
 
 #[derive(Debug, Clone)]
@@ -248,7 +252,7 @@ impl App {
                 effects
             }
             Message::Network(message) => {
-                network::update(
+                NetworkPage::update(
                     &mut self.network,
                     message,
                     &mut self.profile,
@@ -257,7 +261,7 @@ impl App {
                 Vec::new()
             }
             Message::Storage(message) => {
-                storage::update(
+                StoragePage::update(
                     &mut self.storage,
                     message,
                     &mut self.profile,
@@ -265,12 +269,22 @@ impl App {
                 );
                 Vec::new()
             }
-            Message::Vms(message) => match vms::update(&mut self.vms, message, &mut self.profile) {
+            Message::Vms(message) => match VmsPage::update(
+                &mut self.vms,
+                message,
+                &mut self.profile,
+                self.nodes.facts(),
+            ) {
                 vms::Action::None => Vec::new(),
                 vms::Action::BrowseIso(index) => vec![Effect::PickIso(index)],
             },
             Message::Cluster(message) => {
-                cluster::update(&mut self.cluster, message, &mut self.profile);
+                ClusterPage::update(
+                    &mut self.cluster,
+                    message,
+                    &mut self.profile,
+                    self.nodes.facts(),
+                );
                 Vec::new()
             }
             Message::Review(message) => match review::update(&mut self.review, message) {

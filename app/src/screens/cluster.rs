@@ -7,10 +7,13 @@ use std::fmt;
 use iced::widget::{checkbox, column, container, pick_list, radio, row, text, text_input, toggler};
 use iced::{Element, Fill};
 use wizard_steps::Profile;
+use wizard_steps::facts::NodeFacts;
 use wizard_steps::field::{ClusterField, Field, NodeField};
+use wizard_steps::pages::Page;
 use wizard_steps::pages::cluster::{self, NO_FENCING_WARNING};
 use wizard_steps::profile::{Bmc, DrbdProtocol, Failback, Fencing, VerifyAlg};
 
+use super::Screen;
 use super::{Context, field, heading, problem_text, section, warning};
 
 /// The failback window offered first: overnight.
@@ -64,6 +67,30 @@ impl Alg {
 impl fmt::Display for Alg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.0.as_str())
+    }
+}
+/// The page as the app and its tests drive it.
+#[derive(Debug)]
+pub struct ClusterPage;
+
+impl Screen for ClusterPage {
+    type State = State;
+    type Message = Message;
+    type Action = ();
+    const PAGE: Page = Page::Cluster;
+
+    fn update(
+        state: &mut State,
+        message: Message,
+        profile: &mut Profile,
+        facts: [Option<&NodeFacts>; 2],
+    ) {
+        let _ = facts;
+        update(state, message, profile)
+    }
+
+    fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
+        view(state, context)
     }
 }
 

@@ -22,9 +22,32 @@ use iced::widget::{column, container, text};
 use iced::{Element, Fill};
 use wizard_steps::facts::NodeFacts;
 use wizard_steps::field::Field;
-use wizard_steps::pages::{self, Fields};
+use wizard_steps::pages::{self, Fields, Page};
 use wizard_steps::validate::{Problem, Problems};
 use wizard_steps::{Design, Profile};
+
+/// The contract of a page that edits the profile with what the nodes were found to have: its
+/// state, its messages and what it asks of the app, one `update` and one `view`. The app routes
+/// through it and the page tests drive it. (Nodes, which connects to the nodes and holds what
+/// they were found to have, and the pages after the profile are routed on their own.)
+pub trait Screen {
+    type State: Default;
+    type Message;
+    /// What the page asks the app to do (`()` when it never asks).
+    type Action;
+    /// The page in the registry: its title and the fields it edits.
+    const PAGE: Page;
+
+    /// Applies a message: edits the page's state and the profile, may ask the app for more.
+    fn update(
+        state: &mut Self::State,
+        message: Self::Message,
+        profile: &mut Profile,
+        facts: [Option<&NodeFacts>; 2],
+    ) -> Self::Action;
+
+    fn view<'a>(state: &'a Self::State, context: Context<'a>) -> Element<'a, Self::Message>;
+}
 
 /// What every page may read besides its own state.
 #[derive(Debug, Clone, Copy)]

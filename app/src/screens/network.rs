@@ -6,8 +6,10 @@ use iced::{Bottom, Element, Fill};
 use wizard_steps::Profile;
 use wizard_steps::facts::NodeFacts;
 use wizard_steps::field::{Field, NetworkField, NodeField};
+use wizard_steps::pages::Page;
 use wizard_steps::pages::network;
 
+use super::Screen;
 use super::{Context, field, heading, problem_text, section, warning};
 
 /// The page keeps nothing of its own: every field is text or a choice in the profile.
@@ -28,6 +30,29 @@ pub enum Message {
     BridgeChanged(String),
     StpToggled(bool),
     ForwardDelayPicked(u8),
+}
+/// The page as the app and its tests drive it.
+#[derive(Debug)]
+pub struct NetworkPage;
+
+impl Screen for NetworkPage {
+    type State = State;
+    type Message = Message;
+    type Action = ();
+    const PAGE: Page = Page::Network;
+
+    fn update(
+        state: &mut State,
+        message: Message,
+        profile: &mut Profile,
+        facts: [Option<&NodeFacts>; 2],
+    ) {
+        update(state, message, profile, facts)
+    }
+
+    fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
+        view(state, context)
+    }
 }
 
 /// The 802.1D default forward delay, taken when STP is switched on with a delay the kernel

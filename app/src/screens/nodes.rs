@@ -128,7 +128,6 @@ pub enum Message {
     Connected(usize, Box<Result<NodeFacts, AccessError>>),
     Disconnected,
 }
-
 #[derive(Debug)]
 pub enum Action {
     None,

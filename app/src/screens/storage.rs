@@ -6,11 +6,13 @@ use iced::{Center, Element, Fill};
 use wizard_steps::Profile;
 use wizard_steps::facts::NodeFacts;
 use wizard_steps::field::{Field, StorageField, VolumeField};
+use wizard_steps::pages::Page;
 use wizard_steps::pages::nodes::mib_text;
 use wizard_steps::pages::storage::{self, Presence, VolumeStatus};
 use wizard_steps::profile::{Boot, Volume};
 use wizard_steps::validate::parse_size_mib;
 
+use super::Screen;
 use super::{Context, field, heading, problem_text, section, warning};
 
 /// The page keeps nothing of its own: names and sizes are text in the profile.
@@ -37,6 +39,29 @@ pub enum Message {
 /// The height of a text input with iced's default text size and padding, to line up a
 /// checkbox with the inputs beside it.
 const INPUT_HEIGHT: f32 = 31.0;
+/// The page as the app and its tests drive it.
+#[derive(Debug)]
+pub struct StoragePage;
+
+impl Screen for StoragePage {
+    type State = State;
+    type Message = Message;
+    type Action = ();
+    const PAGE: Page = Page::Storage;
+
+    fn update(
+        state: &mut State,
+        message: Message,
+        profile: &mut Profile,
+        facts: [Option<&NodeFacts>; 2],
+    ) {
+        update(state, message, profile, facts)
+    }
+
+    fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
+        view(state, context)
+    }
+}
 
 /// The size a new volume starts with.
 const NEW_VOLUME_SIZE: &str = "20G";

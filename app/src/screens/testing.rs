@@ -2,7 +2,6 @@
 //! the profile it edits, draws the page in a window tall enough to click anything on it, and
 //! feeds what the clicks and keys produced back through the page's `update`.
 
-use iced::Element;
 use iced::keyboard::key::Named;
 use iced_test::selector::{Bounded, id};
 use iced_test::{Error, Selector, Simulator};
@@ -10,7 +9,7 @@ use wizard_steps::facts::NodeFacts;
 use wizard_steps::validate::{Problems, verdict};
 use wizard_steps::{Design, Profile, pages};
 
-use super::Context;
+use super::{Context, Screen};
 
 pub const SEED: &str = include_str!("../../../resources/profiles/seed.toml");
 
@@ -18,27 +17,12 @@ pub fn seed() -> Profile {
     Profile::from_toml(SEED, "seed").expect("the seed profile parses")
 }
 
-/// A page as the harness drives it: its update and view behind one signature.
-pub trait Screen {
-    type State: Default;
-    type Message;
-    type Action;
-    /// The profile fields the page edits.
-    const FIELDS: pages::Fields;
-    /// The window's height, so that the whole page is visible.
+/// How tall the harness's window is for a page, so that the whole page is visible.
+pub trait Tall: Screen {
     const HEIGHT: f32;
-
-    fn update(
-        state: &mut Self::State,
-        message: Self::Message,
-        profile: &mut Profile,
-        facts: [Option<&NodeFacts>; 2],
-    ) -> Self::Action;
-
-    fn view<'a>(state: &'a Self::State, context: Context<'a>) -> Element<'a, Self::Message>;
 }
 
-pub struct Harness<S: Screen> {
+pub struct Harness<S: Tall> {
     pub state: S::State,
     pub profile: Profile,
     pub problems: Problems,
@@ -46,7 +30,7 @@ pub struct Harness<S: Screen> {
     pub facts: [Option<NodeFacts>; 2],
 }
 
-impl<S: Screen> Harness<S> {
+impl<S: Tall> Harness<S> {
     pub fn new(profile: Profile, facts: [Option<NodeFacts>; 2]) -> Harness<S> {
         let (design, problems) = verdict(&profile);
         Harness {
@@ -138,6 +122,6 @@ impl<S: Screen> Harness<S> {
 
     /// The problems the page can fix.
     pub fn page_problems(&self) -> usize {
-        pages::problems_of(&self.problems, S::FIELDS).len()
+        pages::problems_of(&self.problems, S::PAGE.fields().unwrap_or_default()).len()
     }
 }

@@ -2,33 +2,15 @@ use super::*;
 use crate::screens::testing;
 use iced_test::Error;
 use iced_test::selector::id;
-use wizard_steps::facts::NodeFacts;
 
 const NO_ACKNOWLEDGEMENT: &str = "without fencing, a two-node cluster can end in a split brain \
     that needs manual recovery — configure IPMI fencing (method = \"ipmi\"), or set \
     acknowledge_split_brain_risk = true";
 
-struct Screen;
+type Screen = ClusterPage;
 
-impl testing::Screen for Screen {
-    type State = State;
-    type Message = Message;
-    type Action = ();
-    const FIELDS: wizard_steps::pages::Fields = cluster::FIELDS;
+impl testing::Tall for ClusterPage {
     const HEIGHT: f32 = 2400.0;
-
-    fn update(
-        state: &mut State,
-        message: Message,
-        profile: &mut Profile,
-        _facts: [Option<&NodeFacts>; 2],
-    ) {
-        update(state, message, profile)
-    }
-
-    fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
-        view(state, context)
-    }
 }
 
 type Page = testing::Harness<Screen>;

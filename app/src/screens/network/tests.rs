@@ -15,27 +15,10 @@ fn discovery(hostname: &str, address: &str) -> String {
     )
 }
 
-struct Screen;
+type Screen = NetworkPage;
 
-impl testing::Screen for Screen {
-    type State = State;
-    type Message = Message;
-    type Action = ();
-    const FIELDS: wizard_steps::pages::Fields = network::FIELDS;
+impl testing::Tall for NetworkPage {
     const HEIGHT: f32 = 2000.0;
-
-    fn update(
-        state: &mut State,
-        message: Message,
-        profile: &mut Profile,
-        facts: [Option<&NodeFacts>; 2],
-    ) {
-        update(state, message, profile, facts)
-    }
-
-    fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
-        view(state, context)
-    }
 }
 
 type Page = testing::Harness<Screen>;

@@ -14,27 +14,10 @@ fn discovery(hostname: &str, volumes: &str) -> NodeFacts {
     ))
 }
 
-struct Screen;
+type Screen = StoragePage;
 
-impl testing::Screen for Screen {
-    type State = State;
-    type Message = Message;
-    type Action = ();
-    const FIELDS: wizard_steps::pages::Fields = storage::FIELDS;
+impl testing::Tall for StoragePage {
     const HEIGHT: f32 = 2000.0;
-
-    fn update(
-        state: &mut State,
-        message: Message,
-        profile: &mut Profile,
-        facts: [Option<&NodeFacts>; 2],
-    ) {
-        update(state, message, profile, facts)
-    }
-
-    fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
-        view(state, context)
-    }
 }
 
 type Page = testing::Harness<Screen>;

@@ -6,12 +6,16 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
+use iced::Element;
 use wizard_steps::Profile;
+use wizard_steps::facts::NodeFacts;
 use wizard_steps::field::{Field, NodeField, VmField};
+use wizard_steps::pages::Page;
 use wizard_steps::pages::vms::{self};
 use wizard_steps::profile::{Boot, Vm};
 
 use super::Context;
+use super::Screen;
 
 /// Where an uploaded ISO is put on the nodes when the administrator has not named a path.
 
@@ -345,6 +349,30 @@ fn new_vm(profile: &Profile) -> Vm {
         console_ip: None,
         mac: None,
         keep_data_on: None,
+    }
+}
+/// The page as the app and its tests drive it.
+#[derive(Debug)]
+pub struct VmsPage;
+
+impl Screen for VmsPage {
+    type State = State;
+    type Message = Message;
+    type Action = Action;
+    const PAGE: Page = Page::Vms;
+
+    fn update(
+        state: &mut State,
+        message: Message,
+        profile: &mut Profile,
+        facts: [Option<&NodeFacts>; 2],
+    ) -> Action {
+        let _ = facts;
+        update(state, message, profile)
+    }
+
+    fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
+        view(state, context)
     }
 }
 

@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::screens::testing;
-use iced::Element;
 use iced_test::Error;
 use iced_test::selector::id;
 use wizard_steps::facts::NodeFacts;
@@ -17,27 +16,10 @@ fn discovery(hostname: &str, memory_mib: u64, volumes: &str) -> NodeFacts {
     ))
 }
 
-struct Screen;
+type Screen = VmsPage;
 
-impl testing::Screen for Screen {
-    type State = State;
-    type Message = Message;
-    type Action = Action;
-    const FIELDS: wizard_steps::pages::Fields = vms::FIELDS;
+impl testing::Tall for VmsPage {
     const HEIGHT: f32 = 3000.0;
-
-    fn update(
-        state: &mut State,
-        message: Message,
-        profile: &mut Profile,
-        _facts: [Option<&NodeFacts>; 2],
-    ) -> Action {
-        update(state, message, profile)
-    }
-
-    fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
-        view(state, context)
-    }
 }
 
 type Page = testing::Harness<Screen>;
