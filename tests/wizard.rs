@@ -8,7 +8,7 @@
 mod common;
 
 use common::sshd::{self, Sshd};
-use common::wizard::{app_in, click, settle, shows, type_into};
+use common::wizard::{app_in, click, settle, settle_files, shows, type_into};
 use tandem::gui::{App, Effect, Message};
 use tandem::screens::nodes::{self, Link};
 use tandem::screens::welcome;
@@ -294,11 +294,15 @@ fn every_page_looks_as_reviewed() {
         ),
     ];
     let dir = TempDir::new().expect("temporary directory");
-    let (mut app, _edge) = app_in(dir.path());
+    let (mut app, edge) = app_in(dir.path());
     let mut shots = vec![("welcome", snapshot(&app, iced::Theme::Light))];
 
     let profile = common::example_profile("seed");
-    app.handle(Message::Welcome(welcome::Message::OpenPressed(profile)));
+    settle_files(
+        &mut app,
+        &edge,
+        Message::Welcome(welcome::Message::OpenPressed(profile)),
+    );
     for (index, found) in node_facts.iter().enumerate() {
         app.handle(Message::Nodes(nodes::Message::Connected(
             index,
@@ -347,7 +351,13 @@ fn every_page_looks_as_reviewed() {
             .replace("@KEY@", "/root/.ssh/id_ed25519"),
     )
     .expect("write the profile");
-    app.handle(Message::Welcome(welcome::Message::OpenPressed(testbed)));
+    // Back to the Welcome page, where a profile is opened.
+    settle_files(&mut app, &edge, Message::WelcomePressed);
+    settle_files(
+        &mut app,
+        &edge,
+        Message::Welcome(welcome::Message::OpenPressed(testbed)),
+    );
     assert!(app.problems.0.is_empty(), "{}", app.problems);
     let recording = common::repo_root().join("tests/recordings/testbed-resumed-run.jsonl");
     let entries = wizard_steps::journal::read(&recording).expect("the recording");
@@ -371,9 +381,14 @@ fn every_page_looks_as_reviewed() {
     shots.push(("done", snapshot(&app, iced::Theme::Light)));
 
     // Manage cluster: the seed's cluster as the real crm_mon reports it, vm2's DRBD split.
-    app.handle(Message::Welcome(welcome::Message::ManagePressed(
-        common::example_profile("seed"),
-    )));
+    settle_files(&mut app, &edge, Message::WelcomePressed);
+    settle_files(
+        &mut app,
+        &edge,
+        Message::Welcome(welcome::Message::ManagePressed(common::example_profile(
+            "seed",
+        ))),
+    );
     for (index, found) in node_facts.iter().enumerate() {
         app.handle(Message::Nodes(nodes::Message::Connected(
             index,

@@ -99,21 +99,17 @@ fn confirm_resets(design: &Design, actions: &[Maintenance], decisions: &Decision
 }
 
 fn node_index(design: &Design, name: &str) -> Result<usize> {
-    design
-        .nodes
-        .iter()
-        .position(|node| node.hostname == name)
-        .ok_or_else(|| {
-            anyhow!(
-                "no node \"{name}\" in the profile: name one of {} (nodes[].hostname)",
-                design
-                    .nodes
-                    .iter()
-                    .map(|node| node.hostname.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })
+    design.node_index(name).ok_or_else(|| {
+        anyhow!(
+            "no node \"{name}\" in the profile: name one of {} (nodes[].hostname)",
+            design
+                .nodes
+                .iter()
+                .map(|node| node.hostname.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
 }
 
 fn vm_index(design: &Design, name: &str) -> Result<usize> {

@@ -28,7 +28,7 @@ pub async fn split_brain(
     choice: &Choice,
 ) -> Result<ExitCode> {
     if let Some(node) = &choice.discard
-        && !design.nodes.iter().any(|known| &known.hostname == node)
+        && design.node_index(node).is_none()
     {
         bail!("--discard {node}: no such node in the profile (nodes[].hostname)");
     }
@@ -116,9 +116,7 @@ async fn recover(
         }
     };
     let victim = design
-        .nodes
-        .iter()
-        .position(|node| node.hostname == victim)
+        .node_index(&victim)
         .ok_or_else(|| anyhow!("no node {victim}"))?;
     let generation = split_brain::loaded_generation(&sessions[0]).await;
     let plan = split_brain::recovery_plan(design, split, victim, generation);

@@ -103,3 +103,29 @@ pub async fn type_into(app: &mut App, edge: &Arc<Edge>, id: &str, text: &str) {
 pub fn shows(app: &App, text: &str) -> bool {
     window(app).find(text).is_ok()
 }
+
+/// Handles a message, performing only the file effects it leads to (reading and writing
+/// profiles and reports, the Welcome page's lists) and handling their messages in turn; the
+/// other effects (SSH, dialogs, the window) are returned for the test to answer itself.
+pub fn settle_files(app: &mut App, edge: &Arc<Edge>, message: Message) -> Vec<Effect> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut pending = VecDeque::from([message]);
+    let mut others = Vec::new();
+    while let Some(message) = pending.pop_front() {
+        for effect in app.handle(message) {
+            match effect {
+                Effect::LoadProfile { .. }
+                | Effect::SaveProfile { .. }
+                | Effect::RefreshWelcome
+                | Effect::WriteReport { .. } => {
+                    pending.extend(runtime.block_on(effect.perform(edge.clone())));
+                }
+                other => others.push(other),
+            }
+        }
+    }
+    others
+}

@@ -1,11 +1,17 @@
 //! What must happen outside the window's state after a message, and how it happens: I/O through
-//! the edge (SSH, the run, dialogs) as tasks whose results come back as messages, and the window
-//! and focus operations only iced performs.
+//! the edge (SSH, the run, dialogs, and every file: profiles, the recent list, reports) as tasks
+//! whose results come back as messages, so that `update` itself does not wait on a disk or a
+//! network; and the window and focus operations only iced performs. (A run's journal is the one
+//! file made inside `update`, by the edge, so that a journal that cannot be made is an error on
+//! the page that starts the run.)
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use iced::widget::operation;
 use iced::{Task, window};
+
+use wizard_steps::Profile;
 
 use super::{Message, edge};
 use crate::screens::{done, manage, nodes, review, run, vms, welcome};
@@ -13,6 +19,25 @@ use crate::screens::{done, manage, nodes, review, run, vms, welcome};
 /// What must happen outside the window's state after a message: I/O through the edge, dialogs,
 /// focus and window operations.
 pub enum Effect {
+    /// Read a profile file, then open it for editing or on the Manage page.
+    LoadProfile {
+        path: PathBuf,
+        then: Opened,
+    },
+    /// Write the profile (to `path`, or under its name in the profiles directory).
+    SaveProfile {
+        profile: Box<Profile>,
+        path: Option<PathBuf>,
+        then: AfterSave,
+    },
+    /// Read the Welcome page's lists again (recent and saved profiles).
+    RefreshWelcome,
+    /// Write the report of a run's journal.
+    WriteReport {
+        journal: PathBuf,
+        format: done::ReportFormat,
+        path: PathBuf,
+    },
     Connect {
         node: Box<wizard_steps::profile::Node>,
         request: nodes::ConnectRequest,
@@ -53,6 +78,14 @@ pub enum Effect {
 impl std::fmt::Debug for Effect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Effect::LoadProfile { path, then } => {
+                write!(f, "LoadProfile({}, {then:?})", path.display())
+            }
+            Effect::SaveProfile { path, then, .. } => write!(f, "SaveProfile({path:?}, {then:?})"),
+            Effect::RefreshWelcome => f.write_str("RefreshWelcome"),
+            Effect::WriteReport { path, format, .. } => {
+                write!(f, "WriteReport({}, {format:?})", path.display())
+            }
             Effect::Connect { request, .. } => write!(f, "Connect(node {})", request.index),
             Effect::Disconnect(index) => write!(f, "Disconnect({index})"),
             Effect::Preflight(_) => f.write_str("Preflight"),
@@ -77,6 +110,37 @@ impl Effect {
     /// iced can perform, and for the run, whose events are a stream).
     pub async fn perform(self, edge: Arc<edge::Edge>) -> Option<Message> {
         Some(match self {
+            Effect::LoadProfile { path, then } => {
+                let result = edge.load(&path);
+                Message::ProfileLoaded {
+                    path,
+                    then,
+                    result,
+                    welcome: edge.welcome(),
+                }
+            }
+            Effect::SaveProfile {
+                profile,
+                path,
+                then,
+            } => {
+                let result = edge.save(&profile, path.as_deref());
+                Message::ProfileSaved {
+                    profile,
+                    requested: path,
+                    then,
+                    result,
+                    welcome: edge.welcome(),
+                }
+            }
+            Effect::RefreshWelcome => Message::WelcomeRefreshed(edge.welcome()),
+            Effect::WriteReport {
+                journal,
+                format,
+                path,
+            } => Message::ReportWritten(
+                edge::write_report(&journal, format, &path).map(|()| Some(path)),
+            ),
             Effect::Connect { node, request } => {
                 let index = request.index;
                 let result = edge.connect(*node, request).await;
@@ -140,4 +204,24 @@ impl Effect {
             effect => Task::perform(effect.perform(edge), |message| message).and_then(Task::done),
         }
     }
+}
+
+/// Where a profile that was read opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opened {
+    /// In the wizard, on the Nodes page.
+    Edit,
+    /// On the Manage page, connecting to both nodes.
+    Manage,
+}
+
+/// What follows a save.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterSave {
+    /// The profile is saved where it belongs: it is now the one open.
+    Stay,
+    /// A copy for elsewhere: the profile stays saved where it was.
+    Export,
+    /// Saved before closing: the window closes once it is written.
+    Close(iced::window::Id),
 }

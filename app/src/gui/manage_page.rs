@@ -1,8 +1,6 @@
-//! The Manage page's side of the shell: opening a profile's running cluster, and turning what
-//! the page asks for (read the cluster, examine or recover a split brain, maintenance) into
-//! effects.
-
-use std::path::PathBuf;
+//! The Manage page's side of the shell: going to a loaded profile's running cluster (and
+//! connecting to its nodes), and turning what the page asks for (read the cluster, examine or
+//! recover a split brain, maintenance) into effects.
 
 use wizard_steps::pages::Page;
 
@@ -10,26 +8,15 @@ use super::{App, Effect, Message};
 use crate::screens::{manage, nodes};
 
 impl App {
-    /// Opens a profile's running cluster on the Manage page and connects to both nodes (through
-    /// the Nodes page's flow: host keys and passwords are asked there as the nodes need them).
-    pub(super) fn manage_cluster(&mut self, path: PathBuf) -> Vec<Effect> {
-        match self.edge.load(&path) {
-            Ok(profile) => {
-                self.load(profile, Some(path));
-                self.welcome = self.edge.welcome();
-                self.page = Page::Manage;
-                self.status = None;
-                (0..2)
-                    .flat_map(|index| {
-                        self.handle(Message::Nodes(nodes::Message::ConnectPressed(index)))
-                    })
-                    .collect()
-            }
-            Err(error) => {
-                self.welcome.error = Some(error);
-                Vec::new()
-            }
-        }
+    /// Opens the loaded profile's running cluster on the Manage page and connects to both
+    /// nodes (through the Nodes page's flow: host keys and passwords are asked there as the
+    /// nodes need them).
+    pub(super) fn manage_cluster(&mut self) -> Vec<Effect> {
+        self.page = Page::Manage;
+        self.status = None;
+        (0..2)
+            .flat_map(|index| self.handle(Message::Nodes(nodes::Message::ConnectPressed(index))))
+            .collect()
     }
 
     pub(super) fn handle_manage(&mut self, message: manage::Message) -> Vec<Effect> {

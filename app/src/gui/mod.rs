@@ -14,7 +14,7 @@ mod effect;
 mod manage_page;
 mod window;
 
-pub use effect::Effect;
+pub use effect::{AfterSave, Effect, Opened};
 pub use window::{APPLICATION_ID, on_key, run, window_icon};
 
 use std::path::PathBuf;
@@ -66,6 +66,25 @@ pub enum Message {
     CloseConfirmed,
     CloseCancelled,
     SaveAndClose,
+    /// A profile file was read (or could not be), with the Welcome page's lists as they are now.
+    ProfileLoaded {
+        path: PathBuf,
+        then: Opened,
+        result: Result<Profile, String>,
+        welcome: welcome::State,
+    },
+    /// The profile was written (or could not be): `profile` is what was written, `requested`
+    /// where it was asked to go (None: under its name in the profiles directory).
+    ProfileSaved {
+        profile: Box<Profile>,
+        requested: Option<PathBuf>,
+        then: AfterSave,
+        result: Result<PathBuf, String>,
+        welcome: welcome::State,
+    },
+    WelcomeRefreshed(welcome::State),
+    /// The report was written to the path (None: the dialog was cancelled), or why not.
+    ReportWritten(Result<Option<PathBuf>, String>),
 }
 
 /// Why the window is not closed right away.
@@ -104,6 +123,8 @@ pub struct App {
     edge: Arc<edge::Edge>,
     status: Option<String>,
     pending_close: Option<PendingClose>,
+    /// A save is being written.
+    saving: bool,
 }
 
 impl std::fmt::Debug for App {
@@ -144,6 +165,7 @@ impl App {
             edge,
             status: None,
             pending_close: None,
+            saving: false,
         }
     }
 
@@ -224,8 +246,14 @@ impl App {
                     self.load(Profile::new_cluster(), None);
                     self.go_to(Page::Nodes)
                 }
-                welcome::Action::Open(path) => self.open(path),
-                welcome::Action::Manage(path) => self.manage_cluster(path),
+                welcome::Action::Open(path) => vec![Effect::LoadProfile {
+                    path,
+                    then: Opened::Edit,
+                }],
+                welcome::Action::Manage(path) => vec![Effect::LoadProfile {
+                    path,
+                    then: Opened::Manage,
+                }],
                 welcome::Action::Import => vec![Effect::PickProfile],
             },
             Message::Nodes(message) => {
@@ -311,16 +339,15 @@ impl App {
                     cluster: self.profile.cluster.name.clone(),
                     format,
                 }],
-                done::Action::SaveProfile => self.save(),
+                done::Action::SaveProfile => self.save(AfterSave::Stay),
             },
             Message::Manage(message) => self.handle_manage(message),
             Message::WelcomePressed => {
                 if self.manage.busy() {
                     Vec::new()
                 } else {
-                    self.welcome = self.edge.welcome();
                     self.page = Page::Welcome;
-                    Vec::new()
+                    vec![Effect::RefreshWelcome]
                 }
             }
             Message::EditProfilePressed => {
@@ -359,30 +386,48 @@ impl App {
                 }
             }
             Message::TabPressed { shift } => vec![Effect::Focus { backwards: shift }],
-            Message::SavePressed => self.save(),
+            Message::SavePressed => self.save(AfterSave::Stay),
             Message::ExportPressed => vec![Effect::PickExportPath(
                 self.profile.cluster.name.trim().to_owned(),
             )],
-            Message::ReportPathChosen(format, path) => {
-                let result = match (path, &self.run.journal) {
-                    (None, _) => Ok(None),
-                    (Some(_), None) => Err("there is no run to report on yet".to_owned()),
-                    (Some(path), Some(journal)) => {
-                        edge::write_report(journal, format, &path).map(|()| Some(path))
-                    }
-                };
+            Message::ReportPathChosen(format, path) => match (path, &self.run.journal) {
+                (None, _) => self.handle(Message::ReportWritten(Ok(None))),
+                (Some(_), None) => self.handle(Message::ReportWritten(Err(
+                    "there is no run to report on yet".to_owned(),
+                ))),
+                (Some(path), Some(journal)) => vec![Effect::WriteReport {
+                    journal: journal.clone(),
+                    format,
+                    path,
+                }],
+            },
+            Message::ProfileLoaded {
+                path,
+                then,
+                result,
+                welcome,
+            } => self.profile_loaded(path, then, result, welcome),
+            Message::ProfileSaved {
+                profile,
+                requested,
+                then,
+                result,
+                welcome,
+            } => self.profile_saved(*profile, requested, then, result, welcome),
+            Message::WelcomeRefreshed(welcome) => {
+                self.welcome = welcome;
+                Vec::new()
+            }
+            Message::ReportWritten(result) => {
                 done::update(&mut self.done, done::Message::Exported(result));
                 Vec::new()
             }
             Message::ExportChosen(None) => Vec::new(),
-            Message::ExportChosen(Some(path)) => {
-                // A copy for elsewhere: the profile stays saved where it was.
-                self.status = Some(match self.edge.save(&self.profile, Some(&path)) {
-                    Ok(path) => format!("Exported to {}", path.display()),
-                    Err(error) => format!("Not exported: {error}"),
-                });
-                Vec::new()
-            }
+            Message::ExportChosen(Some(path)) => vec![Effect::SaveProfile {
+                profile: Box::new(self.profile.clone()),
+                path: Some(path),
+                then: AfterSave::Export,
+            }],
             Message::CloseRequested(id) => {
                 if self.run.running() {
                     self.pending_close = Some(PendingClose::Running(id));
@@ -411,13 +456,7 @@ impl App {
                 None => Vec::new(),
             },
             Message::SaveAndClose => match self.pending_close.take() {
-                Some(PendingClose::Unsaved(id)) => match self.save_now() {
-                    Ok(_) => vec![Effect::CloseWindow(id)],
-                    Err(error) => {
-                        self.status = Some(format!("Not saved: {error}"));
-                        Vec::new()
-                    }
-                },
+                Some(PendingClose::Unsaved(id)) => self.save(AfterSave::Close(id)),
                 other => {
                     self.pending_close = other;
                     Vec::new()
@@ -451,20 +490,6 @@ impl App {
         self.manage = manage::State::default();
     }
 
-    fn open(&mut self, path: PathBuf) -> Vec<Effect> {
-        match self.edge.load(&path) {
-            Ok(profile) => {
-                self.load(profile, Some(path));
-                self.welcome = self.edge.welcome();
-                self.go_to(Page::Nodes)
-            }
-            Err(error) => {
-                self.welcome.error = Some(error);
-                Vec::new()
-            }
-        }
-    }
-
     pub fn both_connected(&self) -> bool {
         self.connected_nodes() == [true, true]
     }
@@ -473,23 +498,92 @@ impl App {
         [0, 1].map(|index| *self.nodes.link(index) == nodes::Link::Connected)
     }
 
-    fn save_now(&mut self) -> Result<PathBuf, String> {
-        let path = self
-            .edge
-            .save(&self.profile, self.profile_path.as_deref())?;
-        self.saved = self.profile.clone();
-        self.profile_path = Some(path.clone());
-        self.welcome = self.edge.welcome();
-        Ok(path)
+    /// Asks for the profile to be written where it belongs (or its first home, under its name).
+    fn save(&mut self, then: AfterSave) -> Vec<Effect> {
+        // One write at a time, so that what is marked saved is what the file holds.
+        if self.saving {
+            return Vec::new();
+        }
+        self.saving = true;
+        vec![Effect::SaveProfile {
+            profile: Box::new(self.profile.clone()),
+            path: self.profile_path.clone(),
+            then,
+        }]
     }
 
-    fn save(&mut self) -> Vec<Effect> {
-        let result = self.save_now();
-        match result {
-            Ok(path) => self.status = Some(format!("Saved to {}", path.display())),
-            Err(error) => self.status = Some(format!("Not saved: {error}")),
+    fn profile_loaded(
+        &mut self,
+        path: PathBuf,
+        then: Opened,
+        result: Result<Profile, String>,
+        welcome: welcome::State,
+    ) -> Vec<Effect> {
+        // Opened meanwhile in another way (a second click, a new cluster): this one is late.
+        if self.page != Page::Welcome {
+            return Vec::new();
         }
-        Vec::new()
+        self.welcome = welcome;
+        let profile = match result {
+            Ok(profile) => profile,
+            Err(error) => {
+                self.welcome.error = Some(error);
+                return Vec::new();
+            }
+        };
+        self.load(profile, Some(path));
+        match then {
+            Opened::Edit => self.go_to(Page::Nodes),
+            Opened::Manage => self.manage_cluster(),
+        }
+    }
+
+    fn profile_saved(
+        &mut self,
+        profile: Profile,
+        requested: Option<PathBuf>,
+        then: AfterSave,
+        result: Result<PathBuf, String>,
+        welcome: welcome::State,
+    ) -> Vec<Effect> {
+        self.saving = false;
+        self.welcome = welcome;
+        // Another profile was opened while this one was written: it is not the one open now.
+        let still_open = self.profile_path == requested;
+        match (then, result) {
+            (AfterSave::Export, Ok(path)) => {
+                self.status = Some(format!("Exported to {}", path.display()));
+                Vec::new()
+            }
+            (AfterSave::Export, Err(error)) => {
+                self.status = Some(format!("Not exported: {error}"));
+                Vec::new()
+            }
+            (_, Ok(path)) if !still_open => {
+                self.status = Some(format!("Saved to {}", path.display()));
+                Vec::new()
+            }
+            (then, Ok(path)) => {
+                // What was written is saved, even if the profile was edited meanwhile.
+                let edited_meanwhile = self.profile != profile;
+                self.saved = profile;
+                self.status = Some(format!("Saved to {}", path.display()));
+                self.profile_path = Some(path);
+                match then {
+                    // Edits made while it was written would be lost: ask again.
+                    AfterSave::Close(id) if edited_meanwhile => {
+                        self.pending_close = Some(PendingClose::Unsaved(id));
+                        Vec::new()
+                    }
+                    AfterSave::Close(id) => vec![Effect::CloseWindow(id)],
+                    _ => Vec::new(),
+                }
+            }
+            (_, Err(error)) => {
+                self.status = Some(format!("Not saved: {error}"));
+                Vec::new()
+            }
+        }
     }
 
     /// Reads both nodes (read-only) and plans: what the Review page shows.

@@ -13,6 +13,32 @@ fn app_in(dir: &Path) -> App {
     App::new(Edge::new(Places::under(dir)))
 }
 
+/// Handles a message as the window would: the file effects it asks for (reading and writing
+/// profiles and reports, the Welcome page's lists) are performed, as the window's tasks perform
+/// them, and their messages handled in turn; the other effects are returned.
+fn settle(app: &mut App, message: Message) -> Vec<Effect> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut pending = std::collections::VecDeque::from([message]);
+    let mut others = Vec::new();
+    while let Some(message) = pending.pop_front() {
+        for effect in app.handle(message) {
+            match effect {
+                Effect::LoadProfile { .. }
+                | Effect::SaveProfile { .. }
+                | Effect::RefreshWelcome
+                | Effect::WriteReport { .. } => {
+                    pending.extend(runtime.block_on(effect.perform(app.edge.clone())));
+                }
+                other => others.push(other),
+            }
+        }
+    }
+    others
+}
+
 /// Clicks on what the window shows now, then handles the messages as the window would.
 fn click(app: &mut App, label: &str) -> Vec<Effect> {
     let messages: Vec<Message> = {
@@ -23,7 +49,7 @@ fn click(app: &mut App, label: &str) -> Vec<Effect> {
     };
     messages
         .into_iter()
-        .flat_map(|message| app.handle(message))
+        .flat_map(|message| settle(app, message))
         .collect()
 }
 
@@ -31,7 +57,10 @@ fn seed_app(dir: &Path) -> App {
     let path = dir.join("seed.toml");
     std::fs::write(&path, SEED).expect("profile");
     let mut app = app_in(dir);
-    app.handle(Message::Welcome(welcome::Message::OpenPressed(path)));
+    settle(
+        &mut app,
+        Message::Welcome(welcome::Message::OpenPressed(path)),
+    );
     app
 }
 
@@ -61,24 +90,25 @@ fn a_new_cluster_starts_on_nodes_with_next_disabled_until_the_page_is_valid() {
         app.blocked_reason()
     );
     // Next (and Enter) do nothing while blocked.
-    app.handle(Message::NextPressed);
+    settle(&mut app, Message::NextPressed);
     assert_eq!(app.page, Page::Nodes);
 
-    app.handle(Message::Nodes(nodes::Message::ClusterNameChanged(
-        "office".into(),
-    )));
+    settle(
+        &mut app,
+        Message::Nodes(nodes::Message::ClusterNameChanged("office".into())),
+    );
     for (index, (name, host)) in [("alpha", "10.1.0.1"), ("beta", "10.1.0.2")]
         .into_iter()
         .enumerate()
     {
-        app.handle(Message::Nodes(nodes::Message::HostnameChanged(
-            index,
-            name.into(),
-        )));
-        app.handle(Message::Nodes(nodes::Message::HostChanged(
-            index,
-            host.into(),
-        )));
+        settle(
+            &mut app,
+            Message::Nodes(nodes::Message::HostnameChanged(index, name.into())),
+        );
+        settle(
+            &mut app,
+            Message::Nodes(nodes::Message::HostChanged(index, host.into())),
+        );
     }
     assert!(app.can_continue(), "{}", app.problems);
     click(&mut app, "Next");
@@ -92,10 +122,10 @@ fn back_and_next_keep_what_was_entered() {
     let mut app = seed_app(dir.path());
     assert_eq!(app.page, Page::Nodes);
     assert!(app.can_continue(), "the seed is valid: {}", app.problems);
-    app.handle(Message::Nodes(nodes::Message::PortChanged(
-        1,
-        "2222".into(),
-    )));
+    settle(
+        &mut app,
+        Message::Nodes(nodes::Message::PortChanged(1, "2222".into())),
+    );
     click(&mut app, "Next");
     assert_eq!(app.page, Page::Network);
     click(&mut app, "Next");
@@ -138,11 +168,11 @@ fn enter_is_next_escape_is_back_and_tab_moves_the_focus() {
 
     let dir = tempfile::tempdir().expect("dir");
     let mut app = seed_app(dir.path());
-    app.handle(Message::NextPressed);
+    settle(&mut app, Message::NextPressed);
     assert_eq!(app.page, Page::Network);
-    app.handle(Message::BackPressed);
+    settle(&mut app, Message::BackPressed);
     assert_eq!(app.page, Page::Nodes);
-    let effects = app.handle(Message::TabPressed { shift: true });
+    let effects = settle(&mut app, Message::TabPressed { shift: true });
     assert!(
         matches!(effects[..], [Effect::Focus { backwards: true }]),
         "{effects:?}"
@@ -154,10 +184,10 @@ fn the_sidebar_reaches_only_pages_already_passed() {
     let dir = tempfile::tempdir().expect("dir");
     let mut app = seed_app(dir.path());
     assert!(!app.reachable(Page::Vms));
-    app.handle(Message::PageSelected(Page::Vms));
+    settle(&mut app, Message::PageSelected(Page::Vms));
     assert_eq!(app.page, Page::Nodes, "not before its turn");
     for _ in 0..3 {
-        app.handle(Message::NextPressed);
+        settle(&mut app, Message::NextPressed);
     }
     assert_eq!(app.page, Page::Vms);
     click(&mut app, "  Nodes");
@@ -170,24 +200,27 @@ fn save_writes_the_profile_and_lists_it_as_recent_and_closing_asks_only_when_uns
     let mut app = seed_app(dir.path());
     assert!(!app.unsaved());
     let window = iced::window::Id::unique();
-    let effects = app.handle(Message::CloseRequested(window));
+    let effects = settle(&mut app, Message::CloseRequested(window));
     assert!(
         matches!(effects[..], [Effect::CloseWindow(_)]),
         "{effects:?}"
     );
 
-    app.handle(Message::Vms(vms::Message::IsoChosen(0, None)));
-    app.handle(Message::Nodes(nodes::Message::UserChanged(0, "ops".into())));
+    settle(&mut app, Message::Vms(vms::Message::IsoChosen(0, None)));
+    settle(
+        &mut app,
+        Message::Nodes(nodes::Message::UserChanged(0, "ops".into())),
+    );
     assert!(app.unsaved());
     assert!(app.title().ends_with('•'), "{}", app.title());
-    let effects = app.handle(Message::CloseRequested(window));
+    let effects = settle(&mut app, Message::CloseRequested(window));
     assert!(effects.is_empty(), "an unsaved profile asks first");
     {
         let mut ui = simulator(app.view());
         ui.find("The profile has changes that are not saved.")
             .expect("the question");
     }
-    app.handle(Message::CloseCancelled);
+    settle(&mut app, Message::CloseCancelled);
 
     click(&mut app, "Save profile •");
     assert!(!app.unsaved());
@@ -199,11 +232,11 @@ fn save_writes_the_profile_and_lists_it_as_recent_and_closing_asks_only_when_uns
         Some(&saved.canonicalize().expect("path"))
     );
 
-    app.handle(Message::Nodes(nodes::Message::UserChanged(
-        0,
-        "root".into(),
-    )));
-    app.handle(Message::CloseRequested(window));
+    settle(
+        &mut app,
+        Message::Nodes(nodes::Message::UserChanged(0, "root".into())),
+    );
+    settle(&mut app, Message::CloseRequested(window));
     let effects = click(&mut app, "Save and close");
     assert!(
         matches!(effects[..], [Effect::CloseWindow(_)]),
@@ -217,11 +250,15 @@ fn save_writes_the_profile_and_lists_it_as_recent_and_closing_asks_only_when_uns
 fn a_new_cluster_is_saved_under_its_name_in_the_profiles_directory() {
     let dir = tempfile::tempdir().expect("dir");
     let mut app = app_in(dir.path());
-    app.handle(Message::Welcome(welcome::Message::NewClusterPressed));
-    app.handle(Message::Nodes(nodes::Message::ClusterNameChanged(
-        "office".into(),
-    )));
-    app.handle(Message::SavePressed);
+    settle(
+        &mut app,
+        Message::Welcome(welcome::Message::NewClusterPressed),
+    );
+    settle(
+        &mut app,
+        Message::Nodes(nodes::Message::ClusterNameChanged("office".into())),
+    );
+    settle(&mut app, Message::SavePressed);
     let path = dir.path().join("profiles/office.toml");
     assert!(path.is_file(), "saved to {}", path.display());
     use std::os::unix::fs::PermissionsExt;
@@ -248,7 +285,10 @@ fn a_broken_profile_file_is_refused_with_its_reason_on_the_welcome_page() {
     )
     .expect("file");
     let mut app = app_in(dir.path());
-    app.handle(Message::Welcome(welcome::Message::ImportChosen(Some(path))));
+    settle(
+        &mut app,
+        Message::Welcome(welcome::Message::ImportChosen(Some(path))),
+    );
     assert_eq!(app.page, Page::Welcome);
     let error = app.welcome.error.clone().expect("an error");
     assert!(error.contains("colour"), "{error}");
@@ -263,9 +303,9 @@ fn export_asks_where_and_writes_a_copy_while_the_profile_stays_where_it_was() {
         matches!(&effects[..], [Effect::PickExportPath(name)] if name == "seed"),
         "{effects:?}"
     );
-    app.handle(Message::ExportChosen(None));
+    settle(&mut app, Message::ExportChosen(None));
     let copy = dir.path().join("elsewhere/copy.toml");
-    app.handle(Message::ExportChosen(Some(copy.clone())));
+    settle(&mut app, Message::ExportChosen(Some(copy.clone())));
     let exported = wizard_steps::profile::store::load(&copy).expect("the copy loads");
     assert_eq!(exported, app.profile);
     assert_eq!(
@@ -290,9 +330,12 @@ fn the_done_page_writes_the_report_of_the_run_where_the_administrator_chose() {
     app.run = run::State::started(journal.clone());
     app.page = Page::Run;
     for entry in wizard_steps::journal::read(&journal).expect("journal") {
-        app.handle(Message::Run(run::Message::Event(Box::new(entry.event))));
+        settle(
+            &mut app,
+            Message::Run(run::Message::Event(Box::new(entry.event))),
+        );
     }
-    app.handle(Message::Run(run::Message::EventsEnded));
+    settle(&mut app, Message::Run(run::Message::EventsEnded));
     assert_eq!(app.page, Page::Done);
 
     let messages: Vec<Message> = {
@@ -306,7 +349,7 @@ fn the_done_page_writes_the_report_of_the_run_where_the_administrator_chose() {
     };
     let effects: Vec<Effect> = messages
         .into_iter()
-        .flat_map(|message| app.handle(message))
+        .flat_map(|message| settle(&mut app, message))
         .collect();
     assert!(
         matches!(
@@ -317,10 +360,10 @@ fn the_done_page_writes_the_report_of_the_run_where_the_administrator_chose() {
     );
     let chosen = dir.path().join("reports/setup.html");
     std::fs::create_dir_all(chosen.parent().expect("parent")).expect("dir");
-    app.handle(Message::ReportPathChosen(
-        done::ReportFormat::Html,
-        Some(chosen.clone()),
-    ));
+    settle(
+        &mut app,
+        Message::ReportPathChosen(done::ReportFormat::Html, Some(chosen.clone())),
+    );
     let html = std::fs::read_to_string(&chosen).expect("the report was written");
     assert!(
         html.starts_with("<!DOCTYPE html>") && html.contains("vm1"),
@@ -346,7 +389,10 @@ fn manage_cluster_opens_the_profile_on_its_page_and_connects_to_both_nodes() {
     let path = dir.path().join("seed.toml");
     std::fs::write(&path, SEED).expect("profile");
     let mut app = app_in(dir.path());
-    let effects = app.handle(Message::Welcome(welcome::Message::ManagePressed(path)));
+    let effects = settle(
+        &mut app,
+        Message::Welcome(welcome::Message::ManagePressed(path)),
+    );
     assert_eq!(app.page, Page::Manage);
     assert_eq!(
         format!("{effects:?}"),
@@ -361,9 +407,10 @@ fn manage_cluster_opens_the_profile_on_its_page_and_connects_to_both_nodes() {
     drop(ui);
     // Without a session, a read reports it instead of waiting forever.
     assert!(
-        app.handle(Message::Manage(
-            crate::screens::manage::Message::RefreshPressed
-        ))
+        settle(
+            &mut app,
+            Message::Manage(crate::screens::manage::Message::RefreshPressed)
+        )
         .is_empty()
     );
     assert_eq!(
@@ -376,4 +423,72 @@ fn manage_cluster_opens_the_profile_on_its_page_and_connects_to_both_nodes() {
         Page::Nodes,
         "into the wizard with the same profile"
     );
+}
+
+/// Performs one effect as the window's task would and returns the message it ends with.
+fn perform(app: &App, effect: Effect) -> Message {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(effect.perform(app.edge.clone()))
+        .expect("a file effect ends with a message")
+}
+
+#[test]
+fn an_edit_made_while_saving_before_closing_is_not_lost() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = seed_app(dir.path());
+    let window = iced::window::Id::unique();
+    settle(
+        &mut app,
+        Message::Nodes(nodes::Message::UserChanged(0, "ops".into())),
+    );
+    settle(&mut app, Message::CloseRequested(window));
+    let mut effects = app.handle(Message::SaveAndClose);
+    assert!(
+        matches!(&effects[..], [Effect::SaveProfile { .. }]),
+        "{effects:?}"
+    );
+    assert!(
+        app.handle(Message::SavePressed).is_empty(),
+        "one write at a time"
+    );
+    // The administrator types on while the file is written.
+    settle(
+        &mut app,
+        Message::Nodes(nodes::Message::UserChanged(0, "admin".into())),
+    );
+    let saved = perform(&app, effects.remove(0));
+    let effects = settle(&mut app, saved);
+    assert!(effects.is_empty(), "the window stays open: {effects:?}");
+    assert!(app.unsaved(), "the newer edit is not saved yet");
+    let mut ui = simulator(app.view());
+    ui.find("The profile has changes that are not saved.")
+        .expect("the question is asked again");
+}
+
+#[test]
+fn a_profile_read_after_the_administrator_moved_on_does_not_replace_the_new_one() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("seed.toml");
+    std::fs::write(&path, SEED).expect("profile");
+    let mut app = app_in(dir.path());
+    let mut effects = app.handle(Message::Welcome(welcome::Message::OpenPressed(path)));
+    assert!(
+        matches!(&effects[..], [Effect::LoadProfile { .. }]),
+        "{effects:?}"
+    );
+    settle(
+        &mut app,
+        Message::Welcome(welcome::Message::NewClusterPressed),
+    );
+    settle(
+        &mut app,
+        Message::Nodes(nodes::Message::ClusterNameChanged("office".into())),
+    );
+    let loaded = perform(&app, effects.remove(0));
+    settle(&mut app, loaded);
+    assert_eq!(app.profile.cluster.name, "office");
+    assert_eq!(app.page, Page::Nodes);
 }

@@ -14,16 +14,19 @@ use crate::screens::{manage, welcome};
 /// its StartupWMClass and Icon, and the AppStream id (packaging/ holds them under this name).
 pub const APPLICATION_ID: &str = "org.tandemcluster.Tandem";
 
-/// Opens the wizard's window: on the Welcome page, or with `profile` open on the Nodes page.
+/// Opens the wizard's window on the Welcome page; with `profile`, that profile is read at once
+/// and opens on the Nodes page.
 pub fn run(profile: Option<PathBuf>) -> iced::Result {
     let boot = move || {
         let mut app = App::new(edge::Edge::standard());
-        if let Some(path) = &profile {
-            app.handle(Message::Welcome(welcome::Message::OpenPressed(
+        // The profile is read as any other: by a task, whose result opens it.
+        let task = match &profile {
+            Some(path) => app.update(Message::Welcome(welcome::Message::OpenPressed(
                 path.clone(),
-            )));
-        }
-        (app, Task::none())
+            ))),
+            None => Task::none(),
+        };
+        (app, task)
     };
     iced::application(boot, App::update, App::view)
         .title(App::title)

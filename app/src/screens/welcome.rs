@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use iced::widget::{button, column, container, row, text};
 use iced::{Center, Element, Fill};
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct State {
     /// Recently opened or saved profiles, newest first.
     pub recent: Vec<PathBuf>,
