@@ -61,7 +61,7 @@ impl Writer {
     /// starts with `started` when the cluster has none.
     pub fn for_maintenance(dir: &Path, cluster: &str, started: &Event) -> std::io::Result<Writer> {
         if let Some(path) = latest(dir, Some(cluster)) {
-            let torn = fs::read(&path)?.last().is_some_and(|last| *last != b'\n');
+            let torn = ends_torn(&path)?;
             let mut file = fs::OpenOptions::new().append(true).open(&path)?;
             if torn {
                 // A run killed mid-write: end its torn line so that ours stand on their own.
@@ -91,27 +91,44 @@ impl Writer {
     }
 }
 
+/// Whether the file's last line has no newline (its writer was killed mid-line); read from its
+/// last byte only, however long the journal.
+fn ends_torn(path: &Path) -> std::io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = fs::File::open(path)?;
+    if file.seek(SeekFrom::End(0))? == 0 {
+        return Ok(false);
+    }
+    file.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8];
+    file.read_exact(&mut last)?;
+    Ok(last[0] != b'\n')
+}
+
 /// The one journaled run the wizard and the CLI share: a new journal that opens with what the
 /// run is for; every event after that (the preflight, then the runner's) is written before it
 /// is handed on to whoever shows it, so that the journal is never behind the screen.
 #[derive(Debug)]
 pub struct JournaledRun {
     writer: Writer,
-    /// What the run is for: journaled and handed on before anything else.
+    /// What the run is for: already in the journal, handed on with the first event recorded.
     opening: Option<Event>,
     /// Events that could not be written (the run goes on; the caller says so at the end).
     lost: usize,
 }
 
 impl JournaledRun {
-    /// A new journal in `dir` for the design's cluster. Its first event, what the run is for
-    /// (secrets masked), goes in before whatever is recorded first.
+    /// A new journal in `dir` for the design's cluster, holding what the run is for (secrets
+    /// masked) from the start, so that a run that stops before its first step still says it.
     pub fn create(dir: &Path, design: &Design) -> std::io::Result<JournaledRun> {
+        let mut writer = Writer::create(dir, &design.cluster.name)?;
+        let opening = Event::RunStarted {
+            summary: ProfileSummary::new(design),
+        };
+        writer.write(&opening)?;
         Ok(JournaledRun {
-            writer: Writer::create(dir, &design.cluster.name)?,
-            opening: Some(Event::RunStarted {
-                summary: ProfileSummary::new(design),
-            }),
+            writer,
+            opening: Some(opening),
             lost: 0,
         })
     }
@@ -127,13 +144,14 @@ impl JournaledRun {
 
     /// Journals an event from outside the runner (the preflight) and hands it on to `shown`.
     pub fn record(&mut self, event: Event, shown: &UnboundedSender<Event>) {
-        for event in self.opening.take().into_iter().chain([event]) {
-            if self.writer.write(&event).is_err() {
-                self.lost += 1;
-            }
-            // Nobody left to show it (the window closed): the journal still has it.
-            let _ = shown.send(event);
+        // Nobody left to show them (the window closed): the journal still has them.
+        if let Some(opening) = self.opening.take() {
+            let _ = shown.send(opening);
         }
+        if self.writer.write(&event).is_err() {
+            self.lost += 1;
+        }
+        let _ = shown.send(event);
     }
 
     /// Runs the runner that `runner` makes around the event channel it is given, journaling

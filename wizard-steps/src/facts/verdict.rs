@@ -234,9 +234,6 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
                     )
                 }
                 Some(found) => {
-                    let keep = vm
-                        .keep_data_on
-                        .map(|keeper| design.nodes[keeper].hostname.as_str());
                     let holds = found.content.describe();
                     match &found.content {
                         VolumeContent::Blank | VolumeContent::FreshDrbd => add(
@@ -252,7 +249,7 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
                             "",
                         ),
                         VolumeContent::Data(_) | VolumeContent::DrbdOverData(_)
-                            if keep == Some(node.hostname.as_str()) =>
+                            if vm.keep_data_on == Some(index) =>
                         {
                             add(
                                 "existing data",
@@ -265,7 +262,7 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
                             )
                         }
                         VolumeContent::Data(_) | VolumeContent::DrbdOverData(_)
-                            if keep.is_some() =>
+                            if vm.keep_data_on.is_some() =>
                         {
                             add(
                                 "existing data",
@@ -273,7 +270,9 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
                                 format!(
                                     "{} holds {holds}: it will be OVERWRITTEN with the data of {}",
                                     vm.backing_disk,
-                                    keep.unwrap_or_default()
+                                    vm.keep_data_on.map_or("", |keeper| design.nodes[keeper]
+                                        .hostname
+                                        .as_str())
                                 ),
                                 "confirm the overwrite, or back the volume up first",
                             )

@@ -125,3 +125,64 @@ fn a_clusters_journals_are_its_own() {
     assert!(!is_journal_of("lab-20261202-080000-.jsonl", "lab"));
     assert!(is_journal_of("lab-2-20261202-080000.jsonl", "lab-2"));
 }
+
+fn seed_design() -> crate::Design {
+    let profile = crate::Profile::from_toml(
+        include_str!("../../../resources/profiles/seed.toml"),
+        "seed",
+    )
+    .expect("parses");
+    crate::validate(&profile).expect("valid")
+}
+
+#[test]
+fn a_journaled_run_says_what_it_is_for_even_when_nothing_else_happens() {
+    let dir = tempfile::TempDir::new().expect("temporary directory");
+    let journaled = JournaledRun::create(dir.path(), &seed_design()).expect("creates");
+    let entries = read(journaled.path()).expect("reads");
+    assert!(
+        matches!(&entries[..], [Entry { event: Event::RunStarted { summary }, .. }] if summary.cluster == "seed"),
+        "{entries:?}"
+    );
+}
+
+#[test]
+fn a_journaled_run_writes_each_event_before_handing_it_on_in_order() {
+    let dir = tempfile::TempDir::new().expect("temporary directory");
+    let mut journaled = JournaledRun::create(dir.path(), &seed_design()).expect("creates");
+    let (shown, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let preflight = Event::Preflight {
+        findings: Vec::new(),
+    };
+    journaled.record(preflight.clone(), &shown);
+    let handed_on: Vec<Event> = std::iter::from_fn(|| received.try_recv().ok()).collect();
+    assert!(
+        matches!(&handed_on[..], [Event::RunStarted { .. }, second] if *second == preflight),
+        "the opening is handed on first, once: {handed_on:?}"
+    );
+    let written: Vec<Event> = read(journaled.path())
+        .expect("reads")
+        .into_iter()
+        .map(|entry| entry.event)
+        .collect();
+    assert_eq!(written, handed_on);
+    journaled.record(preflight.clone(), &shown);
+    assert_eq!(
+        received.try_recv().ok(),
+        Some(preflight),
+        "no second opening"
+    );
+    assert_eq!(journaled.lost(), 0);
+}
+
+#[test]
+fn a_torn_journal_is_told_from_its_last_byte() {
+    let dir = tempfile::TempDir::new().expect("temporary directory");
+    let path = dir.path().join("seed-1.jsonl");
+    fs::write(&path, "").expect("writes");
+    assert!(!ends_torn(&path).expect("reads"));
+    fs::write(&path, "{}\n").expect("writes");
+    assert!(!ends_torn(&path).expect("reads"));
+    fs::write(&path, "{}\n{\"at").expect("writes");
+    assert!(ends_torn(&path).expect("reads"));
+}

@@ -1,8 +1,9 @@
 //! Day-2 operations on a running cluster, the seed's "planned service work": put a node in
 //! standby (its VMs move to the other node) and bring it back (they return per the failback
 //! policy), move one VM by hand and let it go again, clear failed actions; and the failover
-//! drill made of them, in a hard variant that resets a node without shutting it down. Pure here: the command an action runs (Pacemaker's own tools, run as root
-//! on a node), whether the cluster allows it now, and when the cluster has settled after it.
+//! drill made of them, in a hard variant that resets a node without shutting it down. Pure
+//! here: the command an action runs (Pacemaker's own tools, run as root on a node), whether
+//! the cluster allows it now, and when the cluster has settled after it.
 //! `perform.rs` is the edge that runs an action over SSH and follows the cluster until it
 //! settles ([`perform`], [`maintain`]).
 

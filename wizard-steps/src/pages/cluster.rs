@@ -8,6 +8,8 @@ pub const FIELDS: Fields = &[
     "cluster.failback",
     "cluster.fencing",
     "cluster.corosync_crypto",
+    // Not an input on the page (a profile sets it): its problems are listed at the page's top.
+    "cluster.corosync_token_ms",
     "cluster.live_migration",
     "cluster.drbd",
     "nodes[*].bmc",

@@ -358,3 +358,36 @@ fn the_review_shows_no_vnc_password() {
     assert!(shown.contains("vncpasswd = \"********\""), "{shown}");
     assert!(!shown.contains("passw0rd"));
 }
+
+/// Every field validation can name is edited on exactly one page, so that its problem shows
+/// where it can be fixed (and blocks Next there).
+#[test]
+fn every_field_belongs_to_exactly_one_page() {
+    use crate::field::{
+        ClusterField, Field, NetworkField, NodeField, StorageField, VmField, VolumeField,
+    };
+    let mut fields = vec![Field::Nodes, Field::Vms];
+    fields.extend(ClusterField::ALL.iter().map(|&key| Field::Cluster(key)));
+    fields.extend(NetworkField::ALL.iter().map(|&key| Field::Network(key)));
+    fields.extend(StorageField::ALL.iter().map(|&key| Field::Storage(key)));
+    for index in [0, 1] {
+        fields.extend(
+            VolumeField::ALL
+                .iter()
+                .map(|&key| Field::Volume(index, key)),
+        );
+        fields.extend(NodeField::ALL.iter().map(|&key| Field::Node(index, key)));
+        fields.extend(VmField::ALL.iter().map(|&key| Field::Vm(index, key)));
+    }
+    for field in fields {
+        let path = field.path();
+        let owners: Vec<Page> = Page::ALL
+            .into_iter()
+            .filter(|page| {
+                page.fields()
+                    .is_some_and(|patterns| patterns.iter().any(|pattern| covers(pattern, &path)))
+            })
+            .collect();
+        assert_eq!(owners.len(), 1, "{path} is on pages {owners:?}");
+    }
+}

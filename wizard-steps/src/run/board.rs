@@ -1,7 +1,7 @@
 //! The board: a run's events folded into what is known about the run (each node's steps with
 //! state, duration and failure, one DRBD sync bar per resource, the files written, the log, the
-//! final state). The Run page shows it live, the Done page and the report read it back from a
-//! journal, so that a live run, a recorded one and its report agree.
+//! final state). The Run and Done pages show it as the run goes; the report folds the run's
+//! journal into one, so that a live run, a recorded one and its report agree.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -138,6 +138,8 @@ pub struct Board {
     pub phase: Option<String>,
     /// Phase kinds (`DrbdMetadata`) to the titles of the phases that have started.
     pub phase_titles: BTreeMap<String, String>,
+    /// The kind of the phase running now, for a step the outline did not list.
+    phase_kind: String,
     pub bars: Vec<ProgressBar>,
     pub log: VecDeque<String>,
     pub files: Vec<FileLine>,
@@ -215,13 +217,17 @@ impl Board {
             }
             Event::PhaseStarted { phase, title } => {
                 self.phase = Some(title.clone());
+                self.phase_kind = format!("{phase:?}");
                 self.phase_titles
                     .insert(format!("{phase:?}"), title.clone());
                 self.log(format!("== {title}"));
             }
             Event::StepStarted { step, node, title } => {
-                if let Some(line) = self.step_mut(step, node) {
-                    line.state = StepState::Running;
+                let title = title.clone();
+                let line = self.step_mut(step, node);
+                line.state = StepState::Running;
+                if line.title.is_empty() {
+                    line.title = title.clone();
                 }
                 self.log(format!("[{node}] {title}"));
             }
@@ -276,7 +282,8 @@ impl Board {
                 detail,
                 duration_ms,
             } => {
-                if let Some(line) = self.step_mut(step, node) {
+                {
+                    let line = self.step_mut(step, node);
                     line.state = match outcome {
                         Outcome::AlreadyDone => StepState::AlreadyDone,
                         Outcome::Changed => StepState::Changed,
@@ -305,7 +312,8 @@ impl Board {
                     tail: output_tail.clone(),
                 };
                 self.log(format!("[{node}] FAILED: {}", failure.describe()));
-                if let Some(line) = self.step_mut(step, node) {
+                {
+                    let line = self.step_mut(step, node);
                     line.state = StepState::Failed;
                     line.duration_ms = Some(*duration_ms);
                     line.detail = message.clone();
@@ -366,10 +374,27 @@ impl Board {
         (done, self.steps.len())
     }
 
-    fn step_mut(&mut self, id: &str, node: &str) -> Option<&mut StepLine> {
-        self.steps
-            .iter_mut()
-            .find(|line| line.id == id && (line.node == node || line.node == "both"))
+    /// The line of a step, or a new one at the end when the plan's outline did not list it (its
+    /// line in the journal could not be read): no step the run reports goes unshown.
+    fn step_mut(&mut self, id: &str, node: &str) -> &mut StepLine {
+        let found = self
+            .steps
+            .iter()
+            .position(|line| line.id == id && (line.node == node || line.node == "both"));
+        let index = found.unwrap_or_else(|| {
+            self.steps.push(StepLine {
+                id: id.to_owned(),
+                node: node.to_owned(),
+                phase: self.phase_kind.clone(),
+                title: String::new(),
+                state: StepState::Waiting,
+                duration_ms: None,
+                detail: String::new(),
+                failure: None,
+            });
+            self.steps.len() - 1
+        });
+        &mut self.steps[index]
     }
 
     fn log(&mut self, line: String) {

@@ -1,8 +1,9 @@
 //! Manage cluster: the running cluster of a saved profile, read live from the nodes (nodes,
 //! where each VM runs, DRBD with any sync progress, failed actions), and the seed's planned
 //! service work on it: a node in standby and back, a VM moved by hand and let go, failed actions
-//! cleared, the failover drill, and the guided split-brain recovery. The page asks; the app performs (`wizard_steps::manage` over
-//! the nodes' sessions) and routes the updates back here.
+//! cleared, the failover drill, and the guided split-brain recovery. The page asks; the app
+//! performs (`wizard_steps::manage` over the nodes' sessions) and routes the updates back here.
+//! This file is the page's state and update; `view.rs` draws it.
 
 use wizard_steps::Design;
 use wizard_steps::manage::{self, Progress, Status, Update};

@@ -1,4 +1,5 @@
-//! The Manage page as drawn: the cluster as the nodes report it, a split brain and its evidence, the maintenance buttons.
+//! The Manage page as drawn: the cluster as the nodes report it, a split brain and its
+//! evidence, the maintenance buttons.
 
 use crate::screens::cluster_view::{drbd_view, failures_view, nodes_view, vms_view};
 use crate::screens::{Context, heading, section, warning};

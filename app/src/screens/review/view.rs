@@ -1,4 +1,5 @@
-//! The Review page as drawn: the preflight's findings, the plan per node, the files, what is destructive or disruptive, the passwords, Start.
+//! The Review page as drawn: the preflight's findings, the plan per node, the files, what is
+//! destructive or disruptive, the passwords, Start.
 
 use crate::screens::{Context, heading, problem_text, section, warning};
 use iced::widget::{Column, button, checkbox, column, container, row, text, text_input};

@@ -1,4 +1,5 @@
-//! The VMs page as drawn: the capacity meter, each VM's section (home, sizes, boot, the data to keep).
+//! The VMs page as drawn: the capacity meter, each VM's section (home, sizes, boot, the data
+//! to keep).
 
 use crate::screens::{Context, field, heading, problem_text, section, warning};
 use iced::widget::{

@@ -86,3 +86,32 @@ fn the_board_follows_a_run_step_by_step_with_sync_bars() {
     assert!(board.running());
     assert_eq!(board.counts(), (2, 3));
 }
+
+#[test]
+fn a_step_the_outline_did_not_list_still_gets_its_line() {
+    // A journal whose plan line could not be read: the steps it reports still show.
+    let events = [
+        Event::PhaseStarted {
+            phase: crate::plan::PhaseKind::Packages,
+            title: "Packages".into(),
+        },
+        Event::StepStarted {
+            step: "packages@node1".into(),
+            node: "node1".into(),
+            title: "install the packages".into(),
+        },
+        Event::StepFinished {
+            step: "packages@node1".into(),
+            node: "node1".into(),
+            outcome: Outcome::Changed,
+            detail: String::new(),
+            duration_ms: 9,
+        },
+    ];
+    let board = Board::from_events(&events);
+    assert_eq!(board.steps.len(), 1);
+    let line = &board.steps[0];
+    assert_eq!(line.title, "install the packages");
+    assert_eq!(line.state, StepState::Changed);
+    assert_eq!(board.phase_title(&line.phase), "Packages");
+}
