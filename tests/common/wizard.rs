@@ -117,10 +117,7 @@ pub fn settle_files(app: &mut App, edge: &Arc<Edge>, message: Message) -> Vec<Ef
     while let Some(message) = pending.pop_front() {
         for effect in app.handle(message) {
             match effect {
-                Effect::LoadProfile { .. }
-                | Effect::SaveProfile { .. }
-                | Effect::RefreshWelcome
-                | Effect::WriteReport { .. } => {
+                effect if effect.touches_files() => {
                     pending.extend(runtime.block_on(effect.perform(edge.clone())));
                 }
                 other => others.push(other),

@@ -106,6 +106,18 @@ impl std::fmt::Debug for Effect {
 }
 
 impl Effect {
+    /// Whether the effect reads or writes a file of this workstation (a profile, the recent
+    /// list, a report): the effects a test performs at once where the window would run a task.
+    pub fn touches_files(&self) -> bool {
+        matches!(
+            self,
+            Effect::LoadProfile { .. }
+                | Effect::SaveProfile { .. }
+                | Effect::RefreshWelcome
+                | Effect::WriteReport { .. }
+        )
+    }
+
     /// The message an I/O effect ends with (None for window and focus operations, which only
     /// iced can perform, and for the run, whose events are a stream).
     pub async fn perform(self, edge: Arc<edge::Edge>) -> Option<Message> {

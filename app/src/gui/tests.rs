@@ -26,10 +26,7 @@ fn settle(app: &mut App, message: Message) -> Vec<Effect> {
     while let Some(message) = pending.pop_front() {
         for effect in app.handle(message) {
             match effect {
-                Effect::LoadProfile { .. }
-                | Effect::SaveProfile { .. }
-                | Effect::RefreshWelcome
-                | Effect::WriteReport { .. } => {
+                effect if effect.touches_files() => {
                     pending.extend(runtime.block_on(effect.perform(app.edge.clone())));
                 }
                 other => others.push(other),
