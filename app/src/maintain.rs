@@ -9,8 +9,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use wizard_steps::Design;
 use wizard_steps::journal;
 use wizard_steps::manage::{self, Maintenance, Progress, Update};
-use wizard_steps::run::Event;
-use wizard_steps::run::ProfileSummary;
+use wizard_steps::run::{Event, ProfileSummary};
 
 use crate::apply::{Decisions, confirm_each, connect_both};
 

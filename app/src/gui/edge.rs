@@ -14,8 +14,7 @@ use wizard_steps::plan::Plan;
 use wizard_steps::profile::{Node, store};
 use wizard_steps::remote::{HostKeyTrust, Session};
 use wizard_steps::render::DrbdGeneration;
-use wizard_steps::run::ProfileSummary;
-use wizard_steps::run::{Event, Runner, Secrets};
+use wizard_steps::run::{Event, ProfileSummary, Runner, Secrets};
 use wizard_steps::split_brain::{self, Side, Split};
 use wizard_steps::{Design, Profile, journal, report};
 

@@ -9,8 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cluster_state::NodeDrbd;
-use crate::cluster_state::{ClusterState, Placement, placements};
+use crate::cluster_state::{ClusterState, NodeDrbd, Placement, placements};
 use crate::profile::Failback;
 use crate::remote::quote;
 use crate::render::PacemakerIds;
