@@ -10,8 +10,8 @@
 //!   element for element and attribute for attribute, the values swapped.
 //!
 //! The other languages are read by their own tools elsewhere, with this profile among the
-//! rest: xl configs by libxlutil (tests/xen.rs), DRBD by drbdadm (tests/drbd.rs), corosync.conf
-//! by corosync -t (tests/corosync.rs), the bridge stanza by ifupdown (tests/ifupdown.rs).
+//! rest: xl configs by libxlutil (tests/tools/xen.rs), DRBD by drbdadm (tests/tools/drbd.rs), corosync.conf
+//! by corosync -t (tests/tools/corosync.rs), the bridge stanza by ifupdown (tests/tools/ifupdown.rs).
 
 // Test helpers fail the test by panicking, inside and outside #[test] functions alike.
 #![allow(clippy::expect_used, clippy::unwrap_used)]

@@ -1,5 +1,5 @@
 //! Maintenance actions as data: their commands, when the cluster refuses them, and when the
-//! cluster has settled after them. (tests/pacemaker.rs runs the same commands against the real
+//! cluster has settled after them. (tests/tools/pacemaker.rs runs the same commands against the real
 //! scheduler.)
 
 use super::*;

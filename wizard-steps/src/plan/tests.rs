@@ -512,7 +512,7 @@ fn adding_a_vm_adds_only_its_own_steps_and_the_new_pacemaker_configuration() {
         }
     }
     // Only the Pacemaker configuration file differs; `crm configure load update` then adds the
-    // new VM's resources and leaves the others as they are (tests/pacemaker.rs runs it).
+    // new VM's resources and leaves the others as they are (tests/tools/pacemaker.rs runs it).
     assert_eq!(changed_shared, ["file:/etc/tandem/cluster.crm@node1"]);
     assert!(
         old.keys()

@@ -1,10 +1,7 @@
 //! Every rendered DRBD configuration, parsed by the real `drbdadm` from each node's point of view,
 //! with the in-kernel 8.4 module's grammar and (for the DRBD 9 variant) the 9.x grammar.
 
-// Test helpers fail the test by panicking, inside and outside #[test] functions alike.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

@@ -5,10 +5,7 @@
 //! corosync -t reads /etc/corosync: it runs in its own mount, UTS and network namespaces, over a
 //! tmpfs that hides this machine's /etc/corosync, with the node's hostname and a throw-away key.
 
-// Test helpers fail the test by panicking, inside and outside #[test] functions alike.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -412,7 +409,7 @@ fn documented_options() -> BTreeSet<(String, String)> {
         assert!(
             documented.contains(&(section.to_owned(), key.to_owned())),
             "reading the man pages found no `{key}` in `{section}`: their format changed and the \
-             extraction in tests/corosync.rs needs updating. Found: {documented:?}"
+             extraction in tests/tools/corosync.rs needs updating. Found: {documented:?}"
         );
     }
     documented

@@ -4,10 +4,7 @@
 //! through bringing every interface up, in its own empty network namespace, with its own state
 //! directory and no hook scripts.
 
-// Test helpers fail the test by panicking, inside and outside #[test] functions alike.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -3,10 +3,7 @@
 //! through the real scheduler with `crm_simulate`: every VM starts on its home node, moves when
 //! that node fails, and comes back (or not) per the failback policy.
 
-// Test helpers fail the test by panicking, inside and outside #[test] functions alike.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

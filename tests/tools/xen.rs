@@ -1,7 +1,4 @@
-// Test helpers fail the test by panicking, inside and outside #[test] functions alike.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 // The rendered Xen domain configs (/etc/xen/<vm>.cfg on each node), read by Xen's own config
 // parser: libxlutil, the library `xl create` parses with, from Debian's libxen-dev.
@@ -42,7 +39,7 @@ impl XlConfigCheck {
             .args(xen_flags());
         let output = command.output().unwrap_or_else(|error| {
             panic!(
-                "could not run the C compiler `{compiler}` ({error}): tests/xen.rs builds {HELPER_SOURCE} \
+                "could not run the C compiler `{compiler}` ({error}): tests/tools/xen.rs builds {HELPER_SOURCE} \
                  against Xen's libxlutil. Install a C compiler (apt-get install gcc) and Debian's libxen-dev."
             )
         });
