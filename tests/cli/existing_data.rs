@@ -4,10 +4,7 @@
 //! metadata from drbdmeta, stray bytes at either end), and the metadata step's own guard is
 //! run against them with a fake `drbdadm` that records whether it was reached.
 
-// Test helpers fail the test by panicking, inside and outside #[test] functions alike.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use std::fs;
 use std::io::{Seek, SeekFrom, Write};

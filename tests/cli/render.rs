@@ -2,10 +2,7 @@
 //! the seed profile (reviewed by hand once; `TANDEM_UPDATE_GOLDEN=1 cargo test --test cli`
 //! rewrites them, and `git diff` then shows what a change did to the node files).
 
-// Test helpers fail the test by panicking, inside and outside #[test] functions alike.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

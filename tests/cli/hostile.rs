@@ -13,10 +13,7 @@
 //! rest: xl configs by libxlutil (tests/tools/xen.rs), DRBD by drbdadm (tests/tools/drbd.rs), corosync.conf
 //! by corosync -t (tests/tools/corosync.rs), the bridge stanza by ifupdown (tests/tools/ifupdown.rs).
 
-// Test helpers fail the test by panicking, inside and outside #[test] functions alike.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

@@ -4,10 +4,7 @@
 //! nothing is changed, and the journal becomes a report that says why. (A full apply runs
 //! against real nodes: the testbed.)
 
-// Test helpers fail the test by panicking, inside and outside #[test] functions alike.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

@@ -3,10 +3,7 @@
 //! (parse only, nothing runs). One command whose loop matters is also run, against a fake
 //! `drbdadm`.
 
-// Test helpers fail the test by panicking, inside and outside #[test] functions alike.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
