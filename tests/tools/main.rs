@@ -1,6 +1,7 @@
-//! The files Tandem renders, checked by the real Debian tools that read them on a node: DRBD's
-//! drbdadm, corosync's own parser, Pacemaker's crm shell and scheduler, Xen's libxlutil, and
-//! ifupdown. One test binary, a module per tool.
+//! What Tandem writes and runs on a node, checked by the real Debian tools: DRBD's drbdadm,
+//! corosync's own parser, Pacemaker's crm shell and scheduler, Xen's libxlutil, ifupdown (and the
+//! plan's hand-over of the LAN NIC to the bridge), and live migration's forced SSH command. One
+//! test binary, a module per tool.
 
 // Test helpers fail the test by panicking, inside and outside #[test] functions alike.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -11,5 +12,7 @@ mod common;
 mod corosync;
 mod drbd;
 mod ifupdown;
+mod live_migration;
+mod network_handover;
 mod pacemaker;
 mod xen;

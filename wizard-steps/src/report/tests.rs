@@ -1,6 +1,6 @@
 //! The report's day-2 section: maintenance and drill steps appended after a run are listed with
 //! their result and where the VMs went, and do not stretch the run's own timings.
-//! (tests/runner.rs checks the report of a whole run on sandboxed nodes.)
+//! (tests/engine/runner.rs checks the report of a whole run on sandboxed nodes.)
 
 use super::*;
 use crate::cluster_state::Placement;

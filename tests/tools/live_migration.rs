@@ -3,10 +3,7 @@
 //! got), and root's SSH client settings as OpenSSH itself evaluates them (`ssh -G`, which
 //! resolves the configuration without connecting).
 
-// Test helpers fail the test by panicking, inside and outside #[test] functions alike.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

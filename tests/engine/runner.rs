@@ -4,10 +4,7 @@
 //! both nodes, and a journal that becomes a report. The steps are synthetic and touch only the
 //! sandboxes' homes: the real setup commands run against real nodes (the testbed).
 
-// Test helpers fail the test by panicking, inside and outside #[test] functions alike.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

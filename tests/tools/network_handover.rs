@@ -1,10 +1,7 @@
 //! The plan's hand-over of the LAN NIC to the bridge, run for real by `sh` on copies of typical
 //! Debian interfaces files (never the machine's own) and checked with ifupdown's `ifquery`.
 
-// Test helpers fail the test by panicking, inside and outside #[test] functions alike.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

@@ -2,10 +2,7 @@
 //! trust, every authentication method and its failures, sudo, streamed output, cancellation on
 //! the node, and atomic uploads.
 
-// Test helpers fail the test by panicking, inside and outside #[test] functions alike.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
