@@ -17,6 +17,18 @@ pub fn seed() -> Profile {
     Profile::from_toml(SEED, "seed").expect("the seed profile parses")
 }
 
+/// The context the app gives a page showing `profile`: its problems and design made by the
+/// same validation as the app's (leaked: a test's window outlives none of it).
+pub fn context_of(profile: &Profile) -> Context<'_> {
+    let (design, problems) = verdict(profile);
+    Context {
+        profile,
+        problems: Box::leak(Box::new(problems)),
+        design: Box::leak(Box::new(design)).as_ref(),
+        facts: [None, None],
+    }
+}
+
 /// How tall the harness's window is for a page, so that the whole page is visible.
 pub trait Tall: Screen {
     const HEIGHT: f32;

@@ -6,7 +6,6 @@ use iced_test::{Error, Simulator};
 use wizard_steps::cluster_state::parse_crm_mon;
 use wizard_steps::cluster_state::{DrbdResource, NodeDrbd};
 use wizard_steps::run::{Event, Summary};
-use wizard_steps::validate::Problems;
 use wizard_steps::{Profile, journal};
 
 use crate::screens::testing::seed;
@@ -93,13 +92,7 @@ fn verified_board() -> Board {
 }
 
 fn ui<'a>(state: &'a State, profile: &'a Profile, board: &'a Board) -> Simulator<'a, Message> {
-    let problems = Box::leak(Box::new(Problems(Vec::new())));
-    let context = Context {
-        profile,
-        problems,
-        design: Box::leak(Box::new(wizard_steps::validate(profile).ok())).as_ref(),
-        facts: [None, None],
-    };
+    let context = crate::screens::testing::context_of(profile);
     Simulator::with_size(
         Settings::default(),
         Size::new(1400.0, 6000.0),

@@ -1,5 +1,4 @@
 use super::*;
-use crate::screens::Context;
 use iced::{Settings, Size};
 use iced_test::{Error, Simulator};
 use wizard_steps::Profile;
@@ -52,13 +51,7 @@ fn checked_state(checked: Checked) -> State {
 /// A window tall enough for the whole page, so that every widget is visible to click.
 fn ui(state: &State) -> Simulator<'_, Message> {
     let profile = Box::leak(Box::new(seed()));
-    let problems = Box::leak(Box::new(Problems(Vec::new())));
-    let context = Context {
-        profile,
-        problems,
-        design: Box::leak(Box::new(wizard_steps::validate(profile).ok())).as_ref(),
-        facts: [None, None],
-    };
+    let context = crate::screens::testing::context_of(profile);
     Simulator::with_size(
         Settings::default(),
         Size::new(1400.0, 40000.0),
