@@ -833,3 +833,51 @@ fn resources_in_graph(graph: &str) -> Vec<String> {
     resources.dedup();
     resources
 }
+
+/// `crm_mon -1 --output-as=xml` of this CIB, as `tandem status` reads it on a node.
+fn crm_mon_xml(cib: &Cib) -> String {
+    let output = common::run(cib.tool("crm_mon").args(["-1", "--output-as=xml"]));
+    common::assert_success(&output, "crm_mon");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The crm_mon fixtures the status, Manage and Done tests read (tests/fixtures/crm_mon) are what
+/// the real Pacemaker says of the seed cluster in each situation: each is made again here and
+/// must read the same (`TANDEM_BLESS=1` writes them anew, for a new Pacemaker).
+#[test]
+fn the_crm_mon_fixtures_are_what_pacemaker_says_of_the_seed_cluster() {
+    let seed = common::example_profile("seed");
+    let at_home = started(&seed);
+    let standby = at_home.fork(None);
+    standby.maintain(&Maintenance::Standby { node: 0 });
+    // Win2012-2's start on its home node2 fails as the cluster starts: Pacemaker starts it on
+    // node1 instead, and then node2 goes into standby.
+    let failed_start = Cib::load(&seed);
+    failed_start.simulate(&["-u", "node1", "-u", "node2"]);
+    for node in ["node1", "node2"] {
+        failed_start.inject_promotion_scores(node);
+    }
+    failed_start.simulate(&["-F", "vm_Win2012-2_start_0@node2=1"]);
+    failed_start.simulate(&[]);
+    failed_start.maintain(&Maintenance::Standby { node: 1 });
+    let bless = std::env::var_os("TANDEM_BLESS").is_some();
+    for (name, cib) in [
+        ("seed-at-home.xml", &at_home),
+        ("seed-node1-standby.xml", &standby),
+        ("seed-node2-start-failed-then-standby.xml", &failed_start),
+    ] {
+        let path = common::repo_root()
+            .join("tests/fixtures/crm_mon")
+            .join(name);
+        let made = crm_mon_xml(cib);
+        if bless {
+            fs::write(&path, &made).expect("write the fixture");
+        }
+        let kept = fs::read_to_string(&path).expect("the fixture is there");
+        assert_eq!(
+            parse_crm_mon(&kept).expect("the fixture parses"),
+            parse_crm_mon(&made).expect("crm_mon's XML parses"),
+            "{name} no longer says what Pacemaker says (TANDEM_BLESS=1 writes it anew)"
+        );
+    }
+}

@@ -1,41 +1,26 @@
 use super::*;
 
-const CRM_MON: &str = r#"<pacemaker-result api-version="2.25" request="crm_mon -1 --output-as=xml">
-  <nodes>
-<node name="node1" id="1" online="true" standby="false" standby_onfail="false" maintenance="false" pending="false" unclean="false" type="member"/>
-<node name="node2" id="2" online="false" standby="false" standby_onfail="false" maintenance="false" pending="false" unclean="false" type="member"/>
-  </nodes>
-  <resources>
-<resource id="vm_Win2012" resource_agent="ocf:heartbeat:Xen" role="Started" active="true" failed="false" nodes_running_on="1">
-  <node name="node1" id="1" cached="true"/>
-</resource>
-<resource id="ip_Win2012" resource_agent="ocf:heartbeat:IPaddr2" role="Started" active="true" failed="false" nodes_running_on="1">
-  <node name="node1" id="1" cached="true"/>
-</resource>
-<clone id="ms_drbd_Win2012" multi_state="true">
-  <resource id="drbd_Win2012" resource_agent="ocf:linbit:drbd" role="Promoted" active="true" failed="false" nodes_running_on="1">
-    <node name="node1" id="1" cached="true"/>
-  </resource>
-  <resource id="drbd_Win2012" resource_agent="ocf:linbit:drbd" role="Stopped" active="false" failed="false" nodes_running_on="0"/>
-</clone>
-  </resources>
-  <failures>
-<failure op_key="vm_Win2012-2_start_0" node="node1" exitstatus="error" exitreason="xl create failed" exitcode="1" call="12" status="complete" task="start"/>
-  </failures>
-</pacemaker-result>"#;
+/// Real `crm_mon` output (tests/tools/pacemaker.rs makes it again): Win2012-2's start failed on
+/// its home node2, so both VMs run on node1; node2 is in standby.
+const CRM_MON: &str =
+    include_str!("../../../tests/fixtures/crm_mon/seed-node2-start-failed-then-standby.xml");
 
 #[test]
 fn crm_mon_xml_gives_nodes_instances_and_failures() {
     let state = parse_crm_mon(CRM_MON).expect("parses");
     assert_eq!(state.nodes.len(), 2);
-    assert!(state.online("node1") && !state.online("node2"));
+    assert!(state.online("node1") && state.online("node2"));
+    let conditions: Vec<&str> = state.nodes.iter().map(NodeState::condition).collect();
+    assert_eq!(conditions, ["online", "standby"]);
     assert_eq!(state.vm_node("Win2012").as_deref(), Some("node1"));
+    assert_eq!(state.vm_node("Win2012-2").as_deref(), Some("node1"));
     assert_eq!(state.nodes_in_role("drbd_Win2012", "Promoted"), ["node1"]);
-    assert_eq!(state.instances.len(), 3, "inactive instances are left out");
+    assert_eq!(state.instances.len(), 5, "inactive instances are left out");
     assert_eq!(state.failures.len(), 1);
     assert_eq!(state.failures[0].resource, "vm_Win2012-2");
+    assert_eq!(state.failures[0].node, "node2");
     assert_eq!(state.failures[0].task, "start");
-    assert_eq!(state.failures[0].reason, "xl create failed");
+    assert_eq!(state.failures[0].reason, "User-injected result");
 }
 
 #[test]

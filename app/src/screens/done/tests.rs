@@ -10,38 +10,10 @@ use wizard_steps::{Profile, journal};
 
 use crate::screens::testing::seed;
 
-/// `crm_mon -1 --output-as=xml` on the seed cluster: Win2012 at home on node1, Win2012-2
-/// away from home on node1 too (node2 in standby), and a failed start.
-const CRM_MON: &str = r#"<pacemaker-result api-version="2.25" request="crm_mon -1 --output-as=xml">
-  <nodes>
-<node name="node1" id="1" online="true" standby="false" standby_onfail="false" maintenance="false" pending="false" unclean="false" type="member"/>
-<node name="node2" id="2" online="true" standby="true" standby_onfail="false" maintenance="false" pending="false" unclean="false" type="member"/>
-  </nodes>
-  <resources>
-<resource id="vm_Win2012" resource_agent="ocf:heartbeat:Xen" role="Started" active="true" failed="false" nodes_running_on="1">
-  <node name="node1" id="1" cached="true"/>
-</resource>
-<resource id="ip_Win2012" resource_agent="ocf:heartbeat:IPaddr2" role="Started" active="true" failed="false" nodes_running_on="1">
-  <node name="node1" id="1" cached="true"/>
-</resource>
-<clone id="ms_drbd_Win2012" multi_state="true">
-  <resource id="drbd_Win2012" resource_agent="ocf:linbit:drbd" role="Promoted" active="true" failed="false" nodes_running_on="1">
-    <node name="node1" id="1" cached="true"/>
-  </resource>
-</clone>
-<resource id="vm_Win2012-2" resource_agent="ocf:heartbeat:Xen" role="Started" active="true" failed="false" nodes_running_on="1">
-  <node name="node1" id="1" cached="true"/>
-</resource>
-<clone id="ms_drbd_Win2012-2" multi_state="true">
-  <resource id="drbd_Win2012-2" resource_agent="ocf:linbit:drbd" role="Promoted" active="true" failed="false" nodes_running_on="1">
-    <node name="node1" id="1" cached="true"/>
-  </resource>
-</clone>
-  </resources>
-  <failures>
-<failure op_key="vm_Win2012-2_start_0" node="node2" exitstatus="error" exitreason="xl create failed" exitcode="1" call="12" status="complete" task="start"/>
-  </failures>
-</pacemaker-result>"#;
+/// Real `crm_mon` output of the seed cluster (tests/tools/pacemaker.rs makes it again):
+/// Win2012-2's start failed on its home node2, so both VMs run on node1; node2 is in standby.
+const CRM_MON: &str =
+    include_str!("../../../../tests/fixtures/crm_mon/seed-node2-start-failed-then-standby.xml");
 
 fn resource(name: &str, role: &str, peer_role: &str, peer_disk: &str) -> DrbdResource {
     DrbdResource {
@@ -120,7 +92,7 @@ fn the_verified_cluster_shows_nodes_vm_placement_drbd_and_failed_actions() -> Re
     let _ = page.find("node2: standby")?;
     let _ = page.find("Win2012: runs on node1 (home: node1)")?;
     let _ = page.find("Win2012-2: runs on node1 (home: node2) — not at home")?;
-    let _ = page.find("vm_Win2012-2 start on node2: xl create failed")?;
+    let _ = page.find("vm_Win2012-2 start on node2: User-injected result")?;
     let _ = page.find("Inconsistent (37.5% synced)")?;
     let _ = page.find("SyncTarget")?;
     let _ = page.find("Primary, UpToDate")?; // node2's view of its peer
