@@ -167,13 +167,11 @@ impl App {
         if self.can_continue() || self.page.next().is_none() {
             return String::new();
         }
-        if let Some(fields) = self.page.fields() {
-            let count = pages::problems_of(&self.problems, fields).len();
-            if count > 0 {
-                return format!(
-                    "{count} field(s) on this page need attention (see the messages in red)"
-                );
-            }
+        let count = pages::problems_of(&self.problems, self.page).len();
+        if count > 0 {
+            return format!(
+                "{count} field(s) on this page need attention (see the messages in red)"
+            );
         }
         match self.page {
             Page::Nodes => self.nodes.blocked_reason(),

@@ -196,10 +196,7 @@ impl App {
     /// Whether Next may be pressed on the current page.
     pub fn can_continue(&self) -> bool {
         let context = self.context();
-        let page_valid = self
-            .page
-            .fields()
-            .is_none_or(|fields| pages::problems_of(&self.problems, fields).is_empty());
+        let page_valid = pages::problems_of(&self.problems, self.page).is_empty();
         page_valid
             && match self.page {
                 Page::Welcome => false,

@@ -69,6 +69,7 @@ impl fmt::Display for Alg {
         f.write_str(self.0.as_str())
     }
 }
+
 /// The page as the app and its tests drive it.
 #[derive(Debug)]
 pub struct ClusterPage;
@@ -83,14 +84,98 @@ impl Screen for ClusterPage {
         state: &mut State,
         message: Message,
         profile: &mut Profile,
-        facts: [Option<&NodeFacts>; 2],
+        _facts: [Option<&NodeFacts>; 2],
     ) {
-        let _ = facts;
-        update(state, message, profile)
+        let settings = &mut profile.cluster;
+        match message {
+            Message::FailbackPicked(choice) => {
+                if let Failback::Window {
+                    start_hour,
+                    end_hour,
+                } = settings.failback
+                {
+                    state.window = Some((start_hour, end_hour));
+                }
+                settings.failback = match choice {
+                    FailbackChoice::ReturnHome => Failback::ReturnHome {},
+                    FailbackChoice::Stay => Failback::Stay {},
+                    FailbackChoice::Window => {
+                        let (start_hour, end_hour) = state.window.unwrap_or(DEFAULT_WINDOW);
+                        Failback::Window {
+                            start_hour,
+                            end_hour,
+                        }
+                    }
+                };
+            }
+            Message::StartHourPicked(Hour(hour)) => {
+                if let Failback::Window { start_hour, .. } = &mut settings.failback {
+                    *start_hour = hour;
+                }
+            }
+            Message::EndHourPicked(Hour(hour)) => {
+                if let Failback::Window { end_hour, .. } = &mut settings.failback {
+                    *end_hour = hour;
+                }
+            }
+            Message::FencingPicked(choice) => {
+                let ipmi = choice == FencingChoice::Ipmi;
+                if ipmi != matches!(settings.fencing, Fencing::Ipmi {}) {
+                    cluster::set_ipmi(profile, ipmi);
+                }
+            }
+            Message::Acknowledged(acknowledged) => {
+                if let Fencing::None {
+                    acknowledge_split_brain_risk,
+                } = &mut settings.fencing
+                {
+                    *acknowledge_split_brain_risk = acknowledged;
+                }
+            }
+            Message::BmcAddressChanged(index, address) => {
+                if let Some(bmc) = bmc(profile, index) {
+                    bmc.address = address;
+                }
+            }
+            Message::BmcUserChanged(index, user) => {
+                if let Some(bmc) = bmc(profile, index) {
+                    bmc.user = user;
+                }
+            }
+            Message::LanplusToggled(index, lanplus) => {
+                if let Some(bmc) = bmc(profile, index) {
+                    bmc.lanplus = lanplus;
+                }
+            }
+            Message::CorosyncCryptoToggled(on) => settings.corosync_crypto = on,
+            Message::ProtocolPicked(protocol) => settings.drbd.protocol = protocol,
+            Message::ResyncRateChanged(rate) => settings.drbd.resync_rate = rate,
+            Message::VerifyAlgPicked(Alg(alg)) => settings.drbd.verify_alg = alg,
+            Message::SkipInitialSyncToggled(skip) => {
+                settings.drbd.skip_initial_sync_when_blank = skip;
+            }
+            Message::LiveMigrationToggled(on) => settings.live_migration = on,
+        }
     }
 
-    fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
-        view(state, context)
+    fn view<'a>(_state: &'a State, context: Context<'a>) -> Element<'a, Message> {
+        let profile = context.profile;
+        let mut page = column![heading(
+            "Cluster",
+            "How the cluster behaves when a node fails and comes back, and how it replicates."
+        )]
+        .spacing(20);
+        let placed = placed_fields(profile);
+        let elsewhere = context.problems_elsewhere(Page::Cluster, &placed);
+        if !elsewhere.is_empty() {
+            page = page.push(column(elsewhere.into_iter().map(problem_text)).spacing(4));
+        }
+        page.push(failback_section(context))
+            .push(fencing_section(context))
+            .push(corosync_section(context))
+            .push(drbd_section(context))
+            .push(migration_section(context))
+            .into()
     }
 }
 
@@ -110,79 +195,6 @@ pub enum Message {
     VerifyAlgPicked(Alg),
     SkipInitialSyncToggled(bool),
     LiveMigrationToggled(bool),
-}
-
-pub fn update(state: &mut State, message: Message, profile: &mut Profile) {
-    let settings = &mut profile.cluster;
-    match message {
-        Message::FailbackPicked(choice) => {
-            if let Failback::Window {
-                start_hour,
-                end_hour,
-            } = settings.failback
-            {
-                state.window = Some((start_hour, end_hour));
-            }
-            settings.failback = match choice {
-                FailbackChoice::ReturnHome => Failback::ReturnHome {},
-                FailbackChoice::Stay => Failback::Stay {},
-                FailbackChoice::Window => {
-                    let (start_hour, end_hour) = state.window.unwrap_or(DEFAULT_WINDOW);
-                    Failback::Window {
-                        start_hour,
-                        end_hour,
-                    }
-                }
-            };
-        }
-        Message::StartHourPicked(Hour(hour)) => {
-            if let Failback::Window { start_hour, .. } = &mut settings.failback {
-                *start_hour = hour;
-            }
-        }
-        Message::EndHourPicked(Hour(hour)) => {
-            if let Failback::Window { end_hour, .. } = &mut settings.failback {
-                *end_hour = hour;
-            }
-        }
-        Message::FencingPicked(choice) => {
-            let ipmi = choice == FencingChoice::Ipmi;
-            if ipmi != matches!(settings.fencing, Fencing::Ipmi {}) {
-                cluster::set_ipmi(profile, ipmi);
-            }
-        }
-        Message::Acknowledged(acknowledged) => {
-            if let Fencing::None {
-                acknowledge_split_brain_risk,
-            } = &mut settings.fencing
-            {
-                *acknowledge_split_brain_risk = acknowledged;
-            }
-        }
-        Message::BmcAddressChanged(index, address) => {
-            if let Some(bmc) = bmc(profile, index) {
-                bmc.address = address;
-            }
-        }
-        Message::BmcUserChanged(index, user) => {
-            if let Some(bmc) = bmc(profile, index) {
-                bmc.user = user;
-            }
-        }
-        Message::LanplusToggled(index, lanplus) => {
-            if let Some(bmc) = bmc(profile, index) {
-                bmc.lanplus = lanplus;
-            }
-        }
-        Message::CorosyncCryptoToggled(on) => settings.corosync_crypto = on,
-        Message::ProtocolPicked(protocol) => settings.drbd.protocol = protocol,
-        Message::ResyncRateChanged(rate) => settings.drbd.resync_rate = rate,
-        Message::VerifyAlgPicked(Alg(alg)) => settings.drbd.verify_alg = alg,
-        Message::SkipInitialSyncToggled(skip) => {
-            settings.drbd.skip_initial_sync_when_blank = skip;
-        }
-        Message::LiveMigrationToggled(on) => settings.live_migration = on,
-    }
 }
 
 /// Node `index`'s BMC, made when missing.
@@ -226,26 +238,6 @@ fn placed_fields(profile: &Profile) -> Vec<Field> {
         }
     }
     fields
-}
-
-pub fn view<'a>(_state: &'a State, context: Context<'a>) -> Element<'a, Message> {
-    let profile = context.profile;
-    let mut page = column![heading(
-        "Cluster",
-        "How the cluster behaves when a node fails and comes back, and how it replicates."
-    )]
-    .spacing(20);
-    let placed = placed_fields(profile);
-    let elsewhere = context.problems_elsewhere(cluster::FIELDS, &placed);
-    if !elsewhere.is_empty() {
-        page = page.push(column(elsewhere.into_iter().map(problem_text)).spacing(4));
-    }
-    page.push(failback_section(context))
-        .push(fencing_section(context))
-        .push(corosync_section(context))
-        .push(drbd_section(context))
-        .push(migration_section(context))
-        .into()
 }
 
 fn failback_section<'a>(context: Context<'a>) -> Element<'a, Message> {

@@ -22,7 +22,7 @@ use iced::widget::{column, container, text};
 use iced::{Element, Fill};
 use wizard_steps::facts::NodeFacts;
 use wizard_steps::field::Field;
-use wizard_steps::pages::{self, Fields, Page};
+use wizard_steps::pages::{self, Page};
 use wizard_steps::validate::{Problem, Problems};
 use wizard_steps::{Design, Profile};
 
@@ -64,19 +64,13 @@ pub struct Context<'a> {
 impl<'a> Context<'a> {
     /// The problems of exactly this field (`nodes[0].ssh.host`).
     pub fn problems_at(&self, field: Field) -> Vec<&'a Problem> {
-        let path = field.path();
-        self.problems
-            .0
-            .iter()
-            .filter(|problem| problem.field == path)
-            .collect()
+        self.problems.for_field(field).collect()
     }
 
-    /// The problems of a page (its `fields`) that it shows under none of its inputs (`placed`):
-    /// listed at the top of the page, so that nothing blocks Next unseen.
-    pub fn problems_elsewhere(&self, fields: Fields, placed: &[Field]) -> Vec<&'a Problem> {
-        let placed: Vec<String> = placed.iter().map(|field| field.path()).collect();
-        pages::problems_of(self.problems, fields)
+    /// The problems of a page that it shows under none of its inputs (`placed`): listed at the
+    /// top of the page, so that nothing blocks Next unseen.
+    pub fn problems_elsewhere(&self, page: Page, placed: &[Field]) -> Vec<&'a Problem> {
+        pages::problems_of(self.problems, page)
             .into_iter()
             .filter(|problem| !placed.contains(&problem.field))
             .collect()

@@ -31,6 +31,7 @@ pub enum Message {
     StpToggled(bool),
     ForwardDelayPicked(u8),
 }
+
 /// The page as the app and its tests drive it.
 #[derive(Debug)]
 pub struct NetworkPage;
@@ -42,80 +43,101 @@ impl Screen for NetworkPage {
     const PAGE: Page = Page::Network;
 
     fn update(
-        state: &mut State,
+        _state: &mut State,
         message: Message,
         profile: &mut Profile,
         facts: [Option<&NodeFacts>; 2],
     ) {
-        update(state, message, profile, facts)
+        match message {
+            Message::NicPicked(index, nic) => {
+                let found = facts
+                    .get(index)
+                    .copied()
+                    .flatten()
+                    .and_then(|facts| network::current_address(facts, &nic));
+                if let Some(node) = profile.nodes.get_mut(index) {
+                    if node.lan.address.trim().is_empty()
+                        && let Some(address) = found
+                    {
+                        node.lan.address = address;
+                    }
+                    node.lan.nic = nic;
+                }
+            }
+            Message::NicTyped(index, nic) => {
+                if let Some(node) = profile.nodes.get_mut(index) {
+                    node.lan.nic = nic;
+                }
+            }
+            Message::AddressChanged(index, address) => {
+                if let Some(node) = profile.nodes.get_mut(index) {
+                    node.lan.address = address;
+                }
+            }
+            Message::GatewayChanged(index, gateway) => {
+                if let Some(node) = profile.nodes.get_mut(index) {
+                    node.lan.gateway = (!gateway.trim().is_empty()).then_some(gateway);
+                }
+            }
+            Message::ReplicationChanged(index, address) => {
+                if let Some(node) = profile.nodes.get_mut(index) {
+                    node.replication_address = address;
+                }
+            }
+            Message::ReplicationFromLan(index) => {
+                if let Some(node) = profile.nodes.get_mut(index) {
+                    node.replication_address = lan_host(&node.lan.address).to_owned();
+                }
+            }
+            Message::BridgeChanged(bridge) => profile.network.bridge = bridge,
+            Message::StpToggled(stp) => {
+                profile.network.stp = stp;
+                if stp && profile.network.forward_delay < 2 {
+                    profile.network.forward_delay = STP_FORWARD_DELAY;
+                }
+            }
+            Message::ForwardDelayPicked(delay) => profile.network.forward_delay = delay,
+        }
     }
 
-    fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
-        view(state, context)
+    fn view<'a>(_state: &'a State, context: Context<'a>) -> Element<'a, Message> {
+        let profile = context.profile;
+        let bridge = profile.network.bridge.trim();
+        let bridge = if bridge.is_empty() {
+            "the bridge"
+        } else {
+            bridge
+        };
+        let mut page = column![
+            heading(
+                "Network",
+                "How each node is on the LAN, and the bridge the VMs join."
+            ),
+            text(format!(
+                "Each node's LAN NIC joins the bridge {bridge}, and the node's LAN address moves from \
+                 the NIC to {bridge}: the node keeps its address, and the VMs' network cards join \
+                 {bridge} too, so the VMs sit on the LAN like any other machine. Pick the NIC that \
+                 carries the LAN today."
+            ))
+            .size(14),
+        ]
+        .spacing(20);
+        let placed = placed_fields(profile);
+        let elsewhere = context.problems_elsewhere(Page::Network, &placed);
+        if !elsewhere.is_empty() {
+            page = page.push(column(elsewhere.into_iter().map(problem_text)).spacing(4));
+        }
+        page = page.push(bridge_section(context));
+        for index in 0..profile.nodes.len() {
+            page = page.push(node_section(context, index));
+        }
+        page.into()
     }
 }
 
 /// The 802.1D default forward delay, taken when STP is switched on with a delay the kernel
 /// refuses for STP (below 2 s).
 const STP_FORWARD_DELAY: u8 = 15;
-
-pub fn update(
-    _state: &mut State,
-    message: Message,
-    profile: &mut Profile,
-    facts: [Option<&NodeFacts>; 2],
-) {
-    match message {
-        Message::NicPicked(index, nic) => {
-            let found = facts
-                .get(index)
-                .copied()
-                .flatten()
-                .and_then(|facts| network::current_address(facts, &nic));
-            if let Some(node) = profile.nodes.get_mut(index) {
-                if node.lan.address.trim().is_empty()
-                    && let Some(address) = found
-                {
-                    node.lan.address = address;
-                }
-                node.lan.nic = nic;
-            }
-        }
-        Message::NicTyped(index, nic) => {
-            if let Some(node) = profile.nodes.get_mut(index) {
-                node.lan.nic = nic;
-            }
-        }
-        Message::AddressChanged(index, address) => {
-            if let Some(node) = profile.nodes.get_mut(index) {
-                node.lan.address = address;
-            }
-        }
-        Message::GatewayChanged(index, gateway) => {
-            if let Some(node) = profile.nodes.get_mut(index) {
-                node.lan.gateway = (!gateway.trim().is_empty()).then_some(gateway);
-            }
-        }
-        Message::ReplicationChanged(index, address) => {
-            if let Some(node) = profile.nodes.get_mut(index) {
-                node.replication_address = address;
-            }
-        }
-        Message::ReplicationFromLan(index) => {
-            if let Some(node) = profile.nodes.get_mut(index) {
-                node.replication_address = lan_host(&node.lan.address).to_owned();
-            }
-        }
-        Message::BridgeChanged(bridge) => profile.network.bridge = bridge,
-        Message::StpToggled(stp) => {
-            profile.network.stp = stp;
-            if stp && profile.network.forward_delay < 2 {
-                profile.network.forward_delay = STP_FORWARD_DELAY;
-            }
-        }
-        Message::ForwardDelayPicked(delay) => profile.network.forward_delay = delay,
-    }
-}
 
 /// The address part of "192.168.1.1/24".
 fn lan_host(address: &str) -> &str {
@@ -142,40 +164,6 @@ fn placed_fields(profile: &Profile) -> Vec<Field> {
         }
     }
     fields
-}
-
-pub fn view<'a>(_state: &'a State, context: Context<'a>) -> Element<'a, Message> {
-    let profile = context.profile;
-    let bridge = profile.network.bridge.trim();
-    let bridge = if bridge.is_empty() {
-        "the bridge"
-    } else {
-        bridge
-    };
-    let mut page = column![
-        heading(
-            "Network",
-            "How each node is on the LAN, and the bridge the VMs join."
-        ),
-        text(format!(
-            "Each node's LAN NIC joins the bridge {bridge}, and the node's LAN address moves from \
-             the NIC to {bridge}: the node keeps its address, and the VMs' network cards join \
-             {bridge} too, so the VMs sit on the LAN like any other machine. Pick the NIC that \
-             carries the LAN today."
-        ))
-        .size(14),
-    ]
-    .spacing(20);
-    let placed = placed_fields(profile);
-    let elsewhere = context.problems_elsewhere(network::FIELDS, &placed);
-    if !elsewhere.is_empty() {
-        page = page.push(column(elsewhere.into_iter().map(problem_text)).spacing(4));
-    }
-    page = page.push(bridge_section(context));
-    for index in 0..profile.nodes.len() {
-        page = page.push(node_section(context, index));
-    }
-    page.into()
 }
 
 fn bridge_section<'a>(context: Context<'a>) -> Element<'a, Message> {

@@ -50,102 +50,120 @@ impl Screen for StoragePage {
     const PAGE: Page = Page::Storage;
 
     fn update(
-        state: &mut State,
+        _state: &mut State,
         message: Message,
         profile: &mut Profile,
-        facts: [Option<&NodeFacts>; 2],
+        _facts: [Option<&NodeFacts>; 2],
     ) {
-        update(state, message, profile, facts)
+        let volumes = &mut profile.storage.volumes;
+        match message {
+            Message::GroupPicked(group) | Message::GroupTyped(group) => {
+                profile.storage.volume_group = group;
+            }
+            Message::VolumeNameChanged(index, name) => {
+                let Some(old) = volumes.get(index).map(|volume| volume.name.clone()) else {
+                    return;
+                };
+                volumes[index].name = name.clone();
+                // The VMs on this volume follow the rename, unless another volume still has the
+                // old name.
+                if !volumes.iter().any(|volume| volume.name == old) {
+                    for vm in &mut profile.vms {
+                        if vm.volume == old {
+                            vm.volume = name.clone();
+                        }
+                    }
+                }
+            }
+            Message::VolumeSizeChanged(index, size) => {
+                if let Some(volume) = volumes.get_mut(index) {
+                    volume.size = size;
+                }
+            }
+            Message::CreateToggled(index, create) => {
+                if let Some(volume) = volumes.get_mut(index) {
+                    volume.create = create;
+                }
+            }
+            Message::AddVolume => {
+                let name = (volumes.len() + 1..)
+                    .map(|number| format!("disk{number}"))
+                    .find(|name| !volumes.iter().any(|volume| &volume.name == name))
+                    .unwrap_or_default();
+                volumes.push(Volume {
+                    name,
+                    size: NEW_VOLUME_SIZE.to_owned(),
+                    create: true,
+                });
+            }
+            Message::RemoveVolume(index) => {
+                if index < volumes.len() {
+                    volumes.remove(index);
+                }
+            }
+            Message::AddFound(name, mib) => {
+                if !volumes.iter().any(|volume| volume.name == name) {
+                    volumes.push(Volume {
+                        name,
+                        size: storage::size_text(mib),
+                        create: true,
+                    });
+                }
+            }
+            Message::IsoDirectoryChanged(directory) => {
+                // The ISOs to upload move with it: Tandem uploads only into this directory, so an
+                // upload's path is always the directory and the ISO's file name (kept while the
+                // directory is retyped, whatever it passes through).
+                for vm in &mut profile.vms {
+                    if let Boot::Hvm {
+                        iso,
+                        iso_source: Some(_),
+                        ..
+                    } = &mut vm.boot
+                    {
+                        let name = iso.rsplit('/').next().unwrap_or_default().to_owned();
+                        *iso = format!("{}/{name}", directory.trim_end_matches('/'));
+                    }
+                }
+                profile.storage.iso_directory = directory;
+            }
+        }
     }
 
-    fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
-        view(state, context)
+    fn view<'a>(_state: &'a State, context: Context<'a>) -> Element<'a, Message> {
+        let profile = context.profile;
+        let mut page = column![heading(
+            "Storage",
+            "The LVM volume group on both nodes, and the logical volumes that become the VMs' \
+             disks. DRBD replicates each volume between the nodes, so a volume has the same name \
+             and size on both."
+        )]
+        .spacing(20);
+        let placed = placed_fields(profile);
+        let elsewhere = context.problems_elsewhere(Page::Storage, &placed);
+        if !elsewhere.is_empty() {
+            page = page.push(column(elsewhere.into_iter().map(problem_text)).spacing(4));
+        }
+        page = page.push(group_section(context));
+        page = page.push(volumes_section(context));
+        page = page.push(section(
+            "Install ISOs",
+            field(
+                "Directory on the nodes for ISOs uploaded from this workstation (Tandem uploads \
+                 nowhere else, and never replaces a file there)",
+                text_input("/var/lib/tandem/iso", &profile.storage.iso_directory)
+                    .id("iso-directory")
+                    .on_input(Message::IsoDirectoryChanged)
+                    .width(420),
+                context.problems_at(Field::Storage(StorageField::IsoDirectory)),
+            ),
+        ));
+        page.into()
     }
 }
 
 /// The size a new volume starts with.
 const NEW_VOLUME_SIZE: &str = "20G";
-
-pub fn update(
-    _state: &mut State,
-    message: Message,
-    profile: &mut Profile,
-    _facts: [Option<&NodeFacts>; 2],
-) {
-    let volumes = &mut profile.storage.volumes;
-    match message {
-        Message::GroupPicked(group) | Message::GroupTyped(group) => {
-            profile.storage.volume_group = group;
-        }
-        Message::VolumeNameChanged(index, name) => {
-            let Some(old) = volumes.get(index).map(|volume| volume.name.clone()) else {
-                return;
-            };
-            volumes[index].name = name.clone();
-            // The VMs on this volume follow the rename, unless another volume still has the
-            // old name.
-            if !volumes.iter().any(|volume| volume.name == old) {
-                for vm in &mut profile.vms {
-                    if vm.volume == old {
-                        vm.volume = name.clone();
-                    }
-                }
-            }
-        }
-        Message::VolumeSizeChanged(index, size) => {
-            if let Some(volume) = volumes.get_mut(index) {
-                volume.size = size;
-            }
-        }
-        Message::CreateToggled(index, create) => {
-            if let Some(volume) = volumes.get_mut(index) {
-                volume.create = create;
-            }
-        }
-        Message::AddVolume => {
-            let name = (volumes.len() + 1..)
-                .map(|number| format!("disk{number}"))
-                .find(|name| !volumes.iter().any(|volume| &volume.name == name))
-                .unwrap_or_default();
-            volumes.push(Volume {
-                name,
-                size: NEW_VOLUME_SIZE.to_owned(),
-                create: true,
-            });
-        }
-        Message::RemoveVolume(index) => {
-            if index < volumes.len() {
-                volumes.remove(index);
-            }
-        }
-        Message::AddFound(name, mib) => {
-            if !volumes.iter().any(|volume| volume.name == name) {
-                volumes.push(Volume {
-                    name,
-                    size: storage::size_text(mib),
-                    create: true,
-                });
-            }
-        }
-        Message::IsoDirectoryChanged(directory) => {
-            // The ISOs to upload move with it: Tandem uploads only into this directory, so an
-            // upload's path is always the directory and the ISO's file name (kept while the
-            // directory is retyped, whatever it passes through).
-            for vm in &mut profile.vms {
-                if let Boot::Hvm {
-                    iso,
-                    iso_source: Some(_),
-                    ..
-                } = &mut vm.boot
-                {
-                    let name = iso.rsplit('/').next().unwrap_or_default().to_owned();
-                    *iso = format!("{}/{name}", directory.trim_end_matches('/'));
-                }
-            }
-            profile.storage.iso_directory = directory;
-        }
-    }
-}
 
 /// The fields this page shows problems under; the page's other problems are listed at the top.
 fn placed_fields(profile: &Profile) -> Vec<Field> {
@@ -162,37 +180,6 @@ fn placed_fields(profile: &Profile) -> Vec<Field> {
         );
     }
     fields
-}
-
-pub fn view<'a>(_state: &'a State, context: Context<'a>) -> Element<'a, Message> {
-    let profile = context.profile;
-    let mut page = column![heading(
-        "Storage",
-        "The LVM volume group on both nodes, and the logical volumes that become the VMs' \
-         disks. DRBD replicates each volume between the nodes, so a volume has the same name \
-         and size on both."
-    )]
-    .spacing(20);
-    let placed = placed_fields(profile);
-    let elsewhere = context.problems_elsewhere(storage::FIELDS, &placed);
-    if !elsewhere.is_empty() {
-        page = page.push(column(elsewhere.into_iter().map(problem_text)).spacing(4));
-    }
-    page = page.push(group_section(context));
-    page = page.push(volumes_section(context));
-    page = page.push(section(
-        "Install ISOs",
-        field(
-            "Directory on the nodes for ISOs uploaded from this workstation (Tandem uploads \
-             nowhere else, and never replaces a file there)",
-            text_input("/var/lib/tandem/iso", &profile.storage.iso_directory)
-                .id("iso-directory")
-                .on_input(Message::IsoDirectoryChanged)
-                .width(420),
-            context.problems_at(Field::Storage(StorageField::IsoDirectory)),
-        ),
-    ));
-    page.into()
 }
 
 fn group_section<'a>(context: Context<'a>) -> Element<'a, Message> {

@@ -134,6 +134,6 @@ impl<S: Tall> Harness<S> {
 
     /// The problems the page can fix.
     pub fn page_problems(&self) -> usize {
-        pages::problems_of(&self.problems, S::PAGE.fields().unwrap_or_default()).len()
+        pages::problems_of(&self.problems, S::PAGE).len()
     }
 }

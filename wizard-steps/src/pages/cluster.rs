@@ -1,19 +1,7 @@
 //! The Cluster page: failback policy, fencing (IPMI per node, or none with an explicit
 //! acknowledgement), corosync encryption, DRBD options, live migration.
 
-use super::Fields;
 use crate::profile::{Bmc, Fencing, Profile};
-
-pub const FIELDS: Fields = &[
-    "cluster.failback",
-    "cluster.fencing",
-    "cluster.corosync_crypto",
-    // Not an input on the page (a profile sets it): its problems are listed at the page's top.
-    "cluster.corosync_token_ms",
-    "cluster.live_migration",
-    "cluster.drbd",
-    "nodes[*].bmc",
-];
 
 /// The plain warning shown when the cluster runs without fencing.
 pub const NO_FENCING_WARNING: &str = "Without fencing, a node that stops answering is assumed dead. If it was only cut off, both \

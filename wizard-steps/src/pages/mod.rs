@@ -12,48 +12,15 @@ pub mod review;
 pub mod storage;
 pub mod vms;
 
+use crate::field::{ClusterField, Field, NodeField};
 use crate::validate::{Problem, Problems};
 
-/// The profile fields a page edits: paths as the validator names them, `[*]` standing for any
-/// index (`nodes[*].ssh` covers `nodes[1].ssh.port`); a trailing `!` means the field itself and
-/// nothing below it (`nodes!`: how many nodes there are).
-pub type Fields = &'static [&'static str];
-
-/// Whether `field` (`nodes[1].ssh.port`) is `pattern` (`nodes[*].ssh`) or lies below it.
-pub fn covers(pattern: &str, field: &str) -> bool {
-    let general = without_indices(field);
-    if let Some(exact) = pattern.strip_suffix('!') {
-        return general == exact;
-    }
-    general == pattern
-        || general
-            .strip_prefix(pattern)
-            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
-}
-
-fn without_indices(field: &str) -> String {
-    let mut general = String::with_capacity(field.len());
-    let mut in_index = false;
-    for character in field.chars() {
-        match character {
-            '[' => {
-                in_index = true;
-                general.push_str("[*]");
-            }
-            ']' => in_index = false,
-            _ if in_index => {}
-            _ => general.push(character),
-        }
-    }
-    general
-}
-
 /// The problems a page can fix.
-pub fn problems_of(problems: &Problems, fields: Fields) -> Vec<&Problem> {
+pub fn problems_of(problems: &Problems, page: Page) -> Vec<&Problem> {
     problems
         .0
         .iter()
-        .filter(|problem| fields.iter().any(|pattern| covers(pattern, &problem.field)))
+        .filter(|problem| Page::editing(problem.field) == page)
         .collect()
 }
 
@@ -115,24 +82,49 @@ impl Page {
         self.index().checked_sub(1).map(|index| Page::ALL[index])
     }
 
-    /// The profile fields this page edits, when it edits any.
-    pub fn fields(self) -> Option<Fields> {
-        match self {
-            Page::Nodes => Some(nodes::FIELDS),
-            Page::Network => Some(network::FIELDS),
-            Page::Storage => Some(storage::FIELDS),
-            Page::Vms => Some(vms::FIELDS),
-            Page::Cluster => Some(cluster::FIELDS),
-            _ => None,
+    /// The page that edits a field, and so shows its problems. Every field has exactly one;
+    /// the matches name every field, so that a new one needs a decision here.
+    pub fn editing(field: Field) -> Page {
+        match field {
+            Field::Nodes => Page::Nodes,
+            Field::Network(_) => Page::Network,
+            Field::Storage(_) | Field::Volume(..) => Page::Storage,
+            Field::Vms | Field::Vm(..) => Page::Vms,
+            Field::Cluster(field) => match field {
+                ClusterField::Name | ClusterField::Debian => Page::Nodes,
+                ClusterField::Failback
+                | ClusterField::FailbackStartHour
+                | ClusterField::FailbackEndHour
+                | ClusterField::Fencing
+                | ClusterField::AcknowledgeSplitBrainRisk
+                | ClusterField::CorosyncCrypto
+                // Not an input on the page (a profile sets it): its problems are listed at the
+                // page's top.
+                | ClusterField::CorosyncTokenMs
+                | ClusterField::LiveMigration
+                | ClusterField::DrbdProtocol
+                | ClusterField::DrbdResyncRate
+                | ClusterField::DrbdVerifyAlg
+                | ClusterField::DrbdSkipInitialSync => Page::Cluster,
+            },
+            Field::Node(_, field) => match field {
+                NodeField::Hostname
+                | NodeField::SshHost
+                | NodeField::SshPort
+                | NodeField::SshUser
+                | NodeField::SshKeyPath
+                | NodeField::SshSudo => Page::Nodes,
+                NodeField::LanNic
+                | NodeField::LanAddress
+                | NodeField::LanGateway
+                | NodeField::ReplicationAddress => Page::Network,
+                NodeField::Dom0Memory => Page::Vms,
+                NodeField::Bmc
+                | NodeField::BmcAddress
+                | NodeField::BmcUser
+                | NodeField::BmcLanplus => Page::Cluster,
+            },
         }
-    }
-
-    /// The page that fixes a problem of this field (exactly one page edits each field).
-    pub fn editing(field: &str) -> Option<Page> {
-        Page::ALL.into_iter().find(|page| {
-            page.fields()
-                .is_some_and(|fields| fields.iter().any(|pattern| covers(pattern, field)))
-        })
     }
 }
 

@@ -1,10 +1,7 @@
 //! The Network page: the LAN NIC that joins the bridge, the bridge, the nodes' LAN and
 //! replication addresses.
 
-use super::Fields;
 use crate::facts::NodeFacts;
-
-pub const FIELDS: Fields = &["network", "nodes[*].lan", "nodes[*].replication_address"];
 
 /// The interfaces that can join the bridge: physical and bonded links, not the loopback, not
 /// bridges and not Xen's own virtual interfaces.

@@ -1,17 +1,8 @@
 //! The Nodes page: how Tandem reaches each node, and what a node turned out to be when the
 //! administrator connected to it.
 
-use super::Fields;
 use crate::facts::NodeFacts;
 use crate::profile::Profile;
-
-pub const FIELDS: Fields = &[
-    "cluster.name",
-    "cluster.debian",
-    "nodes!",
-    "nodes[*].hostname",
-    "nodes[*].ssh",
-];
 
 /// Takes what a connected node told about itself into the profile where the administrator has
 /// not decided yet: its hostname, and the Debian release when it is one Tandem supports.

@@ -1,12 +1,9 @@
 //! The Storage page: the volume group and the logical volumes the VMs' disks live on, with
 //! what each node was found to have on them.
 
-use super::Fields;
 use crate::facts::{LogicalVolume, NamedVolumeGroup, NodeFacts};
 use crate::profile::Profile;
 use crate::validate::parse_size_mib;
-
-pub const FIELDS: Fields = &["storage"];
 
 /// What one node has for one of the profile's volumes.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,11 +1,8 @@
 //! The VMs page: the guests, their home nodes and sizes, and the capacity meter that holds the
 //! seed's rule: each node must be able to run ALL VMs at once, because after a failover it does.
 
-use super::Fields;
 use crate::facts::NodeFacts;
 use crate::profile::Profile;
-
-pub const FIELDS: Fields = &["vms", "nodes[*].dom0_memory_mib"];
 
 /// One node's line of the capacity meter.
 #[derive(Debug, Clone, PartialEq, Eq)]

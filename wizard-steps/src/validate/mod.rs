@@ -29,8 +29,8 @@ pub use syntax::{derived_mac, parse_interface_address, parse_size_mib};
 /// One thing wrong with a profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    /// Path of the field, as in the TOML file: `vms[1].memory_mib`.
-    pub field: String,
+    /// The field; shown as its path in the TOML file: `vms[1].memory_mib`.
+    pub field: Field,
     /// What is wrong.
     pub message: String,
     /// What to do about it.
@@ -54,19 +54,8 @@ impl Problems {
     }
 
     /// The problems of one field, for showing under it.
-    pub fn for_field<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a Problem> + 'a {
+    pub fn for_field(&self, field: Field) -> impl Iterator<Item = &Problem> + '_ {
         self.0.iter().filter(move |problem| problem.field == field)
-    }
-
-    /// The problems of a field and everything below it (`vms[1]` covers `vms[1].memory_mib`).
-    pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a Problem> + 'a {
-        self.0.iter().filter(move |problem| {
-            problem.field == prefix
-                || problem
-                    .field
-                    .strip_prefix(prefix)
-                    .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
-        })
     }
 }
 
@@ -142,7 +131,7 @@ impl Checker {
 
     fn report(&mut self, field: Field, message: impl Into<String>, fix: impl Into<String>) {
         self.problems.push(Problem {
-            field: field.path(),
+            field,
             message: message.into(),
             fix: fix.into(),
         });

@@ -2,6 +2,7 @@ use std::collections::HashSet;
 
 use super::syntax::is_unicast_mac;
 use super::*;
+use crate::field::{ClusterField, NodeField, VmField};
 use crate::profile::{Bmc, Boot, DrbdProtocol, Failback, Fencing, SshAuth, Volume};
 
 const SEED: &str = include_str!("../../../resources/profiles/seed.toml");
@@ -35,7 +36,9 @@ fn lab_with(change: impl FnOnce(&mut Profile)) -> Profile {
 fn expect_problem(profile: &Profile, field: &str, says: &str) -> Problems {
     let problems = validate(profile).expect_err("the broken profile must not validate");
     let found = problems
-        .for_field(field)
+        .0
+        .iter()
+        .filter(|problem| problem.field.path() == field)
         .any(|problem| problem.message.contains(says) && !problem.fix.trim().is_empty());
     assert!(
         found,
@@ -64,11 +67,11 @@ fn expect_valid(profile: &Profile) -> Design {
     }
 }
 
-fn fields(problems: &Problems) -> Vec<&str> {
+fn fields(problems: &Problems) -> Vec<String> {
     problems
         .0
         .iter()
-        .map(|problem| problem.field.as_str())
+        .map(|problem| problem.field.path())
         .collect()
 }
 
@@ -1490,111 +1493,50 @@ fn mac_addresses_are_unique() {
 // Problems
 // ---------------------------------------------------------------------------------------------
 
-fn problem(field: &str) -> Problem {
+fn problem(field: Field) -> Problem {
     Problem {
-        field: field.to_owned(),
+        field,
         message: format!("{field} is wrong"),
         fix: "fix it".to_owned(),
     }
 }
 
-fn sample_problems() -> Problems {
-    Problems(
+#[test]
+fn for_field_returns_the_problems_of_exactly_that_field() {
+    let memory = Field::Vm(1, VmField::Memory);
+    let problems = Problems(
         [
-            "vms",
-            "vms[1]",
-            "vms[1].memory_mib",
-            "vms[1].boot.iso",
-            "vms[1].memory_mib",
-            "vms[10].name",
-            "vmsx",
-            "nodes[1].lan.address",
-            "nodes[1].lan.addresses",
-            "storage.volumes[1]",
+            Field::Vms,
+            memory,
+            Field::Vm(1, VmField::BootIso),
+            memory,
+            Field::Vm(0, VmField::Memory),
+            Field::Node(1, NodeField::LanAddress),
         ]
         .into_iter()
         .map(problem)
         .collect(),
-    )
-}
-
-#[test]
-fn for_field_returns_the_problems_of_exactly_that_field() {
-    let problems = sample_problems();
-    let found: Vec<&str> = problems
-        .for_field("vms[1].memory_mib")
-        .map(|problem| problem.field.as_str())
+    );
+    let found: Vec<String> = problems
+        .for_field(memory)
+        .map(|problem| problem.field.path())
         .collect();
     assert_eq!(found, ["vms[1].memory_mib", "vms[1].memory_mib"]);
-    let found: Vec<&str> = problems
-        .for_field("vms[1]")
-        .map(|problem| problem.field.as_str())
-        .collect();
-    assert_eq!(found, ["vms[1]"]);
-    assert_eq!(problems.for_field("nodes[1].lan").count(), 0);
-    assert_eq!(problems.for_field("cluster.name").count(), 0);
-}
-
-#[test]
-fn under_returns_a_field_and_everything_below_it() {
-    let problems = sample_problems();
-    let under = |prefix: &str| -> Vec<String> {
+    assert_eq!(problems.for_field(Field::Vms).count(), 1);
+    assert_eq!(
         problems
-            .under(prefix)
-            .map(|problem| problem.field.clone())
-            .collect()
-    };
-    assert_eq!(
-        under("vms[1]"),
-        [
-            "vms[1]",
-            "vms[1].memory_mib",
-            "vms[1].boot.iso",
-            "vms[1].memory_mib"
-        ]
+            .for_field(Field::Cluster(ClusterField::Name))
+            .count(),
+        0
     );
-    assert_eq!(
-        under("vms"),
-        [
-            "vms",
-            "vms[1]",
-            "vms[1].memory_mib",
-            "vms[1].boot.iso",
-            "vms[1].memory_mib",
-            "vms[10].name"
-        ]
-    );
-    assert_eq!(
-        under("nodes[1].lan"),
-        ["nodes[1].lan.address", "nodes[1].lan.addresses"]
-    );
-    assert_eq!(under("nodes[1].lan.address"), ["nodes[1].lan.address"]);
-    assert_eq!(under("storage"), ["storage.volumes[1]"]);
-    assert!(under("vms[2]").is_empty());
-    assert!(under("cluster").is_empty());
-}
-
-#[test]
-fn under_finds_the_problems_of_a_real_validation() {
-    let profile = seed_with(|profile| {
-        profile.vms[1].memory_mib = 0;
-        profile.vms[1].vcpus = 0;
-        profile.vms[0].home = "nowhere".to_owned();
-    });
-    let problems = validate(&profile).expect_err("three mistakes");
-    let mut below: Vec<&str> = problems
-        .under("vms[1]")
-        .map(|problem| problem.field.as_str())
-        .collect();
-    below.sort_unstable();
-    assert_eq!(below, ["vms[1].memory_mib", "vms[1].vcpus"]);
-    assert_eq!(problems.under("vms").count(), 3);
-    assert_eq!(problems.under("nodes").count(), 0);
 }
 
 #[test]
 fn problems_display_each_field_message_and_fix() {
-    let problems = Problems(vec![problem("vms[0].name"), problem("nodes")]);
+    let problems = Problems(vec![
+        problem(Field::Vm(0, VmField::Name)),
+        problem(Field::Nodes),
+    ]);
     assert_eq!(
         problems.0[0].to_string(),
         "vms[0].name: vms[0].name is wrong (fix it)"

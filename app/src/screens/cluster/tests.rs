@@ -20,10 +20,10 @@ impl Page {
         self.ui().find(id(input)).is_ok()
     }
 
-    fn problem_fields(&self) -> Vec<&str> {
-        wizard_steps::pages::problems_of(&self.problems, cluster::FIELDS)
+    fn problem_fields(&self) -> Vec<String> {
+        wizard_steps::pages::problems_of(&self.problems, wizard_steps::pages::Page::Cluster)
             .into_iter()
-            .map(|problem| problem.field.as_str())
+            .map(|problem| problem.field.path())
             .collect()
     }
 }

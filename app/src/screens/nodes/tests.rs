@@ -54,11 +54,14 @@ fn typing_the_address_fills_the_profile_and_an_empty_one_shows_its_fix() {
     let mut state = State::default();
     let found = Problems::of(&profile);
     assert!(
-        found.for_field("nodes[0].ssh.host").next().is_some(),
+        found
+            .for_field(Field::Node(0, NodeField::SshHost))
+            .next()
+            .is_some(),
         "an empty address is a problem"
     );
     let message = found
-        .for_field("nodes[0].ssh.host")
+        .for_field(Field::Node(0, NodeField::SshHost))
         .next()
         .unwrap()
         .message
@@ -67,7 +70,11 @@ fn typing_the_address_fills_the_profile_and_an_empty_one_shows_its_fix() {
         let mut ui = simulator(view(&state, context(&profile, &found, &state)));
         let shown = format!(
             "{message} — {}",
-            found.for_field("nodes[0].ssh.host").next().unwrap().fix
+            found
+                .for_field(Field::Node(0, NodeField::SshHost))
+                .next()
+                .unwrap()
+                .fix
         );
         ui.find(shown.as_str())
             .expect("the problem is under its field");
@@ -82,10 +89,19 @@ fn typing_the_address_fills_the_profile_and_an_empty_one_shows_its_fix() {
     assert_eq!(profile.cluster.name, "office");
     let found = Problems::of(&profile);
     assert!(
-        found.for_field("nodes[0].ssh.host").next().is_none(),
+        found
+            .for_field(Field::Node(0, NodeField::SshHost))
+            .next()
+            .is_none(),
         "{found}"
     );
-    assert!(found.for_field("cluster.name").next().is_none(), "{found}");
+    assert!(
+        found
+            .for_field(Field::Cluster(ClusterField::Name))
+            .next()
+            .is_none(),
+        "{found}"
+    );
 }
 
 #[test]
@@ -241,11 +257,11 @@ fn a_refused_host_key_is_not_connected_and_says_why() {
 fn the_page_owns_the_node_access_problems() {
     let profile = Profile::new_cluster();
     let found = Problems::of(&profile);
-    let own = problems_of(&found, wizard_steps::pages::nodes::FIELDS);
-    assert!(
-        own.iter()
-            .any(|problem| problem.field == "nodes[0].ssh.host")
-    );
-    assert!(own.iter().any(|problem| problem.field == "cluster.name"));
-    assert!(own.iter().all(|problem| !problem.field.starts_with("vms")));
+    let own: Vec<String> = problems_of(&found, wizard_steps::pages::Page::Nodes)
+        .iter()
+        .map(|problem| problem.field.path())
+        .collect();
+    assert!(own.iter().any(|field| field == "nodes[0].ssh.host"));
+    assert!(own.iter().any(|field| field == "cluster.name"));
+    assert!(own.iter().all(|field| !field.starts_with("vms")));
 }

@@ -69,7 +69,7 @@ enum Status {
     Checking,
     /// The profile does not validate: its problems, with the pages that fix them.
     /// Each problem with the page that fixes it.
-    Invalid(Vec<(Option<Page>, Problem)>),
+    Invalid(Vec<(Page, Problem)>),
     /// The preflight could not run, or the run could not start.
     Failed(String),
     Checked,
@@ -103,7 +103,7 @@ impl State {
         let listed = problems
             .0
             .iter()
-            .map(|problem| (Page::editing(&problem.field), problem.clone()))
+            .map(|problem| (Page::editing(problem.field), problem.clone()))
             .collect();
         self.status = Status::Invalid(listed);
     }

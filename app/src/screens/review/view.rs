@@ -41,7 +41,7 @@ pub fn view<'a>(state: &'a State, _context: Context<'a>) -> Element<'a, Message>
         }
         Status::Invalid(problems) => {
             let mut pages: Vec<Page> = Vec::new();
-            for page in problems.iter().filter_map(|(page, _)| *page) {
+            for &(page, _) in problems {
                 if !pages.contains(&page) {
                     pages.push(page);
                 }
@@ -56,12 +56,7 @@ pub fn view<'a>(state: &'a State, _context: Context<'a>) -> Element<'a, Message>
             for (page, problem) in problems {
                 list = list.push(
                     column![
-                        text(format!(
-                            "{} page · {}",
-                            page.map_or("", Page::title),
-                            problem.field
-                        ))
-                        .size(13),
+                        text(format!("{} page · {}", page.title(), problem.field)).size(13),
                         problem_text(problem),
                     ]
                     .spacing(2),

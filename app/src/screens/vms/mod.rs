@@ -351,6 +351,7 @@ fn new_vm(profile: &Profile) -> Vm {
         keep_data_on: None,
     }
 }
+
 /// The page as the app and its tests drive it.
 #[derive(Debug)]
 pub struct VmsPage;
@@ -365,10 +366,66 @@ impl Screen for VmsPage {
         state: &mut State,
         message: Message,
         profile: &mut Profile,
-        facts: [Option<&NodeFacts>; 2],
+        _facts: [Option<&NodeFacts>; 2],
     ) -> Action {
-        let _ = facts;
-        update(state, message, profile)
+        match message {
+            Message::AddVm => {
+                let vm = new_vm(profile);
+                let index = profile.vms.len();
+                state.drafts.retain(|number, _| number.vm() != Some(index));
+                state.other_boot.remove(&index);
+                profile.vms.push(vm);
+            }
+            Message::RemoveVm(index) => {
+                if index < profile.vms.len() {
+                    profile.vms.remove(index);
+                    state.forget_vm(index);
+                }
+            }
+            Message::NumberChanged(number, typed) => {
+                if number.current(profile).is_some() {
+                    let valid = number.write(profile, &typed);
+                    let shown_for = number.current(profile).unwrap_or_default();
+                    state.drafts.insert(
+                        number,
+                        Draft {
+                            text: typed,
+                            shown_for,
+                            valid,
+                        },
+                    );
+                }
+            }
+            Message::BootPicked(index, kind) => {
+                if let Some(vm) = profile.vms.get_mut(index)
+                    && BootKind::of(&vm.boot) != kind
+                {
+                    let restored = state
+                        .other_boot
+                        .remove(&index)
+                        .filter(|boot| BootKind::of(boot) == kind)
+                        .unwrap_or_else(|| kind.empty());
+                    let previous = std::mem::replace(&mut vm.boot, restored);
+                    state.other_boot.insert(index, previous);
+                }
+            }
+            Message::BrowseIso(index) => return Action::BrowseIso(index),
+            Message::IsoChosen(index, Some(path)) => {
+                let target = node_iso_path(&profile.storage.iso_directory, &path);
+                if let Some(Boot::Hvm {
+                    iso, iso_source, ..
+                }) = profile.vms.get_mut(index).map(|vm| &mut vm.boot)
+                {
+                    *iso = target;
+                    *iso_source = Some(path.to_string_lossy().into_owned());
+                }
+            }
+            Message::IsoChosen(_, None) => {}
+            message => {
+                let _ = edit(profile, message);
+            }
+        }
+        Action::None
     }
 
     fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
@@ -393,67 +450,6 @@ fn node_iso_path(iso_directory: &str, source: &std::path::Path) -> String {
         })
         .collect();
     format!("{}/{name}", iso_directory.trim_end_matches('/'))
-}
-
-pub fn update(state: &mut State, message: Message, profile: &mut Profile) -> Action {
-    match message {
-        Message::AddVm => {
-            let vm = new_vm(profile);
-            let index = profile.vms.len();
-            state.drafts.retain(|number, _| number.vm() != Some(index));
-            state.other_boot.remove(&index);
-            profile.vms.push(vm);
-        }
-        Message::RemoveVm(index) => {
-            if index < profile.vms.len() {
-                profile.vms.remove(index);
-                state.forget_vm(index);
-            }
-        }
-        Message::NumberChanged(number, typed) => {
-            if number.current(profile).is_some() {
-                let valid = number.write(profile, &typed);
-                let shown_for = number.current(profile).unwrap_or_default();
-                state.drafts.insert(
-                    number,
-                    Draft {
-                        text: typed,
-                        shown_for,
-                        valid,
-                    },
-                );
-            }
-        }
-        Message::BootPicked(index, kind) => {
-            if let Some(vm) = profile.vms.get_mut(index)
-                && BootKind::of(&vm.boot) != kind
-            {
-                let restored = state
-                    .other_boot
-                    .remove(&index)
-                    .filter(|boot| BootKind::of(boot) == kind)
-                    .unwrap_or_else(|| kind.empty());
-                let previous = std::mem::replace(&mut vm.boot, restored);
-                state.other_boot.insert(index, previous);
-            }
-        }
-        Message::BrowseIso(index) => return Action::BrowseIso(index),
-        Message::IsoChosen(index, Some(path)) => {
-            let target = node_iso_path(&profile.storage.iso_directory, &path);
-            if let Some(Boot::Hvm {
-                iso, iso_source, ..
-            }) = profile.vms.get_mut(index).map(|vm| &mut vm.boot)
-            {
-                *iso = target;
-                *iso_source = Some(path.to_string_lossy().into_owned());
-            }
-        }
-        Message::IsoChosen(_, None) => {}
-        message => {
-            let _ = edit(profile, message);
-        }
-    }
-    Action::None
 }
 
 /// The plain edits of one VM's fields.

@@ -23,7 +23,7 @@ pub fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> 
     )]
     .spacing(20);
     let placed = placed_fields(profile);
-    let elsewhere = context.problems_elsewhere(vms::FIELDS, &placed);
+    let elsewhere = context.problems_elsewhere(Page::Vms, &placed);
     if !elsewhere.is_empty() {
         page = page.push(column(elsewhere.into_iter().map(problem_text)).spacing(4));
     }
