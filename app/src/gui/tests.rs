@@ -39,7 +39,7 @@ fn settle(app: &mut App, message: Message) -> Vec<Effect> {
 /// Clicks on what the window shows now, then handles the messages as the window would.
 fn click(app: &mut App, label: &str) -> Vec<Effect> {
     let messages: Vec<Message> = {
-        let mut ui = simulator(app.view());
+        let mut ui = tall(app);
         ui.click(label)
             .unwrap_or_else(|error| panic!("{label}: {error}"));
         ui.into_messages().collect()
@@ -488,4 +488,152 @@ fn a_profile_read_after_the_administrator_moved_on_does_not_replace_the_new_one(
     settle(&mut app, loaded);
     assert_eq!(app.profile.cluster.name, "office");
     assert_eq!(app.page, Page::Nodes);
+}
+
+/// Types `typed` into the text input with `id`, as the administrator does (a click, then keys),
+/// and handles what it produced.
+fn type_into(app: &mut App, id: &str, typed: &str) {
+    let messages: Vec<Message> = {
+        let mut ui = tall(app);
+        ui.click(iced_test::selector::id(id.to_owned()))
+            .unwrap_or_else(|error| panic!("{id}: {error}"));
+        ui.typewrite(typed);
+        ui.into_messages().collect()
+    };
+    for message in messages {
+        settle(app, message);
+    }
+}
+
+/// The window, tall enough for a whole page.
+fn tall(app: &App) -> iced_test::Simulator<'_, Message> {
+    iced_test::Simulator::with_size(iced::Settings::default(), (1024.0, 3000.0), app.view())
+}
+
+/// Presses Next, which must be enabled: the page the wizard was on has nothing left to fix.
+fn next_from(app: &mut App, page: Page) {
+    assert_eq!(app.page, page);
+    assert!(
+        app.can_continue(),
+        "{page:?} blocks Next: {}\n{}",
+        app.blocked_reason(),
+        app.problems
+    );
+    click(app, "Next");
+    assert_ne!(app.page, page, "Next left {page:?}");
+}
+
+/// The path every new user takes: from "New cluster", typing each value a page asks for, each
+/// page lets the administrator go on once its own fields are right, whatever later pages still
+/// need; the VM's disk is made where the VM is, and Review is reached.
+#[test]
+fn a_new_cluster_goes_from_an_empty_wizard_to_review_without_a_dead_end() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app_in(dir.path());
+    click(&mut app, "New cluster");
+
+    type_into(&mut app, "cluster-name", "office");
+    for (index, (name, host)) in [("alpha", "10.1.0.1"), ("beta", "10.1.0.2")]
+        .into_iter()
+        .enumerate()
+    {
+        type_into(&mut app, &format!("node{index}-host"), host);
+        type_into(&mut app, &format!("node{index}-hostname"), name);
+    }
+    next_from(&mut app, Page::Nodes);
+
+    for (index, (lan, replication)) in [("10.1.0.1/24", "10.9.0.1"), ("10.1.0.2/24", "10.9.0.2")]
+        .into_iter()
+        .enumerate()
+    {
+        type_into(&mut app, &format!("nic-{index}"), "eth0");
+        type_into(&mut app, &format!("address-{index}"), lan);
+        type_into(&mut app, &format!("replication-{index}"), replication);
+    }
+    next_from(&mut app, Page::Network);
+
+    type_into(&mut app, "volume-group", "vg0");
+    assert!(app.profile.storage.volumes.is_empty());
+    next_from(&mut app, Page::Storage);
+
+    // No volume yet: the VMs page adds the VM with a new volume of its own.
+    click(&mut app, "Add VM");
+    assert_eq!(app.profile.vms.len(), 1);
+    let vm = &app.profile.vms[0];
+    let volume = app.profile.volume(&vm.volume).expect("the VM's volume");
+    assert!(volume.create, "Tandem creates the new volume");
+    assert_eq!(volume.name, vm.name);
+    type_into(&mut app, "vm-iso-0", "/var/lib/tandem/iso/install.iso");
+    next_from(&mut app, Page::Vms);
+
+    click(
+        &mut app,
+        "I understand: without fencing, a split brain needs manual recovery",
+    );
+    next_from(&mut app, Page::Cluster);
+    assert_eq!(app.page, Page::Review);
+    assert!(app.problems.0.is_empty(), "{}", app.problems);
+}
+
+/// A volume no VM uses is the VMs page's to settle (pick it as a disk, or remove it): it never
+/// holds up Storage, and removing a VM removes the volume the VMs page made for it, but not one
+/// the administrator added on Storage.
+#[test]
+fn an_unused_volume_holds_up_the_vms_page_and_a_removed_vm_takes_its_new_volume_along() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = seed_app(dir.path());
+    click(&mut app, "Next");
+    click(&mut app, "Next");
+    assert_eq!(app.page, Page::Storage);
+    click(&mut app, "Add volume");
+    let added = app
+        .profile
+        .storage
+        .volumes
+        .last()
+        .expect("added")
+        .name
+        .clone();
+    assert!(app.can_continue(), "{}", app.blocked_reason());
+    assert!(shows(
+        &app,
+        "No VM uses it yet: pick it as a VM's disk on the VMs page"
+    ));
+    click(&mut app, "Next");
+    assert!(
+        !app.can_continue(),
+        "the unused volume is the VMs page's problem"
+    );
+    assert!(shows(
+        &app,
+        &format!(
+            "no VM uses the volume \"{added}\" — pick it as a VM's disk, or remove it on the \
+             Storage page"
+        )
+    ));
+
+    click(&mut app, "Add VM");
+    assert_eq!(
+        app.profile.vms[2].volume, added,
+        "the new VM takes the free volume"
+    );
+    let volumes = app.profile.storage.volumes.len();
+    click(&mut app, "Add VM");
+    let made = app.profile.vms[3].volume.clone();
+    assert_eq!(app.profile.storage.volumes.len(), volumes + 1);
+    for index in [3, 2] {
+        settle(&mut app, Message::Vms(vms::Message::RemoveVm(index)));
+    }
+    assert!(
+        app.profile.volume(&made).is_none(),
+        "the VM's new volume went with it"
+    );
+    assert!(
+        app.profile.volume(&added).is_some(),
+        "Storage's volume stays"
+    );
+}
+
+fn shows(app: &App, text: &str) -> bool {
+    tall(app).find(text).is_ok()
 }

@@ -86,15 +86,9 @@ impl Screen for StoragePage {
                 }
             }
             Message::AddVolume => {
-                let name = (volumes.len() + 1..)
-                    .map(|number| format!("disk{number}"))
-                    .find(|name| !volumes.iter().any(|volume| &volume.name == name))
-                    .unwrap_or_default();
-                volumes.push(Volume {
-                    name,
-                    size: NEW_VOLUME_SIZE.to_owned(),
-                    create: true,
-                });
+                let wanted = format!("disk{}", volumes.len() + 1);
+                let volume = storage::new_volume(profile, &wanted);
+                profile.storage.volumes.push(volume);
             }
             Message::RemoveVolume(index) => {
                 if index < volumes.len() {
@@ -161,9 +155,6 @@ impl Screen for StoragePage {
         page.into()
     }
 }
-
-/// The size a new volume starts with.
-const NEW_VOLUME_SIZE: &str = "20G";
 
 /// The fields this page shows problems under; the page's other problems are listed at the top.
 fn placed_fields(profile: &Profile) -> Vec<Field> {
@@ -373,10 +364,13 @@ fn volume_row<'a>(
     ]
     .spacing(16);
     let mut rows = column![inputs].spacing(6);
-    for problem in at(VolumeField::Entry) {
-        rows = rows.push(problem_text(problem));
-    }
-    if !users.is_empty() {
+    if users.is_empty() {
+        rows = rows.push(
+            text("No VM uses it yet: pick it as a VM's disk on the VMs page")
+                .size(13)
+                .style(text::secondary),
+        );
+    } else {
         rows = rows.push(
             text(format!("Disk of {}", users.join(", ")))
                 .size(13)

@@ -12,7 +12,7 @@ pub mod review;
 pub mod storage;
 pub mod vms;
 
-use crate::field::{ClusterField, Field, NodeField};
+use crate::field::{ClusterField, Field, NodeField, VolumeField};
 use crate::validate::{Problem, Problems};
 
 /// The problems a page can fix.
@@ -88,6 +88,9 @@ impl Page {
         match field {
             Field::Nodes => Page::Nodes,
             Field::Network(_) => Page::Network,
+            // Whether a VM uses a volume (the entry as a whole) is settled where VMs pick their
+            // disks, after the Storage page: it must not hold up Storage's Next.
+            Field::Volume(_, VolumeField::Entry) => Page::Vms,
             Field::Storage(_) | Field::Volume(..) => Page::Storage,
             Field::Vms | Field::Vm(..) => Page::Vms,
             Field::Cluster(field) => match field {

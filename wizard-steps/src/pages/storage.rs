@@ -2,7 +2,7 @@
 //! what each node was found to have on them.
 
 use crate::facts::{LogicalVolume, NamedVolumeGroup, NodeFacts};
-use crate::profile::Profile;
+use crate::profile::{Profile, Volume};
 use crate::validate::parse_size_mib;
 
 /// What one node has for one of the profile's volumes.
@@ -105,6 +105,30 @@ pub fn size_text(mib: u64) -> String {
         format!("{}G", mib / 1024)
     } else {
         format!("{mib}M")
+    }
+}
+
+/// The size a new volume starts with.
+pub const NEW_VOLUME_SIZE: &str = "20G";
+
+/// A new volume for the profile, which Tandem creates on both nodes: named `wanted`, or
+/// `wanted-2`, `wanted-3`… when a volume of the profile has that name already.
+pub fn new_volume(profile: &Profile, wanted: &str) -> Volume {
+    let taken = |name: &str| {
+        profile
+            .storage
+            .volumes
+            .iter()
+            .any(|volume| volume.name == name)
+    };
+    let name = std::iter::once(wanted.to_owned())
+        .chain((2..).map(|number| format!("{wanted}-{number}")))
+        .find(|name| !taken(name))
+        .unwrap_or_default();
+    Volume {
+        name,
+        size: NEW_VOLUME_SIZE.to_owned(),
+        create: true,
     }
 }
 

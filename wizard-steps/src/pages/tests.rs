@@ -341,3 +341,16 @@ fn every_field_is_edited_on_a_page_before_review() {
         );
     }
 }
+
+#[test]
+fn a_new_volume_takes_the_wanted_name_or_the_next_free_one() {
+    let mut profile = seed();
+    let volume = storage::new_volume(&profile, "vm3");
+    assert_eq!(
+        (volume.name.as_str(), volume.size.as_str(), volume.create),
+        ("vm3", storage::NEW_VOLUME_SIZE, true)
+    );
+    profile.storage.volumes.push(volume);
+    assert_eq!(storage::new_volume(&profile, "vm3").name, "vm3-2");
+    assert_eq!(storage::new_volume(&profile, "Win2012").name, "Win2012-3");
+}

@@ -196,7 +196,7 @@ impl Checker {
                 self.report(
                     Field::Volume(index, VolumeField::Entry),
                     format!("no VM uses the volume \"{}\"", volume.name),
-                    "make it a VM's volume, or remove it from the profile",
+                    "pick it as a VM's disk, or remove it on the Storage page",
                 );
             }
         }

@@ -2,7 +2,7 @@
 //! that holds the rule of a two-node cluster: each node must be able to run ALL VMs at once,
 //! because after a failover it does.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -11,13 +11,12 @@ use wizard_steps::Profile;
 use wizard_steps::facts::NodeFacts;
 use wizard_steps::field::{Field, NodeField, VmField};
 use wizard_steps::pages::Page;
-use wizard_steps::pages::vms::{self};
+use wizard_steps::pages::storage;
+use wizard_steps::pages::vms;
 use wizard_steps::profile::{Boot, Vm};
 
 use super::Context;
 use super::Screen;
-
-/// Where an uploaded ISO is put on the nodes when the administrator has not named a path.
 
 #[derive(Debug, Default)]
 pub struct State {
@@ -27,6 +26,9 @@ pub struct State {
     /// Per VM, the boot settings of the boot type not chosen now, so that switching between
     /// HVM and PV loses nothing.
     other_boot: BTreeMap<usize, Boot>,
+    /// The volumes this page added to the profile for a new VM: removing the VM removes its
+    /// volume too, while no other VM uses it (a volume the administrator added stays).
+    created_volumes: BTreeSet<String>,
 }
 
 /// Text typed into a numeric field.
@@ -69,6 +71,16 @@ impl State {
             .get(&number)
             .filter(|draft| !draft.valid && draft.shown_for == current)
             .map(|draft| number.error(&draft.text))
+    }
+
+    /// Adds a new volume for the VM `vm_name` to the profile (Tandem creates it on both nodes),
+    /// and returns its name.
+    fn add_volume(&mut self, profile: &mut Profile, vm_name: &str) -> String {
+        let volume = storage::new_volume(profile, vm_name);
+        let name = volume.name.clone();
+        self.created_volumes.insert(name.clone());
+        profile.storage.volumes.push(volume);
+        name
     }
 
     /// Moves what is kept per VM after VM `removed` is gone.
@@ -278,6 +290,8 @@ pub enum Message {
     HomePicked(usize, String),
     NumberChanged(Number, String),
     VolumePicked(usize, String),
+    /// A new volume, which Tandem creates, as the disk of VM `usize`.
+    NewVolume(usize),
     BootPicked(usize, BootKind),
     IsoChanged(usize, String),
     /// The "Choose…" button of VM `usize`'s ISO to upload.
@@ -321,7 +335,7 @@ fn new_vm_name(profile: &Profile) -> String {
 }
 
 /// A new VM: a free name, the node after the last VM's as home, 1 GiB, 1 vCPU, HVM, the first
-/// volume no VM uses yet.
+/// volume no VM uses yet (none when every volume is taken: [`VmsPage`] then adds one).
 fn new_vm(profile: &Profile) -> Vm {
     let home = if profile.nodes.is_empty() {
         String::new()
@@ -370,16 +384,32 @@ impl Screen for VmsPage {
     ) -> Action {
         match message {
             Message::AddVm => {
-                let vm = new_vm(profile);
+                let mut vm = new_vm(profile);
+                if vm.volume.is_empty() {
+                    vm.volume = state.add_volume(profile, &vm.name);
+                }
                 let index = profile.vms.len();
                 state.drafts.retain(|number, _| number.vm() != Some(index));
                 state.other_boot.remove(&index);
                 profile.vms.push(vm);
             }
+            Message::NewVolume(index) => {
+                if let Some(name) = profile.vms.get(index).map(|vm| vm.name.clone()) {
+                    let volume = state.add_volume(profile, &name);
+                    profile.vms[index].volume = volume;
+                }
+            }
             Message::RemoveVm(index) => {
                 if index < profile.vms.len() {
-                    profile.vms.remove(index);
+                    let removed = profile.vms.remove(index);
                     state.forget_vm(index);
+                    let still_used = profile.vms.iter().any(|vm| vm.volume == removed.volume);
+                    if !still_used && state.created_volumes.remove(&removed.volume) {
+                        profile
+                            .storage
+                            .volumes
+                            .retain(|volume| volume.name != removed.volume);
+                    }
                 }
             }
             Message::NumberChanged(number, typed) => {
@@ -500,6 +530,7 @@ fn edit(profile: &mut Profile, message: Message) -> Option<()> {
         }
         Message::AddVm
         | Message::RemoveVm(_)
+        | Message::NewVolume(_)
         | Message::NumberChanged(..)
         | Message::BootPicked(..)
         | Message::BrowseIso(_)

@@ -150,9 +150,21 @@ fn vms_are_added_with_defaults_and_removed() -> Result<(), Error> {
         (second.name.as_str(), second.home.as_str()),
         ("vm4", "node2")
     );
-    assert_eq!(second.volume, "");
+    // No volume is free for vm4: it gets a new one, which Tandem creates.
+    assert_eq!(second.volume, "vm4");
+    assert_eq!(
+        page.profile.volume("vm4"),
+        Some(&wizard_steps::profile::Volume {
+            name: "vm4".into(),
+            size: "20G".into(),
+            create: true,
+        })
+    );
+    assert!(page.shows(
+        "20G in virtuals, created by Tandem when missing (size and name on the Storage page)"
+    ));
     assert!(page.shows("VM 4: vm4"));
-    // The new VMs need an ISO (and vm4 a volume): the page says so under the fields.
+    // The new VMs need an ISO: the page says so under the fields.
     assert!(page.shows(
         "\"\" is not an absolute path on the nodes — write an absolute path on the nodes \
          made of letters, digits and '_', '.', '-', '+' between single '/' (e.g. \
@@ -169,7 +181,16 @@ fn vms_are_added_with_defaults_and_removed() -> Result<(), Error> {
     assert!(page.shows("\"1024k\" is not a whole number of MiB"));
     let _ = page.click(id("remove-vm-2"))?;
     assert_eq!(page.profile.vms.len(), 2);
-    assert!(page.can_continue());
+    assert!(
+        page.profile.volume("vm4").is_none(),
+        "vm4's new volume went with it"
+    );
+    assert!(page.profile.volume("spare").is_some());
+    // The administrator's own volume "spare" is now no VM's disk: a problem of this page.
+    assert_eq!(page.page_problems(), 1);
+    assert!(page.shows(
+        "no VM uses the volume \"spare\" — pick it as a VM's disk, or remove it on the Storage page"
+    ));
     let _ = page.click("Add VM")?;
     assert_eq!(page.profile.vms[2].name, "vm3");
     Ok(())

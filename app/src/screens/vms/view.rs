@@ -199,36 +199,48 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
     ]
     .spacing(16);
 
+    let new_volume = container(
+        button(text("New volume"))
+            .style(button::secondary)
+            .on_press(Message::NewVolume(index)),
+    )
+    .id(format!("vm-new-volume-{index}"));
     let mut disk = column![].spacing(4);
     if volumes.is_empty() {
-        disk = disk.push(warning("No volume yet: add one on the Storage page."));
+        disk = disk.push(new_volume);
     } else {
         disk = disk.push(
-            container(
-                pick_list(volumes, volume, move |volume| {
-                    Message::VolumePicked(index, volume)
-                })
-                .placeholder("Choose its volume")
-                .width(220),
-            )
-            .id(format!("vm-volume-{index}")),
+            row![
+                container(
+                    pick_list(volumes, volume, move |volume| {
+                        Message::VolumePicked(index, volume)
+                    })
+                    .placeholder("Choose its volume")
+                    .width(220),
+                )
+                .id(format!("vm-volume-{index}")),
+                new_volume,
+            ]
+            .spacing(8)
+            .align_y(Center),
         );
-        if let Some(found) = profile.volume(&vm.volume) {
-            disk = disk.push(
-                text(format!(
-                    "{} in {}",
-                    found.size, profile.storage.volume_group
-                ))
-                .size(13)
-                .style(text::secondary),
-            );
-        }
     }
-    let disk = field(
-        "Disk (a volume of the Storage page)",
-        disk,
-        at(VmField::Volume),
-    );
+    if let Some(found) = profile.volume(&vm.volume) {
+        let created = if found.create {
+            ", created by Tandem when missing"
+        } else {
+            ""
+        };
+        disk = disk.push(
+            text(format!(
+                "{} in {}{created} (size and name on the Storage page)",
+                found.size, profile.storage.volume_group
+            ))
+            .size(13)
+            .style(text::secondary),
+        );
+    }
+    let disk = field("Disk", disk, at(VmField::Volume));
 
     let kind = BootKind::of(&vm.boot);
     let boot_kind = row![
