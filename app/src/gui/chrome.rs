@@ -1,11 +1,12 @@
 //! The window's chrome around the pages: the sidebar, the Back/Next bar with its Save button, the
-//! Manage page's own bar, and the question asked before closing with unsaved changes.
+//! Manage page's own bar, and the question asked before something would stop a run or drop
+//! unsaved changes (over whatever page is shown).
 
 use iced::widget::{button, column, container, row, scrollable, space, text};
 use iced::{Center, Element, Fill};
 use wizard_steps::pages::{self, Page};
 
-use super::{App, Message, PendingClose};
+use super::{Answer, App, Leave, Message, Question};
 use crate::screens::Screen;
 use crate::screens::cluster::ClusterPage;
 use crate::screens::network::NetworkPage;
@@ -15,6 +16,14 @@ use crate::screens::{done, manage, nodes, review, run, welcome};
 
 impl App {
     pub fn view(&self) -> Element<'_, Message> {
+        let screen = self.screen();
+        match &self.question {
+            None => screen,
+            Some(question) => iced::widget::stack![screen, question_overlay(question)].into(),
+        }
+    }
+
+    fn screen(&self) -> Element<'_, Message> {
         let context = self.context();
         let page: Element<'_, Message> = match self.page {
             Page::Welcome => welcome::view(&self.welcome).map(Message::Welcome),
@@ -35,11 +44,7 @@ impl App {
             scrollable(container(page).padding(24).width(Fill)).height(Fill),
             self.navigation(),
         ];
-        let screen = row![self.sidebar(), body.width(Fill)].height(Fill);
-        match self.pending_close {
-            None => screen.into(),
-            Some(pending) => iced::widget::stack![screen, close_overlay(pending)].into(),
-        }
+        row![self.sidebar(), body.width(Fill)].height(Fill).into()
     }
 
     /// The Manage page: its own bar (back to Welcome, into the wizard), the nodes' connections
@@ -70,11 +75,9 @@ impl App {
         let mut page = column![bar, links].spacing(16);
         page = page
             .push(manage::view(&self.manage, context, self.connected_nodes()).map(Message::Manage));
-        let screen = scrollable(container(page).padding(24).width(Fill)).height(Fill);
-        match self.pending_close {
-            None => screen.into(),
-            Some(pending) => iced::widget::stack![screen, close_overlay(pending)].into(),
-        }
+        scrollable(container(page).padding(24).width(Fill))
+            .height(Fill)
+            .into()
     }
 
     fn sidebar(&self) -> Element<'_, Message> {
@@ -183,10 +186,10 @@ impl App {
     }
 }
 
-/// The close question over a dimmed window.
-fn close_overlay<'a>(pending: PendingClose) -> Element<'a, Message> {
-    iced::widget::opaque(iced::widget::center(close_dialog(pending)).style(|theme| {
-        container::Style {
+/// The question over a dimmed window.
+fn question_overlay<'a>(question: &Question) -> Element<'a, Message> {
+    iced::widget::opaque(
+        iced::widget::center(question_dialog(question)).style(|theme| container::Style {
             background: Some(
                 iced::Color {
                     a: 0.6,
@@ -195,49 +198,49 @@ fn close_overlay<'a>(pending: PendingClose) -> Element<'a, Message> {
                 .into(),
             ),
             ..container::transparent(theme)
-        }
-    }))
+        }),
+    )
 }
 
-fn close_dialog<'a>(pending: PendingClose) -> Element<'a, Message> {
-    let (question, buttons) = match pending {
-        PendingClose::Running(_) => (
-            "A setup run is in progress. Closing stops it on the nodes; running the wizard again later resumes where it stopped.",
+fn question_dialog<'a>(question: &Question) -> Element<'a, Message> {
+    let answer =
+        |label: &'a str, style: fn(&iced::Theme, button::Status) -> button::Style, answer| {
+            button(text(label))
+                .style(style)
+                .on_press(Message::Answered(answer))
+        };
+    let (question, buttons) = match question {
+        Question::CloseWhileRunning(_) => (
+            "A setup run is in progress. Closing stops it on the nodes; running the wizard again \
+             later resumes where it stopped.",
             row![
-                button(text("Keep running"))
-                    .style(button::secondary)
-                    .on_press(Message::CloseCancelled),
-                button(text("Stop and close"))
-                    .style(button::danger)
-                    .on_press(Message::CloseConfirmed),
+                answer("Keep running", button::secondary, Answer::Cancel),
+                answer("Stop and close", button::danger, Answer::GoAhead),
             ],
         ),
-        PendingClose::Maintaining(_) => (
+        Question::CloseWhileMaintaining(_) => (
             "A maintenance is under way. Closing stops following it; the cluster finishes what \
              was started on its own (check it with `tandem status`).",
             row![
-                button(text("Keep following"))
-                    .style(button::secondary)
-                    .on_press(Message::CloseCancelled),
-                button(text("Close"))
-                    .style(button::danger)
-                    .on_press(Message::CloseConfirmed),
+                answer("Keep following", button::secondary, Answer::Cancel),
+                answer("Close", button::danger, Answer::GoAhead),
             ],
         ),
-        PendingClose::Unsaved(_) => (
-            "The profile has changes that are not saved.",
-            row![
-                button(text("Cancel"))
-                    .style(button::secondary)
-                    .on_press(Message::CloseCancelled),
-                button(text("Close without saving"))
-                    .style(button::danger)
-                    .on_press(Message::CloseConfirmed),
-                button(text("Save and close"))
-                    .style(button::primary)
-                    .on_press(Message::SaveAndClose),
-            ],
-        ),
+        Question::Unsaved(leave) => {
+            let (without, with) = match leave {
+                Leave::Close(_) => ("Close without saving", "Save and close"),
+                Leave::Open { .. } => ("Open without saving", "Save and open"),
+                Leave::NewCluster => ("Start without saving", "Save and start"),
+            };
+            (
+                "The profile has changes that are not saved.",
+                row![
+                    answer("Cancel", button::secondary, Answer::Cancel),
+                    answer(without, button::danger, Answer::GoAhead),
+                    answer(with, button::primary, Answer::SaveFirst),
+                ],
+            )
+        }
     };
     container(
         column![text(question).size(16), buttons.spacing(12)]

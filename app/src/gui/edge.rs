@@ -20,6 +20,16 @@ use wizard_steps::{Design, Profile, journal, report};
 
 use crate::screens::{done, nodes, review, welcome};
 
+/// Where a profile is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveTo {
+    /// Among the saved profiles: over the file it was opened from when that is one of them,
+    /// otherwise into a new file of the profiles directory named after the cluster.
+    Profiles { opened_from: Option<PathBuf> },
+    /// A file the administrator chose (Export).
+    File(PathBuf),
+}
+
 /// Where the wizard keeps and finds things; tests point every path into a temporary directory.
 #[derive(Debug, Clone)]
 pub struct Places {
@@ -125,24 +135,48 @@ impl Edge {
         Ok(profile)
     }
 
-    /// Saves to `path`, or to the profiles directory under the cluster's name.
-    pub fn save(&self, profile: &Profile, path: Option<&Path>) -> Result<PathBuf, String> {
+    /// Writes the profile where `to` says, and returns the file written.
+    pub fn save(&self, profile: &Profile, to: &SaveTo) -> Result<PathBuf, String> {
         let name = profile.cluster.name.trim();
         if name.is_empty() {
             return Err("give the cluster a name first (Nodes page)".to_owned());
         }
-        let path = match path {
-            Some(path) => path.to_path_buf(),
-            None => self
-                .places
-                .profiles
-                .as_ref()
-                .map(|dir| dir.join(format!("{name}.toml")))
-                .ok_or("no configuration directory to save profiles in")?,
+        let path = match to {
+            SaveTo::File(path) => path.clone(),
+            SaveTo::Profiles {
+                opened_from: Some(path),
+            } if self.keeps(path) => path.clone(),
+            SaveTo::Profiles { .. } => {
+                let dir = self
+                    .places
+                    .profiles
+                    .as_ref()
+                    .ok_or("no configuration directory to save profiles in")?;
+                // A new file: another profile of the same name is never written over.
+                std::iter::once(format!("{name}.toml"))
+                    .chain((2..).map(|number| format!("{name}-{number}.toml")))
+                    .map(|file| dir.join(file))
+                    .find(|path| !path.exists())
+                    .ok_or("no free file name in the profiles directory")?
+            }
         };
         store::save(profile, &path).map_err(|error| error.to_string())?;
         self.remember(&path);
         Ok(path)
+    }
+
+    /// Whether `path` is one of the saved profiles, which Save writes over (an example, an
+    /// imported or a colleague's file elsewhere is never written by Save).
+    fn keeps(&self, path: &Path) -> bool {
+        let Some(dir) = &self.places.profiles else {
+            return false;
+        };
+        let canonical = |path: &Path| std::fs::canonicalize(path).ok();
+        canonical(dir).is_some_and(|dir| {
+            path.parent()
+                .and_then(canonical)
+                .is_some_and(|parent| parent == dir)
+        })
     }
 
     /// Connects to a node with what the administrator gave, reads what it has, and keeps the

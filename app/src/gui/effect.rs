@@ -13,7 +13,8 @@ use iced::{Task, window};
 
 use wizard_steps::Profile;
 
-use super::{Message, edge};
+use super::Message;
+use super::edge::{self, SaveTo};
 use crate::screens::{done, manage, nodes, review, run, vms, welcome};
 
 /// What must happen outside the window's state after a message: I/O through the edge, dialogs,
@@ -24,10 +25,10 @@ pub enum Effect {
         path: PathBuf,
         then: Opened,
     },
-    /// Write the profile (to `path`, or under its name in the profiles directory).
+    /// Write the profile.
     SaveProfile {
         profile: Box<Profile>,
-        path: Option<PathBuf>,
+        to: SaveTo,
         then: AfterSave,
     },
     /// Read the Welcome page's lists again (recent and saved profiles).
@@ -81,7 +82,7 @@ impl std::fmt::Debug for Effect {
             Effect::LoadProfile { path, then } => {
                 write!(f, "LoadProfile({}, {then:?})", path.display())
             }
-            Effect::SaveProfile { path, then, .. } => write!(f, "SaveProfile({path:?}, {then:?})"),
+            Effect::SaveProfile { to, then, .. } => write!(f, "SaveProfile({to:?}, {then:?})"),
             Effect::RefreshWelcome => f.write_str("RefreshWelcome"),
             Effect::WriteReport { path, format, .. } => {
                 write!(f, "WriteReport({}, {format:?})", path.display())
@@ -131,15 +132,11 @@ impl Effect {
                     welcome: edge.welcome(),
                 }
             }
-            Effect::SaveProfile {
-                profile,
-                path,
-                then,
-            } => {
-                let result = edge.save(&profile, path.as_deref());
+            Effect::SaveProfile { profile, to, then } => {
+                let result = edge.save(&profile, &to);
                 Message::ProfileSaved {
                     profile,
-                    requested: path,
+                    to,
                     then,
                     result,
                     welcome: edge.welcome(),
@@ -228,12 +225,23 @@ pub enum Opened {
 }
 
 /// What follows a save.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AfterSave {
     /// The profile is saved where it belongs: it is now the one open.
     Stay,
     /// A copy for elsewhere: the profile stays saved where it was.
     Export,
-    /// Saved before closing: the window closes once it is written.
+    /// Saved before leaving it: `Leave` goes ahead once it is written.
+    Leave(Leave),
+}
+
+/// Something that leaves the open profile behind, and would drop its unsaved changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Leave {
+    /// The window closes.
     Close(iced::window::Id),
+    /// Another profile file is opened (to edit it, or to manage its cluster).
+    Open { path: PathBuf, then: Opened },
+    /// A new, empty cluster is started.
+    NewCluster,
 }

@@ -11,10 +11,12 @@
 mod chrome;
 pub mod edge;
 mod effect;
+mod files;
 mod manage_page;
 mod window;
 
-pub use effect::{AfterSave, Effect, Opened};
+pub use effect::{AfterSave, Effect, Leave, Opened};
+pub use files::{Answer, Question};
 pub use window::{APPLICATION_ID, on_key, run, window_icon};
 
 use std::path::PathBuf;
@@ -63,9 +65,8 @@ pub enum Message {
     /// Where to export the profile to (None: the dialog was cancelled).
     ExportChosen(Option<PathBuf>),
     CloseRequested(iced::window::Id),
-    CloseConfirmed,
-    CloseCancelled,
-    SaveAndClose,
+    /// The administrator's answer to the question asked.
+    Answered(Answer),
     /// A profile file was read (or could not be), with the Welcome page's lists as they are now.
     ProfileLoaded {
         path: PathBuf,
@@ -73,11 +74,11 @@ pub enum Message {
         result: Result<Profile, String>,
         welcome: welcome::State,
     },
-    /// The profile was written (or could not be): `profile` is what was written, `requested`
-    /// where it was asked to go (None: under its name in the profiles directory).
+    /// The profile was written (or could not be): `profile` is what was written, `to` where it
+    /// was asked to go.
     ProfileSaved {
         profile: Box<Profile>,
-        requested: Option<PathBuf>,
+        to: edge::SaveTo,
         then: AfterSave,
         result: Result<PathBuf, String>,
         welcome: welcome::State,
@@ -85,17 +86,6 @@ pub enum Message {
     WelcomeRefreshed(welcome::State),
     /// The report was written to the path (None: the dialog was cancelled), or why not.
     ReportWritten(Result<Option<PathBuf>, String>),
-}
-
-/// Why the window is not closed right away.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PendingClose {
-    /// A run is going on: closing stops it on the nodes.
-    Running(iced::window::Id),
-    /// The profile has changes that are not saved.
-    Unsaved(iced::window::Id),
-    /// A maintenance is under way on the Manage page.
-    Maintaining(iced::window::Id),
 }
 
 pub struct App {
@@ -122,7 +112,8 @@ pub struct App {
     /// The SSH sessions, which tasks use and the run borrows.
     edge: Arc<edge::Edge>,
     status: Option<String>,
-    pending_close: Option<PendingClose>,
+    /// The question the window asks before going on (drawn over the page).
+    pub question: Option<Question>,
     /// A save is being written.
     saving: bool,
 }
@@ -164,7 +155,7 @@ impl App {
             manage: manage::State::default(),
             edge,
             status: None,
-            pending_close: None,
+            question: None,
             saving: false,
         }
     }
@@ -239,18 +230,15 @@ impl App {
         let effects = match message {
             Message::Welcome(message) => match welcome::update(&mut self.welcome, message) {
                 welcome::Action::None => Vec::new(),
-                welcome::Action::NewCluster => {
-                    self.load(Profile::new_cluster(), None);
-                    self.go_to(Page::Nodes)
-                }
-                welcome::Action::Open(path) => vec![Effect::LoadProfile {
+                welcome::Action::NewCluster => self.leave(Leave::NewCluster),
+                welcome::Action::Open(path) => self.leave(Leave::Open {
                     path,
                     then: Opened::Edit,
-                }],
-                welcome::Action::Manage(path) => vec![Effect::LoadProfile {
+                }),
+                welcome::Action::Manage(path) => self.leave(Leave::Open {
                     path,
                     then: Opened::Manage,
-                }],
+                }),
                 welcome::Action::Import => vec![Effect::PickProfile],
             },
             Message::Nodes(message) => {
@@ -354,6 +342,13 @@ impl App {
                     self.go_to(Page::Nodes)
                 }
             }
+            // Enter and Escape answer the question first: nothing moves behind it.
+            Message::NextPressed | Message::BackPressed if self.question.is_some() => {
+                if matches!(message, Message::BackPressed) {
+                    self.question = None;
+                }
+                Vec::new()
+            }
             Message::NextPressed => match self.page.next() {
                 Some(next) if self.can_continue() => match self.page {
                     Page::Review => match self.review.start() {
@@ -383,10 +378,6 @@ impl App {
                 }
             }
             Message::TabPressed { shift } => vec![Effect::Focus { backwards: shift }],
-            Message::SavePressed => self.save(AfterSave::Stay),
-            Message::ExportPressed => vec![Effect::PickExportPath(
-                self.profile.cluster.name.trim().to_owned(),
-            )],
             Message::ReportPathChosen(format, path) => match (path, &self.run.journal) {
                 (None, _) => self.handle(Message::ReportWritten(Ok(None))),
                 (Some(_), None) => self.handle(Message::ReportWritten(Err(
@@ -398,19 +389,6 @@ impl App {
                     path,
                 }],
             },
-            Message::ProfileLoaded {
-                path,
-                then,
-                result,
-                welcome,
-            } => self.profile_loaded(path, then, result, welcome),
-            Message::ProfileSaved {
-                profile,
-                requested,
-                then,
-                result,
-                welcome,
-            } => self.profile_saved(*profile, requested, then, result, welcome),
             Message::WelcomeRefreshed(welcome) => {
                 self.welcome = welcome;
                 Vec::new()
@@ -419,46 +397,13 @@ impl App {
                 done::update(&mut self.done, done::Message::Exported(result));
                 Vec::new()
             }
-            Message::ExportChosen(None) => Vec::new(),
-            Message::ExportChosen(Some(path)) => vec![Effect::SaveProfile {
-                profile: Box::new(self.profile.clone()),
-                path: Some(path),
-                then: AfterSave::Export,
-            }],
-            Message::CloseRequested(id) => {
-                if self.run.running() {
-                    self.pending_close = Some(PendingClose::Running(id));
-                    Vec::new()
-                } else if self.manage.busy() {
-                    self.pending_close = Some(PendingClose::Maintaining(id));
-                    Vec::new()
-                } else if self.unsaved() {
-                    self.pending_close = Some(PendingClose::Unsaved(id));
-                    Vec::new()
-                } else {
-                    vec![Effect::CloseWindow(id)]
-                }
-            }
-            Message::CloseCancelled => {
-                self.pending_close = None;
-                Vec::new()
-            }
-            Message::CloseConfirmed => match self.pending_close.take() {
-                Some(PendingClose::Running(id))
-                | Some(PendingClose::Unsaved(id))
-                | Some(PendingClose::Maintaining(id)) => {
-                    self.edge.cancel_run();
-                    vec![Effect::CloseWindow(id)]
-                }
-                None => Vec::new(),
-            },
-            Message::SaveAndClose => match self.pending_close.take() {
-                Some(PendingClose::Unsaved(id)) => self.save(AfterSave::Close(id)),
-                other => {
-                    self.pending_close = other;
-                    Vec::new()
-                }
-            },
+            message @ (Message::SavePressed
+            | Message::ExportPressed
+            | Message::ExportChosen(_)
+            | Message::ProfileLoaded { .. }
+            | Message::ProfileSaved { .. }
+            | Message::CloseRequested(_)
+            | Message::Answered(_)) => self.handle_files(message),
         };
         (self.design, self.problems) = verdict(&self.profile);
         effects
@@ -493,94 +438,6 @@ impl App {
 
     pub fn connected_nodes(&self) -> [bool; 2] {
         [0, 1].map(|index| *self.nodes.link(index) == nodes::Link::Connected)
-    }
-
-    /// Asks for the profile to be written where it belongs (or its first home, under its name).
-    fn save(&mut self, then: AfterSave) -> Vec<Effect> {
-        // One write at a time, so that what is marked saved is what the file holds.
-        if self.saving {
-            return Vec::new();
-        }
-        self.saving = true;
-        vec![Effect::SaveProfile {
-            profile: Box::new(self.profile.clone()),
-            path: self.profile_path.clone(),
-            then,
-        }]
-    }
-
-    fn profile_loaded(
-        &mut self,
-        path: PathBuf,
-        then: Opened,
-        result: Result<Profile, String>,
-        welcome: welcome::State,
-    ) -> Vec<Effect> {
-        // Opened meanwhile in another way (a second click, a new cluster): this one is late.
-        if self.page != Page::Welcome {
-            return Vec::new();
-        }
-        self.welcome = welcome;
-        let profile = match result {
-            Ok(profile) => profile,
-            Err(error) => {
-                self.welcome.error = Some(error);
-                return Vec::new();
-            }
-        };
-        self.load(profile, Some(path));
-        match then {
-            Opened::Edit => self.go_to(Page::Nodes),
-            Opened::Manage => self.manage_cluster(),
-        }
-    }
-
-    fn profile_saved(
-        &mut self,
-        profile: Profile,
-        requested: Option<PathBuf>,
-        then: AfterSave,
-        result: Result<PathBuf, String>,
-        welcome: welcome::State,
-    ) -> Vec<Effect> {
-        self.saving = false;
-        self.welcome = welcome;
-        // Another profile was opened while this one was written: it is not the one open now.
-        let still_open = self.profile_path == requested;
-        match (then, result) {
-            (AfterSave::Export, Ok(path)) => {
-                self.status = Some(format!("Exported to {}", path.display()));
-                Vec::new()
-            }
-            (AfterSave::Export, Err(error)) => {
-                self.status = Some(format!("Not exported: {error}"));
-                Vec::new()
-            }
-            (_, Ok(path)) if !still_open => {
-                self.status = Some(format!("Saved to {}", path.display()));
-                Vec::new()
-            }
-            (then, Ok(path)) => {
-                // What was written is saved, even if the profile was edited meanwhile.
-                let edited_meanwhile = self.profile != profile;
-                self.saved = profile;
-                self.status = Some(format!("Saved to {}", path.display()));
-                self.profile_path = Some(path);
-                match then {
-                    // Edits made while it was written would be lost: ask again.
-                    AfterSave::Close(id) if edited_meanwhile => {
-                        self.pending_close = Some(PendingClose::Unsaved(id));
-                        Vec::new()
-                    }
-                    AfterSave::Close(id) => vec![Effect::CloseWindow(id)],
-                    _ => Vec::new(),
-                }
-            }
-            (_, Err(error)) => {
-                self.status = Some(format!("Not saved: {error}"));
-                Vec::new()
-            }
-        }
     }
 
     /// Reads both nodes (read-only) and plans: what the Review page shows.

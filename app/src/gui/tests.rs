@@ -217,13 +217,21 @@ fn save_writes_the_profile_and_lists_it_as_recent_and_closing_asks_only_when_uns
         ui.find("The profile has changes that are not saved.")
             .expect("the question");
     }
-    settle(&mut app, Message::CloseCancelled);
+    click(&mut app, "Cancel");
+    assert_eq!(app.question, None);
 
     click(&mut app, "Save profile •");
     assert!(!app.unsaved());
-    let saved = dir.path().join("seed.toml");
-    let reloaded = wizard_steps::profile::store::load(&saved).expect("saved where it came from");
+    // The profile was opened from outside the profiles directory: that file stays as it was,
+    // and the profile is saved among the profiles under its name.
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("seed.toml")).expect("opened file"),
+        SEED
+    );
+    let saved = dir.path().join("profiles/seed.toml");
+    let reloaded = wizard_steps::profile::store::load(&saved).expect("saved among the profiles");
     assert_eq!(reloaded.nodes[0].ssh.user, "ops");
+    assert_eq!(app.profile_path.as_deref(), Some(saved.as_path()));
     assert_eq!(
         app.welcome.recent.first(),
         Some(&saved.canonicalize().expect("path"))
@@ -442,7 +450,7 @@ fn an_edit_made_while_saving_before_closing_is_not_lost() {
         Message::Nodes(nodes::Message::UserChanged(0, "ops".into())),
     );
     settle(&mut app, Message::CloseRequested(window));
-    let mut effects = app.handle(Message::SaveAndClose);
+    let mut effects = app.handle(Message::Answered(Answer::SaveFirst));
     assert!(
         matches!(&effects[..], [Effect::SaveProfile { .. }]),
         "{effects:?}"
@@ -636,4 +644,106 @@ fn an_unused_volume_holds_up_the_vms_page_and_a_removed_vm_takes_its_new_volume_
 
 fn shows(app: &App, text: &str) -> bool {
     tall(app).find(text).is_ok()
+}
+
+/// Save never writes over a file it did not make: a profile opened from elsewhere (an example,
+/// a colleague's file) is saved as a new profile, and a new cluster whose name another saved
+/// profile has gets a file of its own.
+#[test]
+fn save_never_writes_over_an_opened_file_or_another_saved_profile() {
+    let dir = tempfile::tempdir().expect("dir");
+    let example = dir.path().join("seed.toml");
+    let mut app = seed_app(dir.path());
+    settle(
+        &mut app,
+        Message::Nodes(nodes::Message::UserChanged(0, "ops".into())),
+    );
+    click(&mut app, "Save profile •");
+    let first = dir.path().join("profiles/seed.toml");
+    assert_eq!(std::fs::read_to_string(&example).expect("example"), SEED);
+    assert_eq!(
+        app.status.as_deref(),
+        Some(
+            format!(
+                "Saved to {} ({} is unchanged)",
+                first.display(),
+                example.display()
+            )
+            .as_str()
+        )
+    );
+    // Saved again: the same profile file, now the one open.
+    settle(
+        &mut app,
+        Message::Nodes(nodes::Message::UserChanged(0, "admin".into())),
+    );
+    click(&mut app, "Save profile •");
+    let again = wizard_steps::profile::store::load(&first).expect("saved");
+    assert_eq!(again.nodes[0].ssh.user, "admin");
+
+    // A new cluster of the same name is a second profile, not the first one rewritten.
+    click(&mut app, "Back");
+    click(&mut app, "New cluster");
+    type_into(&mut app, "cluster-name", "seed");
+    click(&mut app, "Save profile •");
+    let second = dir.path().join("profiles/seed-2.toml");
+    assert!(second.is_file(), "{:?}", app.status);
+    let first_now = wizard_steps::profile::store::load(&first).expect("still there");
+    assert_eq!(first_now.nodes[0].ssh.user, "admin");
+}
+
+/// Opening another profile or starting a new one with unsaved changes asks first: Cancel keeps
+/// them, "Save and open" saves them and opens, "Open without saving" drops them. Escape closes
+/// the question and nothing else; Enter does nothing behind it.
+#[test]
+fn leaving_unsaved_changes_asks_first_and_escape_closes_only_the_question() {
+    let dir = tempfile::tempdir().expect("dir");
+    let other = dir.path().join("other.toml");
+    std::fs::write(&other, SEED.replace("name = \"seed\"", "name = \"other\"")).expect("file");
+    let mut app = seed_app(dir.path());
+    let edit = |app: &mut App, user: &str| {
+        settle(
+            app,
+            Message::Nodes(nodes::Message::UserChanged(0, user.into())),
+        );
+    };
+    edit(&mut app, "ops");
+    click(&mut app, "Back");
+    assert_eq!(app.page, Page::Welcome);
+
+    // New cluster: asked; Escape closes the question, on the same page, with the edit kept.
+    click(&mut app, "New cluster");
+    assert!(shows(&app, "The profile has changes that are not saved."));
+    settle(&mut app, Message::NextPressed);
+    assert!(
+        app.question.is_some(),
+        "Enter does nothing behind the question"
+    );
+    settle(&mut app, Message::BackPressed);
+    assert_eq!(app.question, None);
+    assert_eq!(app.page, Page::Welcome);
+    assert_eq!(app.profile.nodes[0].ssh.user, "ops");
+
+    // Open another: "Save and open" writes the edit, then opens the other profile.
+    settle(
+        &mut app,
+        Message::Welcome(welcome::Message::OpenPressed(other.clone())),
+    );
+    click(&mut app, "Save and open");
+    assert_eq!(app.profile.cluster.name, "other");
+    let saved =
+        wizard_steps::profile::store::load(&dir.path().join("profiles/seed.toml")).expect("saved");
+    assert_eq!(saved.nodes[0].ssh.user, "ops");
+
+    // "Start without saving" drops the edit.
+    edit(&mut app, "dropped");
+    click(&mut app, "Back");
+    click(&mut app, "New cluster");
+    click(&mut app, "Start without saving");
+    assert_eq!(app.page, Page::Nodes);
+    assert_eq!(app.profile, Profile::new_cluster());
+    assert_eq!(
+        std::fs::read_to_string(&other).expect("other"),
+        SEED.replace("name = \"seed\"", "name = \"other\"")
+    );
 }
