@@ -14,6 +14,9 @@ use crate::screens::storage::StoragePage;
 use crate::screens::vms::VmsPage;
 use crate::screens::{done, manage, nodes, review, run, welcome};
 
+/// The scrollable that holds the page.
+pub const PAGE_SCROLL: &str = "page";
+
 impl App {
     pub fn view(&self) -> Element<'_, Message> {
         let screen = self.screen();
@@ -41,7 +44,9 @@ impl App {
             return container(page).padding(24).width(Fill).height(Fill).into();
         }
         let body = column![
-            scrollable(container(page).padding(24).width(Fill)).height(Fill),
+            scrollable(container(page).padding(24).width(Fill))
+                .id(PAGE_SCROLL)
+                .height(Fill),
             self.navigation(),
         ];
         row![self.sidebar(), body.width(Fill)].height(Fill).into()

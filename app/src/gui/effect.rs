@@ -73,6 +73,8 @@ pub enum Effect {
     Focus {
         backwards: bool,
     },
+    /// Show the top of the page.
+    ScrollToTop,
     CloseWindow(window::Id),
 }
 
@@ -101,6 +103,7 @@ impl std::fmt::Debug for Effect {
             Effect::PickIso(index) => write!(f, "PickIso({index})"),
             Effect::PickReportPath { format, .. } => write!(f, "PickReportPath({format:?})"),
             Effect::Focus { backwards } => write!(f, "Focus {{ backwards: {backwards} }}"),
+            Effect::ScrollToTop => f.write_str("ScrollToTop"),
             Effect::CloseWindow(_) => f.write_str("CloseWindow"),
         }
     }
@@ -187,6 +190,7 @@ impl Effect {
             | Effect::Maintain(_)
             | Effect::Recovery(_)
             | Effect::Focus { .. }
+            | Effect::ScrollToTop
             | Effect::CloseWindow(_) => {
                 return None;
             }
@@ -197,6 +201,9 @@ impl Effect {
         match self {
             Effect::Focus { backwards: false } => operation::focus_next(),
             Effect::Focus { backwards: true } => operation::focus_previous(),
+            Effect::ScrollToTop => {
+                operation::snap_to(super::chrome::PAGE_SCROLL, operation::RelativeOffset::START)
+            }
             Effect::CloseWindow(id) => window::close(id),
             Effect::Run(events) => Task::run(events, |event| {
                 Message::Run(run::Message::Event(Box::new(event)))

@@ -205,13 +205,17 @@ impl App {
         self.page.previous().is_some() && !self.run.running()
     }
 
+    /// Opens a page at its top (the pages share one scrollable, which would keep the last
+    /// page's offset).
     fn go_to(&mut self, page: Page) -> Vec<Effect> {
         self.page = page;
         self.status = None;
-        match page {
+        let mut effects = vec![Effect::ScrollToTop];
+        effects.extend(match page {
             Page::Review => self.check_nodes(),
             _ => vec![Effect::Focus { backwards: false }],
-        }
+        });
+        effects
     }
 
     /// The iced entry point: [`App::handle`], with its effects as tasks.

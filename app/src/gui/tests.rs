@@ -138,6 +138,7 @@ fn back_and_next_keep_what_was_entered() {
 
 #[test]
 fn enter_is_next_escape_is_back_and_tab_moves_the_focus() {
+    let ignored = iced::event::Status::Ignored;
     let press = |key: Key, modifiers: Modifiers| keyboard::Event::KeyPressed {
         key: key.clone(),
         modified_key: key,
@@ -150,18 +151,44 @@ fn enter_is_next_escape_is_back_and_tab_moves_the_focus() {
         repeat: false,
     };
     assert!(matches!(
-        on_key(press(Key::Named(Named::Enter), Modifiers::empty())),
+        on_key(press(Key::Named(Named::Enter), Modifiers::empty()), ignored),
         Some(Message::NextPressed)
     ));
     assert!(matches!(
-        on_key(press(Key::Named(Named::Escape), Modifiers::empty())),
+        on_key(
+            press(Key::Named(Named::Escape), Modifiers::empty()),
+            ignored
+        ),
         Some(Message::BackPressed)
     ));
     assert!(matches!(
-        on_key(press(Key::Named(Named::Tab), Modifiers::SHIFT)),
+        on_key(press(Key::Named(Named::Tab), Modifiers::SHIFT), ignored),
         Some(Message::TabPressed { shift: true })
     ));
-    assert!(on_key(press(Key::Character("a".into()), Modifiers::empty())).is_none());
+    assert!(
+        on_key(
+            press(Key::Character("a".into()), Modifiers::empty()),
+            ignored
+        )
+        .is_none()
+    );
+    // A text field that took Escape only gave up the focus: Escape still goes Back, in one
+    // press. Other keys a widget took are its own.
+    let captured = iced::event::Status::Captured;
+    assert!(matches!(
+        on_key(
+            press(Key::Named(Named::Escape), Modifiers::empty()),
+            captured
+        ),
+        Some(Message::BackPressed)
+    ));
+    assert!(
+        on_key(
+            press(Key::Named(Named::Enter), Modifiers::empty()),
+            captured
+        )
+        .is_none()
+    );
 
     let dir = tempfile::tempdir().expect("dir");
     let mut app = seed_app(dir.path());
@@ -746,4 +773,32 @@ fn leaving_unsaved_changes_asks_first_and_escape_closes_only_the_question() {
         std::fs::read_to_string(&other).expect("other"),
         SEED.replace("name = \"seed\"", "name = \"other\"")
     );
+}
+
+/// Every page opens at its top: the pages share the window's scrollable (found by its id), and
+/// each move to another page (Next, Back, the sidebar) scrolls it to the top.
+#[test]
+fn each_page_opens_at_its_top() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = seed_app(dir.path());
+    tall(&app)
+        .find(iced_test::selector::id(chrome::PAGE_SCROLL))
+        .expect("the page's scrollable");
+    for message in [
+        Message::NextPressed,
+        Message::NextPressed,
+        Message::BackPressed,
+        Message::PageSelected(Page::Nodes),
+    ] {
+        let before = app.page;
+        let effects = settle(&mut app, message);
+        assert_ne!(app.page, before);
+        assert!(
+            effects
+                .iter()
+                .any(|effect| matches!(effect, Effect::ScrollToTop)),
+            "{:?}: {effects:?}",
+            app.page
+        );
+    }
 }

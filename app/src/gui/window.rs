@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use iced::keyboard::{self, Key, key::Named};
-use iced::{Subscription, Task, window};
+use iced::{Subscription, Task, event, window};
 use wizard_steps::pages::Page;
 
 use super::{App, Message, edge};
@@ -66,11 +66,17 @@ pub fn window_icon() -> Option<window::Icon> {
     window::icon::from_rgba(pixels, frame.width, frame.height).ok()
 }
 
-/// Enter = Next, Escape = Back, Tab and Shift+Tab move the focus (keys no widget took).
-pub fn on_key(event: keyboard::Event) -> Option<Message> {
+/// Enter = Next, Escape = Back, Tab and Shift+Tab move the focus: keys no widget took, and
+/// Escape even when a text field took it (it only gave up the focus; the administrator should
+/// not press Escape twice on every page).
+pub fn on_key(event: keyboard::Event, status: event::Status) -> Option<Message> {
     let keyboard::Event::KeyPressed { key, modifiers, .. } = event else {
         return None;
     };
+    let escape = key == Key::Named(Named::Escape);
+    if status == event::Status::Captured && !escape {
+        return None;
+    }
     match key.as_ref() {
         Key::Named(Named::Enter) => Some(Message::NextPressed),
         Key::Named(Named::Escape) => Some(Message::BackPressed),
@@ -88,7 +94,10 @@ impl App {
     fn subscription(&self) -> Subscription<Message> {
         let mut subscriptions = vec![
             window::close_requests().map(Message::CloseRequested),
-            keyboard::listen().filter_map(on_key),
+            iced::event::listen_with(|event, status, _window| match event {
+                iced::Event::Keyboard(event) => on_key(event, status),
+                _ => None,
+            }),
         ];
         if self.page == Page::Manage && self.connected_nodes().contains(&true) {
             subscriptions.push(
