@@ -384,9 +384,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             print!("{}", wizard_steps::plan::plan(&design, &facts).script());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Open { profile } => crate::gui::run(Some(profile))
-            .map(|()| ExitCode::SUCCESS)
-            .map_err(|error| anyhow::anyhow!("the window could not open: {error}")),
+        Command::Open { profile } => {
+            // Said on the terminal it was typed in, not in a window.
+            store::load(&profile)?;
+            if let Some(why) = crate::gui::no_display() {
+                anyhow::bail!(why);
+            }
+            crate::gui::run(Some(profile))
+                .map(|()| ExitCode::SUCCESS)
+                .map_err(|error| anyhow::anyhow!("the window could not open: {error}"))
+        }
         Command::Render { profile, out, drbd } => {
             let Some(design) = load_design(&profile)? else {
                 return Ok(ExitCode::from(PROFILE_INVALID));

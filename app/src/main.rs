@@ -9,6 +9,10 @@ use tandem::{cli, gui};
 fn main() -> ExitCode {
     let command = cli::Cli::parse();
     if command.command.is_none() {
+        if let Some(why) = gui::no_display() {
+            eprintln!("tandem: {why}");
+            return ExitCode::from(2);
+        }
         return match gui::run(None) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {

@@ -11,5 +11,6 @@ mod common;
 mod apply;
 mod existing_data;
 mod hostile;
+mod no_display;
 mod plan_commands;
 mod render;

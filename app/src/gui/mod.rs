@@ -17,7 +17,7 @@ mod window;
 
 pub use effect::{AfterSave, Effect, Leave, Opened};
 pub use files::{Answer, Question};
-pub use window::{APPLICATION_ID, on_key, run, window_icon};
+pub use window::{APPLICATION_ID, no_display, on_key, run, window_icon};
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -14,6 +14,21 @@ use crate::screens::{manage, welcome};
 /// its StartupWMClass and Icon, and the AppStream id (packaging/ holds them under this name).
 pub const APPLICATION_ID: &str = "org.tandemcluster.Tandem";
 
+/// Why the window cannot open here, when it cannot: a Linux session with neither a Wayland nor
+/// an X11 display (an SSH login, a console), where the windowing library would panic.
+pub fn no_display() -> Option<String> {
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let set = |name: &str| std::env::var_os(name).is_some_and(|value| !value.is_empty());
+    (!set("WAYLAND_DISPLAY") && !set("DISPLAY")).then(|| {
+        "no display to open the wizard's window on (neither WAYLAND_DISPLAY nor DISPLAY is set). \
+         Run it in a desktop session or with `ssh -X`, or use the headless commands: \
+         `tandem --help` lists them (validate, plan, render, apply, status, …)"
+            .to_owned()
+    })
+}
+
 /// Opens the wizard's window on the Welcome page; with `profile`, that profile is read at once
 /// and opens on the Nodes page.
 pub fn run(profile: Option<PathBuf>) -> iced::Result {

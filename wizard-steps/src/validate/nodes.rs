@@ -4,7 +4,9 @@ use crate::design::{NodeDesign, Subnet};
 use crate::field::{Field, NodeField};
 use crate::profile::{Fencing, Profile, SshAuth};
 
-use super::syntax::{is_host_name_or_address, is_hostname, is_user_name, same_value};
+use super::syntax::{
+    is_host_name_or_address, is_hostname, is_user_name, looks_like_ipv4, same_value,
+};
 use super::{Checker, kinds};
 
 impl Checker {
@@ -165,7 +167,14 @@ impl Checker {
     pub(super) fn ssh(&mut self, index: usize, node: &crate::profile::Node) {
         let at = |field: NodeField| Field::Node(index, field);
         let ssh = &node.ssh;
-        if !is_host_name_or_address(&ssh.host) {
+        if looks_like_ipv4(&ssh.host) && ssh.host.parse::<std::net::Ipv4Addr>().is_err() {
+            self.report(
+                at(NodeField::SshHost),
+                format!("\"{}\" is not an IPv4 address", ssh.host),
+                "write four numbers from 0 to 255 separated by dots (e.g. 192.168.1.10), or \
+                 the node's DNS name",
+            );
+        } else if !is_host_name_or_address(&ssh.host) {
             self.report(
                 at(NodeField::SshHost),
                 format!("\"{}\" is not a host name or address", ssh.host),

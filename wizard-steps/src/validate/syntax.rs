@@ -95,7 +95,16 @@ pub(super) fn is_hostname(name: &str) -> bool {
 }
 
 pub(super) fn is_host_name_or_address(text: &str) -> bool {
-    text.parse::<std::net::IpAddr>().is_ok() || (text.len() <= 253 && is_hostname_labels(text))
+    text.parse::<std::net::IpAddr>().is_ok()
+        || (text.len() <= 253 && is_hostname_labels(text) && !looks_like_ipv4(text))
+}
+
+/// Whether a text that is not an address looks like an IPv4 one (`300.1.1.1`, `10.1.1`): its
+/// last label is a number, which no DNS name has, so the resolver would be asked for a typo.
+pub(super) fn looks_like_ipv4(text: &str) -> bool {
+    text.rsplit('.')
+        .next()
+        .is_some_and(|last| !last.is_empty() && last.chars().all(|c| c.is_ascii_digit()))
 }
 
 pub(super) fn is_hostname_labels(text: &str) -> bool {

@@ -668,7 +668,20 @@ fn ssh_host_must_be_a_name_or_address() {
             "is not a host name or address",
         );
     }
-    for host in ["node1.example.org", "fe80::1", "2001:db8::1"] {
+    // Numbers where the last label is: meant as an IPv4 address, so it must be one (the
+    // resolver would be asked for "300.1.1.1" and answer much later, at Connect).
+    for host in ["300.1.1.1", "10.1.1", "192.168.1.256", "1.2.3.4.5"] {
+        let profile = seed_with(|profile| profile.nodes[0].ssh.host = host.to_owned());
+        expect_only_problem(&profile, "nodes[0].ssh.host", "is not an IPv4 address");
+    }
+    for host in [
+        "node1.example.org",
+        "fe80::1",
+        "2001:db8::1",
+        "10.1.1.9",
+        "node1",
+        "4u.example",
+    ] {
         expect_valid(&seed_with(|profile| {
             profile.nodes[0].ssh.host = host.to_owned()
         }));
