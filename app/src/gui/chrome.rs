@@ -157,7 +157,10 @@ impl App {
         let next = self.page.next().map(|_| {
             button(text(next_label))
                 .style(button::primary)
-                .on_press_maybe(self.can_continue().then_some(Message::NextPressed))
+                .on_press_maybe(
+                    (self.can_continue() || self.page.edits_profile())
+                        .then_some(Message::NextPressed),
+                )
         });
         container(
             row![text(status).size(13).width(Fill), back, next]

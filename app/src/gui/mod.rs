@@ -23,6 +23,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use iced::Task;
+use wizard_steps::pages::shown::Shown;
 use wizard_steps::pages::{self, Page};
 use wizard_steps::validate::{Problems, verdict};
 use wizard_steps::{Design, Profile};
@@ -98,6 +99,11 @@ pub struct App {
     /// What validation made of `profile` (once per change): every problem, or none and its
     /// design.
     pub problems: Problems,
+    /// Which problems the pages show (edited fields, pages whose Next was pressed), and those.
+    shown: Shown,
+    visible: Problems,
+    /// How many profiles were loaded: an edit is only noted within one profile.
+    loads: u64,
     pub design: Option<Design>,
     pub welcome: welcome::State,
     pub nodes: nodes::State,
@@ -136,12 +142,17 @@ impl App {
         let profile = Profile::new_cluster();
         let (design, problems) = verdict(&profile);
         let welcome = edge.welcome();
+        let shown = Shown::default();
+        let visible = shown.filter(&problems);
         App {
             page: Page::Welcome,
             saved: profile.clone(),
             profile,
             profile_path: None,
             problems,
+            shown,
+            visible,
+            loads: 0,
             design,
             welcome,
             nodes: nodes::State::default(),
@@ -173,7 +184,7 @@ impl App {
     pub fn context(&self) -> Context<'_> {
         Context {
             profile: &self.profile,
-            problems: &self.problems,
+            problems: &self.visible,
             design: self.design.as_ref(),
             facts: self.nodes.facts(),
         }
@@ -231,6 +242,7 @@ impl App {
     /// Applies a message and says what must happen outside the window state: the same
     /// effects run as tasks in the window and are awaited by the tests.
     pub fn handle(&mut self, message: Message) -> Vec<Effect> {
+        let before = (self.loads, self.profile.clone());
         let effects = match message {
             Message::Welcome(message) => match welcome::update(&mut self.welcome, message) {
                 welcome::Action::None => Vec::new(),
@@ -361,6 +373,11 @@ impl App {
                     },
                     _ => self.go_to(next),
                 },
+                // Not done yet: every problem of the page shows, with the reason below.
+                Some(_) if self.page.edits_profile() => {
+                    self.shown.reveal(self.page);
+                    Vec::new()
+                }
                 _ => Vec::new(),
             },
             Message::BackPressed => match self.page.previous() {
@@ -410,6 +427,10 @@ impl App {
             | Message::Answered(_)) => self.handle_files(message),
         };
         (self.design, self.problems) = verdict(&self.profile);
+        if before.0 == self.loads && before.1 != self.profile {
+            self.shown.edit(&before.1, &self.profile);
+        }
+        self.visible = self.shown.filter(&self.problems);
         effects
     }
 
@@ -422,6 +443,13 @@ impl App {
     }
 
     fn load(&mut self, profile: Profile, path: Option<PathBuf>) {
+        self.loads += 1;
+        // A profile from a file shows all its problems; a new one waits for edits.
+        self.shown = if path.is_some() {
+            Shown::everything()
+        } else {
+            Shown::default()
+        };
         self.saved = profile.clone();
         self.profile = profile;
         self.profile_path = path;

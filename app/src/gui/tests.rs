@@ -802,3 +802,49 @@ fn each_page_opens_at_its_top() {
         );
     }
 }
+
+/// A new cluster starts without red: a field's problem shows once it is typed into, and Next
+/// on an unfinished page shows all of the page's problems instead of going on.
+#[test]
+fn errors_show_after_a_field_is_edited_and_all_of_them_at_next() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app_in(dir.path());
+    click(&mut app, "New cluster");
+    let host_problem = "\"300.1.1.1\" is not an IPv4 address — write four numbers from 0 to 255 \
+                        separated by dots (e.g. 192.168.1.10), or the node's DNS name";
+    assert!(!app.problems.0.is_empty());
+    assert!(app.context().problems.0.is_empty(), "no red before an edit");
+    type_into(&mut app, "node0-host", "300.1.1.1");
+    assert!(shows(&app, host_problem));
+    assert_eq!(
+        app.context().problems.0.len(),
+        1,
+        "{}",
+        app.context().problems
+    );
+
+    click(&mut app, "Next");
+    assert_eq!(app.page, Page::Nodes, "the page is not done");
+    assert_eq!(
+        app.context().problems.0.len(),
+        pages::problems_of(&app.problems, Page::Nodes).len()
+    );
+    assert!(shows(&app, host_problem));
+
+    // A profile opened from a file shows every problem at once.
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(
+        &broken,
+        SEED.replace("dom0_memory_mib = 2048", "dom0_memory_mib = 10"),
+    )
+    .expect("file");
+    click(&mut app, "Back");
+    settle(
+        &mut app,
+        Message::Welcome(welcome::Message::OpenPressed(broken)),
+    );
+    click(&mut app, "Open without saving");
+    assert_eq!(app.page, Page::Nodes);
+    assert_eq!(app.context().problems, &app.problems);
+    assert!(!app.problems.0.is_empty());
+}

@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod network;
 pub mod nodes;
 pub mod review;
+pub mod shown;
 pub mod storage;
 pub mod vms;
 
@@ -80,6 +81,14 @@ impl Page {
 
     pub fn previous(self) -> Option<Page> {
         self.index().checked_sub(1).map(|index| Page::ALL[index])
+    }
+
+    /// Whether the page edits the profile (its Next, pressed too early, shows what is left).
+    pub fn edits_profile(self) -> bool {
+        matches!(
+            self,
+            Page::Nodes | Page::Network | Page::Storage | Page::Vms | Page::Cluster
+        )
     }
 
     /// The page that edits a field, and so shows its problems. Every field has exactly one;

@@ -354,3 +354,66 @@ fn a_new_volume_takes_the_wanted_name_or_the_next_free_one() {
     assert_eq!(storage::new_volume(&profile, "vm3").name, "vm3-2");
     assert_eq!(storage::new_volume(&profile, "Win2012").name, "Win2012-3");
 }
+
+/// A new cluster shows no problem until a field is edited; an edited field shows its own (and
+/// only its own) problems; Next on a page shows all of that page's; a VM just added shows none
+/// until its fields are edited.
+#[test]
+fn problems_show_once_their_field_is_edited_or_next_was_pressed() {
+    use super::shown::Shown;
+    let fresh = Profile::new_cluster();
+    let problems = validate(&fresh).expect_err("empty");
+    let mut shown = Shown::default();
+    assert!(shown.filter(&problems).0.is_empty());
+
+    let mut typed = fresh.clone();
+    typed.nodes[0].ssh.host = "300.1.1.1".into();
+    shown.edit(&fresh, &typed);
+    let problems = validate(&typed).expect_err("still empty");
+    let visible: Vec<String> = shown
+        .filter(&problems)
+        .0
+        .iter()
+        .map(|problem| problem.field.path())
+        .collect();
+    assert_eq!(visible, ["nodes[0].ssh.host"]);
+
+    shown.reveal(Page::Nodes);
+    let nodes = problems_of(&problems, Page::Nodes).len();
+    assert!(nodes > 1);
+    assert_eq!(
+        problems_of(&shown.filter(&problems), Page::Nodes).len(),
+        nodes
+    );
+    assert!(problems_of(&shown.filter(&problems), Page::Network).is_empty());
+
+    let mut with_vm = seed();
+    let before = with_vm.clone();
+    let mut vm = with_vm.vms[0].clone();
+    vm.name = "vm3".into();
+    vm.memory_mib = 0;
+    with_vm.vms.push(vm);
+    let mut shown = Shown::default();
+    shown.edit(&before, &with_vm);
+    let problems = validate(&with_vm).expect_err("vm3 has no memory and shares a volume");
+    assert!(
+        shown.filter(&problems).0.is_empty(),
+        "{}",
+        shown.filter(&problems)
+    );
+    let edited = with_vm.clone();
+    with_vm.vms[2].memory_mib = 1;
+    shown.edit(&edited, &with_vm);
+    let visible: Vec<String> = shown
+        .filter(&validate(&with_vm).expect_err("still"))
+        .0
+        .iter()
+        .map(|problem| problem.field.path())
+        .collect();
+    assert_eq!(visible, ["vms[2].memory_mib"]);
+
+    assert_eq!(
+        Shown::everything().filter(&problems).0.len(),
+        problems.0.len()
+    );
+}
