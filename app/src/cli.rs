@@ -380,7 +380,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let Some(design) = load_design(&profile)? else {
                 return Ok(ExitCode::from(PROFILE_INVALID));
             };
-            let facts = assumed_facts(drbd.into());
+            let facts = wizard_steps::facts::NodeFacts::assumed(drbd.into());
             print!("{}", wizard_steps::plan::plan(&design, &facts).script());
             Ok(ExitCode::SUCCESS)
         }
@@ -419,19 +419,6 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("starting the async runtime")
-}
-
-/// Facts for a dry run: nodes that have nothing yet, with the chosen DRBD module.
-fn assumed_facts(drbd: DrbdGeneration) -> [wizard_steps::facts::NodeFacts; 2] {
-    let module = match drbd {
-        DrbdGeneration::V84 => "8.4.11",
-        DrbdGeneration::V9 => "9.2.0",
-    };
-    let facts = wizard_steps::facts::NodeFacts {
-        drbd_module: Some(module.to_owned()),
-        ..Default::default()
-    };
-    [facts.clone(), facts]
 }
 
 /// Loads and validates a profile; prints the problems and returns None when it has any.

@@ -463,6 +463,22 @@ pub async fn pick_report_path(cluster: &str, format: done::ReportFormat) -> Opti
     .await
 }
 
+/// Asks where to export the plan.
+pub async fn pick_plan_path(cluster: &str) -> Option<PathBuf> {
+    pick_save_path(
+        "Export the setup plan",
+        "Shell script",
+        "sh",
+        format!("tandem-{cluster}-plan.sh"),
+    )
+    .await
+}
+
+/// Writes the plan's script (it holds no secret: `tandem plan` prints the same).
+pub fn write_plan(script: &str, path: &Path) -> Result<(), String> {
+    std::fs::write(path, script).map_err(|error| format!("writing {}: {error}", path.display()))
+}
+
 /// Asks where to export the profile.
 pub async fn pick_export_path(cluster: &str) -> Option<PathBuf> {
     pick_save_path(

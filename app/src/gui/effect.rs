@@ -70,6 +70,13 @@ pub enum Effect {
         cluster: String,
         format: done::ReportFormat,
     },
+    /// Where to export the plan (the cluster's name suggests the file name).
+    PickPlanPath(String),
+    /// Write the plan's script.
+    WritePlan {
+        script: Arc<String>,
+        path: PathBuf,
+    },
     Focus {
         backwards: bool,
     },
@@ -102,6 +109,8 @@ impl std::fmt::Debug for Effect {
             Effect::PickKey(index) => write!(f, "PickKey({index})"),
             Effect::PickIso(index) => write!(f, "PickIso({index})"),
             Effect::PickReportPath { format, .. } => write!(f, "PickReportPath({format:?})"),
+            Effect::PickPlanPath(name) => write!(f, "PickPlanPath({name})"),
+            Effect::WritePlan { path, .. } => write!(f, "WritePlan({})", path.display()),
             Effect::Focus { backwards } => write!(f, "Focus {{ backwards: {backwards} }}"),
             Effect::ScrollToTop => f.write_str("ScrollToTop"),
             Effect::CloseWindow(_) => f.write_str("CloseWindow"),
@@ -119,6 +128,7 @@ impl Effect {
                 | Effect::SaveProfile { .. }
                 | Effect::RefreshWelcome
                 | Effect::WriteReport { .. }
+                | Effect::WritePlan { .. }
         )
     }
 
@@ -182,6 +192,12 @@ impl Effect {
             }
             Effect::PickIso(index) => {
                 Message::Vms(vms::Message::IsoChosen(index, edge::pick_iso().await))
+            }
+            Effect::PickPlanPath(cluster) => {
+                Message::PlanPathChosen(edge::pick_plan_path(&cluster).await)
+            }
+            Effect::WritePlan { script, path } => {
+                Message::PlanWritten(edge::write_plan(&script, &path).map(|()| path))
             }
             Effect::PickReportPath { cluster, format } => {
                 Message::ReportPathChosen(format, edge::pick_report_path(&cluster, format).await)

@@ -87,6 +87,10 @@ pub enum Message {
     WelcomeRefreshed(welcome::State),
     /// The report was written to the path (None: the dialog was cancelled), or why not.
     ReportWritten(Result<Option<PathBuf>, String>),
+    /// Where to write the plan (None: the dialog was cancelled).
+    PlanPathChosen(Option<PathBuf>),
+    /// The plan was written to the path, or why not.
+    PlanWritten(Result<PathBuf, String>),
 }
 
 pub struct App {
@@ -320,6 +324,10 @@ impl App {
                 review::Action::None => Vec::new(),
                 review::Action::CheckNodes => self.check_nodes(),
                 review::Action::Start(start) => self.start_run(start),
+                review::Action::GoToNodes => self.go_to(Page::Nodes),
+                review::Action::ExportPlan => vec![Effect::PickPlanPath(
+                    self.profile.cluster.name.trim().to_owned(),
+                )],
             },
             Message::Run(message) => match run::update(&mut self.run, message) {
                 run::Action::None => Vec::new(),
@@ -414,6 +422,18 @@ impl App {
                 self.welcome = welcome;
                 Vec::new()
             }
+            Message::PlanPathChosen(None) => Vec::new(),
+            Message::PlanPathChosen(Some(path)) => match self.review.plan_script() {
+                Some(script) => vec![Effect::WritePlan { script, path }],
+                None => Vec::new(),
+            },
+            Message::PlanWritten(result) => {
+                self.status = Some(match result {
+                    Ok(path) => format!("Plan exported to {}", path.display()),
+                    Err(error) => format!("Plan not exported: {error}"),
+                });
+                Vec::new()
+            }
             Message::ReportWritten(result) => {
                 done::update(&mut self.done, done::Message::Exported(result));
                 Vec::new()
@@ -475,6 +495,10 @@ impl App {
     /// Reads both nodes (read-only) and plans: what the Review page shows.
     fn check_nodes(&mut self) -> Vec<Effect> {
         match &self.design {
+            Some(design) if !self.both_connected() => {
+                self.review.offline(design);
+                Vec::new()
+            }
             Some(design) => {
                 self.review.checking();
                 vec![Effect::Preflight(Box::new(design.clone()))]

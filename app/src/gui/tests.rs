@@ -848,3 +848,54 @@ fn errors_show_after_a_field_is_edited_and_all_of_them_at_next() {
     assert_eq!(app.context().problems, &app.problems);
     assert!(!app.problems.0.is_empty());
 }
+
+/// Review without connecting: the plan for freshly installed nodes per node, its files and its
+/// destructive steps, exported as the script `tandem plan` prints; "Connect the nodes" leads to
+/// the Nodes page.
+#[test]
+fn review_without_connecting_shows_the_plan_and_exports_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = seed_app(dir.path());
+    for _ in 0..5 {
+        click(&mut app, "Next");
+    }
+    assert_eq!(app.page, Page::Review);
+    let design = app.design.clone().expect("the seed is valid");
+    let plan = wizard_steps::plan::plan(
+        &design,
+        &wizard_steps::facts::NodeFacts::assumed(wizard_steps::render::DrbdGeneration::V84),
+    );
+    assert!(shows(&app, "Not connected yet"));
+    let (_, first) = plan.steps().next().expect("a step");
+    assert!(
+        shows(&app, &format!("▸ {}", first.title)),
+        "{}",
+        first.title
+    );
+    let reviewed = wizard_steps::pages::review::review(&plan, &[]);
+    for node in &reviewed.nodes {
+        let header = format!("{} — {} step(s)", node.node, node.steps.len());
+        assert!(shows(&app, &header), "{header}");
+    }
+    assert!(shows(&app, "/etc/drbd.d/Win2012.res"));
+    assert!(!app.can_continue(), "nothing starts without the preflight");
+
+    let effects = click(&mut app, "Export plan…");
+    assert!(
+        matches!(&effects[..], [Effect::PickPlanPath(name)] if name == "seed"),
+        "{effects:?}"
+    );
+    let path = dir.path().join("plan.sh");
+    settle(&mut app, Message::PlanPathChosen(Some(path.clone())));
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("written"),
+        plan.script()
+    );
+    assert_eq!(
+        app.status.as_deref(),
+        Some(format!("Plan exported to {}", path.display()).as_str())
+    );
+
+    click(&mut app, "Connect the nodes");
+    assert_eq!(app.page, Page::Nodes);
+}

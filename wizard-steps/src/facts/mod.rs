@@ -218,6 +218,20 @@ fn describe_signature(signature: &str) -> String {
 }
 
 impl NodeFacts {
+    /// What a plan made without reading the nodes assumes of both: freshly installed, nothing of
+    /// Tandem's there yet, with the given DRBD module (`tandem plan`, the offline Review).
+    pub fn assumed(drbd: DrbdGeneration) -> [NodeFacts; 2] {
+        let module = match drbd {
+            DrbdGeneration::V84 => "8.4.11",
+            DrbdGeneration::V9 => "9.2.0",
+        };
+        let facts = NodeFacts {
+            drbd_module: Some(module.to_owned()),
+            ..NodeFacts::default()
+        };
+        [facts.clone(), facts]
+    }
+
     /// The DRBD generation of the node's module (Debian's own 8.4 unless LINBIT's 9 is there).
     pub fn drbd_generation(&self) -> DrbdGeneration {
         match &self.drbd_module {

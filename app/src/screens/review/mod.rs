@@ -1,17 +1,20 @@
 //! Review: what the read-only preflight found on both nodes, the plan per node (each step's
 //! script on demand), every file it writes, each destructive action to confirm one by one, and
 //! the BMC passwords the plan needs at run time. Nothing starts until all of that is in order.
+//! Before the nodes are connected, the page shows the plan for freshly installed nodes (as
+//! `tandem plan` prints it), which can be exported; connecting adds the preflight.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use wizard_steps::Design;
 use wizard_steps::access::Preflight;
-use wizard_steps::facts::Finding;
+use wizard_steps::facts::{Finding, NodeFacts};
 use wizard_steps::pages::Page;
 use wizard_steps::pages::review::{Review, review};
 use wizard_steps::plan::{Operation, Plan, SecretName};
 use wizard_steps::remote::Secret;
+use wizard_steps::render::DrbdGeneration;
 use wizard_steps::run::Secrets;
 use wizard_steps::validate::kinds;
 use wizard_steps::validate::{Problem, Problems};
@@ -51,6 +54,24 @@ fn secrets_needed(plan: &Plan) -> Vec<SecretName> {
     needed
 }
 
+/// The plan made without reading the nodes.
+#[derive(Debug, Clone)]
+pub struct Offline {
+    pub review: Arc<Review>,
+    /// The plan as a script per node (what "Export plan" writes).
+    pub script: Arc<String>,
+}
+
+impl Offline {
+    pub fn new(design: &Design) -> Offline {
+        let plan = wizard_steps::plan::plan(design, &NodeFacts::assumed(DrbdGeneration::V84));
+        Offline {
+            review: Arc::new(review(&plan, &[])),
+            script: Arc::new(plan.script()),
+        }
+    }
+}
+
 /// Everything the run needs from this page.
 #[derive(Debug)]
 pub struct Start {
@@ -70,6 +91,9 @@ enum Status {
     /// The profile does not validate: its problems, with the pages that fix them.
     /// Each problem with the page that fixes it.
     Invalid(Vec<(Page, Problem)>),
+    /// The nodes are not connected: the plan for freshly installed nodes, to look at and
+    /// export.
+    Offline(Offline),
     /// The preflight could not run, or the run could not start.
     Failed(String),
     Checked,
@@ -106,6 +130,19 @@ impl State {
             .map(|problem| (Page::editing(problem.field), problem.clone()))
             .collect();
         self.status = Status::Invalid(listed);
+    }
+
+    /// The plan made without the nodes, as a script, while the page shows it.
+    pub fn plan_script(&self) -> Option<Arc<String>> {
+        match &self.status {
+            Status::Offline(offline) => Some(offline.script.clone()),
+            _ => None,
+        }
+    }
+
+    /// The nodes are not connected: the plan for freshly installed nodes.
+    pub fn offline(&mut self, design: &Design) {
+        self.status = Status::Offline(Offline::new(design));
     }
 
     /// The preflight or the start failed.
@@ -210,6 +247,9 @@ impl State {
             Status::Idle => "The nodes have not been checked yet".to_owned(),
             Status::Checking => "Reading both nodes…".to_owned(),
             Status::Invalid(_) => "The profile has problems: see the list above".to_owned(),
+            Status::Offline(_) => {
+                "Connect both nodes on the Nodes page to check them and start".to_owned()
+            }
             Status::Failed(_) => "The check failed: see the error, then Check again".to_owned(),
             Status::Checked => {
                 let Some(checked) = self.checked.as_ref() else {
@@ -255,6 +295,10 @@ pub enum Message {
     Confirmed((String, String, String), bool),
     PasswordChanged(SecretName, String),
     StartPressed,
+    /// To the Nodes page, to connect.
+    ConnectPressed,
+    /// Write the offline plan to a file.
+    ExportPlanPressed,
 }
 
 #[derive(Debug)]
@@ -262,6 +306,9 @@ pub enum Action {
     None,
     CheckNodes,
     Start(Start),
+    GoToNodes,
+    /// Ask where to write the plan ([`State::plan_script`]), then write it.
+    ExportPlan,
 }
 
 pub fn update(state: &mut State, message: Message) -> Action {
@@ -329,6 +376,11 @@ pub fn update(state: &mut State, message: Message) -> Action {
         }
         Message::StartPressed => match state.start() {
             Some(start) => Action::Start(start),
+            None => Action::None,
+        },
+        Message::ConnectPressed => Action::GoToNodes,
+        Message::ExportPlanPressed => match state.plan_script() {
+            Some(_) => Action::ExportPlan,
             None => Action::None,
         },
     }

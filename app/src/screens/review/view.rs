@@ -64,6 +64,35 @@ pub fn view<'a>(state: &'a State, _context: Context<'a>) -> Element<'a, Message>
             }
             page = page.push(section("The profile is not complete", list));
         }
+        Status::Offline(offline) => {
+            let review = &offline.review;
+            page = page
+                .push(section(
+                    "Not connected yet",
+                    column![
+                        text(
+                            "This is the plan for two freshly installed nodes (nothing of \
+                             Tandem's on them yet, Debian's DRBD 8.4), as `tandem plan` prints \
+                             it. Connect both nodes on the Nodes page: the preflight then reads \
+                             them (read-only), and the plan shows what is really left to do."
+                        ),
+                        row![
+                            button(text("Connect the nodes"))
+                                .style(button::primary)
+                                .on_press(Message::ConnectPressed),
+                            button(text("Export plan…"))
+                                .style(button::secondary)
+                                .on_press(Message::ExportPlanPressed),
+                        ]
+                        .spacing(12),
+                    ]
+                    .spacing(10),
+                ))
+                .push(offline_destructive_view(review))
+                .push(disruptive_view(review))
+                .push(plan_view(state, review))
+                .push(files_view(state, review));
+        }
         Status::Failed(error) => {
             page = page.push(section(
                 "The check did not complete",
@@ -159,6 +188,26 @@ fn destructive_view<'a>(state: &'a State, review: &'a Review) -> Option<Element<
                 .style(checkbox::danger)
                 .on_toggle(move |ticked| Message::Confirmed(key.clone(), ticked)),
         );
+    }
+    Some(section(
+        format!("Destructive actions ({})", review.destructive.len()),
+        list,
+    ))
+}
+
+/// The destructive steps of a plan made without the nodes: listed, to be confirmed once the
+/// preflight has read what the volumes hold.
+fn offline_destructive_view(review: &Review) -> Option<Element<'_, Message>> {
+    if review.destructive.is_empty() {
+        return None;
+    }
+    let mut list = column![warning(
+        "These steps erase data. Each is confirmed here one by one once the nodes are \
+         connected and the preflight has read what the volumes hold."
+    )]
+    .spacing(8);
+    for action in &review.destructive {
+        list = list.push(text(format!("{}: {}", action.node, action.what)));
     }
     Some(section(
         format!("Destructive actions ({})", review.destructive.len()),
