@@ -84,7 +84,7 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
                 "commands run as uid {}",
                 node_facts.uid.map_or("?".to_owned(), |uid| uid.to_string())
             ),
-            "log in as root, or set sudo = true for a user allowed to use sudo",
+            "log in as root, or let Tandem use sudo (the user must be allowed to)",
         );
         add(
             "hostname",

@@ -48,7 +48,7 @@ impl Checker {
             self.report(
                 Field::Cluster(ClusterField::AcknowledgeSplitBrainRisk),
                 "without fencing, a two-node cluster can end in a split brain that needs manual recovery",
-                "configure IPMI fencing (method = \"ipmi\"), or set acknowledge_split_brain_risk = true",
+                "choose IPMI fencing, or acknowledge the split-brain risk",
             );
         }
         if let Some(token) = cluster.corosync_token_ms
@@ -71,7 +71,7 @@ impl Checker {
             self.report(
                 Field::Cluster(ClusterField::DrbdProtocol),
                 "live migration (dual-primary DRBD) needs synchronous replication",
-                "set protocol = \"C\" or turn live_migration off",
+                "use DRBD protocol C, or turn live migration off",
             );
         }
     }

@@ -18,7 +18,7 @@ impl Checker {
                     "a Tandem cluster has exactly two nodes, this profile has {}",
                     profile.nodes.len()
                 ),
-                "describe exactly two [[nodes]]",
+                "describe exactly two nodes",
             );
         }
         let mut parsed = Vec::new();
@@ -76,7 +76,7 @@ impl Checker {
                 (Fencing::Ipmi {}, None) => self.report(
                     at(NodeField::Bmc),
                     "IPMI fencing needs this node's BMC",
-                    "add [nodes.bmc] with the BMC's address and user",
+                    "give this node's BMC address and user",
                 ),
                 (Fencing::Ipmi {}, Some(bmc)) => {
                     if !is_host_name_or_address(&bmc.address) {
@@ -198,7 +198,7 @@ impl Checker {
             self.report(
                 at(NodeField::SshSudo),
                 format!("\"{}\" is not root, and setup needs root", ssh.user),
-                "set sudo = true (the user must be allowed to use sudo), or log in as root",
+                "let Tandem use sudo (the user must be allowed to), or log in as root",
             );
         }
         if let SshAuth::KeyFile { path } = &ssh.auth

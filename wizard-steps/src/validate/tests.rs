@@ -1081,11 +1081,7 @@ fn vm_volume_must_exist() {
         profile.vms[0].volume = "missing".to_owned();
     });
     // Win2012 is now unused as well; nothing else is wrong.
-    let problems = expect_problem(
-        &profile,
-        "vms[0].volume",
-        "there is no volume \"missing\" in storage.volumes",
-    );
+    let problems = expect_problem(&profile, "vms[0].volume", "there is no volume \"missing\"");
     assert_eq!(fields(&problems), ["vms[0].volume", "storage.volumes[0]"]);
 }
 
@@ -1095,7 +1091,7 @@ fn a_volume_is_the_disk_of_one_vm_only() {
     let problems = expect_problem(
         &profile,
         "vms[1].volume",
-        "the volume \"Win2012\" is already the disk of vms[0]",
+        "the volume \"Win2012\" is already the disk of VM \"Win2012\"",
     );
     // Which leaves Win2012-2 unused.
     assert_eq!(fields(&problems), ["vms[1].volume", "storage.volumes[1]"]);
@@ -1119,7 +1115,7 @@ fn drbd_minors_are_unique() {
     expect_only_problem(
         &profile,
         "vms[1].drbd_minor",
-        "minor 1 is already used by vms[0]",
+        "minor 1 is already used by VM \"Win2012\"",
     );
 }
 
@@ -1143,7 +1139,7 @@ fn drbd_ports_are_unique() {
     expect_only_problem(
         &profile,
         "vms[1].drbd_port",
-        "port 7900 is already used by vms[0]",
+        "port 7900 is already used by VM \"Win2012\"",
     );
 }
 
@@ -1452,7 +1448,7 @@ fn console_ips_do_not_collide_with_each_other() {
     expect_only_problem(
         &profile,
         "vms[1].console_ip",
-        "192.168.1.3 is already the console IP of vms[0]",
+        "192.168.1.3 is already the console IP of VM \"Win2012\"",
     );
     expect_valid(&seed_with(|profile| {
         profile.vms[1].console_ip = Some("192.168.1.4".to_owned());
@@ -1493,13 +1489,17 @@ fn mac_addresses_are_unique() {
     expect_only_problem(
         &profile,
         "vms[1].mac",
-        "vms[0] has the same MAC address 00:16:3e:aa:bb:cc",
+        "VM \"Win2012\" has the same MAC address 00:16:3e:aa:bb:cc",
     );
     // An explicit MAC may not take the one derived for another VM either.
     let profile = seed_with(|profile| {
         profile.vms[1].mac = Some(derived_mac("seed", "Win2012").to_ascii_uppercase());
     });
-    expect_only_problem(&profile, "vms[1].mac", "vms[0] has the same MAC address");
+    expect_only_problem(
+        &profile,
+        "vms[1].mac",
+        "VM \"Win2012\" has the same MAC address",
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

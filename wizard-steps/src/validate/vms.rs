@@ -19,11 +19,7 @@ impl Checker {
         volume_sizes: &BTreeMap<String, u64>,
     ) -> Option<Vec<VmDesign>> {
         if profile.vms.is_empty() {
-            self.report(
-                Field::Vms,
-                "the cluster has no VM",
-                "add at least one [[vms]]",
-            );
+            self.report(Field::Vms, "the cluster has no VM", "add at least one VM");
         }
         let hostnames: Vec<&str> = profile
             .nodes
@@ -102,8 +98,8 @@ impl Checker {
                 None => {
                     self.report(
                         at(VmField::Volume),
-                        format!("there is no volume \"{}\" in storage.volumes", vm.volume),
-                        "add the volume under [[storage.volumes]] or pick an existing one",
+                        format!("there is no volume \"{}\"", vm.volume),
+                        "pick one of the volumes, or give the VM a new volume",
                     );
                     None
                 }
@@ -112,8 +108,8 @@ impl Checker {
                 self.report(
                     at(VmField::Volume),
                     format!(
-                        "the volume \"{}\" is already the disk of vms[{first}]",
-                        vm.volume
+                        "the volume \"{}\" is already the disk of VM \"{}\"",
+                        vm.volume, profile.vms[first].name
                     ),
                     "give each VM its own volume",
                 );
@@ -132,7 +128,7 @@ impl Checker {
                     );
                 }
                 if let Some(owner) =
-                    taken_addresses.insert(address, format!("the console IP of vms[{index}]"))
+                    taken_addresses.insert(address, format!("the console IP of VM \"{}\"", vm.name))
                 {
                     self.report(
                         field,
@@ -160,8 +156,11 @@ impl Checker {
             if let Some(first) = clashing_mac.filter(|_| !derived_from_a_taken_name) {
                 self.report(
                     at(VmField::Mac),
-                    format!("vms[{first}] has the same MAC address {mac}"),
-                    "set a different mac for one of them",
+                    format!(
+                        "VM \"{}\" has the same MAC address {mac}",
+                        profile.vms[first].name
+                    ),
+                    "give one of them a different MAC address",
                 );
             }
             if let (Some(home), Some(volume_size_mib), Some((minor, port))) = (
@@ -241,7 +240,7 @@ impl Checker {
                     None if vm.console_ip.is_some() => self.report(
                         at(VmField::BootVncPassword),
                         "the VNC console would listen on the LAN without a password",
-                        "set a vnc_password (up to 8 characters), or remove the console_ip",
+                        "set a VNC password (up to 8 characters), or remove the console address",
                     ),
                     None => {}
                 }
@@ -284,7 +283,10 @@ impl Checker {
                 } else if let Some(first) = minors.insert(minor, index) {
                     self.report(
                         at(VmField::DrbdMinor),
-                        format!("minor {minor} is already used by vms[{first}]"),
+                        format!(
+                            "minor {minor} is already used by VM \"{}\"",
+                            profile.vms[first].name
+                        ),
                         "give each VM its own minor, or leave it out to have one assigned",
                     );
                 }
@@ -299,7 +301,10 @@ impl Checker {
                 } else if let Some(first) = ports.insert(port, index) {
                     self.report(
                         at(VmField::DrbdPort),
-                        format!("port {port} is already used by vms[{first}]"),
+                        format!(
+                            "port {port} is already used by VM \"{}\"",
+                            profile.vms[first].name
+                        ),
                         "give each VM its own port, or leave it out to have one assigned",
                     );
                 }

@@ -4,8 +4,7 @@ use iced_test::Error;
 use iced_test::selector::id;
 
 const NO_ACKNOWLEDGEMENT: &str = "without fencing, a two-node cluster can end in a split brain \
-    that needs manual recovery — configure IPMI fencing (method = \"ipmi\"), or set \
-    acknowledge_split_brain_risk = true";
+    that needs manual recovery — choose IPMI fencing, or acknowledge the split-brain risk";
 
 type Screen = ClusterPage;
 
@@ -168,8 +167,8 @@ fn live_migration_needs_protocol_c() -> Result<(), Error> {
     page.click(id("live-migration"))?;
     assert!(page.profile.cluster.live_migration);
     assert!(page.shows(
-        "live migration (dual-primary DRBD) needs synchronous replication — set protocol = \
-         \"C\" or turn live_migration off"
+        "live migration (dual-primary DRBD) needs synchronous replication — use DRBD protocol \
+         C, or turn live migration off"
     ));
     page.click(id("protocol-c"))?;
     assert!(page.problem_fields().is_empty());
