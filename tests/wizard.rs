@@ -304,6 +304,8 @@ fn every_page_looks_as_reviewed() {
         Message::Welcome(welcome::Message::OpenPressed(profile)),
     );
     for (index, found) in node_facts.iter().enumerate() {
+        // Connect pressed (the connection is left to the test), then the node's answer.
+        app.handle(Message::Nodes(nodes::Message::ConnectPressed(index)));
         app.handle(Message::Nodes(nodes::Message::Connected(
             index,
             Box::new(Ok(found.clone())),
@@ -390,6 +392,8 @@ fn every_page_looks_as_reviewed() {
         ))),
     );
     for (index, found) in node_facts.iter().enumerate() {
+        // Connect pressed (the connection is left to the test), then the node's answer.
+        app.handle(Message::Nodes(nodes::Message::ConnectPressed(index)));
         app.handle(Message::Nodes(nodes::Message::Connected(
             index,
             Box::new(Ok(found.clone())),

@@ -433,7 +433,8 @@ fn manage_cluster_opens_the_profile_on_its_page_and_connects_to_both_nodes() {
     );
     assert!(!app.can_continue(), "Manage is not a wizard step");
     let mut ui = simulator(app.view());
-    ui.find("Connecting…").expect("the connection cards");
+    ui.find("Connecting… (Tandem waits up to 15 s for an answer)")
+        .expect("the connection cards");
     ui.find("Connect to both nodes (above) to read the cluster and to work on it.")
         .expect("the page waits for the connections");
     drop(ui);

@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use iced::widget::{button, checkbox, column, container, pick_list, radio, row, text, text_input};
-use iced::{Center, Element, Fill};
+use iced::widget::{button, checkbox, column, pick_list, radio, row, text, text_input};
+use iced::{Center, Element};
 use wizard_steps::Profile;
 use wizard_steps::access::{AccessError, Credentials};
 use wizard_steps::facts::NodeFacts;
@@ -76,6 +76,8 @@ struct NodeLink {
     /// What is being typed into the secret field.
     secret: String,
     accepted_fingerprint: Option<String>,
+    /// The likely cause of the last failed connection, and where to look.
+    hint: Option<&'static str>,
 }
 
 #[derive(Debug, Default)]
@@ -122,6 +124,8 @@ pub enum Message {
     SecretChanged(usize, String),
     SecretSubmitted(usize),
     ConnectPressed(usize),
+    /// Stop waiting for a connection under way.
+    CancelPressed(usize),
     TrustPressed(usize),
     RejectPressed(usize),
     DisconnectPressed(usize),
@@ -209,6 +213,13 @@ pub fn update(state: &mut State, message: Message, profile: &mut Profile) -> Act
             connect(state, index)
         }
         Message::ConnectPressed(index) => connect(state, index),
+        Message::CancelPressed(index) => {
+            let link = &mut state.links[index];
+            if link.link == Link::Connecting {
+                link.link = Link::NotConnected;
+            }
+            Action::None
+        }
         Message::TrustPressed(index) => {
             let link = &mut state.links[index];
             if let Link::ConfirmHostKey { fingerprint } = &link.link {
@@ -232,6 +243,18 @@ pub fn update(state: &mut State, message: Message, profile: &mut Profile) -> Act
         }
         Message::Connected(index, result) => {
             let link = &mut state.links[index];
+            if link.link != Link::Connecting {
+                // Cancelled meanwhile: a session that came all the same is closed again.
+                return match *result {
+                    Ok(_) => Action::Disconnect(index),
+                    Err(_) => Action::None,
+                };
+            }
+            let user = profile
+                .nodes
+                .get(index)
+                .map(|node| node.ssh.user.clone())
+                .unwrap_or_default();
             match *result {
                 Ok(facts) => {
                     pages::nodes::adopt(profile, index, &facts);
@@ -253,6 +276,7 @@ pub fn update(state: &mut State, message: Message, profile: &mut Profile) -> Act
                         other => {
                             // A wrong password is asked again, not kept.
                             link.credentials = Credentials::default();
+                            link.hint = pages::nodes::connect_hint(&other, &user);
                             Link::Failed(other.to_string())
                         }
                     }
@@ -298,6 +322,7 @@ fn edit_access(
 fn connect(state: &mut State, index: usize) -> Action {
     let link = &mut state.links[index];
     link.link = Link::Connecting;
+    link.hint = None;
     Action::Connect(ConnectRequest {
         index,
         credentials: link.credentials.clone(),
@@ -457,111 +482,16 @@ fn node_view<'a>(state: &'a State, context: Context<'a>, index: usize) -> Elemen
             key,
             sudo,
             hostname,
-            link_view(link, index, true)
+            link_view(link, index, true, connect_blocker(context, index))
         ]
         .spacing(12),
     )
 }
 
-/// Only the connection to node `index` (Connect, host key, secrets), compact: the Manage page
-/// reaches the nodes through the same flow as the wizard.
-pub fn connection_view<'a>(
-    state: &'a State,
-    context: Context<'a>,
-    index: usize,
-) -> Element<'a, Message> {
-    let node = &context.profile.nodes[index];
-    section(
-        format!(
-            "Node {} — {} ({}@{}:{})",
-            index + 1,
-            context.node_name(index),
-            node.ssh.user,
-            node.ssh.host,
-            node.ssh.port
-        ),
-        link_view(&state.links[index], index, false),
-    )
-}
+mod connection;
 
-/// The connection's state and what to do next; with `facts`, what the connected node has.
-fn link_view(link: &NodeLink, index: usize, facts: bool) -> Element<'_, Message> {
-    let connect = button(text("Connect"))
-        .style(button::primary)
-        .on_press(Message::ConnectPressed(index));
-    match &link.link {
-        Link::NotConnected => row![connect, text("Not connected").size(14)]
-            .spacing(12)
-            .align_y(Center)
-            .into(),
-        Link::Connecting => text("Connecting…").size(14).into(),
-        Link::ConfirmHostKey { fingerprint } => container(
-            column![
-                text("This node's host key is not known yet:").size(14),
-                text(fingerprint.as_str()).size(16),
-                text(
-                    "Compare it with the node's own (on its console: ssh-keygen -lf \
-                     /etc/ssh/ssh_host_ed25519_key.pub). Once trusted it is pinned, and a \
-                     different key later is refused."
-                )
-                .size(13),
-                row![
-                    button(text("Trust this key and connect"))
-                        .style(button::primary)
-                        .on_press(Message::TrustPressed(index)),
-                    button(text("Do not trust"))
-                        .style(button::secondary)
-                        .on_press(Message::RejectPressed(index)),
-                ]
-                .spacing(12),
-            ]
-            .spacing(8),
-        )
-        .padding(12)
-        .style(container::rounded_box)
-        .into(),
-        Link::NeedsSecret(kind) => row![
-            text_input(kind.label(), &link.secret)
-                .id(format!("node{index}-secret"))
-                .secure(true)
-                .on_input(move |secret| Message::SecretChanged(index, secret))
-                .on_submit(Message::SecretSubmitted(index)),
-            button(text("Connect"))
-                .style(button::primary)
-                .on_press(Message::SecretSubmitted(index)),
-        ]
-        .spacing(8)
-        .into(),
-        Link::Connected => {
-            let mut found = column![
-                row![
-                    text("Connected").size(14).style(text::success),
-                    button(text("Disconnect"))
-                        .style(button::secondary)
-                        .on_press(Message::DisconnectPressed(index)),
-                ]
-                .spacing(12)
-                .align_y(Center)
-            ]
-            .spacing(4);
-            if let Some(node_facts) = link.facts.as_ref().filter(|_| facts) {
-                for (label, value) in pages::nodes::describe(node_facts) {
-                    found = found.push(
-                        row![
-                            text(label).size(14).width(140),
-                            text(value).size(14).width(Fill)
-                        ]
-                        .spacing(8),
-                    );
-                }
-            }
-            found.into()
-        }
-        Link::Failed(error) => column![text(error.as_str()).size(14).style(text::danger), connect,]
-            .spacing(8)
-            .into(),
-    }
-}
+pub use connection::connection_view;
+use connection::{connect_blocker, link_view};
 
 #[cfg(test)]
 mod tests;

@@ -1,8 +1,10 @@
 //! The Nodes page: how Tandem reaches each node, and what a node turned out to be when the
 //! administrator connected to it.
 
+use crate::access::AccessError;
 use crate::facts::NodeFacts;
 use crate::profile::Profile;
+use crate::remote::ConnectError;
 
 /// Takes what a connected node told about itself into the profile where the administrator has
 /// not decided yet: its hostname, and the Debian release when it is one Tandem supports.
@@ -16,6 +18,37 @@ pub fn adopt(profile: &mut Profile, index: usize, facts: &NodeFacts) {
     if let Some(release) = facts.debian_release() {
         profile.cluster.debian = release;
     }
+}
+
+/// The likely cause of a failed connection and where to look, for the administrator who just
+/// pressed Connect (the error itself says what happened).
+pub fn connect_hint(error: &AccessError, user: &str) -> Option<&'static str> {
+    let AccessError::Connect(error) = error else {
+        return None;
+    };
+    Some(match error {
+        ConnectError::Unreachable { reason, .. } if reason.contains("refused") => {
+            "Nothing listens there: is sshd running on the node (systemctl status ssh), and is \
+             the port right?"
+        }
+        ConnectError::Unreachable { .. } => {
+            "The address did not lead to the node: check the address (or its DNS name) and the \
+             network between this workstation and the node."
+        }
+        ConnectError::TimedOut { .. } => {
+            "No answer: check the address, that the node is up, and that no firewall drops SSH \
+             on the way."
+        }
+        ConnectError::AuthFailed { method, .. } if user == "root" && method == "password" => {
+            "Debian's sshd refuses root's password by default (PermitRootLogin \
+             prohibit-password): sign in with a key, or as a user with sudo."
+        }
+        ConnectError::AuthFailed { .. } => {
+            "The node did not accept these credentials: check the user, the password or the key \
+             (its public half must be in ~/.ssh/authorized_keys on the node)."
+        }
+        _ => return None,
+    })
 }
 
 /// One line per thing found, for the page's summary of a connected node.

@@ -212,6 +212,7 @@ fn connect_asks_for_the_host_key_then_a_password_then_shows_what_the_node_has() 
 fn changing_the_address_of_a_connected_node_drops_the_session() {
     let mut profile = Profile::new_cluster();
     let mut state = State::default();
+    update(&mut state, Message::ConnectPressed(1), &mut profile);
     update(
         &mut state,
         Message::Connected(1, Box::new(Ok(wizard_steps::facts::parse(FOUND)))),
@@ -232,6 +233,7 @@ fn changing_the_address_of_a_connected_node_drops_the_session() {
 fn a_refused_host_key_is_not_connected_and_says_why() {
     let mut profile = Profile::new_cluster();
     let mut state = State::default();
+    update(&mut state, Message::ConnectPressed(0), &mut profile);
     update(
         &mut state,
         Message::Connected(
@@ -264,4 +266,80 @@ fn the_page_owns_the_node_access_problems() {
     assert!(own.iter().any(|field| field == "nodes[0].ssh.host"));
     assert!(own.iter().any(|field| field == "cluster.name"));
     assert!(own.iter().all(|field| !field.starts_with("vms")));
+}
+
+#[test]
+fn connect_waits_for_an_address_and_can_be_cancelled_and_a_late_session_is_closed() {
+    let mut profile = Profile::new_cluster();
+    let mut state = State::default();
+    let actions = interact(&mut state, &mut profile, |ui| {
+        ui.find("Type the node's SSH address first")
+            .expect("Connect says what it waits for");
+        let _ = ui.click("Connect");
+    });
+    assert!(
+        actions.iter().all(|action| matches!(action, Action::None)),
+        "{actions:?}"
+    );
+    assert_eq!(state.link(0), &Link::NotConnected);
+
+    profile.nodes[0].ssh.host = "192.168.7.11".into();
+    let actions = interact(&mut state, &mut profile, |ui| {
+        ui.click("Connect").expect("node 1's Connect");
+    });
+    assert!(matches!(actions[..], [Action::Connect(_)]), "{actions:?}");
+    interact(&mut state, &mut profile, |ui| {
+        ui.click("Cancel").expect("Cancel while connecting");
+    });
+    assert_eq!(state.link(0), &Link::NotConnected);
+    assert!(state.can_continue(), "Next no longer waits");
+    // The answer of the cancelled attempt: a session is closed again, an error is dropped.
+    let late = update(
+        &mut state,
+        Message::Connected(0, Box::new(Ok(wizard_steps::facts::parse(FOUND)))),
+        &mut profile,
+    );
+    assert!(matches!(late, Action::Disconnect(0)), "{late:?}");
+    assert_eq!(state.link(0), &Link::NotConnected);
+    assert!(state.facts()[0].is_none());
+}
+
+#[test]
+fn a_refused_connection_says_where_to_look() {
+    let mut profile = Profile::new_cluster();
+    profile.nodes[0].ssh.host = "192.168.7.11".into();
+    profile.nodes[0].ssh.auth = SshAuth::Password {};
+    let mut state = State::default();
+    for (error, hint) in [
+        (
+            ConnectError::Unreachable {
+                host: "192.168.7.11".into(),
+                port: 22,
+                reason: "Connection refused (os error 111)".into(),
+            },
+            "Nothing listens there: is sshd running on the node (systemctl status ssh), and is \
+             the port right?",
+        ),
+        (
+            ConnectError::AuthFailed {
+                target: "root@192.168.7.11:22".into(),
+                method: "password".into(),
+                remaining: " (it accepts: publickey, password)".into(),
+            },
+            "Debian's sshd refuses root's password by default (PermitRootLogin \
+             prohibit-password): sign in with a key, or as a user with sudo.",
+        ),
+    ] {
+        interact(&mut state, &mut profile, |ui| {
+            ui.click("Connect").expect("Connect");
+        });
+        update(
+            &mut state,
+            Message::Connected(0, Box::new(Err(AccessError::Connect(error)))),
+            &mut profile,
+        );
+        interact(&mut state, &mut profile, |ui| {
+            ui.find(hint).expect("the hint");
+        });
+    }
 }

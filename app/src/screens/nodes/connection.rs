@@ -1,0 +1,151 @@
+//! One node's connection as the page draws it: Connect (or why not yet), Cancel while it
+//! connects, the host key to confirm, the secret asked for, what a connected node has, and why
+//! a connection failed with where to look. The Manage page shows the same, compact.
+
+use iced::widget::{button, column, container, row, text, text_input};
+use iced::{Center, Element, Fill};
+use wizard_steps::field::{Field, NodeField};
+use wizard_steps::pages;
+
+use super::{Link, Message, NodeLink, State};
+use crate::screens::{Context, section};
+
+/// Only the connection to node `index` (Connect, host key, secrets), compact: the Manage page
+/// reaches the nodes through the same flow as the wizard.
+pub fn connection_view<'a>(
+    state: &'a State,
+    context: Context<'a>,
+    index: usize,
+) -> Element<'a, Message> {
+    let node = &context.profile.nodes[index];
+    section(
+        format!(
+            "Node {} — {} ({}@{}:{})",
+            index + 1,
+            context.node_name(index),
+            node.ssh.user,
+            node.ssh.host,
+            node.ssh.port
+        ),
+        link_view(
+            &state.links[index],
+            index,
+            false,
+            connect_blocker(context, index),
+        ),
+    )
+}
+
+/// Why Connect cannot be pressed yet for node `index`, if it cannot.
+pub(super) fn connect_blocker(context: Context<'_>, index: usize) -> Option<&'static str> {
+    let node = context.profile.nodes.get(index)?;
+    if node.ssh.host.trim().is_empty() {
+        return Some("Type the node's SSH address first");
+    }
+    [
+        NodeField::SshHost,
+        NodeField::SshPort,
+        NodeField::SshUser,
+        NodeField::SshKeyPath,
+    ]
+    .into_iter()
+    .any(|field| !context.problems_at(Field::Node(index, field)).is_empty())
+    .then_some("Fix the SSH settings above first")
+}
+
+/// The connection's state and what to do next; with `facts`, what the connected node has.
+pub(super) fn link_view<'a>(
+    link: &'a NodeLink,
+    index: usize,
+    facts: bool,
+    blocked: Option<&'static str>,
+) -> Element<'a, Message> {
+    let connect = button(text("Connect"))
+        .style(button::primary)
+        .on_press_maybe(blocked.is_none().then_some(Message::ConnectPressed(index)));
+    let not_connected = blocked.unwrap_or("Not connected");
+    match &link.link {
+        Link::NotConnected => row![connect, text(not_connected).size(14)]
+            .spacing(12)
+            .align_y(Center)
+            .into(),
+        Link::Connecting => row![
+            text("Connecting… (Tandem waits up to 15 s for an answer)").size(14),
+            button(text("Cancel"))
+                .style(button::secondary)
+                .on_press(Message::CancelPressed(index)),
+        ]
+        .spacing(12)
+        .align_y(Center)
+        .into(),
+        Link::ConfirmHostKey { fingerprint } => container(
+            column![
+                text("This node's host key is not known yet:").size(14),
+                text(fingerprint.as_str()).size(16),
+                text(
+                    "Compare it with the node's own (on its console: ssh-keygen -lf \
+                     /etc/ssh/ssh_host_ed25519_key.pub). Once trusted it is pinned, and a \
+                     different key later is refused."
+                )
+                .size(13),
+                row![
+                    button(text("Trust this key and connect"))
+                        .style(button::primary)
+                        .on_press(Message::TrustPressed(index)),
+                    button(text("Do not trust"))
+                        .style(button::secondary)
+                        .on_press(Message::RejectPressed(index)),
+                ]
+                .spacing(12),
+            ]
+            .spacing(8),
+        )
+        .padding(12)
+        .style(container::rounded_box)
+        .into(),
+        Link::NeedsSecret(kind) => row![
+            text_input(kind.label(), &link.secret)
+                .id(format!("node{index}-secret"))
+                .secure(true)
+                .on_input(move |secret| Message::SecretChanged(index, secret))
+                .on_submit(Message::SecretSubmitted(index)),
+            button(text("Connect"))
+                .style(button::primary)
+                .on_press(Message::SecretSubmitted(index)),
+        ]
+        .spacing(8)
+        .into(),
+        Link::Connected => {
+            let mut found = column![
+                row![
+                    text("Connected").size(14).style(text::success),
+                    button(text("Disconnect"))
+                        .style(button::secondary)
+                        .on_press(Message::DisconnectPressed(index)),
+                ]
+                .spacing(12)
+                .align_y(Center)
+            ]
+            .spacing(4);
+            if let Some(node_facts) = link.facts.as_ref().filter(|_| facts) {
+                for (label, value) in pages::nodes::describe(node_facts) {
+                    found = found.push(
+                        row![
+                            text(label).size(14).width(140),
+                            text(value).size(14).width(Fill)
+                        ]
+                        .spacing(8),
+                    );
+                }
+            }
+            found.into()
+        }
+        Link::Failed(error) => {
+            let mut failed = column![text(error.as_str()).size(14).style(text::danger)].spacing(8);
+            if let Some(hint) = link.hint {
+                failed = failed.push(text(hint).size(14));
+            }
+            failed.push(connect).into()
+        }
+    }
+}
