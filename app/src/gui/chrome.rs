@@ -6,6 +6,7 @@ use iced::widget::{button, column, container, row, scrollable, space, text};
 use iced::{Center, Element, Fill};
 use wizard_steps::pages::{self, Page};
 
+use super::settings::ThemeChoice;
 use super::{Answer, App, Leave, Message, Question};
 use crate::screens::Screen;
 use crate::screens::cluster::ClusterPage;
@@ -41,7 +42,14 @@ impl App {
             Page::Manage => return self.manage_view(),
         };
         if self.page == Page::Welcome {
-            return container(page).padding(24).width(Fill).height(Fill).into();
+            return container(column![
+                container(page).height(Fill),
+                row![space::horizontal(), self.theme_picker()]
+            ])
+            .padding(24)
+            .width(Fill)
+            .height(Fill)
+            .into();
         }
         let body = column![
             scrollable(container(page).padding(24).width(Fill))
@@ -110,7 +118,8 @@ impl App {
                 text("Tandem").size(22),
                 pages,
                 space::vertical(),
-                self.save_button()
+                self.save_button(),
+                self.theme_picker(),
             ]
             .spacing(16),
         )
@@ -119,6 +128,25 @@ impl App {
         .height(Fill)
         .style(container::rounded_box)
         .into()
+    }
+
+    /// System, Light or Dark, for desktops without a settings portal to follow.
+    fn theme_picker(&self) -> Element<'_, Message> {
+        let mut choices = row![].spacing(2);
+        for choice in ThemeChoice::ALL {
+            let style = if choice == self.settings.theme {
+                button::primary
+            } else {
+                button::text
+            };
+            choices = choices.push(
+                button(text(choice.label()).size(12))
+                    .style(style)
+                    .padding([2, 4])
+                    .on_press(Message::ThemePicked(choice)),
+            );
+        }
+        column![text("Theme").size(12), choices].spacing(2).into()
     }
 
     fn save_button(&self) -> Element<'_, Message> {

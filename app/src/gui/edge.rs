@@ -18,6 +18,7 @@ use wizard_steps::run::{Event, ProfileSummary, Runner, Secrets};
 use wizard_steps::split_brain::{self, Side, Split};
 use wizard_steps::{Design, Profile, journal, report};
 
+use super::settings::Settings;
 use crate::screens::{done, nodes, review, welcome};
 
 /// Where a profile is written.
@@ -41,6 +42,8 @@ pub struct Places {
     pub recent: Option<PathBuf>,
     /// Run journals.
     pub runs: Option<PathBuf>,
+    /// The window's preferences (its theme).
+    pub settings: Option<PathBuf>,
 }
 
 impl Places {
@@ -55,6 +58,7 @@ impl Places {
             profiles: Some(dir.join("profiles")),
             recent: Some(dir.join("recent")),
             runs: Some(dir.join("runs")),
+            settings: Some(dir.join("settings.toml")),
         }
     }
 
@@ -64,6 +68,7 @@ impl Places {
             profiles: store::profiles_dir(),
             recent: store::recent_file(),
             runs: journal::runs_dir(),
+            settings: store::recent_file().map(|recent| recent.with_file_name("settings.toml")),
         }
     }
 }
@@ -115,6 +120,22 @@ impl Edge {
             .collect();
         saved.sort();
         saved
+    }
+
+    /// The window's preferences as last saved (the defaults without a file).
+    pub fn settings(&self) -> Settings {
+        self.places
+            .settings
+            .as_deref()
+            .map(Settings::read)
+            .unwrap_or_default()
+    }
+
+    pub fn save_settings(&self, settings: &Settings) -> Result<(), String> {
+        match &self.places.settings {
+            Some(path) => settings.write(path),
+            None => Err("no configuration directory to keep settings in".to_owned()),
+        }
     }
 
     /// The Welcome page's lists: recent profiles, then the saved ones.

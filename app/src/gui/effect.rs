@@ -82,6 +82,8 @@ pub enum Effect {
     },
     /// Show the top of the page.
     ScrollToTop,
+    /// Keep the window's preferences.
+    SaveSettings(super::settings::Settings),
     CloseWindow(window::Id),
 }
 
@@ -113,6 +115,7 @@ impl std::fmt::Debug for Effect {
             Effect::WritePlan { path, .. } => write!(f, "WritePlan({})", path.display()),
             Effect::Focus { backwards } => write!(f, "Focus {{ backwards: {backwards} }}"),
             Effect::ScrollToTop => f.write_str("ScrollToTop"),
+            Effect::SaveSettings(settings) => write!(f, "SaveSettings({settings:?})"),
             Effect::CloseWindow(_) => f.write_str("CloseWindow"),
         }
     }
@@ -129,6 +132,7 @@ impl Effect {
                 | Effect::RefreshWelcome
                 | Effect::WriteReport { .. }
                 | Effect::WritePlan { .. }
+                | Effect::SaveSettings(_)
         )
     }
 
@@ -196,6 +200,7 @@ impl Effect {
             Effect::PickPlanPath(cluster) => {
                 Message::PlanPathChosen(edge::pick_plan_path(&cluster).await)
             }
+            Effect::SaveSettings(settings) => Message::SettingsSaved(edge.save_settings(&settings)),
             Effect::WritePlan { script, path } => {
                 Message::PlanWritten(edge::write_plan(&script, &path).map(|()| path))
             }

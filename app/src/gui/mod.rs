@@ -13,6 +13,7 @@ pub mod edge;
 mod effect;
 mod files;
 mod manage_page;
+pub mod settings;
 mod window;
 
 pub use effect::{AfterSave, Effect, Leave, Opened};
@@ -61,6 +62,9 @@ pub enum Message {
     },
     SavePressed,
     ExportPressed,
+    ThemePicked(settings::ThemeChoice),
+    /// The settings file was written, or why not.
+    SettingsSaved(Result<(), String>),
     /// Where to save the report of the run (None: the dialog was cancelled).
     ReportPathChosen(done::ReportFormat, Option<PathBuf>),
     /// Where to export the profile to (None: the dialog was cancelled).
@@ -126,6 +130,8 @@ pub struct App {
     pub question: Option<Question>,
     /// A save is being written.
     saving: bool,
+    /// The window's preferences.
+    pub settings: settings::Settings,
 }
 
 impl std::fmt::Debug for App {
@@ -146,6 +152,7 @@ impl App {
         let profile = Profile::new_cluster();
         let (design, problems) = verdict(&profile);
         let welcome = edge.welcome();
+        let settings = edge.settings();
         let shown = Shown::default();
         let visible = shown.filter(&problems);
         App {
@@ -172,6 +179,7 @@ impl App {
             status: None,
             question: None,
             saving: false,
+            settings,
         }
     }
 
@@ -420,6 +428,16 @@ impl App {
             },
             Message::WelcomeRefreshed(welcome) => {
                 self.welcome = welcome;
+                Vec::new()
+            }
+            Message::ThemePicked(theme) => {
+                self.settings.theme = theme;
+                vec![Effect::SaveSettings(self.settings)]
+            }
+            Message::SettingsSaved(result) => {
+                if let Err(error) = result {
+                    self.status = Some(format!("The theme is not kept: {error}"));
+                }
                 Vec::new()
             }
             Message::PlanPathChosen(None) => Vec::new(),

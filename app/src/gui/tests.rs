@@ -900,3 +900,23 @@ fn review_without_connecting_shows_the_plan_and_exports_it() {
     click(&mut app, "Connect the nodes");
     assert_eq!(app.page, Page::Nodes);
 }
+
+/// The theme is the administrator's choice where the desktop has no portal to follow: picked on
+/// the Welcome page or in the sidebar, kept for the next start.
+#[test]
+fn the_theme_chosen_is_used_and_kept_for_the_next_start() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app_in(dir.path());
+    assert_eq!(app.theme(), None, "the desktop's by default");
+    click(&mut app, "Dark");
+    assert_eq!(app.theme(), Some(iced::Theme::Dark));
+    let again = app_in(dir.path());
+    assert_eq!(again.theme(), Some(iced::Theme::Dark), "kept");
+
+    let mut app = seed_app(dir.path());
+    assert_eq!(app.page, Page::Nodes);
+    click(&mut app, "Light");
+    assert_eq!(app.theme(), Some(iced::Theme::Light));
+    click(&mut app, "System");
+    assert_eq!(app_in(dir.path()).theme(), None);
+}

@@ -45,6 +45,7 @@ pub fn run(profile: Option<PathBuf>) -> iced::Result {
     };
     iced::application(boot, App::update, App::view)
         .title(App::title)
+        .theme(App::theme)
         .subscription(App::subscription)
         .window(window::Settings {
             size: iced::Size::new(1024.0, 768.0),
@@ -106,6 +107,11 @@ pub fn on_key(event: keyboard::Event, status: event::Status) -> Option<Message> 
 const MANAGE_REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl App {
+    /// The chosen theme; None follows the desktop.
+    pub fn theme(&self) -> Option<iced::Theme> {
+        self.settings.theme.theme()
+    }
+
     fn subscription(&self) -> Subscription<Message> {
         let mut subscriptions = vec![
             window::close_requests().map(Message::CloseRequested),
