@@ -7,6 +7,7 @@ use iced::{Center, Element, Fill};
 use wizard_steps::pages::{self, Page};
 
 use super::settings::ThemeChoice;
+use super::window::SHORTCUTS;
 use super::{Answer, App, Leave, Message, Question};
 use crate::screens::Screen;
 use crate::screens::cluster::ClusterPage;
@@ -22,8 +23,11 @@ impl App {
     pub fn view(&self) -> Element<'_, Message> {
         let screen = self.screen();
         match &self.question {
+            Some(question) => {
+                iced::widget::stack![screen, overlay(question_dialog(question))].into()
+            }
+            None if self.keys_shown => iced::widget::stack![screen, overlay(keys_dialog())].into(),
             None => screen,
-            Some(question) => iced::widget::stack![screen, question_overlay(question)].into(),
         }
     }
 
@@ -222,10 +226,10 @@ impl App {
     }
 }
 
-/// The question over a dimmed window.
-fn question_overlay<'a>(question: &Question) -> Element<'a, Message> {
-    iced::widget::opaque(
-        iced::widget::center(question_dialog(question)).style(|theme| container::Style {
+/// A dialog over the dimmed window.
+fn overlay<'a>(dialog: Element<'a, Message>) -> Element<'a, Message> {
+    iced::widget::opaque(iced::widget::center(dialog).style(|theme| {
+        container::Style {
             background: Some(
                 iced::Color {
                     a: 0.6,
@@ -234,8 +238,31 @@ fn question_overlay<'a>(question: &Question) -> Element<'a, Message> {
                 .into(),
             ),
             ..container::transparent(theme)
-        }),
-    )
+        }
+    }))
+}
+
+/// F1: every key of the window.
+fn keys_dialog<'a>() -> Element<'a, Message> {
+    let mut list = column![text("Keys").size(18)].spacing(6);
+    for (key, what) in SHORTCUTS {
+        list = list.push(
+            row![
+                text(*key).width(150).font(iced::Font::MONOSPACE),
+                text(*what)
+            ]
+            .spacing(12),
+        );
+    }
+    list = list.push(
+        button(text("Close (Escape)"))
+            .style(button::secondary)
+            .on_press(Message::KeysPressed),
+    );
+    container(list.max_width(560))
+        .padding(24)
+        .style(container::rounded_box)
+        .into()
 }
 
 fn question_dialog<'a>(question: &Question) -> Element<'a, Message> {

@@ -60,6 +60,8 @@ pub enum Message {
     TabPressed {
         shift: bool,
     },
+    /// F1: the list of keys, shown or hidden.
+    KeysPressed,
     SavePressed,
     ExportPressed,
     ThemePicked(settings::ThemeChoice),
@@ -132,6 +134,8 @@ pub struct App {
     saving: bool,
     /// The window's preferences.
     pub settings: settings::Settings,
+    /// The list of keys (F1) is shown.
+    pub keys_shown: bool,
 }
 
 impl std::fmt::Debug for App {
@@ -180,6 +184,7 @@ impl App {
             question: None,
             saving: false,
             settings,
+            keys_shown: false,
         }
     }
 
@@ -256,6 +261,21 @@ impl App {
     pub fn handle(&mut self, message: Message) -> Vec<Effect> {
         let before = (self.loads, self.profile.clone());
         let effects = match message {
+            // Ctrl+N and Ctrl+O are the Welcome page's.
+            Message::Welcome(
+                welcome::Message::NewClusterPressed | welcome::Message::ImportPressed,
+            ) if self.page != Page::Welcome => Vec::new(),
+            Message::KeysPressed => {
+                self.keys_shown = !self.keys_shown;
+                Vec::new()
+            }
+            // Escape closes the list of keys first; Enter does nothing behind it.
+            Message::NextPressed | Message::BackPressed if self.keys_shown => {
+                if matches!(message, Message::BackPressed) {
+                    self.keys_shown = false;
+                }
+                Vec::new()
+            }
             Message::Welcome(message) => match welcome::update(&mut self.welcome, message) {
                 welcome::Action::None => Vec::new(),
                 welcome::Action::NewCluster => self.leave(Leave::NewCluster),

@@ -4,6 +4,7 @@ use iced::keyboard::{self, Key, Location, Modifiers, key::Named};
 use iced_test::simulator;
 
 use super::edge::{Edge, Places};
+use super::window::SHORTCUTS;
 use super::*;
 
 use crate::screens::testing::SEED;
@@ -139,56 +140,47 @@ fn back_and_next_keep_what_was_entered() {
 #[test]
 fn enter_is_next_escape_is_back_and_tab_moves_the_focus() {
     let ignored = iced::event::Status::Ignored;
-    let press = |key: Key, modifiers: Modifiers| keyboard::Event::KeyPressed {
-        key: key.clone(),
-        modified_key: key,
-        physical_key: keyboard::key::Physical::Unidentified(
-            keyboard::key::NativeCode::Unidentified,
-        ),
-        location: Location::Standard,
-        modifiers,
-        text: None,
-        repeat: false,
+    let captured = iced::event::Status::Captured;
+    let window = iced::window::Id::unique();
+    let key = |key: Key, modifiers: Modifiers, status| {
+        on_key(
+            keyboard::Event::KeyPressed {
+                key: key.clone(),
+                modified_key: key,
+                physical_key: keyboard::key::Physical::Unidentified(
+                    keyboard::key::NativeCode::Unidentified,
+                ),
+                location: Location::Standard,
+                modifiers,
+                text: None,
+                repeat: false,
+            },
+            status,
+            window,
+        )
     };
+    let named = |named: Named| Key::Named(named);
+    let none = Modifiers::empty();
     assert!(matches!(
-        on_key(press(Key::Named(Named::Enter), Modifiers::empty()), ignored),
+        key(named(Named::Enter), none, ignored),
         Some(Message::NextPressed)
     ));
     assert!(matches!(
-        on_key(
-            press(Key::Named(Named::Escape), Modifiers::empty()),
-            ignored
-        ),
+        key(named(Named::Escape), none, ignored),
         Some(Message::BackPressed)
     ));
     assert!(matches!(
-        on_key(press(Key::Named(Named::Tab), Modifiers::SHIFT), ignored),
+        key(named(Named::Tab), Modifiers::SHIFT, ignored),
         Some(Message::TabPressed { shift: true })
     ));
-    assert!(
-        on_key(
-            press(Key::Character("a".into()), Modifiers::empty()),
-            ignored
-        )
-        .is_none()
-    );
+    assert!(key(Key::Character("a".into()), none, ignored).is_none());
     // A text field that took Escape only gave up the focus: Escape still goes Back, in one
     // press. Other keys a widget took are its own.
-    let captured = iced::event::Status::Captured;
     assert!(matches!(
-        on_key(
-            press(Key::Named(Named::Escape), Modifiers::empty()),
-            captured
-        ),
+        key(named(Named::Escape), none, captured),
         Some(Message::BackPressed)
     ));
-    assert!(
-        on_key(
-            press(Key::Named(Named::Enter), Modifiers::empty()),
-            captured
-        )
-        .is_none()
-    );
+    assert!(key(named(Named::Enter), none, captured).is_none());
 
     let dir = tempfile::tempdir().expect("dir");
     let mut app = seed_app(dir.path());
@@ -201,6 +193,86 @@ fn enter_is_next_escape_is_back_and_tab_moves_the_focus() {
         matches!(effects[..], [Effect::Focus { backwards: true }]),
         "{effects:?}"
     );
+}
+
+/// The keys F1 lists do what it says, from a text field too; the list itself is drawn from the
+/// same table, and Escape closes it before anything else.
+#[test]
+fn every_key_f1_lists_does_what_it_says() {
+    let window = iced::window::Id::unique();
+    let key = |key: Key, modifiers: Modifiers| {
+        on_key(
+            keyboard::Event::KeyPressed {
+                key: key.clone(),
+                modified_key: key,
+                physical_key: keyboard::key::Physical::Unidentified(
+                    keyboard::key::NativeCode::Unidentified,
+                ),
+                location: Location::Standard,
+                modifiers,
+                text: None,
+                repeat: false,
+            },
+            // As a focused text field reports the keys it sees.
+            iced::event::Status::Captured,
+            window,
+        )
+    };
+    let ctrl = Modifiers::CTRL;
+    let character = |c: &str| Key::Character(c.into());
+    assert!(matches!(
+        key(character("s"), ctrl),
+        Some(Message::SavePressed)
+    ));
+    assert!(matches!(
+        key(character("S"), ctrl | Modifiers::SHIFT),
+        Some(Message::ExportPressed)
+    ));
+    assert!(matches!(key(character("q"), ctrl), Some(Message::CloseRequested(id)) if id == window));
+    assert!(matches!(
+        key(character("n"), ctrl),
+        Some(Message::Welcome(welcome::Message::NewClusterPressed))
+    ));
+    assert!(matches!(
+        key(character("o"), ctrl),
+        Some(Message::Welcome(welcome::Message::ImportPressed))
+    ));
+    assert!(matches!(
+        key(character("3"), Modifiers::ALT),
+        Some(Message::PageSelected(Page::Storage))
+    ));
+    assert!(key(character("0"), Modifiers::ALT).is_none());
+    assert!(matches!(
+        key(Key::Named(Named::F1), Modifiers::empty()),
+        Some(Message::KeysPressed)
+    ));
+
+    // Through the app: Ctrl+N on Welcome starts a cluster (nowhere else), Alt+digit jumps back,
+    // Ctrl+S saves, F1 lists the keys and Escape closes the list without going Back.
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app_in(dir.path());
+    settle(&mut app, key(character("n"), ctrl).expect("Ctrl+N"));
+    assert_eq!(app.page, Page::Nodes);
+    type_into(&mut app, "cluster-name", "office");
+    settle(&mut app, key(character("n"), ctrl).expect("Ctrl+N"));
+    assert_eq!(app.question, None, "Ctrl+N is the Welcome page's");
+    settle(&mut app, key(character("s"), ctrl).expect("Ctrl+S"));
+    assert!(dir.path().join("profiles/office.toml").is_file());
+    settle(
+        &mut app,
+        key(Key::Named(Named::F1), Modifiers::empty()).expect("F1"),
+    );
+    for (shortcut, what) in SHORTCUTS {
+        assert!(shows(&app, shortcut) && shows(&app, what), "{shortcut}");
+    }
+    settle(&mut app, Message::BackPressed);
+    assert!(!app.keys_shown);
+    assert_eq!(app.page, Page::Nodes, "Escape closed the list only");
+    settle(
+        &mut app,
+        key(character("1"), Modifiers::ALT).expect("Alt+1"),
+    );
+    assert_eq!(app.page, Page::Nodes);
 }
 
 #[test]

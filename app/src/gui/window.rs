@@ -82,13 +82,43 @@ pub fn window_icon() -> Option<window::Icon> {
     window::icon::from_rgba(pixels, frame.width, frame.height).ok()
 }
 
-/// Enter = Next, Escape = Back, Tab and Shift+Tab move the focus: keys no widget took, and
-/// Escape even when a text field took it (it only gave up the focus; the administrator should
-/// not press Escape twice on every page).
-pub fn on_key(event: keyboard::Event, status: event::Status) -> Option<Message> {
+/// The window's keys, as F1 lists them (the key, what it does).
+pub const SHORTCUTS: &[(&str, &str)] = &[
+    ("Enter", "Next (in a password field: connect)"),
+    ("Escape", "close the question or this list; otherwise Back"),
+    ("Tab / Shift+Tab", "the next / previous text field"),
+    ("Alt+1 … Alt+8", "a page of the sidebar already passed"),
+    ("Ctrl+N", "a new cluster (Welcome page)"),
+    ("Ctrl+O", "import a profile file (Welcome page)"),
+    ("Ctrl+S", "save the profile"),
+    (
+        "Ctrl+Shift+S",
+        "export the profile to a file of your choice",
+    ),
+    (
+        "Ctrl+Q",
+        "close the window (asks first with unsaved changes)",
+    ),
+    ("F1", "this list"),
+];
+
+/// What a key does (see [`SHORTCUTS`]). Enter and Tab only when no widget took them; Escape
+/// even when a text field took it (it only gave up the focus: the administrator should not press
+/// Escape twice on every page), and the Ctrl, Alt and F1 keys always (no field uses them).
+pub fn on_key(
+    event: keyboard::Event,
+    status: event::Status,
+    window: window::Id,
+) -> Option<Message> {
     let keyboard::Event::KeyPressed { key, modifiers, .. } = event else {
         return None;
     };
+    if modifiers.command() || modifiers.alt() {
+        return command_key(key.as_ref(), modifiers, window);
+    }
+    if key == Key::Named(Named::F1) {
+        return Some(Message::KeysPressed);
+    }
     let escape = key == Key::Named(Named::Escape);
     if status == event::Status::Captured && !escape {
         return None;
@@ -99,6 +129,32 @@ pub fn on_key(event: keyboard::Event, status: event::Status) -> Option<Message> 
         Key::Named(Named::Tab) => Some(Message::TabPressed {
             shift: modifiers.shift(),
         }),
+        _ => None,
+    }
+}
+
+fn command_key(
+    key: Key<&str>,
+    modifiers: keyboard::Modifiers,
+    window: window::Id,
+) -> Option<Message> {
+    let Key::Character(character) = key else {
+        return None;
+    };
+    if modifiers.alt() && !modifiers.command() {
+        let number: usize = character.parse().ok()?;
+        // The sidebar's pages, Nodes first.
+        return Page::ALL
+            .get(number)
+            .filter(|_| number >= 1)
+            .map(|page| Message::PageSelected(*page));
+    }
+    match (character.to_ascii_lowercase().as_str(), modifiers.shift()) {
+        ("s", false) => Some(Message::SavePressed),
+        ("s", true) => Some(Message::ExportPressed),
+        ("q", _) => Some(Message::CloseRequested(window)),
+        ("n", _) => Some(Message::Welcome(welcome::Message::NewClusterPressed)),
+        ("o", _) => Some(Message::Welcome(welcome::Message::ImportPressed)),
         _ => None,
     }
 }
@@ -115,8 +171,8 @@ impl App {
     fn subscription(&self) -> Subscription<Message> {
         let mut subscriptions = vec![
             window::close_requests().map(Message::CloseRequested),
-            iced::event::listen_with(|event, status, _window| match event {
-                iced::Event::Keyboard(event) => on_key(event, status),
+            iced::event::listen_with(|event, status, window| match event {
+                iced::Event::Keyboard(event) => on_key(event, status, window),
                 _ => None,
             }),
         ];
