@@ -266,8 +266,8 @@ fn effects_that_need_the_window_have_no_message_of_their_own() {
     assert!(message.is_none());
 }
 
-/// Every page drawn as the administrator first sees it (the top of the page in a 1024×768
-/// window), compared with the reviewed pixel snapshot in tests/snapshots/ (a SHA-256 of the
+/// Every page drawn as the administrator first sees it (the top of the page, in both themes, at
+/// 800×600 and 1280×800), compared with the reviewed pixel snapshot in tests/snapshots/ (a SHA-256 of the
 /// pixels; tiny-skia draws the same pixels on every machine with the same fonts).
 /// `TANDEM_UPDATE_SNAPSHOTS=1` rewrites them and leaves PNGs in target/snapshots/ to look at.
 #[test]
@@ -295,7 +295,8 @@ fn every_page_looks_as_reviewed() {
     ];
     let dir = TempDir::new().expect("temporary directory");
     let (mut app, edge) = app_in(dir.path());
-    let mut shots = vec![("welcome", snapshot(&app, iced::Theme::Light))];
+    let mut shots = Vec::new();
+    shoot(&mut shots, "welcome", &app);
 
     let profile = common::example_profile("seed");
     settle_files(
@@ -311,8 +312,7 @@ fn every_page_looks_as_reviewed() {
             Box::new(Ok(found.clone())),
         )));
     }
-    shots.push(("nodes", snapshot(&app, iced::Theme::Light)));
-    shots.push(("nodes-dark", snapshot(&app, iced::Theme::Dark)));
+    shoot(&mut shots, "nodes", &app);
     for page in ["network", "storage", "vms", "cluster"] {
         app.handle(Message::NextPressed);
         assert_eq!(
@@ -321,7 +321,7 @@ fn every_page_looks_as_reviewed() {
             "{}",
             app.blocked_reason()
         );
-        shots.push((page, snapshot(&app, iced::Theme::Light)));
+        shoot(&mut shots, page, &app);
     }
     app.handle(Message::NextPressed);
     assert_eq!(app.page, Page::Review);
@@ -337,7 +337,7 @@ fn every_page_looks_as_reviewed() {
         },
     );
     app.handle(Message::Review(review::Message::Checked(Ok(checked))));
-    shots.push(("review", snapshot(&app, iced::Theme::Light)));
+    shoot(&mut shots, "review", &app);
 
     // The Run and Done pages replay the journal of a real run on the testbed, with the
     // testbed's profile open.
@@ -374,13 +374,13 @@ fn every_page_looks_as_reviewed() {
     for (index, entry) in entries.into_iter().enumerate() {
         app.handle(Message::Run(run::Message::Event(Box::new(entry.event))));
         if index == middle {
-            shots.push(("run-syncing", snapshot(&app, iced::Theme::Light)));
+            shoot(&mut shots, "run-syncing", &app);
         }
     }
-    shots.push(("run-finished", snapshot(&app, iced::Theme::Light)));
+    shoot(&mut shots, "run-finished", &app);
     app.handle(Message::Run(run::Message::EventsEnded));
     assert_eq!(app.page, Page::Done);
-    shots.push(("done", snapshot(&app, iced::Theme::Light)));
+    shoot(&mut shots, "done", &app);
 
     // Manage cluster: the seed's cluster as the real crm_mon reports it, vm2's DRBD split.
     settle_files(&mut app, &edge, Message::WelcomePressed);
@@ -424,12 +424,12 @@ fn every_page_looks_as_reviewed() {
         status,
     ))));
     assert_eq!(app.page, Page::Manage);
-    shots.push(("manage", snapshot(&app, iced::Theme::Light)));
+    shoot(&mut shots, "manage", &app);
 
     let mismatched: Vec<&str> = shots
         .iter()
         .filter(|(name, pixels)| !matches_reviewed(name, pixels))
-        .map(|(name, _)| *name)
+        .map(|(name, _)| name.as_str())
         .collect();
     assert!(
         mismatched.is_empty(),
@@ -439,10 +439,21 @@ fn every_page_looks_as_reviewed() {
     );
 }
 
-fn snapshot(app: &App, theme: iced::Theme) -> iced_test::simulator::Snapshot {
-    iced_test::Simulator::with_size(iced::Settings::default(), (1024.0, 768.0), app.view())
-        .snapshot(&theme)
-        .expect("the page draws")
+/// The page as the administrator first sees it, in both themes, in the smallest window the
+/// wizard allows for (800×600) and a common laptop one (1280×800).
+fn shoot(shots: &mut Vec<(String, iced_test::simulator::Snapshot)>, page: &str, app: &App) {
+    for (theme, theme_name) in [(iced::Theme::Light, "light"), (iced::Theme::Dark, "dark")] {
+        for (width, height) in [(800.0, 600.0), (1280.0, 800.0)] {
+            let snapshot = iced_test::Simulator::with_size(
+                iced::Settings::default(),
+                (width, height),
+                app.view(),
+            )
+            .snapshot(&theme)
+            .expect("the page draws");
+            shots.push((format!("{page}-{theme_name}-{width}x{height}"), snapshot));
+        }
+    }
 }
 
 fn matches_reviewed(name: &str, snapshot: &iced_test::simulator::Snapshot) -> bool {

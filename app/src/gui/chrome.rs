@@ -19,6 +19,9 @@ use crate::screens::{done, manage, nodes, review, run, welcome};
 /// The scrollable that holds the page.
 pub const PAGE_SCROLL: &str = "page";
 
+/// The widest a page gets: on a large screen, fields stay near their labels.
+const PAGE_WIDTH: f32 = 1100.0;
+
 impl App {
     pub fn view(&self) -> Element<'_, Message> {
         let screen = self.screen();
@@ -56,9 +59,13 @@ impl App {
             .into();
         }
         let body = column![
-            scrollable(container(page).padding(24).width(Fill))
-                .id(PAGE_SCROLL)
-                .height(Fill),
+            scrollable(
+                container(container(page).max_width(PAGE_WIDTH))
+                    .padding(24)
+                    .center_x(Fill)
+            )
+            .id(PAGE_SCROLL)
+            .height(Fill),
             self.navigation(),
         ];
         row![self.sidebar(), body.width(Fill)].height(Fill).into()

@@ -15,6 +15,7 @@ use wizard_steps::profile::{Bmc, DrbdProtocol, Failback, Fencing, VerifyAlg};
 
 use super::Screen;
 use super::{Context, field, heading, problem_text, section, warning};
+use crate::screens::style;
 
 /// The failback window offered first: overnight.
 const DEFAULT_WINDOW: (u8, u8) = (22, 6);
@@ -313,7 +314,7 @@ fn failback_section<'a>(context: Context<'a>) -> Element<'a, Message> {
                     Hour(end_hour)
                 ))
                 .size(13)
-                .style(text::secondary),
+                .style(style::secondary),
             );
         }
     }
@@ -408,7 +409,7 @@ fn fencing_section<'a>(context: Context<'a>) -> Element<'a, Message> {
                      the profile.",
                 )
                 .size(13)
-                .style(text::secondary),
+                .style(style::secondary),
             );
         }
         Fencing::None {
@@ -520,7 +521,7 @@ fn drbd_section<'a>(context: Context<'a>) -> Element<'a, Message> {
              the VMs' own traffic on the link.",
         )
         .size(13)
-        .style(text::secondary),
+        .style(style::secondary),
         field(
             "Initial sync",
             container(
@@ -551,7 +552,7 @@ fn migration_section<'a>(context: Context<'a>) -> Element<'a, Message> {
              on one node and starting on the other.",
         )
         .size(13)
-        .style(if on { text::warning } else { text::secondary }),
+        .style(if on { style::warning } else { style::secondary }),
     ]
     .spacing(6);
     section(

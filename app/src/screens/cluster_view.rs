@@ -7,6 +7,7 @@ use wizard_steps::cluster_state::NodeDrbd;
 use wizard_steps::cluster_state::{ClusterState, placements};
 
 use super::{Context, section};
+use crate::screens::style;
 
 pub fn nodes_view<'a, M: 'a>(cluster: &'a ClusterState) -> Element<'a, M> {
     let mut list = Column::new().spacing(4);
@@ -14,9 +15,9 @@ pub fn nodes_view<'a, M: 'a>(cluster: &'a ClusterState) -> Element<'a, M> {
         let state = node.condition();
         let line = text(format!("{}: {state}", node.name));
         list = list.push(if state == "online" {
-            line.style(text::success)
+            line.style(style::success)
         } else {
-            line.style(text::warning)
+            line.style(style::warning)
         });
     }
     section("Nodes", list)
@@ -43,9 +44,9 @@ pub fn vms_view<'a, M: 'a>(context: Context<'a>, cluster: &'a ClusterState) -> E
                     if at_home { "" } else { " — not at home" }
                 );
                 list = list.push(if at_home {
-                    text(line).style(text::success)
+                    text(line).style(style::success)
                 } else {
-                    text(line).style(text::warning)
+                    text(line).style(style::warning)
                 });
             }
         }
@@ -57,7 +58,7 @@ pub fn vms_view<'a, M: 'a>(context: Context<'a>, cluster: &'a ClusterState) -> E
                     instance.resource, instance.role, instance.node
                 ));
                 list = list.push(if instance.failed {
-                    line.style(text::danger)
+                    line.style(style::danger)
                 } else {
                     line
                 });
@@ -93,9 +94,9 @@ pub fn drbd_view<'a, M: 'a>(drbd: &'a [NodeDrbd]) -> Element<'a, M> {
                 cell(node.node.clone(), 110),
                 cell(resource.role.clone(), 110),
                 if healthy {
-                    connection.style(text::success)
+                    connection.style(style::success)
                 } else {
-                    connection.style(text::warning)
+                    connection.style(style::warning)
                 },
                 cell(disk, 170),
                 text(format!("{}, {}", resource.peer_role, resource.peer_disk))
@@ -118,7 +119,7 @@ pub fn failures_view<'a, M: 'a>(cluster: &'a ClusterState) -> Element<'a, M> {
                     "{} {} on {}: {}",
                     failure.resource, failure.task, failure.node, failure.reason
                 ))
-                .style(text::danger),
+                .style(style::danger),
             );
         }
         list.into()

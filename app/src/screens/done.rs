@@ -10,6 +10,7 @@ use wizard_steps::run::board::Board;
 use super::cluster_view::{drbd_view, failures_view, nodes_view, vms_view};
 use super::run::duration;
 use super::{Context, heading, section, warning};
+use crate::screens::style;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportFormat {
@@ -148,10 +149,10 @@ fn export_view(state: &State) -> Element<'_, Message> {
     };
     let result = match &state.exported {
         Some(Ok(path)) => {
-            Some(text(format!("Report saved to {}", path.display())).style(text::success))
+            Some(text(format!("Report saved to {}", path.display())).style(style::success))
         }
         Some(Err(error)) => {
-            Some(text(format!("The report was not saved: {error}")).style(text::danger))
+            Some(text(format!("The report was not saved: {error}")).style(style::danger))
         }
         None => None,
     };

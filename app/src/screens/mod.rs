@@ -13,6 +13,7 @@ pub mod nodes;
 pub mod review;
 pub mod run;
 pub mod storage;
+pub mod style;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod vms;
@@ -105,7 +106,7 @@ pub fn field<'a, M: 'a>(
 pub fn problem_text<'a, M: 'a>(problem: &Problem) -> Element<'a, M> {
     text(format!("{} — {}", problem.message, problem.fix))
         .size(13)
-        .style(text::danger)
+        .style(style::danger)
         .into()
 }
 
@@ -130,5 +131,5 @@ pub fn section<'a, M: 'a>(
 
 /// A plain warning paragraph.
 pub fn warning<'a, M: 'a>(message: impl text::IntoFragment<'a>) -> Element<'a, M> {
-    text(message).size(14).style(text::warning).into()
+    text(message).size(14).style(style::warning).into()
 }

@@ -11,6 +11,7 @@ use wizard_steps::pages::network;
 
 use super::Screen;
 use super::{Context, field, heading, problem_text, section, warning};
+use crate::screens::style;
 
 /// The page keeps nothing of its own: every field is text or a choice in the profile.
 #[derive(Debug, Default)]
@@ -206,7 +207,7 @@ fn bridge_section<'a>(context: Context<'a>) -> Element<'a, Message> {
         delay = delay.push(
             text("Without STP, 0 lets the bridge forward at once.")
                 .size(13)
-                .style(text::secondary),
+                .style(style::secondary),
         );
     }
     section("Bridge", column![name, stp, delay].spacing(12))
@@ -249,7 +250,7 @@ fn node_section<'a>(context: Context<'a>, index: usize) -> Element<'a, Message> 
                 nic = nic.push(
                     text(format!("Addresses found now: {}", found.join(", ")))
                         .size(13)
-                        .style(text::secondary),
+                        .style(style::secondary),
                 );
             }
             field("LAN NIC", nic, at(NodeField::LanNic))
@@ -301,14 +302,17 @@ fn node_section<'a>(context: Context<'a>, index: usize) -> Element<'a, Message> 
         context.node_name(index),
         column![
             nic,
-            row![container(address).width(320), container(gateway).width(240)].spacing(16),
+            row![container(address).width(320), container(gateway).width(240)]
+                .spacing(16)
+                .wrap()
+                .vertical_spacing(12),
             replication,
             text(
                 "The replication address carries DRBD and corosync traffic: a second NIC's \
                  address for a dedicated cable between the nodes, or the LAN address."
             )
             .size(13)
-            .style(text::secondary),
+            .style(style::secondary),
         ]
         .spacing(12)
         .width(Fill),

@@ -15,6 +15,7 @@ use wizard_steps::profile::{DebianRelease, SshAuth};
 use wizard_steps::remote::Secret;
 
 use super::{Context, field, heading, section};
+use crate::screens::style;
 
 /// What the app needs to connect to a node.
 #[derive(Debug, Clone)]
@@ -391,7 +392,7 @@ fn node_view<'a>(state: &'a State, context: Context<'a>, index: usize) -> Elemen
     let port_error = link.port_text.is_some().then(|| {
         text("a port is a number from 1 to 65535")
             .size(13)
-            .style(text::danger)
+            .style(style::danger)
     });
     port_problems.retain(|_| link.port_text.is_none());
     let address = row![

@@ -10,6 +10,7 @@ use wizard_steps::run::Event;
 use wizard_steps::run::board::{Board, ProgressBar, StepLine, StepState};
 
 use super::{heading, section, warning};
+use crate::screens::style;
 
 #[derive(Debug, Default)]
 pub struct State {
@@ -180,9 +181,9 @@ fn status_view(state: &State) -> Element<'_, Message> {
         None
     };
     let headline = if state.succeeded() {
-        text(headline).size(18).style(text::success)
+        text(headline).size(18).style(style::success)
     } else if state.stopped() {
-        text(headline).size(18).style(text::danger)
+        text(headline).size(18).style(style::danger)
     } else {
         text(headline).size(18)
     };
@@ -208,7 +209,7 @@ fn failure_view(state: &State) -> Option<Element<'_, Message>> {
     let failed = state.board.failed();
     let mut body = Column::new().spacing(8);
     for step in &failed {
-        body = body.push(text(format!("{} · {}", step.node, step.title)).style(text::danger));
+        body = body.push(text(format!("{} · {}", step.node, step.title)).style(style::danger));
         if let Some(failure) = &step.failure {
             body = body.push(
                 container(text(failure.describe()).font(Font::MONOSPACE).size(12))
@@ -341,11 +342,11 @@ fn step_row<'a>(state: &'a State, step: &'a StepLine) -> Element<'a, Message> {
         step.state.label()
     };
     let style: fn(&Theme) -> text::Style = match step.state {
-        StepState::Running if cut_short => text::warning,
+        StepState::Running if cut_short => style::warning,
         StepState::Running => text::primary,
-        StepState::Waiting | StepState::AlreadyDone => text::secondary,
-        StepState::Changed | StepState::Passed => text::success,
-        StepState::Failed => text::danger,
+        StepState::Waiting | StepState::AlreadyDone => style::secondary,
+        StepState::Changed | StepState::Passed => style::success,
+        StepState::Failed => style::danger,
     };
     let status = match step.duration_ms {
         Some(ms) => format!("{label} · {}", duration(ms)),

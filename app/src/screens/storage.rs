@@ -14,6 +14,7 @@ use wizard_steps::validate::parse_size_mib;
 
 use super::Screen;
 use super::{Context, field, heading, problem_text, section, warning};
+use crate::screens::style;
 
 /// The page keeps nothing of its own: names and sizes are text in the profile.
 #[derive(Debug, Default)]
@@ -254,10 +255,10 @@ fn group_section<'a>(context: Context<'a>) -> Element<'a, Message> {
             body = body.push(
                 text(format!("{line}: not enough room"))
                     .size(13)
-                    .style(text::danger),
+                    .style(style::danger),
             );
         } else {
-            body = body.push(text(line).size(13).style(text::secondary));
+            body = body.push(text(line).size(13).style(style::secondary));
         }
     }
     section("Volume group", body)
@@ -271,7 +272,7 @@ fn volumes_section<'a>(context: Context<'a>) -> Element<'a, Message> {
         body = body.push(
             text("No volume yet: add one for each VM's disk.")
                 .size(14)
-                .style(text::secondary),
+                .style(style::secondary),
         );
     }
     for (index, volume) in profile.storage.volumes.iter().enumerate() {
@@ -362,19 +363,22 @@ fn volume_row<'a>(
             Vec::new(),
         ),
     ]
-    .spacing(16);
+    .spacing(16)
+    // Narrow windows put the fields below each other instead of cutting them off.
+    .wrap()
+    .vertical_spacing(6);
     let mut rows = column![inputs].spacing(6);
     if users.is_empty() {
         rows = rows.push(
             text("No VM uses it yet: pick it as a VM's disk on the VMs page")
                 .size(13)
-                .style(text::secondary),
+                .style(style::secondary),
         );
     } else {
         rows = rows.push(
             text(format!("Disk of {}", users.join(", ")))
                 .size(13)
-                .style(text::secondary),
+                .style(style::secondary),
         );
     }
     if let Some(status) = status {
@@ -389,14 +393,14 @@ fn volume_row<'a>(
             let has_data =
                 matches!(presence, Presence::Present(found) if found.content.holds_data());
             nodes = nodes.push(if has_data {
-                line.style(text::warning)
+                line.style(style::warning)
             } else {
                 line
             });
         }
         rows = rows.push(nodes);
         if let Some(problem) = &status.problem {
-            rows = rows.push(text(problem.clone()).size(14).style(text::danger));
+            rows = rows.push(text(problem.clone()).size(14).style(style::danger));
         }
         if status.has_data {
             rows = rows.push(warning(format!(

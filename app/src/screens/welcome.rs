@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::screens::style;
 use iced::widget::{button, column, container, row, text};
 use iced::{Center, Element, Fill};
 
@@ -92,7 +93,7 @@ pub fn view(state: &State) -> Element<'_, Message> {
     .spacing(20)
     .max_width(760);
     if let Some(error) = &state.error {
-        page = page.push(text(error).size(14).style(text::danger));
+        page = page.push(text(error).size(14).style(style::danger));
     }
     page = page.push(profile_list(
         "Recent profiles",

@@ -10,6 +10,7 @@ use wizard_steps::manage::{self, Readiness, Status};
 use wizard_steps::split_brain::{self, Split};
 
 use super::*;
+use crate::screens::style;
 
 /// The page below the nodes' connection cards (the app shows those). `connected`: which nodes
 /// are (with one, the page shows the cluster as that node sees it: a node that is down is when
@@ -59,7 +60,7 @@ pub fn view<'a>(
         reading = reading.push(text("Reading the cluster…").size(13));
     }
     if let Some(error) = &state.read_error {
-        reading = reading.push(text(error.as_str()).size(13).style(text::danger));
+        reading = reading.push(text(error.as_str()).size(13).style(style::danger));
     }
     page = page.push(reading);
     match &state.status {
@@ -92,7 +93,7 @@ pub fn view<'a>(
             log = log.push(if entry.ok {
                 line
             } else {
-                line.style(text::danger)
+                line.style(style::danger)
             });
         }
         page = page.push(section("Done since this page opened", log));
@@ -111,7 +112,7 @@ fn split_brain_view<'a>(
             row![
                 text(split.describe(design))
                     .size(14)
-                    .style(text::danger)
+                    .style(style::danger)
                     .width(Fill),
                 button(text(format!("Examine {}", split.resource)))
                     .style(button::secondary)
@@ -140,7 +141,7 @@ fn examined_view<'a>(examined: &'a Examined, design: &Design) -> Element<'a, Mes
                 .size(13)
                 .into();
         }
-        Some(Err(error)) => return text(error.as_str()).size(13).style(text::danger).into(),
+        Some(Err(error)) => return text(error.as_str()).size(13).style(style::danger).into(),
         Some(Ok(evidence)) => evidence,
     };
     let mut body = column![

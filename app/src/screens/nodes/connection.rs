@@ -8,6 +8,7 @@ use wizard_steps::field::{Field, NodeField};
 use wizard_steps::pages;
 
 use super::{Link, Message, NodeLink, State};
+use crate::screens::style;
 use crate::screens::{Context, section};
 
 /// Only the connection to node `index` (Connect, host key, secrets), compact: the Manage page
@@ -118,7 +119,7 @@ pub(super) fn link_view<'a>(
         Link::Connected => {
             let mut found = column![
                 row![
-                    text("Connected").size(14).style(text::success),
+                    text("Connected").size(14).style(style::success),
                     button(text("Disconnect"))
                         .style(button::secondary)
                         .on_press(Message::DisconnectPressed(index)),
@@ -141,7 +142,7 @@ pub(super) fn link_view<'a>(
             found.into()
         }
         Link::Failed(error) => {
-            let mut failed = column![text(error.as_str()).size(14).style(text::danger)].spacing(8);
+            let mut failed = column![text(error.as_str()).size(14).style(style::danger)].spacing(8);
             if let Some(hint) = link.hint {
                 failed = failed.push(text(hint).size(14));
             }

@@ -10,6 +10,7 @@ use wizard_steps::pages::review::Review;
 use wizard_steps::plan::SecretName;
 
 use super::*;
+use crate::screens::style;
 
 pub fn view<'a>(state: &'a State, _context: Context<'a>) -> Element<'a, Message> {
     let mut page = column![heading(
@@ -96,7 +97,7 @@ pub fn view<'a>(state: &'a State, _context: Context<'a>) -> Element<'a, Message>
         Status::Failed(error) => {
             page = page.push(section(
                 "The check did not complete",
-                column![text(error.as_str()).style(text::danger), row![check_again]].spacing(10),
+                column![text(error.as_str()).style(style::danger), row![check_again]].spacing(10),
             ));
         }
         Status::Checked => {
@@ -148,8 +149,8 @@ fn findings_view<'a>(review: &'a Review, findings: &'a [Finding]) -> Element<'a,
 
 fn finding_view<'a>(finding: &'a Finding) -> Element<'a, Message> {
     let (mark, style): (&str, fn(&iced::Theme) -> text::Style) = match finding.severity {
-        Severity::Error => ("Error", text::danger),
-        Severity::Warning => ("Warning", text::warning),
+        Severity::Error => ("Error", style::danger),
+        Severity::Warning => ("Warning", style::warning),
         Severity::Ok => ("OK", text::default),
     };
     let mut item = column![
@@ -230,7 +231,7 @@ fn disruptive_view(review: &Review) -> Option<Element<'_, Message>> {
         list = list.push(
             text(format!("{}: {}", action.node, action.what))
                 .size(14)
-                .style(text::warning),
+                .style(style::warning),
         );
     }
     Some(section(
@@ -266,7 +267,7 @@ fn secrets_view<'a>(state: &'a State, checked: &'a Checked) -> Option<Element<'a
             .align_y(Center),
         );
         if let Some(problem) = problem {
-            list = list.push(text(problem).size(13).style(text::danger));
+            list = list.push(text(problem).size(13).style(style::danger));
         }
     }
     Some(section("Passwords needed at run time", list))
@@ -292,7 +293,7 @@ fn plan_view<'a>(state: &'a State, review: &'a Review) -> Element<'a, Message> {
                 None => format!("{marker} {}", step.title),
             };
             let label = if step.destructive.is_some() {
-                text(title).style(text::danger)
+                text(title).style(style::danger)
             } else {
                 text(title)
             };

@@ -14,6 +14,7 @@ use wizard_steps::profile::{Boot, Vm};
 use wizard_steps::validate::derived_mac;
 
 use super::*;
+use crate::screens::style;
 
 pub fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
     let profile = context.profile;
@@ -53,7 +54,7 @@ fn number_input<'a>(
         .on_input(move |typed| Message::NumberChanged(number, typed));
     let mut input = column![input].spacing(4);
     if let Some(error) = state.number_error(context.profile, number) {
-        input = input.push(text(error).size(13).style(text::danger));
+        input = input.push(text(error).size(13).style(style::danger));
     }
     container(field(label, input, context.problems_at(number.field())))
         .width(width)
@@ -92,9 +93,9 @@ fn capacity_section<'a>(state: &'a State, context: Context<'a>) -> Element<'a, M
                 None => progress_bar::secondary,
             });
         let fit = text(fit_text(node)).size(14).style(match node.fits() {
-            Some(true) => text::success,
-            Some(false) => text::danger,
-            None => text::secondary,
+            Some(true) => style::success,
+            Some(false) => style::danger,
+            None => style::secondary,
         });
         let breakdown = text(format!(
             "dom0 {} + all VMs {} = {}",
@@ -103,7 +104,7 @@ fn capacity_section<'a>(state: &'a State, context: Context<'a>) -> Element<'a, M
             mib_text(node.needed_mib())
         ))
         .size(13)
-        .style(text::secondary);
+        .style(style::secondary);
         let cpus = match node.cpus {
             Some(cpus) if node.vcpus > cpus => warning(format!(
                 "The largest VM has {} vCPUs, more than the node's {cpus} CPUs",
@@ -114,7 +115,7 @@ fn capacity_section<'a>(state: &'a State, context: Context<'a>) -> Element<'a, M
                 node.vcpus
             ))
             .size(13)
-            .style(text::secondary)
+            .style(style::secondary)
             .into(),
             None => column![].into(),
         };
@@ -197,7 +198,10 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
         ),
         number_input(state, context, "vCPUs", "1", Number::Vcpus(index), 130.0),
     ]
-    .spacing(16);
+    .spacing(16)
+    // Narrow windows put the fields below each other instead of cutting them off.
+    .wrap()
+    .vertical_spacing(12);
 
     let new_volume = container(
         button(text("New volume"))
@@ -237,7 +241,7 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
                 found.size, profile.storage.volume_group
             ))
             .size(13)
-            .style(text::secondary),
+            .style(style::secondary),
         );
     }
     let disk = field("Disk", disk, at(VmField::Volume));
@@ -286,7 +290,7 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
                 BootKind::Pv => "A service address only: PV guests have no VNC console.",
             })
             .size(13)
-            .style(text::secondary),
+            .style(style::secondary),
         ]
         .spacing(4),
         at(VmField::ConsoleIp),
@@ -320,14 +324,16 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
             220.0
         ),
     ]
-    .spacing(16);
+    .spacing(16)
+    .wrap()
+    .vertical_spacing(12);
 
     let mut body = column![
         first,
         disk,
         field("Boot", boot, Vec::new()),
         boot_fields,
-        row![console, mac].spacing(16),
+        row![console, mac].spacing(16).wrap().vertical_spacing(12),
         drbd,
     ]
     .spacing(12);
@@ -374,7 +380,7 @@ fn boot_fields<'a>(context: Context<'a>, index: usize, vm: &'a Vm) -> Element<'a
                 Some(source) => text(format!("Uploaded to both nodes from {source}")).size(14),
                 None => text("Nothing to upload: the ISO is already on both nodes")
                     .size(14)
-                    .style(text::secondary),
+                    .style(style::secondary),
             };
             let no_upload = iso_source.is_some().then(|| {
                 button(text("Don't upload").size(14))
