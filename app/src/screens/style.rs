@@ -81,12 +81,14 @@ fn luminance(color: Color) -> f32 {
 mod tests {
     use super::*;
 
+    type TextStyle = fn(&Theme) -> text::Style;
+
     /// Every text colour of the window reads at 4.5:1 or more on every background, in both
     /// themes; iced's own secondary and warning colours do not (so the test can fail).
     #[test]
     fn all_text_reads_at_4_5_to_1_in_both_themes() {
         for theme in [Theme::Light, Theme::Dark] {
-            let styles: [(&str, fn(&Theme) -> text::Style); 4] = [
+            let styles: [(&str, TextStyle); 4] = [
                 ("secondary", secondary),
                 ("warning", warning),
                 ("danger", danger),
