@@ -25,13 +25,13 @@ const PAGE_WIDTH: f32 = 1100.0;
 impl App {
     pub fn view(&self) -> Element<'_, Message> {
         let screen = self.screen();
-        match &self.question {
-            Some(question) => {
-                iced::widget::stack![screen, overlay(question_dialog(question))].into()
-            }
-            None if self.keys_shown => iced::widget::stack![screen, overlay(keys_dialog())].into(),
-            None => screen,
-        }
+        let dialog = match (&self.question, &self.typed_path) {
+            (Some(question), _) => question_dialog(question),
+            (None, Some(typed)) => typed.view(),
+            (None, None) if self.keys_shown => keys_dialog(),
+            (None, None) => return screen,
+        };
+        iced::widget::stack![screen, overlay(dialog)].into()
     }
 
     fn screen(&self) -> Element<'_, Message> {

@@ -15,6 +15,7 @@ use wizard_steps::Profile;
 
 use super::Message;
 use super::edge::{self, SaveTo};
+use super::typed_path::{self, PathFor};
 use crate::screens::{done, manage, nodes, review, run, vms, welcome};
 
 /// What must happen outside the window's state after a message: I/O through the edge, dialogs,
@@ -82,6 +83,8 @@ pub enum Effect {
     },
     /// Show the top of the page.
     ScrollToTop,
+    /// Put the focus in the text field with this id.
+    FocusField(&'static str),
     /// Keep the window's preferences.
     SaveSettings(super::settings::Settings),
     CloseWindow(window::Id),
@@ -115,6 +118,7 @@ impl std::fmt::Debug for Effect {
             Effect::WritePlan { path, .. } => write!(f, "WritePlan({})", path.display()),
             Effect::Focus { backwards } => write!(f, "Focus {{ backwards: {backwards} }}"),
             Effect::ScrollToTop => f.write_str("ScrollToTop"),
+            Effect::FocusField(id) => write!(f, "FocusField({id})"),
             Effect::SaveSettings(settings) => write!(f, "SaveSettings({settings:?})"),
             Effect::CloseWindow(_) => f.write_str("CloseWindow"),
         }
@@ -136,9 +140,27 @@ impl Effect {
         )
     }
 
+    /// The path a file dialog effect asks for.
+    fn path_asked(&self) -> Option<PathFor> {
+        Some(match self {
+            Effect::PickProfile => PathFor::ImportProfile,
+            Effect::PickExportPath(_) => PathFor::ExportProfile,
+            Effect::PickKey(index) => PathFor::Key(*index),
+            Effect::PickIso(index) => PathFor::Iso(*index),
+            Effect::PickReportPath { format, .. } => PathFor::Report(*format),
+            Effect::PickPlanPath(_) => PathFor::Plan,
+            _ => return None,
+        })
+    }
+
     /// The message an I/O effect ends with (None for window and focus operations, which only
     /// iced can perform, and for the run, whose events are a stream).
     pub async fn perform(self, edge: Arc<edge::Edge>) -> Option<Message> {
+        if let Some(asked) = self.path_asked()
+            && !typed_path::dialogs_available_here()
+        {
+            return Some(Message::NoFileDialog(asked));
+        }
         Some(match self {
             Effect::LoadProfile { path, then } => {
                 let result = edge.load(&path);
@@ -212,6 +234,7 @@ impl Effect {
             | Effect::Recovery(_)
             | Effect::Focus { .. }
             | Effect::ScrollToTop
+            | Effect::FocusField(_)
             | Effect::CloseWindow(_) => {
                 return None;
             }
@@ -222,6 +245,7 @@ impl Effect {
         match self {
             Effect::Focus { backwards: false } => operation::focus_next(),
             Effect::Focus { backwards: true } => operation::focus_previous(),
+            Effect::FocusField(id) => operation::focus(id),
             Effect::ScrollToTop => {
                 operation::snap_to(super::chrome::PAGE_SCROLL, operation::RelativeOffset::START)
             }

@@ -14,6 +14,7 @@ mod effect;
 mod files;
 mod manage_page;
 pub mod settings;
+pub mod typed_path;
 mod window;
 
 pub use effect::{AfterSave, Effect, Leave, Opened};
@@ -62,6 +63,9 @@ pub enum Message {
     },
     /// F1: the list of keys, shown or hidden.
     KeysPressed,
+    /// No file dialog can appear: the path is asked for in a field instead.
+    NoFileDialog(typed_path::PathFor),
+    TypedPath(typed_path::TypedPathMessage),
     SavePressed,
     ExportPressed,
     ThemePicked(settings::ThemeChoice),
@@ -136,6 +140,8 @@ pub struct App {
     pub settings: settings::Settings,
     /// The list of keys (F1) is shown.
     pub keys_shown: bool,
+    /// A path typed in place of a file dialog that cannot appear.
+    pub typed_path: Option<typed_path::TypedPath>,
 }
 
 impl std::fmt::Debug for App {
@@ -185,6 +191,7 @@ impl App {
             saving: false,
             settings,
             keys_shown: false,
+            typed_path: None,
         }
     }
 
@@ -265,6 +272,31 @@ impl App {
             Message::Welcome(
                 welcome::Message::NewClusterPressed | welcome::Message::ImportPressed,
             ) if self.page != Page::Welcome => Vec::new(),
+            Message::NoFileDialog(asked) => {
+                self.typed_path = Some(typed_path::TypedPath {
+                    asked,
+                    text: String::new(),
+                });
+                vec![Effect::FocusField(typed_path::FIELD)]
+            }
+            // Escape cancels the typed path; Enter belongs to its field.
+            Message::BackPressed if self.typed_path.is_some() => {
+                self.handle(Message::TypedPath(typed_path::TypedPathMessage::Cancelled))
+            }
+            Message::NextPressed if self.typed_path.is_some() => Vec::new(),
+            Message::TypedPath(message) => {
+                let answer = self
+                    .typed_path
+                    .as_mut()
+                    .and_then(|typed| typed.update(message));
+                match answer {
+                    Some(answer) => {
+                        self.typed_path = None;
+                        self.handle(answer)
+                    }
+                    None => Vec::new(),
+                }
+            }
             Message::KeysPressed => {
                 self.keys_shown = !self.keys_shown;
                 Vec::new()

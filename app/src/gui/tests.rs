@@ -992,3 +992,64 @@ fn the_theme_chosen_is_used_and_kept_for_the_next_start() {
     click(&mut app, "System");
     assert_eq!(app_in(dir.path()).theme(), None);
 }
+
+/// With neither zenity nor a desktop portal, no file dialog can appear: the window asks for the
+/// path in a field instead (here: Import), and Escape gives up as Cancel would.
+#[test]
+fn without_a_file_dialog_the_path_is_typed_instead() {
+    use super::typed_path::{FIELD, PathFor, dialogs_available};
+    use std::ffi::OsStr;
+    let desktop = tempfile::tempdir().expect("dir");
+    let bin = desktop.path().join("bin");
+    let share = desktop.path().join("share");
+    std::fs::create_dir_all(&bin).expect("bin");
+    let bus = Some(OsStr::new("unix:path=/run/user/1000/bus"));
+    let bin_path = Some(bin.as_os_str());
+    let share_path = Some(share.as_os_str());
+    assert!(!dialogs_available(bin_path, None, share_path));
+    assert!(
+        !dialogs_available(bin_path, bus, share_path),
+        "a bus without a portal"
+    );
+    std::fs::create_dir_all(share.join("dbus-1/services")).expect("services");
+    std::fs::write(
+        share.join("dbus-1/services/org.freedesktop.portal.Desktop.service"),
+        "[D-BUS Service]\n",
+    )
+    .expect("service");
+    assert!(dialogs_available(bin_path, bus, share_path));
+    assert!(
+        !dialogs_available(bin_path, None, share_path),
+        "no session bus to reach it"
+    );
+    std::fs::write(bin.join("zenity"), "#!/bin/sh\n").expect("zenity");
+    assert!(dialogs_available(bin_path, None, share_path));
+
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("colleague.toml");
+    std::fs::write(&path, SEED).expect("profile");
+    let mut app = app_in(dir.path());
+    // What the Import effect answers where no dialog can appear.
+    let effects = settle(&mut app, Message::NoFileDialog(PathFor::ImportProfile));
+    assert!(
+        matches!(effects[..], [Effect::FocusField(FIELD)]),
+        "{effects:?}"
+    );
+    assert!(shows(&app, "The profile file to import"));
+    settle(&mut app, Message::NextPressed);
+    assert_eq!(
+        app.page,
+        Page::Welcome,
+        "Enter does nothing behind the field"
+    );
+    type_into(&mut app, FIELD, path.to_str().expect("path"));
+    click(&mut app, "OK");
+    assert_eq!(app.typed_path, None);
+    assert_eq!(app.page, Page::Nodes);
+    assert_eq!(app.profile_path.as_deref(), Some(path.as_path()));
+
+    settle(&mut app, Message::NoFileDialog(PathFor::ExportProfile));
+    settle(&mut app, Message::BackPressed);
+    assert_eq!(app.typed_path, None, "Escape gives up");
+    assert_eq!(app.page, Page::Nodes, "and goes nowhere");
+}
