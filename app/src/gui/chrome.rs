@@ -7,8 +7,7 @@ use iced::{Center, Element, Fill};
 use wizard_steps::pages::{self, Page};
 
 use super::settings::ThemeChoice;
-use super::window::SHORTCUTS;
-use super::{Answer, App, Leave, Message, Question};
+use super::{App, Message};
 use crate::screens::Screen;
 use crate::screens::cluster::ClusterPage;
 use crate::screens::network::NetworkPage;
@@ -25,13 +24,10 @@ const PAGE_WIDTH: f32 = 1100.0;
 impl App {
     pub fn view(&self) -> Element<'_, Message> {
         let screen = self.screen();
-        let dialog = match (&self.question, &self.typed_path) {
-            (Some(question), _) => question_dialog(question),
-            (None, Some(typed)) => typed.view(),
-            (None, None) if self.keys_shown => keys_dialog(),
-            (None, None) => return screen,
-        };
-        iced::widget::stack![screen, overlay(dialog)].into()
+        match self.dialog() {
+            Some(dialog) => iced::widget::stack![screen, dialog].into(),
+            None => screen,
+        }
     }
 
     fn screen(&self) -> Element<'_, Message> {
@@ -231,93 +227,4 @@ impl App {
             _ => String::new(),
         }
     }
-}
-
-/// A dialog over the dimmed window.
-fn overlay<'a>(dialog: Element<'a, Message>) -> Element<'a, Message> {
-    iced::widget::opaque(iced::widget::center(dialog).style(|theme| {
-        container::Style {
-            background: Some(
-                iced::Color {
-                    a: 0.6,
-                    ..iced::Color::BLACK
-                }
-                .into(),
-            ),
-            ..container::transparent(theme)
-        }
-    }))
-}
-
-/// F1: every key of the window.
-fn keys_dialog<'a>() -> Element<'a, Message> {
-    let mut list = column![text("Keys").size(18)].spacing(6);
-    for (key, what) in SHORTCUTS {
-        list = list.push(
-            row![
-                text(*key).width(150).font(iced::Font::MONOSPACE),
-                text(*what)
-            ]
-            .spacing(12),
-        );
-    }
-    list = list.push(
-        button(text("Close (Escape)"))
-            .style(button::secondary)
-            .on_press(Message::KeysPressed),
-    );
-    container(list.max_width(560))
-        .padding(24)
-        .style(container::rounded_box)
-        .into()
-}
-
-fn question_dialog<'a>(question: &Question) -> Element<'a, Message> {
-    let answer =
-        |label: &'a str, style: fn(&iced::Theme, button::Status) -> button::Style, answer| {
-            button(text(label))
-                .style(style)
-                .on_press(Message::Answered(answer))
-        };
-    let (question, buttons) = match question {
-        Question::CloseWhileRunning(_) => (
-            "A setup run is in progress. Closing stops it on the nodes; running the wizard again \
-             later resumes where it stopped.",
-            row![
-                answer("Keep running", button::secondary, Answer::Cancel),
-                answer("Stop and close", button::danger, Answer::GoAhead),
-            ],
-        ),
-        Question::CloseWhileMaintaining(_) => (
-            "A maintenance is under way. Closing stops following it; the cluster finishes what \
-             was started on its own (check it with `tandem status`).",
-            row![
-                answer("Keep following", button::secondary, Answer::Cancel),
-                answer("Close", button::danger, Answer::GoAhead),
-            ],
-        ),
-        Question::Unsaved(leave) => {
-            let (without, with) = match leave {
-                Leave::Close(_) => ("Close without saving", "Save and close"),
-                Leave::Open { .. } => ("Open without saving", "Save and open"),
-                Leave::NewCluster => ("Start without saving", "Save and start"),
-            };
-            (
-                "The profile has changes that are not saved.",
-                row![
-                    answer("Cancel", button::secondary, Answer::Cancel),
-                    answer(without, button::danger, Answer::GoAhead),
-                    answer(with, button::primary, Answer::SaveFirst),
-                ],
-            )
-        }
-    };
-    container(
-        column![text(question).size(16), buttons.spacing(12)]
-            .spacing(20)
-            .max_width(480),
-    )
-    .padding(24)
-    .style(container::rounded_box)
-    .into()
 }

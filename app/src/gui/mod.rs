@@ -9,6 +9,7 @@
 //! `window.rs` opens the window and listens to it, `edge.rs` holds the SSH sessions and files.
 
 mod chrome;
+mod dialogs;
 pub mod edge;
 mod effect;
 mod files;
@@ -267,47 +268,12 @@ impl App {
     /// effects run as tasks in the window and are awaited by the tests.
     pub fn handle(&mut self, message: Message) -> Vec<Effect> {
         let before = (self.loads, self.profile.clone());
+        if let Some(effects) = self.dialog_first(&message) {
+            return effects;
+        }
         let effects = match message {
-            // Ctrl+N and Ctrl+O are the Welcome page's.
-            Message::Welcome(
-                welcome::Message::NewClusterPressed | welcome::Message::ImportPressed,
-            ) if self.page != Page::Welcome => Vec::new(),
-            Message::NoFileDialog(asked) => {
-                self.typed_path = Some(typed_path::TypedPath {
-                    asked,
-                    text: String::new(),
-                });
-                vec![Effect::FocusField(typed_path::FIELD)]
-            }
-            // Escape cancels the typed path; Enter belongs to its field.
-            Message::BackPressed if self.typed_path.is_some() => {
-                self.handle(Message::TypedPath(typed_path::TypedPathMessage::Cancelled))
-            }
-            Message::NextPressed if self.typed_path.is_some() => Vec::new(),
-            Message::TypedPath(message) => {
-                let answer = self
-                    .typed_path
-                    .as_mut()
-                    .and_then(|typed| typed.update(message));
-                match answer {
-                    Some(answer) => {
-                        self.typed_path = None;
-                        self.handle(answer)
-                    }
-                    None => Vec::new(),
-                }
-            }
-            Message::KeysPressed => {
-                self.keys_shown = !self.keys_shown;
-                Vec::new()
-            }
-            // Escape closes the list of keys first; Enter does nothing behind it.
-            Message::NextPressed | Message::BackPressed if self.keys_shown => {
-                if matches!(message, Message::BackPressed) {
-                    self.keys_shown = false;
-                }
-                Vec::new()
-            }
+            // The dialogs' own, handled above.
+            Message::KeysPressed | Message::NoFileDialog(_) | Message::TypedPath(_) => Vec::new(),
             Message::Welcome(message) => match welcome::update(&mut self.welcome, message) {
                 welcome::Action::None => Vec::new(),
                 welcome::Action::NewCluster => self.leave(Leave::NewCluster),
@@ -425,13 +391,6 @@ impl App {
                 } else {
                     self.go_to(Page::Nodes)
                 }
-            }
-            // Enter and Escape answer the question first: nothing moves behind it.
-            Message::NextPressed | Message::BackPressed if self.question.is_some() => {
-                if matches!(message, Message::BackPressed) {
-                    self.question = None;
-                }
-                Vec::new()
             }
             Message::NextPressed => match self.page.next() {
                 Some(next) if self.can_continue() => match self.page {
