@@ -1395,7 +1395,13 @@ fn wizard_builds_the_cluster_from_an_empty_wizard(testbed: &Testbed) -> PathBuf 
                 Message::Nodes(nodes::Message::AuthChanged(index, nodes::AuthKind::KeyFile)),
             )
             .await;
-            type_into(&mut app, &edge, &format!("node{index}-key"), path).await;
+            // The field offers ~/.ssh/id_ed25519: replaced by the testbed's key.
+            settle(
+                &mut app,
+                &edge,
+                Message::Nodes(nodes::Message::KeyPathChanged(index, path.clone())),
+            )
+            .await;
             settle(
                 &mut app,
                 &edge,
