@@ -1545,7 +1545,8 @@ fn wizard_builds_the_cluster_from_an_empty_wizard(testbed: &Testbed) -> PathBuf 
 
         assert_eq!(app.page, Page::Review);
         assert!(app.review.can_start(), "{}", app.review.blocked_reason());
-        click(&mut app, &edge, "Start setup").await;
+        // Enter: Start setup (the button is at the foot of a long page).
+        settle(&mut app, &edge, Message::NextPressed).await;
         assert_eq!(app.page, Page::Done, "{}", app.run.blocked_reason());
         let summary = app.run.board.summary.clone().expect("the run's summary");
         assert!(summary.succeeded(), "{summary:?}");
