@@ -64,6 +64,12 @@ pub enum Message {
     },
     /// F1: the list of keys, shown or hidden.
     KeysPressed,
+    /// Alt+digit (`manage`: Ctrl+digit): the sidebar's page of that number, or on Welcome the
+    /// profile listed with it.
+    NumberKey {
+        number: usize,
+        manage: bool,
+    },
     /// No file dialog can appear: the path is asked for in a field instead.
     NoFileDialog(typed_path::PathFor),
     TypedPath(typed_path::TypedPathMessage),
@@ -426,6 +432,29 @@ impl App {
                 }
             }
             Message::TabPressed { shift } => vec![Effect::Focus { backwards: shift }],
+            Message::NumberKey { number, manage } => match (self.page, manage) {
+                (Page::Welcome, _) => {
+                    let listed = self
+                        .welcome
+                        .listed()
+                        .get(number - 1)
+                        .map(|path| (*path).clone());
+                    match listed {
+                        Some(path) if manage => {
+                            self.handle(Message::Welcome(welcome::Message::ManagePressed(path)))
+                        }
+                        Some(path) => {
+                            self.handle(Message::Welcome(welcome::Message::OpenPressed(path)))
+                        }
+                        None => Vec::new(),
+                    }
+                }
+                (_, false) => match Page::ALL.get(number) {
+                    Some(page) => self.handle(Message::PageSelected(*page)),
+                    None => Vec::new(),
+                },
+                (_, true) => Vec::new(),
+            },
             Message::ReportPathChosen(format, path) => match (path, &self.run.journal) {
                 (None, _) => self.handle(Message::ReportWritten(Ok(None))),
                 (Some(_), None) => self.handle(Message::ReportWritten(Err(

@@ -239,7 +239,17 @@ fn every_key_f1_lists_does_what_it_says() {
     ));
     assert!(matches!(
         key(character("3"), Modifiers::ALT),
-        Some(Message::PageSelected(Page::Storage))
+        Some(Message::NumberKey {
+            number: 3,
+            manage: false
+        })
+    ));
+    assert!(matches!(
+        key(character("2"), ctrl),
+        Some(Message::NumberKey {
+            number: 2,
+            manage: true
+        })
     ));
     assert!(key(character("0"), Modifiers::ALT).is_none());
     assert!(matches!(
@@ -273,6 +283,58 @@ fn every_key_f1_lists_does_what_it_says() {
         key(character("1"), Modifiers::ALT).expect("Alt+1"),
     );
     assert_eq!(app.page, Page::Nodes);
+}
+
+/// The Welcome page by keyboard alone: each listed profile has its number, Alt+number opens it
+/// in the wizard and Ctrl+number manages its cluster.
+#[test]
+fn the_welcome_page_is_used_by_keyboard() {
+    let dir = tempfile::tempdir().expect("dir");
+    let profiles = dir.path().join("profiles");
+    std::fs::create_dir_all(&profiles).expect("profiles");
+    for name in ["alpha", "beta"] {
+        std::fs::write(
+            profiles.join(format!("{name}.toml")),
+            SEED.replace("name = \"seed\"", &format!("name = \"{name}\"")),
+        )
+        .expect("profile");
+    }
+    let mut app = app_in(dir.path());
+    assert!(shows(&app, "2"), "the profiles are numbered");
+    settle(
+        &mut app,
+        Message::NumberKey {
+            number: 2,
+            manage: false,
+        },
+    );
+    assert_eq!(app.page, Page::Nodes);
+    assert_eq!(app.profile.cluster.name, "beta");
+    click(&mut app, "Back");
+    settle(
+        &mut app,
+        Message::NumberKey {
+            number: 9,
+            manage: false,
+        },
+    );
+    assert_eq!(app.page, Page::Welcome, "no ninth profile");
+    // beta, just opened, now heads the list (recent first): alpha is number 2.
+    let effects = settle(
+        &mut app,
+        Message::NumberKey {
+            number: 2,
+            manage: true,
+        },
+    );
+    assert_eq!(app.page, Page::Manage);
+    assert_eq!(app.profile.cluster.name, "alpha");
+    assert!(
+        effects
+            .iter()
+            .any(|effect| matches!(effect, Effect::Connect { .. })),
+        "{effects:?}"
+    );
 }
 
 #[test]

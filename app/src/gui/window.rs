@@ -87,7 +87,14 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Enter", "Next (in a password field: connect)"),
     ("Escape", "close the question or this list; otherwise Back"),
     ("Tab / Shift+Tab", "the next / previous text field"),
-    ("Alt+1 … Alt+8", "a page of the sidebar already passed"),
+    (
+        "Alt+1 … Alt+9",
+        "a page of the sidebar already passed; on Welcome, open profile 1 … 9",
+    ),
+    (
+        "Ctrl+1 … Ctrl+9",
+        "on Welcome: manage the cluster of profile 1 … 9",
+    ),
     ("Ctrl+N", "a new cluster (Welcome page)"),
     ("Ctrl+O", "import a profile file (Welcome page)"),
     ("Ctrl+S", "save the profile"),
@@ -141,13 +148,11 @@ fn command_key(
     let Key::Character(character) = key else {
         return None;
     };
-    if modifiers.alt() && !modifiers.command() {
-        let number: usize = character.parse().ok()?;
-        // The sidebar's pages, Nodes first.
-        return Page::ALL
-            .get(number)
-            .filter(|_| number >= 1)
-            .map(|page| Message::PageSelected(*page));
+    if let Ok(number) = character.parse::<usize>() {
+        return (1..=9).contains(&number).then_some(Message::NumberKey {
+            number,
+            manage: modifiers.command(),
+        });
     }
     match (character.to_ascii_lowercase().as_str(), modifiers.shift()) {
         ("s", false) => Some(Message::SavePressed),

@@ -29,6 +29,11 @@ impl State {
             error: None,
         }
     }
+
+    /// Every profile the page lists, in order (Alt+1 opens the first).
+    pub fn listed(&self) -> Vec<&PathBuf> {
+        self.recent.iter().chain(&self.saved).collect()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -98,22 +103,49 @@ pub fn view(state: &State) -> Element<'_, Message> {
     page = page.push(profile_list(
         "Recent profiles",
         &state.recent,
+        0,
         "None yet: profiles you open or save appear here.",
     ));
     if !state.saved.is_empty() {
-        page = page.push(profile_list("Saved profiles", &state.saved, ""));
+        page = page.push(profile_list(
+            "Saved profiles",
+            &state.saved,
+            state.recent.len(),
+            "",
+        ));
     }
+    page = page.push(
+        text(
+            "Keys: Ctrl+N new cluster, Ctrl+O import, Alt+number opens a listed profile, \
+             Ctrl+number manages its cluster, F1 lists every key.",
+        )
+        .size(13)
+        .style(style::secondary),
+    );
     container(page).center_x(Fill).into()
 }
 
-fn profile_list<'a>(title: &'a str, paths: &'a [PathBuf], empty: &'a str) -> Element<'a, Message> {
+/// A list of profiles, numbered from `before + 1` (the number Alt and Ctrl take).
+fn profile_list<'a>(
+    title: &'a str,
+    paths: &'a [PathBuf],
+    before: usize,
+    empty: &'a str,
+) -> Element<'a, Message> {
     let mut list = column![text(title).size(20)].spacing(6);
     if paths.is_empty() {
         list = list.push(text(empty).size(14));
     }
-    for path in paths {
+    for (index, path) in paths.iter().enumerate() {
+        let number = before + index + 1;
+        let key = if number <= 9 {
+            format!("{number}")
+        } else {
+            String::new()
+        };
         list = list.push(
             row![
+                text(key).size(14).width(16).style(style::secondary),
                 button(
                     column![
                         text(profile_name(path)).size(16),
