@@ -137,28 +137,28 @@ fn back_and_next_keep_what_was_entered() {
     drop(ui);
 }
 
+/// A key pressed, as the window reports it.
+fn pressed(key: Key, modifiers: Modifiers) -> keyboard::Event {
+    keyboard::Event::KeyPressed {
+        key: key.clone(),
+        modified_key: key,
+        physical_key: keyboard::key::Physical::Unidentified(
+            keyboard::key::NativeCode::Unidentified,
+        ),
+        location: Location::Standard,
+        modifiers,
+        text: None,
+        repeat: false,
+    }
+}
+
 #[test]
 fn enter_is_next_escape_is_back_and_tab_moves_the_focus() {
     let ignored = iced::event::Status::Ignored;
     let captured = iced::event::Status::Captured;
     let window = iced::window::Id::unique();
-    let key = |key: Key, modifiers: Modifiers, status| {
-        on_key(
-            keyboard::Event::KeyPressed {
-                key: key.clone(),
-                modified_key: key,
-                physical_key: keyboard::key::Physical::Unidentified(
-                    keyboard::key::NativeCode::Unidentified,
-                ),
-                location: Location::Standard,
-                modifiers,
-                text: None,
-                repeat: false,
-            },
-            status,
-            window,
-        )
-    };
+    let key =
+        |key: Key, modifiers: Modifiers, status| on_key(pressed(key, modifiers), status, window);
     let named = |named: Named| Key::Named(named);
     let none = Modifiers::empty();
     assert!(matches!(
@@ -200,20 +200,10 @@ fn enter_is_next_escape_is_back_and_tab_moves_the_focus() {
 #[test]
 fn every_key_f1_lists_does_what_it_says() {
     let window = iced::window::Id::unique();
+    // As a focused text field reports the keys it sees.
     let key = |key: Key, modifiers: Modifiers| {
         on_key(
-            keyboard::Event::KeyPressed {
-                key: key.clone(),
-                modified_key: key,
-                physical_key: keyboard::key::Physical::Unidentified(
-                    keyboard::key::NativeCode::Unidentified,
-                ),
-                location: Location::Standard,
-                modifiers,
-                text: None,
-                repeat: false,
-            },
-            // As a focused text field reports the keys it sees.
+            pressed(key, modifiers),
             iced::event::Status::Captured,
             window,
         )
