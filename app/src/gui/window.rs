@@ -8,7 +8,7 @@ use iced::{Subscription, Task, event, window};
 use wizard_steps::pages::Page;
 
 use super::{App, Message, edge};
-use crate::screens::{manage, welcome};
+use crate::screens::{manage, nodes, welcome};
 
 /// The window's application id (Wayland app_id, X11 WM_CLASS): the desktop entry's file name,
 /// its StartupWMClass and Icon, and the AppStream id (packaging/ holds them under this name).
@@ -181,6 +181,12 @@ impl App {
                 _ => None,
             }),
         ];
+        if self.nodes.connecting() {
+            subscriptions.push(
+                iced::time::every(std::time::Duration::from_secs(1))
+                    .map(|now| Message::Nodes(nodes::Message::Tick(now))),
+            );
+        }
         if self.page == Page::Manage && self.connected_nodes().contains(&true) {
             subscriptions.push(
                 iced::time::every(MANAGE_REFRESH).map(|_| Message::Manage(manage::Message::Tick)),

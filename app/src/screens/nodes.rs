@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+use iced::time::Instant;
+
 use iced::widget::{button, checkbox, column, pick_list, radio, row, text, text_input};
 use iced::{Center, Element};
 use wizard_steps::Profile;
@@ -79,11 +81,15 @@ struct NodeLink {
     accepted_fingerprint: Option<String>,
     /// The likely cause of the last failed connection, and where to look.
     hint: Option<&'static str>,
+    /// When the connection under way was asked for.
+    connecting_since: Option<Instant>,
 }
 
 #[derive(Debug, Default)]
 pub struct State {
     links: [NodeLink; 2],
+    /// The clock's last tick, while a connection is under way (how long it has waited).
+    now: Option<Instant>,
 }
 
 impl State {
@@ -93,6 +99,11 @@ impl State {
 
     pub fn link(&self, index: usize) -> &Link {
         &self.links[index].link
+    }
+
+    /// Whether a connection is under way (the window then ticks every second).
+    pub fn connecting(&self) -> bool {
+        self.links.iter().any(|link| link.link == Link::Connecting)
     }
 
     /// Connecting is not needed to design a cluster, but Next waits for a connection under way.
@@ -127,6 +138,8 @@ pub enum Message {
     ConnectPressed(usize),
     /// Stop waiting for a connection under way.
     CancelPressed(usize),
+    /// A second passed while connecting.
+    Tick(Instant),
     TrustPressed(usize),
     RejectPressed(usize),
     DisconnectPressed(usize),
@@ -214,6 +227,10 @@ pub fn update(state: &mut State, message: Message, profile: &mut Profile) -> Act
             connect(state, index)
         }
         Message::ConnectPressed(index) => connect(state, index),
+        Message::Tick(now) => {
+            state.now = Some(now);
+            Action::None
+        }
         Message::CancelPressed(index) => {
             let link = &mut state.links[index];
             if link.link == Link::Connecting {
@@ -324,6 +341,7 @@ fn connect(state: &mut State, index: usize) -> Action {
     let link = &mut state.links[index];
     link.link = Link::Connecting;
     link.hint = None;
+    link.connecting_since = Some(Instant::now());
     Action::Connect(ConnectRequest {
         index,
         credentials: link.credentials.clone(),
@@ -483,7 +501,13 @@ fn node_view<'a>(state: &'a State, context: Context<'a>, index: usize) -> Elemen
             key,
             sudo,
             hostname,
-            link_view(link, index, true, connect_blocker(context, index))
+            link_view(
+                link,
+                index,
+                true,
+                connect_blocker(context, index),
+                state.now
+            )
         ]
         .spacing(12),
     )

@@ -10,6 +10,7 @@ use wizard_steps::pages;
 use super::{Link, Message, NodeLink, State};
 use crate::screens::style;
 use crate::screens::{Context, section};
+use iced::time::Instant;
 
 /// Only the connection to node `index` (Connect, host key, secrets), compact: the Manage page
 /// reaches the nodes through the same flow as the wizard.
@@ -33,8 +34,18 @@ pub fn connection_view<'a>(
             index,
             false,
             connect_blocker(context, index),
+            state.now,
         ),
     )
+}
+
+/// How long the connection has waited so far, of the 15 s Tandem gives it.
+fn connecting_text(link: &NodeLink, now: Option<Instant>) -> String {
+    let waited = match (link.connecting_since, now) {
+        (Some(since), Some(now)) if now > since => format!(" {} s", (now - since).as_secs()),
+        _ => String::new(),
+    };
+    format!("Connecting…{waited} (Tandem waits up to 15 s for an answer)")
 }
 
 /// Why Connect cannot be pressed yet for node `index`, if it cannot.
@@ -60,6 +71,7 @@ pub(super) fn link_view<'a>(
     index: usize,
     facts: bool,
     blocked: Option<&'static str>,
+    now: Option<Instant>,
 ) -> Element<'a, Message> {
     let connect = button(text("Connect"))
         .style(button::primary)
@@ -71,7 +83,7 @@ pub(super) fn link_view<'a>(
             .align_y(Center)
             .into(),
         Link::Connecting => row![
-            text("Connecting… (Tandem waits up to 15 s for an answer)").size(14),
+            text(connecting_text(link, now)).size(14),
             button(text("Cancel"))
                 .style(button::secondary)
                 .on_press(Message::CancelPressed(index)),

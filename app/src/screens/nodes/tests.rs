@@ -288,9 +288,16 @@ fn connect_waits_for_an_address_and_can_be_cancelled_and_a_late_session_is_close
         ui.click("Connect").expect("node 1's Connect");
     });
     assert!(matches!(actions[..], [Action::Connect(_)]), "{actions:?}");
+    // The window ticks each second while it waits: the page says how long so far.
+    let later = iced::time::Instant::now() + std::time::Duration::from_secs(3);
+    update(&mut state, Message::Tick(later), &mut profile);
+    assert!(state.connecting());
     interact(&mut state, &mut profile, |ui| {
+        ui.find("Connecting… 3 s (Tandem waits up to 15 s for an answer)")
+            .expect("the time waited");
         ui.click("Cancel").expect("Cancel while connecting");
     });
+    assert!(!state.connecting());
     assert_eq!(state.link(0), &Link::NotConnected);
     assert!(state.can_continue(), "Next no longer waits");
     // The answer of the cancelled attempt: a session is closed again, an error is dropped.
