@@ -64,6 +64,8 @@ pub enum Message {
     },
     /// F1: the list of keys, shown or hidden.
     KeysPressed,
+    /// Alt+letter: the current page's action of that letter (F1 lists them).
+    AccessKey(char),
     /// Alt+digit (`manage`: Ctrl+digit): the sidebar's page of that number, or on Welcome the
     /// profile listed with it.
     NumberKey {
@@ -432,6 +434,10 @@ impl App {
                 }
             }
             Message::TabPressed { shift } => vec![Effect::Focus { backwards: shift }],
+            Message::AccessKey(letter) => match self.access_key(letter) {
+                Some(message) => self.handle(message),
+                None => Vec::new(),
+            },
             Message::NumberKey { number, manage } => match (self.page, manage) {
                 (Page::Welcome, _) => {
                     let listed = self
@@ -510,6 +516,31 @@ impl App {
         }
         self.visible = self.shown.filter(&self.problems);
         effects
+    }
+
+    /// What Alt+`letter` does on the current page, as the message its button would send.
+    fn access_key(&self, letter: char) -> Option<Message> {
+        let node_where = |wanted: fn(&nodes::Link) -> bool| {
+            (0..self.profile.nodes.len()).find(|&index| wanted(self.nodes.link(index)))
+        };
+        match (self.page, letter) {
+            (Page::Nodes, 'c') => node_where(|link| {
+                matches!(link, nodes::Link::NotConnected | nodes::Link::Failed(_))
+            })
+            .filter(|&index| nodes::connect_blocker(self.context(), index).is_none())
+            .map(|index| Message::Nodes(nodes::Message::ConnectPressed(index))),
+            (Page::Nodes, 't') => {
+                node_where(|link| matches!(link, nodes::Link::ConfirmHostKey { .. }))
+                    .map(|index| Message::Nodes(nodes::Message::TrustPressed(index)))
+            }
+            (Page::Storage, 'a') => Some(Message::Storage(storage::Message::AddVolume)),
+            (Page::Vms, 'a') => Some(Message::Vms(vms::Message::AddVm)),
+            (Page::Review, 'e') => Some(Message::Review(review::Message::ExportPlanPressed)),
+            (Page::Done, 'e') => Some(Message::Done(done::Message::ExportPressed(
+                done::ReportFormat::Html,
+            ))),
+            _ => None,
+        }
     }
 
     /// Pages the sidebar may jump to: those already passed (and never away from a run).

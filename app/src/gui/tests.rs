@@ -243,6 +243,10 @@ fn every_key_f1_lists_does_what_it_says() {
     ));
     assert!(key(character("0"), Modifiers::ALT).is_none());
     assert!(matches!(
+        key(character("A"), Modifiers::ALT),
+        Some(Message::AccessKey('a'))
+    ));
+    assert!(matches!(
         key(Key::Named(Named::F1), Modifiers::empty()),
         Some(Message::KeysPressed)
     ));
@@ -1104,4 +1108,54 @@ fn without_a_file_dialog_the_path_is_typed_instead() {
     settle(&mut app, Message::BackPressed);
     assert_eq!(app.typed_path, None, "Escape gives up");
     assert_eq!(app.page, Page::Nodes, "and goes nowhere");
+}
+
+/// Alt+letter does a page's main action, as its button would: connect the next node, add a
+/// volume or a VM, export the plan; elsewhere it does nothing.
+#[test]
+fn access_keys_do_the_pages_main_actions() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = seed_app(dir.path());
+    let effects = settle(&mut app, Message::AccessKey('c'));
+    assert!(
+        matches!(&effects[..], [Effect::Connect { request, .. }] if request.index == 0),
+        "{effects:?}"
+    );
+    assert!(
+        settle(&mut app, Message::AccessKey('t')).is_empty(),
+        "no key to trust yet"
+    );
+    settle(&mut app, Message::Nodes(nodes::Message::CancelPressed(0)));
+    for _ in 0..2 {
+        click(&mut app, "Next");
+    }
+    assert_eq!(app.page, Page::Storage);
+    let volumes = app.profile.storage.volumes.len();
+    settle(&mut app, Message::AccessKey('a'));
+    assert_eq!(app.profile.storage.volumes.len(), volumes + 1);
+    settle(&mut app, Message::AccessKey('x'));
+    assert_eq!(
+        app.profile.storage.volumes.len(),
+        volumes + 1,
+        "Alt+X is nothing"
+    );
+    settle(&mut app, Message::PageSelected(Page::Vms));
+    assert_eq!(app.page, Page::Storage, "not passed yet");
+    settle(
+        &mut app,
+        Message::Storage(storage::Message::RemoveVolume(volumes)),
+    );
+    click(&mut app, "Next");
+    let vms = app.profile.vms.len();
+    settle(&mut app, Message::AccessKey('a'));
+    assert_eq!(app.profile.vms.len(), vms + 1);
+    settle(&mut app, Message::Vms(vms::Message::RemoveVm(vms)));
+    click(&mut app, "Next");
+    click(&mut app, "Next");
+    assert_eq!(app.page, Page::Review);
+    let effects = settle(&mut app, Message::AccessKey('e'));
+    assert!(
+        matches!(&effects[..], [Effect::PickPlanPath(_)]),
+        "{effects:?}"
+    );
 }

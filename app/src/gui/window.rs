@@ -95,6 +95,16 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "Ctrl+1 … Ctrl+9",
         "on Welcome: manage the cluster of profile 1 … 9",
     ),
+    ("Alt+C", "Nodes: connect the next node not connected yet"),
+    (
+        "Alt+T",
+        "Nodes: trust the host key shown (compare it first)",
+    ),
+    ("Alt+A", "Storage: add a volume; VMs: add a VM"),
+    (
+        "Alt+E",
+        "Review: export the plan; Done: export the report (HTML)",
+    ),
     ("Ctrl+N", "a new cluster (Welcome page)"),
     ("Ctrl+O", "import a profile file (Welcome page)"),
     ("Ctrl+S", "save the profile"),
@@ -148,6 +158,12 @@ fn command_key(
     let Key::Character(character) = key else {
         return None;
     };
+    if modifiers.alt() && !modifiers.command() {
+        let letter = character.to_ascii_lowercase().chars().next()?;
+        if letter.is_ascii_alphabetic() {
+            return Some(Message::AccessKey(letter));
+        }
+    }
     if let Ok(number) = character.parse::<usize>() {
         return (1..=9).contains(&number).then_some(Message::NumberKey {
             number,

@@ -515,8 +515,8 @@ fn node_view<'a>(state: &'a State, context: Context<'a>, index: usize) -> Elemen
 
 mod connection;
 
-pub use connection::connection_view;
-use connection::{connect_blocker, link_view};
+use connection::link_view;
+pub use connection::{connect_blocker, connection_view};
 
 #[cfg(test)]
 mod tests;

@@ -49,7 +49,7 @@ fn connecting_text(link: &NodeLink, now: Option<Instant>) -> String {
 }
 
 /// Why Connect cannot be pressed yet for node `index`, if it cannot.
-pub(super) fn connect_blocker(context: Context<'_>, index: usize) -> Option<&'static str> {
+pub fn connect_blocker(context: Context<'_>, index: usize) -> Option<&'static str> {
     let node = context.profile.nodes.get(index)?;
     if node.ssh.host.trim().is_empty() {
         return Some("Type the node's SSH address first");
