@@ -438,29 +438,7 @@ impl App {
                 Some(message) => self.handle(message),
                 None => Vec::new(),
             },
-            Message::NumberKey { number, manage } => match (self.page, manage) {
-                (Page::Welcome, _) => {
-                    let listed = self
-                        .welcome
-                        .listed()
-                        .get(number - 1)
-                        .map(|path| (*path).clone());
-                    match listed {
-                        Some(path) if manage => {
-                            self.handle(Message::Welcome(welcome::Message::ManagePressed(path)))
-                        }
-                        Some(path) => {
-                            self.handle(Message::Welcome(welcome::Message::OpenPressed(path)))
-                        }
-                        None => Vec::new(),
-                    }
-                }
-                (_, false) => match Page::ALL.get(number) {
-                    Some(page) => self.handle(Message::PageSelected(*page)),
-                    None => Vec::new(),
-                },
-                (_, true) => Vec::new(),
-            },
+            Message::NumberKey { number, manage } => self.number_key(number, manage),
             Message::ReportPathChosen(format, path) => match (path, &self.run.journal) {
                 (None, _) => self.handle(Message::ReportWritten(Ok(None))),
                 (Some(_), None) => self.handle(Message::ReportWritten(Err(
@@ -516,31 +494,6 @@ impl App {
         }
         self.visible = self.shown.filter(&self.problems);
         effects
-    }
-
-    /// What Alt+`letter` does on the current page, as the message its button would send.
-    fn access_key(&self, letter: char) -> Option<Message> {
-        let node_where = |wanted: fn(&nodes::Link) -> bool| {
-            (0..self.profile.nodes.len()).find(|&index| wanted(self.nodes.link(index)))
-        };
-        match (self.page, letter) {
-            (Page::Nodes, 'c') => node_where(|link| {
-                matches!(link, nodes::Link::NotConnected | nodes::Link::Failed(_))
-            })
-            .filter(|&index| nodes::connect_blocker(self.context(), index).is_none())
-            .map(|index| Message::Nodes(nodes::Message::ConnectPressed(index))),
-            (Page::Nodes, 't') => {
-                node_where(|link| matches!(link, nodes::Link::ConfirmHostKey { .. }))
-                    .map(|index| Message::Nodes(nodes::Message::TrustPressed(index)))
-            }
-            (Page::Storage, 'a') => Some(Message::Storage(storage::Message::AddVolume)),
-            (Page::Vms, 'a') => Some(Message::Vms(vms::Message::AddVm)),
-            (Page::Review, 'e') => Some(Message::Review(review::Message::ExportPlanPressed)),
-            (Page::Done, 'e') => Some(Message::Done(done::Message::ExportPressed(
-                done::ReportFormat::Html,
-            ))),
-            _ => None,
-        }
     }
 
     /// Pages the sidebar may jump to: those already passed (and never away from a run).

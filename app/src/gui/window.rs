@@ -7,8 +7,8 @@ use iced::keyboard::{self, Key, key::Named};
 use iced::{Subscription, Task, event, window};
 use wizard_steps::pages::Page;
 
-use super::{App, Message, edge};
-use crate::screens::{manage, nodes, welcome};
+use super::{App, Effect, Message, edge};
+use crate::screens::{done, manage, nodes, review, storage, vms, welcome};
 
 /// The window's application id (Wayland app_id, X11 WM_CLASS): the desktop entry's file name,
 /// its StartupWMClass and Icon, and the AppStream id (packaging/ holds them under this name).
@@ -184,6 +184,59 @@ fn command_key(
 const MANAGE_REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl App {
+    /// Alt+`number` (Ctrl with `manage`): on Welcome the profile listed with that number, in
+    /// the wizard or on the Manage page; elsewhere the sidebar's page of that number.
+    pub(super) fn number_key(&mut self, number: usize, manage: bool) -> Vec<Effect> {
+        match (self.page, manage) {
+            (Page::Welcome, _) => {
+                let listed = self
+                    .welcome
+                    .listed()
+                    .get(number - 1)
+                    .map(|path| (*path).clone());
+                match listed {
+                    Some(path) if manage => {
+                        self.handle(Message::Welcome(welcome::Message::ManagePressed(path)))
+                    }
+                    Some(path) => {
+                        self.handle(Message::Welcome(welcome::Message::OpenPressed(path)))
+                    }
+                    None => Vec::new(),
+                }
+            }
+            (_, false) => match Page::ALL.get(number) {
+                Some(page) => self.handle(Message::PageSelected(*page)),
+                None => Vec::new(),
+            },
+            (_, true) => Vec::new(),
+        }
+    }
+
+    /// What Alt+`letter` does on the current page, as the message its button would send.
+    pub(super) fn access_key(&self, letter: char) -> Option<Message> {
+        let node_where = |wanted: fn(&nodes::Link) -> bool| {
+            (0..self.profile.nodes.len()).find(|&index| wanted(self.nodes.link(index)))
+        };
+        match (self.page, letter) {
+            (Page::Nodes, 'c') => node_where(|link| {
+                matches!(link, nodes::Link::NotConnected | nodes::Link::Failed(_))
+            })
+            .filter(|&index| nodes::connect_blocker(self.context(), index).is_none())
+            .map(|index| Message::Nodes(nodes::Message::ConnectPressed(index))),
+            (Page::Nodes, 't') => {
+                node_where(|link| matches!(link, nodes::Link::ConfirmHostKey { .. }))
+                    .map(|index| Message::Nodes(nodes::Message::TrustPressed(index)))
+            }
+            (Page::Storage, 'a') => Some(Message::Storage(storage::Message::AddVolume)),
+            (Page::Vms, 'a') => Some(Message::Vms(vms::Message::AddVm)),
+            (Page::Review, 'e') => Some(Message::Review(review::Message::ExportPlanPressed)),
+            (Page::Done, 'e') => Some(Message::Done(done::Message::ExportPressed(
+                done::ReportFormat::Html,
+            ))),
+            _ => None,
+        }
+    }
+
     /// The chosen theme; None follows the desktop.
     pub fn theme(&self) -> Option<iced::Theme> {
         self.settings.theme.theme()
