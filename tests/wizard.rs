@@ -392,8 +392,7 @@ fn every_page_looks_as_reviewed() {
         ))),
     );
     for (index, found) in node_facts.iter().enumerate() {
-        // Connect pressed (the connection is left to the test), then the node's answer.
-        app.handle(Message::Nodes(nodes::Message::ConnectPressed(index)));
+        // Manage cluster pressed Connect already: the node's answer.
         app.handle(Message::Nodes(nodes::Message::Connected(
             index,
             Box::new(Ok(found.clone())),

@@ -494,8 +494,8 @@ fn crm_load_rejects_an_unknown_agent_parameter() {
     );
 }
 
-#[test]
-fn experimental_live_migration_promotes_both_sides_and_allows_migration() {
+/// The seed cluster with `live_migration = true`, loaded and started (not yet verified).
+fn seed_with_live_migration_started() -> Cib {
     let text = fs::read_to_string(common::example_profile("seed"))
         .expect("seed profile")
         .replace("live_migration = false", "live_migration = true");
@@ -504,6 +504,12 @@ fn experimental_live_migration_promotes_both_sides_and_allows_migration() {
     fs::write(&profile, text).expect("write the profile");
     let cib = Cib::load(&profile);
     cib.start_cluster();
+    cib
+}
+
+#[test]
+fn experimental_live_migration_promotes_both_sides_and_allows_migration() {
+    let cib = seed_with_live_migration_started();
     cib.verify();
     let placement = cib.placement();
     for vm in &cib.design.vms {
@@ -668,14 +674,7 @@ fn a_vm_moved_by_hand_runs_there_until_it_is_let_go() {
 /// restart).
 #[test]
 fn live_migration_moves_a_running_vm_by_migrating_it() {
-    let text = fs::read_to_string(common::example_profile("seed"))
-        .expect("seed profile")
-        .replace("live_migration = false", "live_migration = true");
-    let dir = TempDir::new().expect("temporary directory");
-    let profile = dir.path().join("live.toml");
-    fs::write(&profile, text).expect("write the profile");
-    let cib = Cib::load(&profile);
-    cib.start_cluster();
+    let cib = seed_with_live_migration_started();
     let vm = &cib.design.vms[0];
     assert_eq!(vm.home, 0, "the seed's first VM lives on node1");
     let xen = PacemakerIds::for_vm(&vm.name).xen;
