@@ -2,6 +2,7 @@
 //! Manage page's own bar, and the question asked before something would stop a run or drop
 //! unsaved changes (over whatever page is shown).
 
+use crate::screens::focus::Activate;
 use iced::widget::{button, column, container, row, scrollable, space, text};
 use iced::{Center, Element, Fill};
 use wizard_steps::pages::{self, Page};
@@ -13,7 +14,7 @@ use crate::screens::cluster::ClusterPage;
 use crate::screens::network::NetworkPage;
 use crate::screens::storage::StoragePage;
 use crate::screens::vms::VmsPage;
-use crate::screens::{done, manage, nodes, review, run, welcome};
+use crate::screens::{done, focus, manage, nodes, review, run, welcome};
 
 /// The scrollable that holds the page.
 pub const PAGE_SCROLL: &str = "page";
@@ -25,7 +26,7 @@ impl App {
     pub fn view(&self) -> Element<'_, Message> {
         let screen = self.screen();
         match self.dialog() {
-            Some(dialog) => iced::widget::stack![screen, dialog].into(),
+            Some(dialog) => iced::widget::stack![focus::behind_dialog(screen), dialog].into(),
             None => screen,
         }
     }
@@ -75,13 +76,13 @@ impl App {
         let bar = row![
             button(text("← Welcome"))
                 .style(button::secondary)
-                .on_press_maybe(idle.then_some(Message::WelcomePressed)),
+                .on_activate_maybe(idle.then_some(Message::WelcomePressed)),
             text(format!("Cluster {}", self.profile.cluster.name))
                 .size(20)
                 .width(Fill),
             button(text("Edit profile"))
                 .style(button::secondary)
-                .on_press_maybe(idle.then_some(Message::EditProfilePressed)),
+                .on_activate_maybe(idle.then_some(Message::EditProfilePressed)),
         ]
         .spacing(12)
         .align_y(Center);
@@ -113,12 +114,10 @@ impl App {
             } else {
                 button::text
             };
-            pages = pages.push(
-                button(label)
-                    .width(Fill)
-                    .style(style)
-                    .on_press_maybe(self.reachable(page).then_some(Message::PageSelected(page))),
-            );
+            pages =
+                pages.push(button(label).width(Fill).style(style).on_activate_maybe(
+                    self.reachable(page).then_some(Message::PageSelected(page)),
+                ));
         }
         container(
             column![
@@ -150,7 +149,7 @@ impl App {
                 button(text(choice.label()).size(12))
                     .style(style)
                     .padding([2, 4])
-                    .on_press(Message::ThemePicked(choice)),
+                    .on_activate(Message::ThemePicked(choice)),
             );
         }
         column![text("Theme").size(12), choices].spacing(2).into()
@@ -167,11 +166,11 @@ impl App {
             button(text(label))
                 .width(Fill)
                 .style(button::secondary)
-                .on_press_maybe(saveable.then_some(Message::SavePressed)),
+                .on_activate_maybe(saveable.then_some(Message::SavePressed)),
             button(text("Export profile…"))
                 .width(Fill)
                 .style(button::text)
-                .on_press_maybe(saveable.then_some(Message::ExportPressed)),
+                .on_activate_maybe(saveable.then_some(Message::ExportPressed)),
         ]
         .spacing(6)
         .into()
@@ -187,12 +186,12 @@ impl App {
         let back = (self.page != Page::Done || !self.run.running()).then(|| {
             button(text("Back"))
                 .style(button::secondary)
-                .on_press_maybe(self.can_go_back().then_some(Message::BackPressed))
+                .on_activate_maybe(self.can_go_back().then_some(Message::BackPressed))
         });
         let next = self.page.next().map(|_| {
             button(text(next_label))
                 .style(button::primary)
-                .on_press_maybe(
+                .on_activate_maybe(
                     (self.can_continue() || self.page.edits_profile())
                         .then_some(Message::NextPressed),
                 )

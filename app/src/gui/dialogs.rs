@@ -2,6 +2,7 @@
 //! something would stop a run or drop unsaved changes, the path typed where no file dialog can
 //! appear, and the list of keys (F1). Nothing moves behind an open one; Escape closes it.
 
+use crate::screens::focus::Activate;
 use iced::Element;
 use iced::widget::{button, column, container, row, text};
 
@@ -113,7 +114,7 @@ fn keys_dialog<'a>() -> Element<'a, Message> {
     list = list.push(
         button(text("Close (Escape)"))
             .style(button::secondary)
-            .on_press(Message::KeysPressed),
+            .on_activate(Message::KeysPressed),
     );
     container(list.max_width(560))
         .padding(24)
@@ -126,7 +127,7 @@ fn question_dialog<'a>(question: &Question) -> Element<'a, Message> {
         |label: &'a str, style: fn(&iced::Theme, button::Status) -> button::Style, answer| {
             button(text(label))
                 .style(style)
-                .on_press(Message::Answered(answer))
+                .on_activate(Message::Answered(answer))
         };
     let (question, buttons) = match question {
         Question::CloseWhileRunning(_) => (

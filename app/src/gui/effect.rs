@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use iced::widget::operation;
+use iced::advanced::widget::{self, Operation, operation};
 use iced::{Task, window};
 
 use wizard_steps::Profile;
@@ -16,7 +16,7 @@ use wizard_steps::Profile;
 use super::Message;
 use super::edge::{self, SaveTo};
 use super::typed_path::{self, PathFor};
-use crate::screens::{done, manage, nodes, review, run, vms, welcome};
+use crate::screens::{done, focus, manage, nodes, review, run, vms, welcome};
 
 /// What must happen outside the window's state after a message: I/O through the edge, dialogs,
 /// focus and window operations.
@@ -241,13 +241,34 @@ impl Effect {
         })
     }
 
+    /// What a focus or scroll effect does to the window's widgets (nothing for the others).
+    pub(super) fn widget_operations(&self) -> Vec<Box<dyn Operation + Send>> {
+        match self {
+            Effect::Focus { backwards } => vec![Box::new(focus::move_focus(
+                *backwards,
+                super::chrome::PAGE_SCROLL,
+            ))],
+            Effect::FocusField(id) => vec![Box::new(operation::focusable::focus(widget::Id::new(id)))],
+            // A new page: at its top, with nothing focused (Tab starts at its first field).
+            Effect::ScrollToTop => vec![
+                Box::new(operation::scrollable::snap_to(
+                    widget::Id::new(super::chrome::PAGE_SCROLL),
+                    operation::scrollable::RelativeOffset::START.into(),
+                )),
+                Box::new(operation::focusable::unfocus()),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
     pub(super) fn into_task(self, edge: Arc<edge::Edge>) -> Task<Message> {
         match self {
-            Effect::Focus { backwards: false } => operation::focus_next(),
-            Effect::Focus { backwards: true } => operation::focus_previous(),
-            Effect::FocusField(id) => operation::focus(id),
-            Effect::ScrollToTop => {
-                operation::snap_to(super::chrome::PAGE_SCROLL, operation::RelativeOffset::START)
+            Effect::Focus { .. } | Effect::FocusField(_) | Effect::ScrollToTop => {
+                Task::batch(
+                    self.widget_operations()
+                        .into_iter()
+                        .map(|operation| iced::advanced::widget::operate(operation).discard()),
+                )
             }
             Effect::CloseWindow(id) => window::close(id),
             Effect::Run(events) => Task::run(events, |event| {

@@ -2,6 +2,7 @@
 //! dialog never appears (rfd answers as if it was cancelled). The window then says so and asks
 //! for the path in a field instead, so that Import, Export, the key file and the ISO still work.
 
+use crate::screens::focus::Activate;
 use std::path::{Path, PathBuf};
 
 use iced::widget::{button, column, container, row, text, text_input};
@@ -93,10 +94,10 @@ impl TypedPath {
                 row![
                     button(text("Cancel"))
                         .style(button::secondary)
-                        .on_press(typed(TypedPathMessage::Cancelled)),
+                        .on_activate(typed(TypedPathMessage::Cancelled)),
                     button(text("OK"))
                         .style(button::primary)
-                        .on_press(typed(TypedPathMessage::Confirmed)),
+                        .on_activate(typed(TypedPathMessage::Confirmed)),
                 ]
                 .spacing(12),
             ]

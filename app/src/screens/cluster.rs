@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use iced::widget::{checkbox, column, container, pick_list, radio, row, text, text_input, toggler};
+use iced::widget::{checkbox, column, container, row, text, text_input, toggler};
 use iced::{Element, Fill};
 use wizard_steps::Profile;
 use wizard_steps::facts::NodeFacts;
@@ -15,7 +15,7 @@ use wizard_steps::profile::{Bmc, DrbdProtocol, Failback, Fencing, VerifyAlg};
 
 use super::Screen;
 use super::{Context, field, heading, problem_text, section, warning};
-use crate::screens::style;
+use crate::screens::{focus, style};
 
 /// The failback window offered first: overnight.
 const DEFAULT_WINDOW: (u8, u8) = (22, 6);
@@ -249,9 +249,9 @@ fn failback_section<'a>(context: Context<'a>) -> Element<'a, Message> {
         Failback::Window { .. } => FailbackChoice::Window,
     });
     let choice = |label: &str, value: FailbackChoice, id: &'static str| {
-        container(radio(label, value, chosen, Message::FailbackPicked)).id(id)
+        container(focus::radio(label, value, chosen, Message::FailbackPicked)).id(id)
     };
-    let mut body = column![
+    let choices = column![
         choice(
             "Return home: VMs move back to their home node as soon as it is back",
             FailbackChoice::ReturnHome,
@@ -269,6 +269,17 @@ fn failback_section<'a>(context: Context<'a>) -> Element<'a, Message> {
         ),
     ]
     .spacing(8);
+    let mut body = column![focus::choice(
+        choices,
+        [
+            FailbackChoice::ReturnHome,
+            FailbackChoice::Stay,
+            FailbackChoice::Window
+        ],
+        chosen,
+        Message::FailbackPicked
+    )]
+    .spacing(8);
     if let Failback::Window {
         start_hour,
         end_hour,
@@ -279,22 +290,23 @@ fn failback_section<'a>(context: Context<'a>) -> Element<'a, Message> {
             row![
                 field(
                     "From",
-                    container(
-                        pick_list(
-                            hours.clone(),
-                            Some(Hour(start_hour)),
-                            Message::StartHourPicked
-                        )
-                        .width(110)
-                    )
+                    container(focus::pick_list(
+                        hours.clone(),
+                        Some(Hour(start_hour)),
+                        Message::StartHourPicked,
+                        |list| list.width(110),
+                    ))
                     .id("failback-start"),
                     context.problems_at(Field::Cluster(ClusterField::FailbackStartHour)),
                 ),
                 field(
                     "Until",
-                    container(
-                        pick_list(hours, Some(Hour(end_hour)), Message::EndHourPicked).width(110)
-                    )
+                    container(focus::pick_list(
+                        hours,
+                        Some(Hour(end_hour)),
+                        Message::EndHourPicked,
+                        |list| { list.width(110) }
+                    ))
                     .id("failback-end"),
                     context.problems_at(Field::Cluster(ClusterField::FailbackEndHour)),
                 ),
@@ -336,15 +348,15 @@ fn fencing_section<'a>(context: Context<'a>) -> Element<'a, Message> {
     } else {
         FencingChoice::None
     });
-    let mut body = column![
-        container(radio(
+    let choices = column![
+        container(focus::radio(
             "IPMI: the surviving node powers the other off through its BMC (fence_ipmilan)",
             FencingChoice::Ipmi,
             chosen,
             Message::FencingPicked,
         ))
         .id("fencing-ipmi"),
-        container(radio(
+        container(focus::radio(
             "None (not recommended)",
             FencingChoice::None,
             chosen,
@@ -352,6 +364,13 @@ fn fencing_section<'a>(context: Context<'a>) -> Element<'a, Message> {
         ))
         .id("fencing-none"),
     ]
+    .spacing(8);
+    let mut body = column![focus::choice(
+        choices,
+        [FencingChoice::Ipmi, FencingChoice::None],
+        chosen,
+        Message::FencingPicked
+    )]
     .spacing(8);
     match &profile.cluster.fencing {
         Fencing::Ipmi {} => {
@@ -380,11 +399,12 @@ fn fencing_section<'a>(context: Context<'a>) -> Element<'a, Message> {
                         ),
                     ]
                     .spacing(16),
-                    container(
+                    container(focus::checkbox(
                         checkbox(lanplus)
-                            .label("IPMI v2.0 (lanplus), which almost every current BMC wants")
-                            .on_toggle(move |on| Message::LanplusToggled(index, on))
-                    )
+                            .label("IPMI v2.0 (lanplus), which almost every current BMC wants"),
+                        lanplus,
+                        move |on| Message::LanplusToggled(index, on),
+                    ))
                     .id(format!("lanplus-{index}")),
                 ]
                 .spacing(8);
@@ -418,11 +438,13 @@ fn fencing_section<'a>(context: Context<'a>) -> Element<'a, Message> {
             body = body.push(warning(NO_FENCING_WARNING));
             body = body.push(field(
                 "Acknowledgement",
-                container(
-                    checkbox(*acknowledge_split_brain_risk)
-                        .label("I understand: without fencing, a split brain needs manual recovery")
-                        .on_toggle(Message::Acknowledged),
-                )
+                container(focus::checkbox(
+                    checkbox(*acknowledge_split_brain_risk).label(
+                        "I understand: without fencing, a split brain needs manual recovery",
+                    ),
+                    *acknowledge_split_brain_risk,
+                    Message::Acknowledged,
+                ))
                 .id("acknowledge"),
                 context.problems_at(Field::Cluster(ClusterField::AcknowledgeSplitBrainRisk)),
             ));
@@ -441,11 +463,11 @@ fn fencing_section<'a>(context: Context<'a>) -> Element<'a, Message> {
 fn corosync_section<'a>(context: Context<'a>) -> Element<'a, Message> {
     let on = context.profile.cluster.corosync_crypto;
     let mut body = column![
-        container(
-            toggler(on)
-                .label("Encrypt and authenticate corosync's traffic with a shared key")
-                .on_toggle(Message::CorosyncCryptoToggled)
-        )
+        container(focus::toggler(
+            toggler(on).label("Encrypt and authenticate corosync's traffic with a shared key"),
+            on,
+            Message::CorosyncCryptoToggled,
+        ))
         .id("corosync-crypto")
     ]
     .spacing(6);
@@ -469,7 +491,7 @@ fn drbd_section<'a>(context: Context<'a>) -> Element<'a, Message> {
     let drbd = &context.profile.cluster.drbd;
     let chosen = Some(drbd.protocol);
     let protocol = |label: &str, value: DrbdProtocol, id: &'static str| {
-        container(radio(label, value, chosen, Message::ProtocolPicked)).id(id)
+        container(focus::radio(label, value, chosen, Message::ProtocolPicked)).id(id)
     };
     let protocols = column![
         protocol(
@@ -489,11 +511,15 @@ fn drbd_section<'a>(context: Context<'a>) -> Element<'a, Message> {
         ),
     ]
     .spacing(8);
-    let body =
-        column![
+    let body = column![
         field(
             "Replication protocol",
-            protocols,
+            focus::choice(
+                protocols,
+                [DrbdProtocol::A, DrbdProtocol::B, DrbdProtocol::C],
+                chosen,
+                Message::ProtocolPicked
+            ),
             context.problems_at(Field::Cluster(ClusterField::DrbdProtocol)),
         ),
         row![
@@ -507,10 +533,12 @@ fn drbd_section<'a>(context: Context<'a>) -> Element<'a, Message> {
             ),
             field(
                 "Verify algorithm (drbdadm verify)",
-                container(
-                    pick_list(Alg::ALL, Some(Alg(drbd.verify_alg)), Message::VerifyAlgPicked)
-                        .width(160)
-                )
+                container(focus::pick_list(
+                    Alg::ALL,
+                    Some(Alg(drbd.verify_alg)),
+                    Message::VerifyAlgPicked,
+                    |list| list.width(160),
+                ))
                 .id("verify-alg"),
                 context.problems_at(Field::Cluster(ClusterField::DrbdVerifyAlg)),
             ),
@@ -524,27 +552,28 @@ fn drbd_section<'a>(context: Context<'a>) -> Element<'a, Message> {
         .style(style::secondary),
         field(
             "Initial sync",
-            container(
+            container(focus::checkbox(
                 checkbox(drbd.skip_initial_sync_when_blank)
-                    .label("Skip the initial full sync when both copies of a volume are blank")
-                    .on_toggle(Message::SkipInitialSyncToggled)
-            )
+                    .label("Skip the initial full sync when both copies of a volume are blank"),
+                drbd.skip_initial_sync_when_blank,
+                Message::SkipInitialSyncToggled,
+            ))
             .id("skip-initial-sync"),
             context.problems_at(Field::Cluster(ClusterField::DrbdSkipInitialSync)),
         ),
     ]
-        .spacing(12);
+    .spacing(12);
     section("DRBD replication", body)
 }
 
 fn migration_section<'a>(context: Context<'a>) -> Element<'a, Message> {
     let on = context.profile.cluster.live_migration;
     let body = column![
-        container(
-            toggler(on)
-                .label("Live migration (experimental)")
-                .on_toggle(Message::LiveMigrationToggled)
-        )
+        container(focus::toggler(
+            toggler(on).label("Live migration (experimental)"),
+            on,
+            Message::LiveMigrationToggled,
+        ))
         .id("live-migration"),
         text(
             "Experimental: DRBD runs dual-primary so that Xen can move a running VM to the \

@@ -1,6 +1,7 @@
 //! Done: the cluster as verified at the end of the run (nodes, where each VM runs, every DRBD
 //! resource on each node, failed actions), what the run did, and the report to export.
 
+use crate::screens::focus::Activate;
 use std::path::PathBuf;
 
 use iced::widget::{button, column, row, text};
@@ -145,7 +146,7 @@ fn export_view(state: &State) -> Element<'_, Message> {
     let export = |label: &'static str, format: ReportFormat| {
         button(text(label))
             .style(button::secondary)
-            .on_press_maybe((!state.exporting).then_some(Message::ExportPressed(format)))
+            .on_activate_maybe((!state.exporting).then_some(Message::ExportPressed(format)))
     };
     let result = match &state.exported {
         Some(Ok(path)) => {
@@ -169,7 +170,7 @@ fn export_view(state: &State) -> Element<'_, Message> {
                 export("Export report (Markdown)", ReportFormat::Markdown),
                 button(text("Save profile"))
                     .style(button::secondary)
-                    .on_press(Message::SavePressed),
+                    .on_activate(Message::SavePressed),
             ]
             .spacing(12)
             .align_y(Center),

@@ -7,6 +7,7 @@
 pub mod cluster;
 pub mod cluster_view;
 pub mod done;
+pub mod focus;
 pub mod manage;
 pub mod network;
 pub mod nodes;

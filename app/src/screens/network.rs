@@ -1,7 +1,8 @@
 //! Network: the bridge the VMs join, and per node the LAN NIC that joins it, the LAN address
 //! that moves from the NIC to the bridge, the gateway and the replication address.
 
-use iced::widget::{button, column, container, pick_list, row, text, text_input, toggler};
+use crate::screens::focus::{self, Activate};
+use iced::widget::{button, column, container, row, text, text_input, toggler};
 use iced::{Bottom, Element, Fill};
 use wizard_steps::Profile;
 use wizard_steps::facts::NodeFacts;
@@ -179,23 +180,24 @@ fn bridge_section<'a>(context: Context<'a>) -> Element<'a, Message> {
     );
     let stp = field(
         "Spanning tree",
-        container(
+        container(focus::toggler(
             toggler(network.stp)
-                .label("STP on the bridge (only when the LAN has loops that need it)")
-                .on_toggle(Message::StpToggled),
-        )
+                .label("STP on the bridge (only when the LAN has loops that need it)"),
+            network.stp,
+            Message::StpToggled,
+        ))
         .id("stp"),
         context.problems_at(Field::Network(NetworkField::Stp)),
     );
     let delays: Vec<u8> = (0..=30).collect();
     let mut delay = column![field(
         "Forward delay (seconds)",
-        pick_list(
+        focus::pick_list(
             delays,
             Some(network.forward_delay),
-            Message::ForwardDelayPicked
-        )
-        .width(120),
+            Message::ForwardDelayPicked,
+            |list| list.width(120),
+        ),
         context.problems_at(Field::Network(NetworkField::ForwardDelay)),
     )]
     .spacing(4);
@@ -223,11 +225,12 @@ fn node_section<'a>(context: Context<'a>, index: usize) -> Element<'a, Message> 
             let choices = network::nic_choices(facts);
             let selected = choices.iter().find(|nic| **nic == node.lan.nic).cloned();
             let mut nic = column![
-                container(
-                    pick_list(choices, selected, move |nic| Message::NicPicked(index, nic))
-                        .placeholder("Choose the LAN NIC")
-                        .width(240)
-                )
+                container(focus::pick_list(
+                    choices,
+                    selected,
+                    move |nic| Message::NicPicked(index, nic),
+                    |list| list.placeholder("Choose the LAN NIC").width(240),
+                ))
                 .id(format!("nic-{index}"))
             ]
             .spacing(4);
@@ -283,7 +286,7 @@ fn node_section<'a>(context: Context<'a>, index: usize) -> Element<'a, Message> 
         (!lan_host.is_empty() && lan_host != node.replication_address.trim()).then(|| {
             button(text("Use the LAN address").size(14))
                 .style(button::secondary)
-                .on_press(Message::ReplicationFromLan(index))
+                .on_activate(Message::ReplicationFromLan(index))
         });
     let replication = field(
         "Replication address (DRBD and corosync; already configured on the node)",

@@ -2,11 +2,12 @@
 //! key for the administrator to confirm before it is pinned, asks for a password only when the
 //! node needs one, and then shows what the node has.
 
+use crate::screens::focus::{self, Activate};
 use std::path::PathBuf;
 
 use iced::time::Instant;
 
-use iced::widget::{button, checkbox, column, pick_list, radio, row, text, text_input};
+use iced::widget::{button, checkbox, column, row, text, text_input};
 use iced::{Center, Element};
 use wizard_steps::Profile;
 use wizard_steps::access::{AccessError, Credentials};
@@ -365,10 +366,11 @@ pub fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> 
             ),
             field(
                 "Debian release on both nodes",
-                pick_list(
+                focus::pick_list(
                     RELEASES,
                     Some(profile.cluster.debian),
-                    Message::DebianChanged
+                    Message::DebianChanged,
+                    std::convert::identity,
                 ),
                 context.problems_at(Field::Cluster(ClusterField::Debian)),
             ),
@@ -443,26 +445,25 @@ fn node_view<'a>(state: &'a State, context: Context<'a>, index: usize) -> Elemen
         ),
     ]
     .spacing(12);
-    let auth = row![
-        text("Sign in with").size(14),
-        radio("SSH agent", AuthKind::Agent, Some(auth_kind), move |kind| {
-            Message::AuthChanged(index, kind)
-        }),
-        radio(
-            "Key file",
-            AuthKind::KeyFile,
-            Some(auth_kind),
-            move |kind| { Message::AuthChanged(index, kind) }
-        ),
-        radio(
-            "Password (asked when connecting)",
-            AuthKind::Password,
-            Some(auth_kind),
-            move |kind| { Message::AuthChanged(index, kind) }
-        ),
-    ]
-    .spacing(16)
-    .align_y(Center);
+    let pick = move |kind| Message::AuthChanged(index, kind);
+    let auth = focus::choice(
+        row![
+            text("Sign in with").size(14),
+            focus::radio("SSH agent", AuthKind::Agent, Some(auth_kind), pick),
+            focus::radio("Key file", AuthKind::KeyFile, Some(auth_kind), pick),
+            focus::radio(
+                "Password (asked when connecting)",
+                AuthKind::Password,
+                Some(auth_kind),
+                pick,
+            ),
+        ]
+        .spacing(16)
+        .align_y(Center),
+        [AuthKind::Agent, AuthKind::KeyFile, AuthKind::Password],
+        Some(auth_kind),
+        pick,
+    );
     let key = match &node.ssh.auth {
         SshAuth::KeyFile { path } => Some(
             row![
@@ -475,16 +476,18 @@ fn node_view<'a>(state: &'a State, context: Context<'a>, index: usize) -> Elemen
                 ),
                 button(text("Choose…"))
                     .style(button::secondary)
-                    .on_press(Message::BrowseKeyPressed(index)),
+                    .on_activate(Message::BrowseKeyPressed(index)),
             ]
             .spacing(8)
             .align_y(iced::Bottom),
         ),
         _ => None,
     };
-    let sudo = checkbox(node.ssh.sudo)
-        .label("Not root: run commands through sudo")
-        .on_toggle(move |sudo| Message::SudoToggled(index, sudo));
+    let sudo = focus::checkbox(
+        checkbox(node.ssh.sudo).label("Not root: run commands through sudo"),
+        node.ssh.sudo,
+        move |sudo| Message::SudoToggled(index, sudo),
+    );
     let hostname = field(
         "Hostname (uname -n on the node; filled in when you connect)",
         text_input("e.g. node1", &node.hostname)

@@ -2,6 +2,7 @@
 //! DRBD sync and per upload, the log as it comes, the phase in progress and how many steps are
 //! done; Cancel while it runs, and after a failure or a cancel what went wrong and Resume.
 
+use crate::screens::focus::Activate;
 use std::path::PathBuf;
 
 use iced::widget::{Column, button, column, container, progress_bar, row, scrollable, text};
@@ -167,15 +168,13 @@ fn status_view(state: &State) -> Element<'_, Message> {
         } else {
             button(text("Cancel"))
                 .style(button::danger)
-                .on_press(Message::CancelPressed)
-                .into()
+                .on_activate(Message::CancelPressed)
         })
     } else if state.stopped() {
         Some(
             button(text("Resume"))
                 .style(button::primary)
-                .on_press(Message::ResumePressed)
-                .into(),
+                .on_activate(Message::ResumePressed),
         )
     } else {
         None

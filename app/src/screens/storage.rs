@@ -1,7 +1,8 @@
 //! Storage: the LVM volume group on both nodes and the logical volumes the VMs' disks live on,
 //! with what each connected node has on every volume.
 
-use iced::widget::{button, checkbox, column, container, pick_list, row, text, text_input};
+use crate::screens::focus::{self, Activate};
+use iced::widget::{button, checkbox, column, container, row, text, text_input};
 use iced::{Center, Element, Fill};
 use wizard_steps::Profile;
 use wizard_steps::facts::NodeFacts;
@@ -207,11 +208,12 @@ fn group_section<'a>(context: Context<'a>) -> Element<'a, Message> {
         let known = selected.is_some();
         body = body.push(field(
             "Volume group (found on every connected node)",
-            container(
-                pick_list(choices, selected, Message::GroupPicked)
-                    .placeholder("Choose the volume group")
-                    .width(240),
-            )
+            container(focus::pick_list(
+                choices,
+                selected,
+                Message::GroupPicked,
+                |list| list.placeholder("Choose the volume group").width(240),
+            ))
             .id("volume-group"),
             context.problems_at(Field::Storage(StorageField::VolumeGroup)),
         ));
@@ -281,7 +283,7 @@ fn volumes_section<'a>(context: Context<'a>) -> Element<'a, Message> {
     let mut actions = column![
         button(text("Add volume"))
             .style(button::secondary)
-            .on_press(Message::AddVolume)
+            .on_activate(Message::AddVolume)
     ]
     .spacing(8);
     let found = storage::volume_choices(profile, &context.facts);
@@ -291,7 +293,7 @@ fn volumes_section<'a>(context: Context<'a>) -> Element<'a, Message> {
             buttons = buttons.push(
                 button(text(format!("Add {name} ({})", storage::size_text(mib))).size(14))
                     .style(button::secondary)
-                    .on_press(Message::AddFound(name, mib)),
+                    .on_activate(Message::AddFound(name, mib)),
             );
         }
         actions = actions.push(
@@ -342,11 +344,11 @@ fn volume_row<'a>(
         .width(180),
         field(
             "",
-            container(
-                checkbox(volume.create)
-                    .label("Create when missing")
-                    .on_toggle(move |create| Message::CreateToggled(index, create))
-            )
+            container(focus::checkbox(
+                checkbox(volume.create).label("Create when missing"),
+                volume.create,
+                move |create| Message::CreateToggled(index, create),
+            ))
             .height(INPUT_HEIGHT)
             .align_y(Center)
             .id(format!("create-{index}")),
@@ -357,7 +359,7 @@ fn volume_row<'a>(
             container(
                 button(text("Remove"))
                     .style(button::danger)
-                    .on_press(Message::RemoveVolume(index))
+                    .on_activate(Message::RemoveVolume(index))
             )
             .id(format!("remove-volume-{index}")),
             Vec::new(),

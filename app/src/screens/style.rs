@@ -27,6 +27,12 @@ pub fn success(theme: &Theme) -> text::Style {
     readable(theme, theme.palette().success)
 }
 
+/// The ring around the control the keyboard is on: the theme's primary colour, made as
+/// readable as text (so it stands out against every background just as well).
+pub fn focus_ring(theme: &Theme) -> text::Style {
+    readable(theme, theme.palette().primary)
+}
+
 /// The backgrounds text is drawn on: the page, and the cards and bars (`rounded_box`,
 /// `bordered_box`: the weak background).
 pub fn backgrounds(theme: &Theme) -> [Color; 2] {
@@ -83,16 +89,17 @@ mod tests {
 
     type TextStyle = fn(&Theme) -> text::Style;
 
-    /// Every text colour of the window reads at 4.5:1 or more on every background, in both
+    /// Every text colour of the window (and the focus ring) reads at 4.5:1 or more on every background, in both
     /// themes; iced's own secondary and warning colours do not (so the test can fail).
     #[test]
     fn all_text_reads_at_4_5_to_1_in_both_themes() {
         for theme in [Theme::Light, Theme::Dark] {
-            let styles: [(&str, TextStyle); 4] = [
+            let styles: [(&str, TextStyle); 5] = [
                 ("secondary", secondary),
                 ("warning", warning),
                 ("danger", danger),
                 ("success", success),
+                ("focus ring", focus_ring),
             ];
             let body = text::Style {
                 color: Some(theme.palette().text),

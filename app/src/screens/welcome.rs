@@ -1,6 +1,7 @@
 //! Welcome: start a new cluster, open a saved or recent profile in the wizard or manage its
 //! running cluster, or import a profile file.
 
+use crate::screens::focus::Activate;
 use std::path::{Path, PathBuf};
 
 use crate::screens::style;
@@ -73,11 +74,11 @@ pub fn view(state: &State) -> Element<'_, Message> {
         button(text("New cluster").size(18))
             .padding([10, 20])
             .style(button::primary)
-            .on_press(Message::NewClusterPressed),
+            .on_activate(Message::NewClusterPressed),
         button(text("Import a profile…").size(18))
             .padding([10, 20])
             .style(button::secondary)
-            .on_press(Message::ImportPressed),
+            .on_activate(Message::ImportPressed),
     ]
     .spacing(16);
     let mut page = column![
@@ -155,10 +156,10 @@ fn profile_list<'a>(
                 )
                 .width(Fill)
                 .style(button::subtle)
-                .on_press(Message::OpenPressed(path.clone())),
+                .on_activate(Message::OpenPressed(path.clone())),
                 button(text("Manage cluster"))
                     .style(button::secondary)
-                    .on_press(Message::ManagePressed(path.clone())),
+                    .on_activate(Message::ManagePressed(path.clone())),
             ]
             .spacing(8)
             .align_y(Center),

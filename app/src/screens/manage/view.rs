@@ -2,6 +2,7 @@
 //! evidence, the maintenance buttons.
 
 use crate::screens::cluster_view::{drbd_view, failures_view, nodes_view, vms_view};
+use crate::screens::focus::{self, Activate};
 use crate::screens::{Context, heading, section, warning};
 use iced::widget::{Column, button, checkbox, column, container, row, text};
 use iced::{Center, Element, Fill};
@@ -54,7 +55,7 @@ pub fn view<'a>(
     }
     let refresh = button(text("Refresh"))
         .style(button::secondary)
-        .on_press_maybe((!state.reading).then_some(Message::RefreshPressed));
+        .on_activate_maybe((!state.reading).then_some(Message::RefreshPressed));
     let mut reading = row![refresh].spacing(12).align_y(Center);
     if state.reading {
         reading = reading.push(text("Reading the cluster…").size(13));
@@ -116,7 +117,7 @@ fn split_brain_view<'a>(
                     .width(Fill),
                 button(text(format!("Examine {}", split.resource)))
                     .style(button::secondary)
-                    .on_press_maybe(
+                    .on_activate_maybe(
                         state
                             .busy
                             .is_none()
@@ -181,7 +182,7 @@ fn examined_view<'a>(examined: &'a Examined, design: &Design) -> Element<'a, Mes
                         } else {
                             button::secondary
                         })
-                        .on_press(Message::DiscardChosen(index)),
+                        .on_activate(Message::DiscardChosen(index)),
                 );
             }
             body = body.push(choices);
@@ -206,10 +207,10 @@ fn examined_view<'a>(examined: &'a Examined, design: &Design) -> Element<'a, Mes
                                 design.nodes[victim].hostname
                             )))
                             .style(button::danger)
-                            .on_press(Message::RecoverConfirmed),
+                            .on_activate(Message::RecoverConfirmed),
                             button(text("Cancel"))
                                 .style(button::secondary)
-                                .on_press(Message::RecoverCancelled),
+                                .on_activate(Message::RecoverCancelled),
                         ]
                         .spacing(12),
                     ]
@@ -262,9 +263,12 @@ fn maintenance_view<'a>(
                         )
                     })
                     .size(13),
-                    checkbox(state.hard_drill)
-                        .label("Hard mode: reset each node without shutting it down")
-                        .on_toggle(Message::HardDrillToggled),
+                    focus::checkbox(
+                        checkbox(state.hard_drill)
+                            .label("Hard mode: reset each node without shutting it down"),
+                        state.hard_drill,
+                        Message::HardDrillToggled,
+                    ),
                     row![
                         button(text(if state.hard_drill {
                             "Start the hard drill"
@@ -272,10 +276,10 @@ fn maintenance_view<'a>(
                             "Start the drill"
                         }))
                         .style(button::danger)
-                        .on_press(Message::DrillConfirmed),
+                        .on_activate(Message::DrillConfirmed),
                         button(text("Cancel"))
                             .style(button::secondary)
-                            .on_press(Message::DrillCancelled),
+                            .on_activate(Message::DrillCancelled),
                     ]
                     .spacing(12),
                 ]
@@ -291,7 +295,7 @@ fn maintenance_view<'a>(
         let mut line = row![
             button(text(label))
                 .style(button::secondary)
-                .on_press_maybe((readiness == Readiness::Ready).then_some(message))
+                .on_activate_maybe((readiness == Readiness::Ready).then_some(message))
         ]
         .spacing(8)
         .align_y(Center);
@@ -345,7 +349,7 @@ fn maintenance_view<'a>(
                 ),
                 button(text(format!("Let {} go", vm.name)))
                     .style(button::text)
-                    .on_press(Message::UnmovePressed(index)),
+                    .on_activate(Message::UnmovePressed(index)),
             ]
             .spacing(12)
             .align_y(Center),
@@ -355,13 +359,13 @@ fn maintenance_view<'a>(
         body = body.push(
             button(text("Clear the failed actions"))
                 .style(button::secondary)
-                .on_press(Message::CleanupPressed),
+                .on_activate(Message::CleanupPressed),
         );
     }
     body = body.push(
         button(text("Run the failover drill…"))
             .style(button::primary)
-            .on_press(Message::DrillPressed),
+            .on_activate(Message::DrillPressed),
     );
     section("Maintenance", body)
 }

@@ -2,6 +2,7 @@
 //! connects, the host key to confirm, the secret asked for, what a connected node has, and why
 //! a connection failed with where to look. The Manage page shows the same, compact.
 
+use crate::screens::focus::Activate;
 use iced::widget::{button, column, container, row, text, text_input};
 use iced::{Center, Element, Fill};
 use wizard_steps::field::{Field, NodeField};
@@ -75,7 +76,7 @@ pub(super) fn link_view<'a>(
 ) -> Element<'a, Message> {
     let connect = button(text("Connect"))
         .style(button::primary)
-        .on_press_maybe(blocked.is_none().then_some(Message::ConnectPressed(index)));
+        .on_activate_maybe(blocked.is_none().then_some(Message::ConnectPressed(index)));
     let not_connected = blocked.unwrap_or("Not connected");
     match &link.link {
         Link::NotConnected => row![connect, text(not_connected).size(14)]
@@ -86,7 +87,7 @@ pub(super) fn link_view<'a>(
             text(connecting_text(link, now)).size(14),
             button(text("Cancel"))
                 .style(button::secondary)
-                .on_press(Message::CancelPressed(index)),
+                .on_activate(Message::CancelPressed(index)),
         ]
         .spacing(12)
         .align_y(Center)
@@ -104,10 +105,10 @@ pub(super) fn link_view<'a>(
                 row![
                     button(text("Trust this key and connect"))
                         .style(button::primary)
-                        .on_press(Message::TrustPressed(index)),
+                        .on_activate(Message::TrustPressed(index)),
                     button(text("Do not trust"))
                         .style(button::secondary)
-                        .on_press(Message::RejectPressed(index)),
+                        .on_activate(Message::RejectPressed(index)),
                 ]
                 .spacing(12),
             ]
@@ -124,7 +125,7 @@ pub(super) fn link_view<'a>(
                 .on_submit(Message::SecretSubmitted(index)),
             button(text("Connect"))
                 .style(button::primary)
-                .on_press(Message::SecretSubmitted(index)),
+                .on_activate(Message::SecretSubmitted(index)),
         ]
         .spacing(8)
         .into(),
@@ -134,7 +135,7 @@ pub(super) fn link_view<'a>(
                     text("Connected").size(14).style(style::success),
                     button(text("Disconnect"))
                         .style(button::secondary)
-                        .on_press(Message::DisconnectPressed(index)),
+                        .on_activate(Message::DisconnectPressed(index)),
                 ]
                 .spacing(12)
                 .align_y(Center)

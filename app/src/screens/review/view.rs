@@ -1,6 +1,7 @@
 //! The Review page as drawn: the preflight's findings, the plan per node, the files, what is
 //! destructive or disruptive, the passwords, Start.
 
+use crate::screens::focus::{self, Activate};
 use crate::screens::{Context, heading, problem_text, section, warning};
 use iced::widget::{Column, button, checkbox, column, container, row, text, text_input};
 use iced::{Center, Element, Fill, Font};
@@ -21,7 +22,9 @@ pub fn view<'a>(state: &'a State, _context: Context<'a>) -> Element<'a, Message>
     .spacing(20);
     let check_again = button(text("Check again"))
         .style(button::secondary)
-        .on_press_maybe((!matches!(state.status, Status::Checking)).then_some(Message::CheckAgain));
+        .on_activate_maybe(
+            (!matches!(state.status, Status::Checking)).then_some(Message::CheckAgain),
+        );
     match &state.status {
         Status::Idle => {
             page = page.push(
@@ -80,10 +83,10 @@ pub fn view<'a>(state: &'a State, _context: Context<'a>) -> Element<'a, Message>
                         row![
                             button(text("Connect the nodes"))
                                 .style(button::primary)
-                                .on_press(Message::ConnectPressed),
+                                .on_activate(Message::ConnectPressed),
                             button(text("Export plan…"))
                                 .style(button::secondary)
-                                .on_press(Message::ExportPlanPressed),
+                                .on_activate(Message::ExportPlanPressed),
                         ]
                         .spacing(12),
                     ]
@@ -183,12 +186,13 @@ fn destructive_view<'a>(state: &'a State, review: &'a Review) -> Option<Element<
             action.what.clone(),
         );
         let ticked = state.confirmed.contains(&key);
-        list = list.push(
+        list = list.push(focus::checkbox(
             checkbox(ticked)
                 .label(format!("{}: {}", action.node, action.what))
-                .style(checkbox::danger)
-                .on_toggle(move |ticked| Message::Confirmed(key.clone(), ticked)),
-        );
+                .style(checkbox::danger),
+            ticked,
+            move |ticked| Message::Confirmed(key.clone(), ticked),
+        ));
     }
     Some(section(
         format!("Destructive actions ({})", review.destructive.len()),
@@ -301,7 +305,7 @@ fn plan_view<'a>(state: &'a State, review: &'a Review) -> Element<'a, Message> {
                 button(label.size(14))
                     .style(button::text)
                     .padding([2, 8])
-                    .on_press(Message::StepToggled(key.0.clone(), key.1.clone())),
+                    .on_activate(Message::StepToggled(key.0.clone(), key.1.clone())),
             );
             if open {
                 steps = steps.push(
@@ -332,7 +336,7 @@ fn files_view<'a>(state: &'a State, review: &'a Review) -> Element<'a, Message> 
                 button(text(file.path.as_str()).size(14))
                     .style(button::text)
                     .padding([2, 8])
-                    .on_press(Message::FileToggled(index)),
+                    .on_activate(Message::FileToggled(index)),
             ]
             .spacing(8)
             .align_y(Center),
@@ -361,7 +365,7 @@ fn start_view(state: &State) -> Element<'_, Message> {
         text(reason).size(13).width(Fill),
         button(text("Start setup"))
             .style(button::primary)
-            .on_press_maybe(state.can_start().then_some(Message::StartPressed)),
+            .on_activate_maybe(state.can_start().then_some(Message::StartPressed)),
     ]
     .spacing(12)
     .align_y(Center)

@@ -1,10 +1,9 @@
 //! The VMs page as drawn: the capacity meter, each VM's section (home, sizes, boot, the data
 //! to keep).
 
+use crate::screens::focus::{self, Activate};
 use crate::screens::{Context, field, heading, problem_text, section, warning};
-use iced::widget::{
-    button, column, container, pick_list, progress_bar, radio, row, text, text_input,
-};
+use iced::widget::{button, column, container, progress_bar, row, text, text_input};
 use iced::{Center, Element, Fill};
 use wizard_steps::field::{Field, VmField};
 use wizard_steps::pages::nodes::mib_text;
@@ -35,7 +34,7 @@ pub fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> 
     page.push(
         button(text("Add VM"))
             .style(button::primary)
-            .on_press(Message::AddVm),
+            .on_activate(Message::AddVm),
     )
     .into()
 }
@@ -177,13 +176,12 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
         .width(220),
         container(field(
             "Home node",
-            container(
-                pick_list(hostnames, home, move |home| Message::HomePicked(
-                    index, home
-                ))
-                .placeholder("Choose")
-                .width(Fill)
-            )
+            container(focus::pick_list(
+                hostnames,
+                home,
+                move |home| Message::HomePicked(index, home),
+                |list| list.placeholder("Choose").width(Fill),
+            ))
             .id(format!("vm-home-{index}")),
             at(VmField::Home),
         ))
@@ -206,7 +204,7 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
     let new_volume = container(
         button(text("New volume"))
             .style(button::secondary)
-            .on_press(Message::NewVolume(index)),
+            .on_activate(Message::NewVolume(index)),
     )
     .id(format!("vm-new-volume-{index}"));
     let mut disk = column![].spacing(4);
@@ -215,13 +213,12 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
     } else {
         disk = disk.push(
             row![
-                container(
-                    pick_list(volumes, volume, move |volume| {
-                        Message::VolumePicked(index, volume)
-                    })
-                    .placeholder("Choose its volume")
-                    .width(220),
-                )
+                container(focus::pick_list(
+                    volumes,
+                    volume,
+                    move |volume| Message::VolumePicked(index, volume),
+                    |list| list.placeholder("Choose its volume").width(220),
+                ),)
                 .id(format!("vm-volume-{index}")),
                 new_volume,
             ]
@@ -247,23 +244,29 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
     let disk = field("Disk", disk, at(VmField::Volume));
 
     let kind = BootKind::of(&vm.boot);
-    let boot_kind = row![
-        container(radio(
-            "HVM: installs from an ISO, VNC console",
-            BootKind::Hvm,
-            Some(kind),
-            move |kind| Message::BootPicked(index, kind),
-        ))
-        .id(format!("vm-hvm-{index}")),
-        container(radio(
-            "PV: boots a kernel from the nodes",
-            BootKind::Pv,
-            Some(kind),
-            move |kind| Message::BootPicked(index, kind),
-        ))
-        .id(format!("vm-pv-{index}")),
-    ]
-    .spacing(24);
+    let pick = move |kind| Message::BootPicked(index, kind);
+    let boot_kind = focus::choice(
+        row![
+            container(focus::radio(
+                "HVM: installs from an ISO, VNC console",
+                BootKind::Hvm,
+                Some(kind),
+                pick,
+            ))
+            .id(format!("vm-hvm-{index}")),
+            container(focus::radio(
+                "PV: boots a kernel from the nodes",
+                BootKind::Pv,
+                Some(kind),
+                pick,
+            ))
+            .id(format!("vm-pv-{index}")),
+        ]
+        .spacing(24),
+        [BootKind::Hvm, BootKind::Pv],
+        Some(kind),
+        pick,
+    );
     let mut boot = column![boot_kind].spacing(4);
     if kind == BootKind::Hvm {
         for (node, facts) in context.facts.iter().enumerate() {
@@ -352,7 +355,7 @@ fn vm_section<'a>(state: &'a State, context: Context<'a>, index: usize) -> Eleme
             container(
                 button(text("Remove this VM"))
                     .style(button::danger)
-                    .on_press(Message::RemoveVm(index))
+                    .on_activate(Message::RemoveVm(index))
             )
             .id(format!("remove-vm-{index}")),
         ]
@@ -385,7 +388,7 @@ fn boot_fields<'a>(context: Context<'a>, index: usize, vm: &'a Vm) -> Element<'a
             let no_upload = iso_source.is_some().then(|| {
                 button(text("Don't upload").size(14))
                     .style(button::secondary)
-                    .on_press(Message::NoUpload(index))
+                    .on_activate(Message::NoUpload(index))
             });
             let source = field(
                 "ISO file on this workstation (optional)",
@@ -394,7 +397,7 @@ fn boot_fields<'a>(context: Context<'a>, index: usize, vm: &'a Vm) -> Element<'a
                     container(
                         button(text("Choose…").size(14))
                             .style(button::secondary)
-                            .on_press(Message::BrowseIso(index))
+                            .on_activate(Message::BrowseIso(index))
                     )
                     .id(format!("vm-choose-iso-{index}")),
                     no_upload,
@@ -500,12 +503,12 @@ fn keep_data<'a>(context: Context<'a>, index: usize, vm: &'a Vm) -> Option<Eleme
         )));
     }
     body = body.push(
-        container(
-            pick_list(choices, Some(selected), move |keep| {
-                Message::KeepDataPicked(index, keep)
-            })
-            .width(Fill),
-        )
+        container(focus::pick_list(
+            choices,
+            Some(selected),
+            move |keep| Message::KeepDataPicked(index, keep),
+            |list| list.width(Fill),
+        ))
         .id(format!("vm-keep-{index}")),
     );
     Some(field(
