@@ -2,6 +2,7 @@
 //! Debian tools, and run them with readable failures.
 #![allow(dead_code)] // each test target uses its own part of this module
 
+pub mod keyboard;
 pub mod sshd;
 pub mod wizard;
 

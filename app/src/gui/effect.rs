@@ -242,13 +242,15 @@ impl Effect {
     }
 
     /// What a focus or scroll effect does to the window's widgets (nothing for the others).
-    pub(super) fn widget_operations(&self) -> Vec<Box<dyn Operation + Send>> {
+    pub fn widget_operations(&self) -> Vec<Box<dyn Operation + Send>> {
         match self {
             Effect::Focus { backwards } => vec![Box::new(focus::move_focus(
                 *backwards,
                 super::chrome::PAGE_SCROLL,
             ))],
-            Effect::FocusField(id) => vec![Box::new(operation::focusable::focus(widget::Id::new(id)))],
+            Effect::FocusField(id) => {
+                vec![Box::new(operation::focusable::focus(widget::Id::new(id)))]
+            }
             // A new page: at its top, with nothing focused (Tab starts at its first field).
             Effect::ScrollToTop => vec![
                 Box::new(operation::scrollable::snap_to(
@@ -263,13 +265,11 @@ impl Effect {
 
     pub(super) fn into_task(self, edge: Arc<edge::Edge>) -> Task<Message> {
         match self {
-            Effect::Focus { .. } | Effect::FocusField(_) | Effect::ScrollToTop => {
-                Task::batch(
-                    self.widget_operations()
-                        .into_iter()
-                        .map(|operation| iced::advanced::widget::operate(operation).discard()),
-                )
-            }
+            Effect::Focus { .. } | Effect::FocusField(_) | Effect::ScrollToTop => Task::batch(
+                self.widget_operations()
+                    .into_iter()
+                    .map(|operation| iced::advanced::widget::operate(operation).discard()),
+            ),
             Effect::CloseWindow(id) => window::close(id),
             Effect::Run(events) => Task::run(events, |event| {
                 Message::Run(run::Message::Event(Box::new(event)))

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use iced::widget::{checkbox, column, container, row, text, text_input, toggler};
+use iced::widget::{column, container, row, text, text_input};
 use iced::{Element, Fill};
 use wizard_steps::Profile;
 use wizard_steps::facts::NodeFacts;
@@ -400,8 +400,7 @@ fn fencing_section<'a>(context: Context<'a>) -> Element<'a, Message> {
                     ]
                     .spacing(16),
                     container(focus::checkbox(
-                        checkbox(lanplus)
-                            .label("IPMI v2.0 (lanplus), which almost every current BMC wants"),
+                        "IPMI v2.0 (lanplus), which almost every current BMC wants",
                         lanplus,
                         move |on| Message::LanplusToggled(index, on),
                     ))
@@ -439,9 +438,7 @@ fn fencing_section<'a>(context: Context<'a>) -> Element<'a, Message> {
             body = body.push(field(
                 "Acknowledgement",
                 container(focus::checkbox(
-                    checkbox(*acknowledge_split_brain_risk).label(
-                        "I understand: without fencing, a split brain needs manual recovery",
-                    ),
+                    "I understand: without fencing, a split brain needs manual recovery",
                     *acknowledge_split_brain_risk,
                     Message::Acknowledged,
                 ))
@@ -464,7 +461,7 @@ fn corosync_section<'a>(context: Context<'a>) -> Element<'a, Message> {
     let on = context.profile.cluster.corosync_crypto;
     let mut body = column![
         container(focus::toggler(
-            toggler(on).label("Encrypt and authenticate corosync's traffic with a shared key"),
+            "Encrypt and authenticate corosync's traffic with a shared key",
             on,
             Message::CorosyncCryptoToggled,
         ))
@@ -553,8 +550,7 @@ fn drbd_section<'a>(context: Context<'a>) -> Element<'a, Message> {
         field(
             "Initial sync",
             container(focus::checkbox(
-                checkbox(drbd.skip_initial_sync_when_blank)
-                    .label("Skip the initial full sync when both copies of a volume are blank"),
+                "Skip the initial full sync when both copies of a volume are blank",
                 drbd.skip_initial_sync_when_blank,
                 Message::SkipInitialSyncToggled,
             ))
@@ -570,7 +566,7 @@ fn migration_section<'a>(context: Context<'a>) -> Element<'a, Message> {
     let on = context.profile.cluster.live_migration;
     let body = column![
         container(focus::toggler(
-            toggler(on).label("Live migration (experimental)"),
+            "Live migration (experimental)",
             on,
             Message::LiveMigrationToggled,
         ))

@@ -33,6 +33,10 @@ pub struct Focus<'a, M> {
     activate: Option<M>,
     /// What the arrow keys send.
     step: Option<Stepper<'a, M>>,
+    /// The words the control shows that iced does not report as text (a check box's or a
+    /// radio's label, a pick list's choice): reported here, for whoever looks for it by its
+    /// words (the tests, as a person reads the screen).
+    label: Option<String>,
 }
 
 impl<M> std::fmt::Debug for Focus<'_, M> {
@@ -68,37 +72,59 @@ impl<'a, M: Clone + 'a> Activate<'a, M> for Button<'a, M> {
             content: self.on_press_maybe(message.clone()).into(),
             activate: message,
             step: None,
+            label: None,
         }
         .into()
     }
 }
 
-/// A check box (labelled as the page wants) that Enter or Space ticks and unticks.
+/// A check box that Enter or Space ticks and unticks.
 pub fn checkbox<'a, M: Clone + 'a>(
-    checkbox: Checkbox<'a, M>,
+    label: impl Into<String>,
     checked: bool,
     on_toggle: impl Fn(bool) -> M + 'a,
 ) -> Element<'a, M> {
+    checkbox_styled(iced::widget::checkbox::primary, label, checked, on_toggle)
+}
+
+/// A [`checkbox`] drawn in `style` (a destructive step's is red).
+pub fn checkbox_styled<'a, M: Clone + 'a>(
+    style: fn(&Theme, iced::widget::checkbox::Status) -> iced::widget::checkbox::Style,
+    label: impl Into<String>,
+    checked: bool,
+    on_toggle: impl Fn(bool) -> M + 'a,
+) -> Element<'a, M> {
+    let label = label.into();
     let activate = Some(on_toggle(!checked));
     Focus {
-        content: checkbox.on_toggle(on_toggle).into(),
+        content: Checkbox::new(checked)
+            .label(label.clone())
+            .style(style)
+            .on_toggle(on_toggle)
+            .into(),
         activate,
         step: None,
+        label: Some(label),
     }
     .into()
 }
 
-/// A switch (labelled as the page wants) that Enter or Space flips.
+/// A switch that Enter or Space flips.
 pub fn toggler<'a, M: Clone + 'a>(
-    toggler: Toggler<'a, M>,
+    label: impl Into<String>,
     on: bool,
     on_toggle: impl Fn(bool) -> M + 'a,
 ) -> Element<'a, M> {
+    let label = label.into();
     let activate = Some(on_toggle(!on));
     Focus {
-        content: toggler.on_toggle(on_toggle).into(),
+        content: Toggler::new(on)
+            .label(label.clone())
+            .on_toggle(on_toggle)
+            .into(),
         activate,
         step: None,
+        label: Some(label),
     }
     .into()
 }
@@ -117,10 +143,12 @@ where
 {
     let options: Vec<T> = options.into();
     let step = stepper(options.clone(), selected.clone(), on_select.clone());
+    let label = selected.as_ref().map(ToString::to_string);
     Focus {
         content: shape(PickList::new(options, selected, on_select)).into(),
         activate: None,
         step: Some(step),
+        label,
     }
     .into()
 }
@@ -141,22 +169,30 @@ where
         content: group.into(),
         activate: None,
         step: Some(stepper(options.into(), selected, on_pick)),
+        label: None,
     }
     .into()
 }
 
-/// One option of a group that [`choice`] makes keyboard-reachable.
+/// One option of a group that [`choice`] makes keyboard-reachable (not a stop of its own).
 pub fn radio<'a, V, M>(
     label: impl Into<String>,
     value: V,
     selected: Option<V>,
     on_pick: impl FnOnce(V) -> M,
-) -> Radio<'a, M>
+) -> Element<'a, M>
 where
     V: Copy + Eq,
-    M: Clone,
+    M: Clone + 'a,
 {
-    Radio::new(label, value, selected, on_pick)
+    let label = label.into();
+    Focus {
+        content: Radio::new(label.clone(), value, selected, on_pick).into(),
+        activate: None,
+        step: None,
+        label: Some(label),
+    }
+    .into()
 }
 
 /// The choice before or after `selected` among `options` (wrapping round, as option groups do;
@@ -258,6 +294,9 @@ impl<'a, M: Clone + 'a> Widget<M, Theme, iced::Renderer> for Focus<'a, M> {
             operation.focusable(None, layout.bounds(), tree.state.downcast_mut::<State>());
         } else {
             tree.state.downcast_mut::<State>().focused = false;
+        }
+        if let Some(label) = &self.label {
+            operation.text(None, layout.bounds(), label);
         }
         self.content
             .as_widget_mut()

@@ -2,7 +2,7 @@
 //! that moves from the NIC to the bridge, the gateway and the replication address.
 
 use crate::screens::focus::{self, Activate};
-use iced::widget::{button, column, container, row, text, text_input, toggler};
+use iced::widget::{button, column, container, row, text, text_input};
 use iced::{Bottom, Element, Fill};
 use wizard_steps::Profile;
 use wizard_steps::facts::NodeFacts;
@@ -181,8 +181,7 @@ fn bridge_section<'a>(context: Context<'a>) -> Element<'a, Message> {
     let stp = field(
         "Spanning tree",
         container(focus::toggler(
-            toggler(network.stp)
-                .label("STP on the bridge (only when the LAN has loops that need it)"),
+            "STP on the bridge (only when the LAN has loops that need it)",
             network.stp,
             Message::StpToggled,
         ))

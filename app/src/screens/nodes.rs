@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use iced::time::Instant;
 
-use iced::widget::{button, checkbox, column, row, text, text_input};
+use iced::widget::{button, column, row, text, text_input};
 use iced::{Center, Element};
 use wizard_steps::Profile;
 use wizard_steps::access::{AccessError, Credentials};
@@ -484,7 +484,7 @@ fn node_view<'a>(state: &'a State, context: Context<'a>, index: usize) -> Elemen
         _ => None,
     };
     let sudo = focus::checkbox(
-        checkbox(node.ssh.sudo).label("Not root: run commands through sudo"),
+        "Not root: run commands through sudo",
         node.ssh.sudo,
         move |sudo| Message::SudoToggled(index, sudo),
     );

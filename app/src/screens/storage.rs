@@ -2,7 +2,7 @@
 //! with what each connected node has on every volume.
 
 use crate::screens::focus::{self, Activate};
-use iced::widget::{button, checkbox, column, container, row, text, text_input};
+use iced::widget::{button, column, container, row, text, text_input};
 use iced::{Center, Element, Fill};
 use wizard_steps::Profile;
 use wizard_steps::facts::NodeFacts;
@@ -345,7 +345,7 @@ fn volume_row<'a>(
         field(
             "",
             container(focus::checkbox(
-                checkbox(volume.create).label("Create when missing"),
+                "Create when missing",
                 volume.create,
                 move |create| Message::CreateToggled(index, create),
             ))

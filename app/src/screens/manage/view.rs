@@ -4,7 +4,7 @@
 use crate::screens::cluster_view::{drbd_view, failures_view, nodes_view, vms_view};
 use crate::screens::focus::{self, Activate};
 use crate::screens::{Context, heading, section, warning};
-use iced::widget::{Column, button, checkbox, column, container, row, text};
+use iced::widget::{Column, button, column, container, row, text};
 use iced::{Center, Element, Fill};
 use wizard_steps::Design;
 use wizard_steps::manage::{self, Readiness, Status};
@@ -264,8 +264,7 @@ fn maintenance_view<'a>(
                     })
                     .size(13),
                     focus::checkbox(
-                        checkbox(state.hard_drill)
-                            .label("Hard mode: reset each node without shutting it down"),
+                        "Hard mode: reset each node without shutting it down",
                         state.hard_drill,
                         Message::HardDrillToggled,
                     ),

@@ -186,10 +186,9 @@ fn destructive_view<'a>(state: &'a State, review: &'a Review) -> Option<Element<
             action.what.clone(),
         );
         let ticked = state.confirmed.contains(&key);
-        list = list.push(focus::checkbox(
-            checkbox(ticked)
-                .label(format!("{}: {}", action.node, action.what))
-                .style(checkbox::danger),
+        list = list.push(focus::checkbox_styled(
+            checkbox::danger,
+            format!("{}: {}", action.node, action.what),
             ticked,
             move |ticked| Message::Confirmed(key.clone(), ticked),
         ));

@@ -5,7 +5,10 @@
 // Test helpers fail the test by panicking, inside and outside #[test] functions alike.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+#[path = "../common/mod.rs"]
 mod common;
+
+mod keyboard;
 
 use common::sshd::{self, Sshd};
 use common::wizard::{app_in, click, settle, settle_files, shows, type_into};
@@ -282,7 +285,7 @@ fn every_page_looks_as_reviewed() {
         "{}group=virtuals 200000 119000\n\
          group_volume=virtuals Win2012 40960 \n\
          group_volume=virtuals Win2012-2 40960 \n",
-        include_str!("fixtures/facts/seed-node1.txt")
+        include_str!("../fixtures/facts/seed-node1.txt")
     );
     let node_facts = [
         facts::parse(&node1),
@@ -398,7 +401,7 @@ fn every_page_looks_as_reviewed() {
             Box::new(Ok(found.clone())),
         )));
     }
-    let crm_mon = include_str!("fixtures/crm_mon/seed-at-home.xml");
+    let crm_mon = include_str!("../fixtures/crm_mon/seed-at-home.xml");
     let resource =
         |node: &str, name: &str, connection: &str| wizard_steps::cluster_state::NodeDrbd {
             node: node.into(),
