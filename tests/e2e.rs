@@ -1545,9 +1545,34 @@ fn wizard_builds_the_cluster_from_an_empty_wizard(testbed: &Testbed) -> PathBuf 
 
         assert_eq!(app.page, Page::Review);
         assert!(app.review.can_start(), "{}", app.review.blocked_reason());
-        // Enter: Start setup (the button is at the foot of a long page).
-        settle(&mut app, &edge, Message::NextPressed).await;
+        let screenshots = ReadmeScreenshots::asked();
+        screenshots.shoot(&app, "7-review");
+        // Enter: Start setup (the button is at the foot of a long page). The Run page is shown
+        // while a volume syncs, or else half way through the steps.
+        let mut run_shot = None;
+        common::wizard::settle_watching(&mut app, &edge, Message::NextPressed, &mut |app| {
+            let board = &app.run.board;
+            let syncing = board
+                .bars
+                .iter()
+                .any(|bar| (20.0..=80.0).contains(&bar.percent));
+            let finished = board
+                .steps
+                .iter()
+                .filter(|step| step.duration_ms.is_some())
+                .count();
+            let half_way = finished * 2 >= board.steps.len() && !board.steps.is_empty();
+            if app.page == Page::Run
+                && (syncing || (half_way && run_shot.is_none()))
+                && run_shot != Some(true)
+            {
+                screenshots.shoot(app, "8-run");
+                run_shot = Some(syncing);
+            }
+        })
+        .await;
         assert_eq!(app.page, Page::Done, "{}", app.run.blocked_reason());
+        screenshots.shoot(&app, "9-done");
         let summary = app.run.board.summary.clone().expect("the run's summary");
         assert!(summary.succeeded(), "{summary:?}");
         println!(
@@ -1569,6 +1594,25 @@ fn wizard_builds_the_cluster_from_an_empty_wizard(testbed: &Testbed) -> PathBuf 
         );
     });
     dir
+}
+
+/// With `TANDEM_SCREENSHOTS=<folder>`, the wizard's Review, Run and Done pages of this real run
+/// are drawn into that folder (README's screenshots: resources/screenshots/).
+struct ReadmeScreenshots(Option<PathBuf>);
+
+impl ReadmeScreenshots {
+    fn asked() -> Self {
+        ReadmeScreenshots(std::env::var_os("TANDEM_SCREENSHOTS").map(PathBuf::from))
+    }
+
+    /// The page as the window draws it at its opening size, in the light theme.
+    fn shoot(&self, app: &tandem::gui::App, name: &str) {
+        if let Some(folder) = &self.0 {
+            let path = folder.join(format!("{name}.png"));
+            common::wizard::png(app, (1024.0, 768.0), &iced::Theme::Light, &path);
+            println!("screenshot: {}", path.display());
+        }
+    }
 }
 
 /// Presses Next on `page`, which must let the administrator go on.

@@ -16,8 +16,8 @@ use tandem::gui::edge::Edge;
 use tandem::gui::{App, Effect, Message, on_key};
 
 /// The window with nothing but a keyboard.
-pub struct Keyboard {
-    pub app: App,
+pub struct Keyboard<'a> {
+    pub app: &'a mut App,
     edge: Arc<Edge>,
     cache: user_interface::Cache,
     renderer: iced::Renderer,
@@ -44,9 +44,9 @@ impl Stop {
     }
 }
 
-impl Keyboard {
+impl<'a> Keyboard<'a> {
     /// A window of `size` (width, height) on `app`.
-    pub fn new(app: App, edge: Arc<Edge>, size: (f32, f32)) -> Self {
+    pub fn new(app: &'a mut App, edge: Arc<Edge>, size: (f32, f32)) -> Self {
         let renderer = iced::futures::executor::block_on(<iced::Renderer as Headless>::new(
             iced::Font::with_name("Fira Sans"),
             iced::Pixels(16.0),

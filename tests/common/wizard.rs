@@ -20,6 +20,16 @@ pub fn app_in(dir: &Path) -> (App, Arc<Edge>) {
 /// Handles a message, then performs each effect as the window's tasks would, feeding back
 /// every message they end with (a run's events one by one), until nothing is left to do.
 pub async fn settle(app: &mut App, edge: &Arc<Edge>, message: Message) {
+    settle_watching(app, edge, message, &mut |_| {}).await;
+}
+
+/// [`settle`], showing the window to `watch` after each of a run's events.
+pub async fn settle_watching(
+    app: &mut App,
+    edge: &Arc<Edge>,
+    message: Message,
+    watch: &mut dyn FnMut(&App),
+) {
     let mut pending = VecDeque::from([message]);
     while let Some(message) = pending.pop_front() {
         for effect in app.handle(message) {
@@ -32,6 +42,7 @@ pub async fn settle(app: &mut App, edge: &Arc<Edge>, message: Message) {
                                 pending.push_back(next);
                             }
                         }
+                        watch(app);
                     }
                     pending.push_back(Message::Run(run::Message::EventsEnded));
                 }
@@ -125,4 +136,48 @@ pub fn settle_files(app: &mut App, edge: &Arc<Edge>, message: Message) -> Vec<Ef
         }
     }
     others
+}
+
+/// Draws the window as the administrator sees it now, `size` (width, height) in `theme`, into
+/// a PNG at `path` (tiny-skia, the renderer the window draws with).
+pub fn png(app: &App, size: (f32, f32), theme: &iced::Theme, path: &Path) {
+    use iced::advanced::renderer::Headless;
+    use iced::theme::Base;
+    use iced_runtime::user_interface::{Cache, UserInterface};
+
+    let mut renderer = iced::futures::executor::block_on(<iced::Renderer as Headless>::new(
+        iced::Font::with_name("Fira Sans"),
+        iced::Pixels(16.0),
+        Some("tiny-skia"),
+    ))
+    .expect("a headless renderer");
+    let base = theme.base();
+    let bounds = iced::Size::new(size.0, size.1);
+    let mut ui = UserInterface::build(app.view(), bounds, Cache::default(), &mut renderer);
+    let mut messages = Vec::new();
+    let _ = ui.update(
+        &[iced::Event::Window(iced::window::Event::RedrawRequested(
+            std::time::Instant::now(),
+        ))],
+        iced::mouse::Cursor::Unavailable,
+        &mut renderer,
+        &mut iced::advanced::clipboard::Null,
+        &mut messages,
+    );
+    ui.draw(
+        &mut renderer,
+        theme,
+        &iced::advanced::renderer::Style {
+            text_color: base.text_color,
+        },
+        iced::mouse::Cursor::Unavailable,
+    );
+    let pixels = iced::Size::new(size.0 as u32, size.1 as u32);
+    let rgba = renderer.screenshot(pixels, 1.0, base.background_color);
+    let file = std::fs::File::create(path).expect("the PNG file");
+    let mut encoder = png::Encoder::new(file, pixels.width, pixels.height);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().expect("a PNG header");
+    writer.write_image_data(&rgba).expect("the pixels");
 }

@@ -28,8 +28,8 @@ fn control(words: &'static str) -> impl Fn(&Stop) -> bool {
 #[test]
 fn a_new_cluster_by_keyboard_alone() {
     let dir = TempDir::new().expect("temporary directory");
-    let (app, edge) = app_in(dir.path());
-    let mut keys = Keyboard::new(app, edge, (800.0, 600.0));
+    let (mut app, edge) = app_in(dir.path());
+    let mut keys = Keyboard::new(&mut app, edge, (800.0, 600.0));
 
     keys.tab_to(control("New cluster"), "New cluster");
     keys.space();
@@ -100,7 +100,7 @@ fn a_new_cluster_by_keyboard_alone() {
     keys.tab_to(field("vm-iso-0"), "the VM's ISO");
     keys.type_text("/var/lib/tandem/iso/install.iso");
     keys.tab_to(control("HVM: installs from an ISO"), "the boot kind");
-    let pv = |keys: &Keyboard| matches!(keys.app.profile.vms[0].boot, Boot::Pv { .. });
+    let pv = |keys: &Keyboard<'_>| matches!(keys.app.profile.vms[0].boot, Boot::Pv { .. });
     assert!(!pv(&keys));
     keys.named(Named::ArrowRight);
     assert!(pv(&keys), "the arrow moved the choice");
@@ -162,4 +162,129 @@ fn a_new_cluster_by_keyboard_alone() {
     // Ctrl+S saves among the profiles.
     keys.chord(Modifiers::CTRL, "s");
     assert!(!keys.app.unsaved(), "Ctrl+S saved the profile");
+}
+
+/// Every page the wizard has, as the administrator first sees it: Tab comes round (it never
+/// gets stuck or lost), starts on the page rather than in the sidebar, and stops at each of the
+/// page's actions.
+#[test]
+fn tab_reaches_every_action_of_every_page() {
+    let expected: &[(&str, &[&str])] = &[
+        (
+            "welcome",
+            &[
+                "New cluster",
+                "Import a profile…",
+                "System",
+                "Light",
+                "Dark",
+            ],
+        ),
+        (
+            "nodes",
+            &[
+                "Disconnect",
+                "Not root: run commands through sudo",
+                "Save profile",
+            ],
+        ),
+        ("network", &["STP on the bridge", "Back", "Next"]),
+        ("storage", &["Add volume", "Remove", "Create when missing"]),
+        (
+            "vms",
+            &[
+                "Add VM",
+                "Remove this VM",
+                "New volume",
+                "HVM: installs from an ISO",
+            ],
+        ),
+        (
+            "cluster",
+            &[
+                "Return home",
+                "None (not recommended)",
+                "I understand",
+                "Encrypt and authenticate",
+                "C: synchronous",
+                "Skip the initial full sync",
+                "Live migration",
+            ],
+        ),
+        ("review", &["Check again", "Start setup"]),
+        ("run-syncing", &["Cancel"]),
+        ("run-finished", &["Finish"]),
+        ("done", &["Save profile"]),
+        (
+            "manage",
+            &[
+                "← Welcome",
+                "Edit profile",
+                "Refresh",
+                "Run the failover drill…",
+            ],
+        ),
+    ];
+    let mut seen = Vec::new();
+    crate::every_page(&mut |page, app, edge| {
+        let mut keys = Keyboard::new(app, edge.clone(), (1024.0, 768.0));
+        let stops = keys.round();
+        seen.push(page.to_owned());
+        // The wizard's pages start Tab on the page: the sidebar comes last.
+        let sidebar = ["Save profile", "Export profile…", "System", "Light", "Dark"];
+        if !["welcome", "manage"].contains(&page) {
+            let last: Vec<&Stop> = stops.iter().rev().take(sidebar.len()).rev().collect();
+            assert!(
+                last.iter()
+                    .zip(sidebar)
+                    .all(|(stop, words)| stop.shows(words)),
+                "the {page} page's round does not end in the sidebar: {stops:?}"
+            );
+        }
+        let (_, actions) = expected
+            .iter()
+            .find(|(name, _)| *name == page)
+            .unwrap_or_else(|| panic!("no expectation for the {page} page"));
+        for action in *actions {
+            assert!(
+                stops.iter().any(|stop| stop.shows(action)),
+                "Tab never reaches {action:?} on the {page} page: {stops:?}"
+            );
+        }
+    });
+    assert_eq!(seen.len(), expected.len(), "{seen:?}");
+}
+
+/// A dialog keeps the keyboard: Tab goes round its own buttons only, Space answers, Escape
+/// closes it; the key list (F1) is reached the same way.
+#[test]
+fn tab_stays_in_a_dialog() {
+    let dir = TempDir::new().expect("temporary directory");
+    let (mut app, edge) = app_in(dir.path());
+    let mut keys = Keyboard::new(&mut app, edge, (1024.0, 768.0));
+    keys.chord(Modifiers::CTRL, "n");
+    keys.tab_to(field("cluster-name"), "the cluster name");
+    keys.type_text("office");
+    assert!(keys.app.unsaved());
+
+    keys.chord(Modifiers::CTRL, "q");
+    assert!(keys.app.question.is_some(), "Ctrl+Q asks first");
+    let stops = keys.round();
+    assert_eq!(stops.len(), 3, "only the question's answers: {stops:?}");
+    assert!(stops.iter().any(|stop| stop.shows("Cancel")), "{stops:?}");
+    keys.tab_to(control("Cancel"), "Cancel");
+    keys.space();
+    assert!(keys.app.question.is_none(), "Space answered Cancel");
+    assert!(keys.asked.is_empty(), "nothing closed: {:?}", keys.asked);
+
+    keys.named(Named::F1);
+    let stops = keys.round();
+    assert_eq!(stops, vec![Stop::Control("Close (Escape)".into())]);
+    keys.named(Named::Escape);
+    assert!(!keys.app.keys_shown);
+    assert_eq!(
+        keys.app.page,
+        Page::Nodes,
+        "Escape closed the list and went nowhere else"
+    );
 }

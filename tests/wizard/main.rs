@@ -275,6 +275,25 @@ fn effects_that_need_the_window_have_no_message_of_their_own() {
 /// `TANDEM_UPDATE_SNAPSHOTS=1` rewrites them and leaves PNGs in target/snapshots/ to look at.
 #[test]
 fn every_page_looks_as_reviewed() {
+    let mut shots = Vec::new();
+    every_page(&mut |page, app, _| shoot(&mut shots, page, app));
+    let mismatched: Vec<&str> = shots
+        .iter()
+        .filter(|(name, pixels)| !matches_reviewed(name, pixels))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert!(
+        mismatched.is_empty(),
+        "these pages no longer look as reviewed: {mismatched:?}. Look at them with \
+         TANDEM_UPDATE_SNAPSHOTS=1 cargo test --test wizard every_page (PNGs in \
+         target/snapshots/) and commit the new tests/snapshots/ when they are right"
+    );
+}
+
+/// Brings the wizard to each of its pages as the administrator first sees them, the seed
+/// cluster's with what its nodes report, and the Run and Done pages replaying a real run on the
+/// testbed, and hands each to `visit` with its name.
+fn every_page(visit: &mut dyn FnMut(&str, &mut App, &std::sync::Arc<tandem::gui::edge::Edge>)) {
     use tandem::screens::{review, run};
     use wizard_steps::access::Preflight;
     use wizard_steps::facts::{self, LocalFacts};
@@ -298,8 +317,7 @@ fn every_page_looks_as_reviewed() {
     ];
     let dir = TempDir::new().expect("temporary directory");
     let (mut app, edge) = app_in(dir.path());
-    let mut shots = Vec::new();
-    shoot(&mut shots, "welcome", &app);
+    visit("welcome", &mut app, &edge);
 
     let profile = common::example_profile("seed");
     settle_files(
@@ -315,7 +333,7 @@ fn every_page_looks_as_reviewed() {
             Box::new(Ok(found.clone())),
         )));
     }
-    shoot(&mut shots, "nodes", &app);
+    visit("nodes", &mut app, &edge);
     for page in ["network", "storage", "vms", "cluster"] {
         app.handle(Message::NextPressed);
         assert_eq!(
@@ -324,7 +342,7 @@ fn every_page_looks_as_reviewed() {
             "{}",
             app.blocked_reason()
         );
-        shoot(&mut shots, page, &app);
+        visit(page, &mut app, &edge);
     }
     app.handle(Message::NextPressed);
     assert_eq!(app.page, Page::Review);
@@ -340,7 +358,7 @@ fn every_page_looks_as_reviewed() {
         },
     );
     app.handle(Message::Review(review::Message::Checked(Ok(checked))));
-    shoot(&mut shots, "review", &app);
+    visit("review", &mut app, &edge);
 
     // The Run and Done pages replay the journal of a real run on the testbed, with the
     // testbed's profile open.
@@ -377,13 +395,13 @@ fn every_page_looks_as_reviewed() {
     for (index, entry) in entries.into_iter().enumerate() {
         app.handle(Message::Run(run::Message::Event(Box::new(entry.event))));
         if index == middle {
-            shoot(&mut shots, "run-syncing", &app);
+            visit("run-syncing", &mut app, &edge);
         }
     }
-    shoot(&mut shots, "run-finished", &app);
+    visit("run-finished", &mut app, &edge);
     app.handle(Message::Run(run::Message::EventsEnded));
     assert_eq!(app.page, Page::Done);
-    shoot(&mut shots, "done", &app);
+    visit("done", &mut app, &edge);
 
     // Manage cluster: the seed's cluster as the real crm_mon reports it, vm2's DRBD split.
     settle_files(&mut app, &edge, Message::WelcomePressed);
@@ -426,19 +444,7 @@ fn every_page_looks_as_reviewed() {
         status,
     ))));
     assert_eq!(app.page, Page::Manage);
-    shoot(&mut shots, "manage", &app);
-
-    let mismatched: Vec<&str> = shots
-        .iter()
-        .filter(|(name, pixels)| !matches_reviewed(name, pixels))
-        .map(|(name, _)| name.as_str())
-        .collect();
-    assert!(
-        mismatched.is_empty(),
-        "these pages no longer look as reviewed: {mismatched:?}. Look at them with \
-         TANDEM_UPDATE_SNAPSHOTS=1 cargo test --test wizard every_page (PNGs in \
-         target/snapshots/) and commit the new tests/snapshots/ when they are right"
-    );
+    visit("manage", &mut app, &edge);
 }
 
 /// The page as the administrator first sees it, in both themes, in the smallest window the

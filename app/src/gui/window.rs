@@ -84,9 +84,23 @@ pub fn window_icon() -> Option<window::Icon> {
 
 /// The window's keys, as F1 lists them (the key, what it does).
 pub const SHORTCUTS: &[(&str, &str)] = &[
-    ("Enter", "Next (in a password field: connect)"),
+    (
+        "Enter",
+        "Next (on a button or a check box: press it; in a password field: connect)",
+    ),
     ("Escape", "close the question or this list; otherwise Back"),
-    ("Tab / Shift+Tab", "the next / previous text field"),
+    (
+        "Tab / Shift+Tab",
+        "the next / previous field or control (a ring marks the control)",
+    ),
+    (
+        "Space",
+        "on a control: press the button, tick the box, flip the switch",
+    ),
+    (
+        "Arrow keys",
+        "on an option group or a list: the previous / next choice",
+    ),
     (
         "Alt+1 … Alt+9",
         "a page of the sidebar already passed; on Welcome, open profile 1 … 9",

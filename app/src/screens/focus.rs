@@ -94,17 +94,18 @@ pub fn checkbox_styled<'a, M: Clone + 'a>(
     checked: bool,
     on_toggle: impl Fn(bool) -> M + 'a,
 ) -> Element<'a, M> {
-    let label = label.into();
+    let label: String = label.into();
     let activate = Some(on_toggle(!checked));
     Focus {
         content: Checkbox::new(checked)
-            .label(label.clone())
+            .label(label)
             .style(style)
             .on_toggle(on_toggle)
             .into(),
         activate,
         step: None,
-        label: Some(label),
+        // iced reports a check box's label itself.
+        label: None,
     }
     .into()
 }
