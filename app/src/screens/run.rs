@@ -274,9 +274,13 @@ fn log_view(board: &Board) -> Element<'_, Message> {
     )
 }
 
-/// A log line without terminal colour codes (crmsh colours its warnings).
+/// A log line as a terminal would show it: without colour codes (crmsh colours its warnings),
+/// tabs expanded to the next 8 columns (crm_verify indents with them) and no other control
+/// characters (the font has no glyph for them).
 fn plain(line: &str) -> String {
+    const TAB_STOP: usize = 8;
     let mut out = String::with_capacity(line.len());
+    let mut column = 0;
     let mut characters = line.chars().peekable();
     while let Some(character) = characters.next() {
         if character == '\u{1b}' && characters.peek() == Some(&'[') {
@@ -287,8 +291,13 @@ fn plain(line: &str) -> String {
                     break;
                 }
             }
-        } else {
+        } else if character == '\t' {
+            let spaces = TAB_STOP - column % TAB_STOP;
+            out.extend(std::iter::repeat_n(' ', spaces));
+            column += spaces;
+        } else if !character.is_control() {
             out.push(character);
+            column += 1;
         }
     }
     out
