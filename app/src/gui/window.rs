@@ -265,8 +265,9 @@ impl App {
             }),
         ];
         if self.nodes.connecting() {
+            // Often enough for the waiting bar to move smoothly.
             subscriptions.push(
-                iced::time::every(std::time::Duration::from_secs(1))
+                iced::time::every(std::time::Duration::from_millis(250))
                     .map(|now| Message::Nodes(nodes::Message::Tick(now))),
             );
         }

@@ -3,10 +3,11 @@
 //! a connection failed with where to look. The Manage page shows the same, compact.
 
 use crate::screens::focus::Activate;
-use iced::widget::{button, column, container, row, text, text_input};
+use iced::widget::{button, column, container, progress_bar, row, text, text_input};
 use iced::{Center, Element, Fill};
 use wizard_steps::field::{Field, NodeField};
 use wizard_steps::pages;
+use wizard_steps::remote::ConnectOptions;
 
 use super::{Link, Message, NodeLink, State};
 use crate::screens::style;
@@ -40,13 +41,31 @@ pub fn connection_view<'a>(
     )
 }
 
-/// How long the connection has waited so far, of the 15 s Tandem gives it.
-fn connecting_text(link: &NodeLink, now: Option<Instant>) -> String {
+/// How long the connection has waited so far, of the time Tandem gives it (the SSH client's
+/// connect timeout): a bar that moves while the window waits, and the seconds.
+fn connecting_view(link: &NodeLink, now: Option<Instant>) -> Element<'_, Message> {
+    let limit = ConnectOptions::default().connect_timeout;
     let waited = match (link.connecting_since, now) {
-        (Some(since), Some(now)) if now > since => format!(" {} s", (now - since).as_secs()),
-        _ => String::new(),
+        (Some(since), Some(now)) if now > since => Some(now - since),
+        _ => None,
     };
-    format!("Connecting…{waited} (Tandem waits up to 15 s for an answer)")
+    let seconds = waited.map_or(String::new(), |waited| format!(" {} s", waited.as_secs()));
+    row![
+        progress_bar(
+            0.0..=limit.as_secs_f32(),
+            waited.unwrap_or_default().as_secs_f32()
+        )
+        .length(90)
+        .girth(6),
+        text(format!(
+            "Connecting…{seconds} (Tandem waits up to {} s for an answer)",
+            limit.as_secs()
+        ))
+        .size(14),
+    ]
+    .spacing(10)
+    .align_y(Center)
+    .into()
 }
 
 /// Why Connect cannot be pressed yet for node `index`, if it cannot.
@@ -84,7 +103,7 @@ pub(super) fn link_view<'a>(
             .align_y(Center)
             .into(),
         Link::Connecting => row![
-            text(connecting_text(link, now)).size(14),
+            connecting_view(link, now),
             button(text("Cancel"))
                 .style(button::secondary)
                 .on_activate(Message::CancelPressed(index)),
