@@ -6,7 +6,7 @@
 use std::fmt;
 use std::net::Ipv4Addr;
 
-use crate::profile::{Bmc, Boot, Cluster, Network, SshAccess};
+use crate::profile::{Bmc, Boot, Cluster, DebianRelease, Network, SshAccess};
 
 /// A profile that passed validation, with everything parsed and derived that the renderers and
 /// the planner need.
@@ -65,7 +65,14 @@ impl Design {
             packages.push("qemu-system-xen");
         }
         if self.fences() {
-            packages.push("fence-agents");
+            // fence_ipmilan drives the BMC through ipmitool. Debian 12's fence-agents holds every
+            // agent but does not pull ipmitool in; Debian 13 splits the agents into packages
+            // (its fence-agents is a transitional package pulling all of them, 597 packages),
+            // and fence-agents-ipmilan depends on ipmitool.
+            match self.cluster.debian {
+                DebianRelease::Bookworm => packages.extend(["fence-agents", "ipmitool"]),
+                DebianRelease::Trixie => packages.push("fence-agents-ipmilan"),
+            }
         }
         packages
     }

@@ -66,6 +66,8 @@ pub enum DebianRelease {
 
 impl DebianRelease {
     pub const ALL: [DebianRelease; 2] = [DebianRelease::Bookworm, DebianRelease::Trixie];
+    /// What a new cluster gets: Debian's current stable release (12 is oldstable).
+    pub const NEWEST: DebianRelease = DebianRelease::Trixie;
 
     pub fn number(self) -> u8 {
         match self {
@@ -488,7 +490,7 @@ impl Profile {
             version: PROFILE_VERSION,
             cluster: Cluster {
                 name: String::new(),
-                debian: DebianRelease::Bookworm,
+                debian: DebianRelease::NEWEST,
                 failback: Failback::default(),
                 fencing: Fencing::None {
                     acknowledge_split_brain_risk: false,

@@ -350,7 +350,7 @@ fn connect(state: &mut State, index: usize) -> Action {
     })
 }
 
-const RELEASES: [DebianRelease; 2] = [DebianRelease::Bookworm, DebianRelease::Trixie];
+const RELEASES: [DebianRelease; 2] = DebianRelease::ALL;
 
 pub fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
     let profile = context.profile;

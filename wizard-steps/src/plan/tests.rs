@@ -417,10 +417,24 @@ fn packages_follow_the_design() {
     );
     assert!(!seed_packages.contains(&"fence-agents"));
     assert!(seed_packages.contains(&"bridge-utils"));
-    let lab = design(include_str!("../../../resources/profiles/lab.toml"));
-    let lab_packages = lab.packages();
-    assert!(lab_packages.contains(&"fence-agents"));
-    assert!(!lab_packages.contains(&"qemu-system-xen"), "PV guests only");
+    let lab = include_str!("../../../resources/profiles/lab.toml");
+    assert!(
+        !design(lab).packages().contains(&"qemu-system-xen"),
+        "PV guests only"
+    );
+    // IPMI fencing: fence_ipmilan needs ipmitool, which Debian 12's fence-agents does not pull
+    // in; on Debian 13 fence-agents is a transitional package for every agent (597 packages)
+    // and fence-agents-ipmilan the one with ipmitool.
+    let on = |release: u8| {
+        let lab = lab.replace("debian = 12", &format!("debian = {release}"));
+        design(&lab).packages()
+    };
+    assert!(lab.contains("debian = 12"));
+    for package in ["fence-agents", "ipmitool"] {
+        assert!(on(12).contains(&package), "{package} on 12: {:?}", on(12));
+    }
+    assert!(on(13).contains(&"fence-agents-ipmilan"), "{:?}", on(13));
+    assert!(!on(13).contains(&"fence-agents"), "{:?}", on(13));
 }
 
 #[test]
