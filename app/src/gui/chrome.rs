@@ -110,7 +110,7 @@ impl App {
                 text(format!("  {}", page.title()))
             };
             let style = if page == self.page {
-                button::primary
+                current_page
             } else {
                 button::text
             };
@@ -226,4 +226,10 @@ impl App {
             _ => String::new(),
         }
     }
+}
+
+/// The sidebar's entry of the page shown: marked as such even where it cannot be pressed (Run
+/// and Done, which are reached only by running), instead of looking disabled.
+fn current_page(theme: &iced::Theme, _status: button::Status) -> button::Style {
+    button::primary(theme, button::Status::Active)
 }
