@@ -4,6 +4,7 @@
 
 pub mod keyboard;
 pub mod sshd;
+pub mod tools;
 pub mod wizard;
 
 use std::path::{Path, PathBuf};

@@ -6,6 +6,7 @@
 //! tmpfs that hides this machine's /etc/corosync, with the node's hostname and a throw-away key.
 
 use crate::common;
+use crate::common::tools::Tools;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -47,14 +48,15 @@ enum Authkey {
 ///
 /// corosync-keygen 3.x reads /dev/urandom by default: it needs no entropy flag (2.x's `-l`
 /// is accepted and ignored).
-fn corosync_test(conf: &Path, hostname: &str, authkey: Authkey) -> Output {
-    let corosync = common::require_tool("corosync");
-    let keygen = common::require_tool("corosync-keygen");
+fn corosync_test(tools: &Tools, conf: &Path, hostname: &str, authkey: Authkey) -> Output {
+    let corosync = tools.path("corosync");
+    let keygen = tools.path("corosync-keygen");
     for tool in ["mount", "mountpoint", "cp", "hostname"] {
-        common::require_tool(tool);
+        tools.path(tool);
     }
     common::run(
-        Command::new(common::require_tool("unshare"))
+        tools
+            .command("unshare")
             .args(["--mount", "--uts", "--net", "--propagation", "private"])
             .args(["sh", "-c", NAMESPACE_SCRIPT, "corosync-test"])
             .arg(conf)
@@ -258,15 +260,17 @@ fn normalized(key: &str) -> String {
     }
 }
 
-fn man_page_source(path: &str) -> String {
+fn man_page_source(tools: &Tools, page: &str) -> String {
+    let path = tools.file(page);
     assert!(
-        Path::new(path).exists(),
-        "{path} is missing: the key check reads the options corosync documents in corosync.conf(5) \
+        path.exists(),
+        "{} is missing: the key check reads the options corosync documents in corosync.conf(5) \
          and votequorum(5). Install the `corosync` package with its man pages (apt-get install \
-         --reinstall corosync; on a minimal image first remove the dpkg path-exclude of /usr/share/man)."
+         --reinstall corosync; on a minimal image first remove the dpkg path-exclude of /usr/share/man).",
+        path.display()
     );
-    let output = common::run(Command::new(common::require_tool("zcat")).arg(path));
-    common::assert_success(&output, &format!("zcat {path}"));
+    let output = common::run(Command::new(common::require_tool("zcat")).arg(&path));
+    common::assert_success(&output, &format!("zcat {}", path.display()));
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -312,8 +316,13 @@ fn corosync_conf_options(roff: &str) -> BTreeSet<(String, String)> {
             else {
                 continue;
             };
-            if let Some((_, parent)) = rest.split_once("sub-directive of ") {
-                let parent = parent.split_whitespace().next().unwrap_or_default();
+            // "sub-directive of totem" follows the name on its line (corosync 3.1.7) or on the
+            // next (3.1.9).
+            let parent = [rest, next].into_iter().find_map(|text| {
+                let (_, parent) = text.split_once("sub-directive of ")?;
+                parent.split_whitespace().next()
+            });
+            if let Some(parent) = parent {
                 found.insert((parent.to_owned(), name.to_owned()));
                 section = name.to_owned();
             } else if next.starts_with("sub-directive") {
@@ -388,10 +397,10 @@ fn example_keys(text: &str) -> Vec<(String, String)> {
     keys
 }
 
-/// Every option the installed corosync.conf(5) and votequorum(5) document.
-fn documented_options() -> BTreeSet<(String, String)> {
-    let mut documented = corosync_conf_options(&man_page_source(MAN_PAGES[0]));
-    documented.extend(votequorum_options(&man_page_source(MAN_PAGES[1])));
+/// Every option the release's corosync.conf(5) and votequorum(5) document.
+fn documented_options(tools: &Tools) -> BTreeSet<(String, String)> {
+    let mut documented = corosync_conf_options(&man_page_source(tools, MAN_PAGES[0]));
+    documented.extend(votequorum_options(&man_page_source(tools, MAN_PAGES[1])));
     // A guard on the extraction itself: these are documented in every corosync 3.x.
     for (section, key) in [
         ("", "totem"),
@@ -439,7 +448,7 @@ fn undocumented_keys(
 
 #[test]
 fn corosync_accepts_every_rendered_conf_on_each_node() {
-    for profile in common::all_profiles() {
+    for (tools, profile) in common::tools::every_release_and_profile() {
         let rendered = common::render(&profile, &[]);
         let nodes = common::rendered_nodes(rendered.path());
         assert_eq!(
@@ -449,8 +458,13 @@ fn corosync_accepts_every_rendered_conf_on_each_node() {
             profile.display()
         );
         for node in &nodes {
-            let what = format!("{} as {node}", profile.display());
-            let output = corosync_test(&conf_path(rendered.path(), node), node, Authkey::Generated);
+            let what = format!("{} as {node} ({tools})", profile.display());
+            let output = corosync_test(
+                &tools,
+                &conf_path(rendered.path(), node),
+                node,
+                Authkey::Generated,
+            );
             assert_set_up(&output, &what);
             common::assert_success(&output, &format!("corosync -t of {what}"));
         }
@@ -481,7 +495,7 @@ fn without_node(conf: &str, node: &str) -> String {
 #[test]
 fn corosync_rejects_a_conf_without_the_local_node() {
     let scratch = TempDir::new().expect("temporary directory");
-    for profile in common::all_profiles() {
+    for (tools, profile) in common::tools::every_release_and_profile() {
         let rendered = common::render(&profile, &[]);
         for node in common::rendered_nodes(rendered.path()) {
             let conf = read(&conf_path(rendered.path(), &node));
@@ -497,11 +511,11 @@ fn corosync_rejects_a_conf_without_the_local_node() {
             );
             let path = scratch.path().join(format!("without-{node}.conf"));
             fs::write(&path, missing).expect("write the broken copy");
-            let output = corosync_test(&path, &node, Authkey::Generated);
+            let output = corosync_test(&tools, &path, &node, Authkey::Generated);
             assert_rejected(
                 &output,
                 &format!(
-                    "{} as {node} without {node} in the nodelist",
+                    "{} as {node} without {node} in the nodelist ({tools})",
                     profile.display()
                 ),
                 "local host",
@@ -512,7 +526,7 @@ fn corosync_rejects_a_conf_without_the_local_node() {
 
 #[test]
 fn corosync_rejects_crypto_without_an_authkey() {
-    for profile in common::all_profiles() {
+    for (tools, profile) in common::tools::every_release_and_profile() {
         let design = common::design(&profile);
         assert!(
             design.cluster.corosync_crypto,
@@ -521,10 +535,18 @@ fn corosync_rejects_crypto_without_an_authkey() {
         );
         let rendered = common::render(&profile, &[]);
         for node in common::rendered_nodes(rendered.path()) {
-            let output = corosync_test(&conf_path(rendered.path(), &node), &node, Authkey::Missing);
+            let output = corosync_test(
+                &tools,
+                &conf_path(rendered.path(), &node),
+                &node,
+                Authkey::Missing,
+            );
             assert_rejected(
                 &output,
-                &format!("{} as {node} with crypto on and no key", profile.display()),
+                &format!(
+                    "{} as {node} with crypto on and no key ({tools})",
+                    profile.display()
+                ),
                 "authkey",
             );
         }
@@ -543,8 +565,14 @@ fn lab_without_crypto(dir: &Path) -> PathBuf {
 #[test]
 fn without_crypto_corosync_needs_no_authkey() {
     let scratch = TempDir::new().expect("temporary directory");
-    let profile = lab_without_crypto(scratch.path());
-    let rendered = common::render(&profile, &[]);
+    for tools in Tools::every_release() {
+        let profile = tools.profile(&lab_without_crypto(scratch.path()));
+        without_crypto_with(&tools, &profile);
+    }
+}
+
+fn without_crypto_with(tools: &Tools, profile: &Path) {
+    let rendered = common::render(profile, &[]);
     for node in common::rendered_nodes(rendered.path()) {
         let conf = conf_path(rendered.path(), &node);
         let totem = parse(&read(&conf)).expect("parses");
@@ -553,11 +581,11 @@ fn without_crypto_corosync_needs_no_authkey() {
             (totem.value("crypto_cipher"), totem.value("crypto_hash")),
             ("none", "none")
         );
-        let output = corosync_test(&conf, &node, Authkey::Missing);
+        let output = corosync_test(tools, &conf, &node, Authkey::Missing);
         assert_set_up(&output, &node);
         common::assert_success(
             &output,
-            &format!("corosync -t without crypto or key as {node}"),
+            &format!("corosync -t without crypto or key as {node} ({tools})"),
         );
     }
 }
@@ -666,8 +694,8 @@ fn rendered_conf_has_the_profiles_cluster_nodes_and_quorum() {
 
 #[test]
 fn every_rendered_key_is_documented_in_the_man_pages() {
-    let documented = documented_options();
-    for profile in common::all_profiles() {
+    for (tools, profile) in common::tools::every_release_and_profile() {
+        let documented = documented_options(&tools);
         let rendered = common::render(&profile, &[]);
         for node in common::rendered_nodes(rendered.path()) {
             let conf = read(&conf_path(rendered.path(), &node));
@@ -676,7 +704,8 @@ fn every_rendered_key_is_documented_in_the_man_pages() {
             });
             assert!(
                 undocumented.is_empty(),
-                "{} on {node}: corosync.conf(5) and votequorum(5) document no {undocumented:?}\n{conf}",
+                "{} on {node}: {tools}' corosync.conf(5) and votequorum(5) document no \
+                 {undocumented:?}\n{conf}",
                 profile.display()
             );
         }
@@ -685,7 +714,12 @@ fn every_rendered_key_is_documented_in_the_man_pages() {
 
 #[test]
 fn the_key_check_catches_a_misspelt_key() {
-    let documented = documented_options();
+    for tools in Tools::every_release() {
+        misspelt_key_with(&documented_options(&tools));
+    }
+}
+
+fn misspelt_key_with(documented: &BTreeSet<(String, String)>) {
     let rendered = common::render(&common::example_profile("seed"), &[]);
     let conf = read(&conf_path(rendered.path(), "node1"));
     assert!(
@@ -694,15 +728,15 @@ fn the_key_check_catches_a_misspelt_key() {
     );
     let typo = conf.replace("two_node: 1", "two_nodes: 1");
     assert_eq!(
-        undocumented_keys(&typo, &documented).expect("parses"),
+        undocumented_keys(&typo, documented).expect("parses"),
         ["quorum.two_nodes"]
     );
     // A documented key in the wrong section is caught too.
     let misplaced = conf.replace("\tversion: 2\n", "\tversion: 2\n\ttwo_node: 1\n");
     assert_eq!(
-        undocumented_keys(&misplaced, &documented).expect("parses"),
+        undocumented_keys(&misplaced, documented).expect("parses"),
         ["totem.two_node"]
     );
     // And so is a line corosync's syntax has no place for.
-    assert!(undocumented_keys(&conf.replace("two_node: 1", "two_node = 1"), &documented).is_err());
+    assert!(undocumented_keys(&conf.replace("two_node: 1", "two_node = 1"), documented).is_err());
 }

@@ -1,11 +1,12 @@
 //! Every rendered DRBD configuration, parsed by the real `drbdadm` from each node's point of view,
-//! with the in-kernel 8.4 module's grammar and (for the DRBD 9 variant) the 9.x grammar.
+//! with the in-kernel 8.4 module's grammar and (for the DRBD 9 variant) the 9.x grammar, by
+//! Debian 12's drbd-utils and Debian 13's.
 
 use crate::common;
+use crate::common::tools::Tools;
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 const DRBD_84: &str = "8.4.11";
 const DRBD_9: &str = "9.2.0";
@@ -23,11 +24,12 @@ struct DrbdadmRun {
 
 /// `drbdadm -d up all` as `node` with the given module version: prints the drbdsetup commands
 /// it would run, changes nothing.
-fn drbdadm_up_all(node_root: &Path, node: &str, version: &str) -> DrbdadmRun {
+fn drbdadm_up_all(tools: &Tools, node_root: &Path, node: &str, version: &str) -> DrbdadmRun {
     let main = node_root.join("drbd-main.conf");
     fs::write(&main, MAIN_FILE).expect("write the main file");
     let output = common::run(
-        Command::new(common::require_tool("drbdadm"))
+        tools
+            .command("drbdadm")
             .args(["-c"])
             .arg(&main)
             .args(["-d", "up", "all"])
@@ -63,16 +65,27 @@ fn assert_accepted(run: &DrbdadmRun, what: &str) {
 /// Checks the 8.4 rendering of a profile on both nodes, and that drbdadm would set up each VM's
 /// resource with the profile's minor, disk and addresses, seen from that node.
 fn check_drbd84(profile: &Path) {
-    let design = common::design(profile);
-    let rendered = common::render(profile, &[]);
+    for tools in Tools::every_release() {
+        check_drbd84_with(&tools, profile);
+    }
+}
+
+fn check_drbd84_with(tools: &Tools, profile: &Path) {
+    let profile = tools.profile(profile);
+    let design = common::design(&profile);
+    let rendered = common::render(&profile, &[]);
     for (index, node) in design.nodes.iter().enumerate() {
         let peer = &design.nodes[1 - index];
         let run = drbdadm_up_all(
+            tools,
             &rendered.path().join(&node.hostname),
             &node.hostname,
             DRBD_84,
         );
-        assert_accepted(&run, &format!("{} as {}", profile.display(), node.hostname));
+        assert_accepted(
+            &run,
+            &format!("{} as {} ({tools})", profile.display(), node.hostname),
+        );
         for vm in &design.vms {
             let attach = format!(
                 "drbdsetup-84 attach {minor} {disk} {disk} internal",
@@ -89,7 +102,7 @@ fn check_drbd84(profile: &Path) {
             for expected in [&attach, &connect] {
                 assert!(
                     run.stdout.contains(expected.as_str()),
-                    "{}: expected `{expected}` in\n{}",
+                    "{} ({tools}): expected `{expected}` in\n{}",
                     node.hostname,
                     run.stdout
                 );
@@ -128,13 +141,22 @@ fn the_hostile_profile_parses_as_drbd_84_with_its_names_intact() {
 
 #[test]
 fn drbd_9_variant_parses_with_node_ids_and_is_refused_by_the_84_grammar() {
-    let profile = common::example_profile("seed");
+    for tools in Tools::every_release() {
+        drbd_9_variant_with(&tools);
+    }
+}
+
+fn drbd_9_variant_with(tools: &Tools) {
+    let profile = tools.profile(&common::example_profile("seed"));
     let design = common::design(&profile);
     let rendered = common::render(&profile, &["--drbd", "9"]);
     for (index, node) in design.nodes.iter().enumerate() {
         let root = rendered.path().join(&node.hostname);
-        let run = drbdadm_up_all(&root, &node.hostname, DRBD_9);
-        assert_accepted(&run, &format!("the DRBD 9 rendering as {}", node.hostname));
+        let run = drbdadm_up_all(tools, &root, &node.hostname, DRBD_9);
+        assert_accepted(
+            &run,
+            &format!("the DRBD 9 rendering as {} ({tools})", node.hostname),
+        );
         let peer = &design.nodes[1 - index];
         for vm in &design.vms {
             let peer_line = format!(
@@ -150,7 +172,7 @@ fn drbd_9_variant_parses_with_node_ids_and_is_refused_by_the_84_grammar() {
             );
         }
         // The 8.4 grammar has no `fencing` in `net`: the variants are really different.
-        assert!(!drbdadm_up_all(&root, &node.hostname, DRBD_84).status_ok);
+        assert!(!drbdadm_up_all(tools, &root, &node.hostname, DRBD_84).status_ok);
     }
 }
 
@@ -166,12 +188,14 @@ fn a_port_clash_between_two_resources_is_caught_by_drbdadm() {
         .replace("/dev/drbd1;", "/dev/drbd9;")
         .replace("/dev/virtuals/Win2012;", "/dev/virtuals/Clash;");
     fs::write(root.join("etc/drbd.d/Clash.res"), clash).expect("write the clashing resource");
-    let run = drbdadm_up_all(&root, "node1", DRBD_84);
-    assert!(
-        !run.status_ok,
-        "drbdadm accepted two resources on one port:\n{}",
-        run.stdout
-    );
+    for tools in Tools::every_release() {
+        let run = drbdadm_up_all(&tools, &root, "node1", DRBD_84);
+        assert!(
+            !run.status_ok,
+            "{tools}: drbdadm accepted two resources on one port:\n{}",
+            run.stdout
+        );
+    }
 }
 
 /// Every `drbdadm ...` the plan runs, as (arguments, the step it comes from).
@@ -206,27 +230,47 @@ fn planned_drbdadm_calls(plan: &wizard_steps::plan::Plan) -> Vec<(String, String
 /// The plan's DRBD commands, each dry-run (`-d`) by the real drbdadm against the rendered
 /// configuration: a typo in a command or an option the module's version lacks fails here.
 fn check_planned_commands(drbd: &str, module: &str) {
-    let profile = common::example_profile("seed");
-    let design = common::design(&profile);
     let facts = wizard_steps::facts::NodeFacts {
         drbd_module: Some(module.to_owned()),
         ..Default::default()
     };
-    let plan = wizard_steps::plan::plan(&design, &[facts.clone(), facts]);
-    check_commands_of(&plan, drbd, module);
+    check_commands_of(
+        |design| wizard_steps::plan::plan(design, &[facts.clone(), facts.clone()]),
+        drbd,
+        module,
+    );
 }
 
-/// Each `drbdadm` call of `plan` (for the seed profile), dry-run by the real drbdadm.
-fn check_commands_of(plan: &wizard_steps::plan::Plan, drbd: &str, module: &str) {
-    let profile = common::example_profile("seed");
-    let rendered = common::render(&profile, &["--drbd", drbd]);
+/// Each `drbdadm` call of the plan `plan_for` makes of the seed profile, for each release,
+/// dry-run by that release's drbdadm.
+fn check_commands_of(
+    plan_for: impl Fn(&wizard_steps::Design) -> wizard_steps::plan::Plan,
+    drbd: &str,
+    module: &str,
+) {
+    for tools in Tools::every_release() {
+        let profile = tools.profile(&common::example_profile("seed"));
+        let plan = plan_for(&common::design(&profile));
+        check_commands_with(&tools, &profile, &plan, drbd, module);
+    }
+}
+
+fn check_commands_with(
+    tools: &Tools,
+    profile: &Path,
+    plan: &wizard_steps::plan::Plan,
+    drbd: &str,
+    module: &str,
+) {
+    let rendered = common::render(profile, &["--drbd", drbd]);
     let root = rendered.path().join("node1");
     fs::write(root.join("drbd-main.conf"), MAIN_FILE).expect("main file");
     let calls = planned_drbdadm_calls(plan);
     assert!(calls.len() >= 10, "{calls:?}");
     for (arguments, step) in calls {
         let output = common::run(
-            Command::new(common::require_tool("drbdadm"))
+            tools
+                .command("drbdadm")
                 .arg("-c")
                 .arg(root.join("drbd-main.conf"))
                 .arg("-d")
@@ -242,7 +286,7 @@ fn check_commands_of(plan: &wizard_steps::plan::Plan, drbd: &str, module: &str) 
             && stderr.contains("not found on this host");
         assert!(
             output.status.success() || adjust_on_another_host,
-            "step {step}: `drbdadm {arguments}` is refused: {stderr}"
+            "{tools}, step {step}: `drbdadm {arguments}` is refused: {stderr}"
         );
     }
 }
@@ -264,7 +308,6 @@ fn the_split_brain_recoverys_drbd_commands_are_accepted_by_drbdadm() {
     use wizard_steps::cluster_state::{DrbdResource, NodeDrbd};
     use wizard_steps::render::DrbdGeneration;
     use wizard_steps::split_brain::{detect, recovery_plan};
-    let design = common::design(&common::example_profile("seed"));
     let standalone = |node: &str| NodeDrbd {
         node: node.to_owned(),
         resources: vec![DrbdResource {
@@ -277,12 +320,17 @@ fn the_split_brain_recoverys_drbd_commands_are_accepted_by_drbdadm() {
             sync_percent: None,
         }],
     };
-    let splits = detect(&design, &[standalone("node1"), standalone("node2")]);
     for (drbd, module, generation) in [
         ("8.4", DRBD_84, DrbdGeneration::V84),
         ("9", DRBD_9, DrbdGeneration::V9),
     ] {
-        let plan = recovery_plan(&design, &splits[0], 1, generation);
-        check_commands_of(&plan, drbd, module);
+        check_commands_of(
+            |design| {
+                let splits = detect(design, &[standalone("node1"), standalone("node2")]);
+                recovery_plan(design, &splits[0], 1, generation)
+            },
+            drbd,
+            module,
+        );
     }
 }

@@ -1,16 +1,17 @@
-//! Every rendered bridge stanza, read by the real ifupdown tools (Debian's ifupdown 0.8) as they
-//! will read it on the node, without touching this machine's network: `ifquery` parses it, and
+//! Every rendered bridge stanza, read by the real ifupdown tools (ifupdown 0.8 of Debian 12 and
+//! of Debian 13) as they will read it on the node, without touching this machine's network: `ifquery` parses it, and
 //! `ifup -n` (--no-act: it configures nothing and runs no commands, only prints them) goes
 //! through bringing every interface up, in its own empty network namespace, with its own state
 //! directory and no hook scripts.
 
 use crate::common;
+use crate::common::tools::Tools;
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use tempfile::TempDir;
 use wizard_steps::Design;
@@ -24,13 +25,8 @@ fn stanza_path(rendered: &Path, node: &str, bridge: &str) -> PathBuf {
         .join(paths::bridge_stanza(bridge).trim_start_matches('/'))
 }
 
-fn ifquery(args: &[&str], file: &Path) -> Output {
-    common::run(
-        Command::new(common::require_tool("ifquery"))
-            .arg("-i")
-            .arg(file)
-            .args(args),
-    )
+fn ifquery(tools: &Tools, args: &[&str], file: &Path) -> Output {
+    common::run(tools.command("ifquery").arg("-i").arg(file).args(args))
 }
 
 /// `ifup -n -a` on `file`: what bringing up every `auto` interface would do, done by nobody.
@@ -38,12 +34,13 @@ fn ifquery(args: &[&str], file: &Path) -> Output {
 /// Three fences keep this machine's network as it is: `-n` (--no-act, see ifup(8)), a fresh
 /// network namespace from `unshare --net` (with only a down loopback in it), and a temporary
 /// --state-dir instead of /run/network. `--no-scripts` skips /etc/network/if-*.d.
-fn ifup_no_act(file: &Path) -> (Output, TempDir) {
+fn ifup_no_act(tools: &Tools, file: &Path) -> (Output, TempDir) {
     let state = TempDir::new().expect("temporary state directory");
     let output = common::run(
-        Command::new(common::require_tool("unshare"))
+        tools
+            .command("unshare")
             .arg("--net")
-            .arg(common::require_tool("ifup"))
+            .arg(tools.path("ifup"))
             .args(["-n", "-a", "--no-scripts", "--no-loopback"])
             .arg("-i")
             .arg(file)
@@ -106,7 +103,7 @@ fn expected_bridge_options(
 
 #[test]
 fn ifupdown_reads_every_rendered_bridge_stanza() {
-    for profile in common::all_profiles() {
+    for (tools, profile) in common::tools::every_release_and_profile() {
         let design = common::design(&profile);
         let bridge = design.network.bridge.clone();
         let rendered = common::render(&profile, &[]);
@@ -119,11 +116,11 @@ fn ifupdown_reads_every_rendered_bridge_stanza() {
         );
         for node in &design.nodes {
             let nic = node.nic.as_str();
-            let what = format!("{} on {}", profile.display(), node.hostname);
+            let what = format!("{} on {} ({tools})", profile.display(), node.hostname);
             let file = stanza_path(rendered.path(), &node.hostname, &bridge);
             assert!(file.is_file(), "{what}: no {}", file.display());
 
-            let list = ifquery(&["--no-loopback", "--list"], &file);
+            let list = ifquery(&tools, &["--no-loopback", "--list"], &file);
             common::assert_success(&list, &format!("ifquery --list of {what}"));
             assert_eq!(
                 stdout_lines(&list),
@@ -131,7 +128,7 @@ fn ifupdown_reads_every_rendered_bridge_stanza() {
                 "{what}: the NIC and then the bridge come up at boot (`auto`)"
             );
 
-            let nic_query = ifquery(&[nic], &file);
+            let nic_query = ifquery(&tools, &[nic], &file);
             common::assert_success(&nic_query, &format!("ifquery {nic} of {what}"));
             assert!(
                 options(&nic_query).is_empty(),
@@ -141,7 +138,7 @@ fn ifupdown_reads_every_rendered_bridge_stanza() {
 
             // The exact set: ifupdown passes unknown options on to hook scripts without a word,
             // so a misspelt `bridge_port` would only show up here.
-            let bridge_query = ifquery(&[bridge.as_str()], &file);
+            let bridge_query = ifquery(&tools, &[bridge.as_str()], &file);
             common::assert_success(&bridge_query, &format!("ifquery {bridge} of {what}"));
             assert_eq!(
                 options(&bridge_query),
@@ -149,7 +146,7 @@ fn ifupdown_reads_every_rendered_bridge_stanza() {
                 "{what}: options of {bridge}"
             );
 
-            let (up, state) = ifup_no_act(&file);
+            let (up, state) = ifup_no_act(&tools, &file);
             common::assert_success(&up, &format!("ifup -n -a of {what}"));
             let commands = String::from_utf8_lossy(&up.stderr);
             let add_address = format!(
@@ -206,12 +203,12 @@ fn assert_state_untouched(state: &Path, bridge: &str, what: &str) {
 #[test]
 fn the_stanza_is_read_through_debians_default_interfaces_file() {
     let scratch = TempDir::new().expect("temporary directory");
-    for profile in common::all_profiles() {
+    for (tools, profile) in common::tools::every_release_and_profile() {
         let design = common::design(&profile);
         let bridge = &design.network.bridge;
         let rendered = common::render(&profile, &[]);
         for node in &design.nodes {
-            let what = format!("{} on {}", profile.display(), node.hostname);
+            let what = format!("{} on {} ({tools})", profile.display(), node.hostname);
             let stanza = stanza_path(rendered.path(), &node.hostname, bridge);
             let main = scratch.path().join(format!("interfaces-{}", node.hostname));
             fs::write(
@@ -223,14 +220,14 @@ fn the_stanza_is_read_through_debians_default_interfaces_file() {
                 ),
             )
             .expect("write the main interfaces file");
-            let list = ifquery(&["--list"], &main);
+            let list = ifquery(&tools, &["--list"], &main);
             common::assert_success(&list, &format!("ifquery --list of {what}"));
             assert_eq!(
                 stdout_lines(&list),
                 ["lo", node.nic.as_str(), bridge.as_str()],
                 "{what}"
             );
-            let (up, _state) = ifup_no_act(&main);
+            let (up, _state) = ifup_no_act(&tools, &main);
             common::assert_success(&up, &format!("ifup -n -a of {what}"));
         }
     }
@@ -254,7 +251,16 @@ fn ifupdown_rejects_an_unknown_method() {
     let file = broken_stanza(&scratch, "statik", |good| {
         good.replace("iface br0 inet static", "iface br0 inet statik")
     });
-    for output in [ifquery(&["--list"], &file), ifup_no_act(&file).0] {
+    for tools in Tools::every_release() {
+        unknown_method_with(&tools, &file);
+    }
+}
+
+fn unknown_method_with(tools: &Tools, file: &Path) {
+    for output in [
+        ifquery(tools, &["--list"], file),
+        ifup_no_act(tools, file).0,
+    ] {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
             !output.status.success(),
@@ -277,15 +283,21 @@ fn ifup_no_act_rejects_a_static_bridge_without_address() {
             .map(|line| format!("{line}\n"))
             .collect()
     });
+    for tools in Tools::every_release() {
+        no_address_with(&tools, &file);
+    }
+}
+
+fn no_address_with(tools: &Tools, file: &Path) {
     common::assert_success(
-        &ifquery(&["br0"], &file),
+        &ifquery(tools, &["br0"], file),
         "ifquery br0 of a stanza without address",
     );
-    let (output, _state) = ifup_no_act(&file);
+    let (output, _state) = ifup_no_act(tools, file);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         !output.status.success(),
-        "ifup -n accepted a static bridge without address:\n{stderr}"
+        "{tools}: ifup -n accepted a static bridge without address:\n{stderr}"
     );
     assert!(
         stderr.contains("address"),

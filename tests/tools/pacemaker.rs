@@ -1,9 +1,12 @@
 //! The rendered Pacemaker configuration, loaded by the real crmsh into an offline CIB (crmsh
 //! checks every agent parameter against the installed agents), verified by `crm_verify`, and run
 //! through the real scheduler with `crm_simulate`: every VM starts on its home node, moves when
-//! that node fails, and comes back (or not) per the failback policy.
+//! that node fails, and comes back (or not) per the failback policy. Every check runs with
+//! Debian 12's Pacemaker 2.1 and crmsh 4.4 and with Debian 13's Pacemaker 3.0 and crmsh 5.0, on
+//! the profile rendered for that release.
 
 use crate::common;
+use crate::common::tools::Tools;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -25,35 +28,45 @@ const OFFLINE_CIB_NOISE: [&str; 2] = [
 /// An offline CIB in a directory of its own, driven through the real Pacemaker tools.
 struct Cib {
     dir: TempDir,
+    tools: Tools,
     design: Design,
     /// The scheduler's clock (ISO 8601), for time-based failback rules.
     now: Option<String>,
 }
 
 impl Cib {
-    /// Renders the profile with `tandem render` and loads it into a fresh CIB whose two nodes
-    /// have joined, as on a cluster whose corosync is up.
-    fn load(profile: &Path) -> Cib {
-        let design = common::design(profile);
-        let rendered = common::render(profile, &[]);
+    /// Renders the profile for the tools' release with `tandem render` and loads it into a
+    /// fresh CIB whose two nodes have joined, as on a cluster whose corosync is up.
+    fn load(tools: &Tools, profile: &Path) -> Cib {
+        let profile = tools.profile(profile);
+        let cib = Cib::with_nodes(tools, common::design(&profile));
+        let rendered = common::render(&profile, &[]);
+        cib.crm_load(&rendered.path().join("cluster.crm"));
+        cib
+    }
+
+    /// An empty CIB that knows the design's two nodes. They are added with cibadmin, as
+    /// corosync's membership adds them: crmsh 5 refuses `node NAME` in an offline CIB.
+    fn with_nodes(tools: &Tools, design: Design) -> Cib {
         let dir = TempDir::new().expect("temporary directory");
-        let empty = common::run(Command::new(common::require_tool("cibadmin")).arg("--empty"));
+        let empty = common::run(tools.command("cibadmin").arg("--empty"));
         common::assert_success(&empty, "cibadmin --empty");
         fs::write(dir.path().join("cib.xml"), &empty.stdout).expect("write the CIB");
         let cib = Cib {
             dir,
+            tools: tools.clone(),
             design,
             now: None,
         };
-        let nodes: String = cib
-            .design
-            .nodes
-            .iter()
-            .map(|node| format!("node {}\n", node.hostname))
-            .collect();
-        fs::write(cib.dir.path().join("nodes.crm"), nodes).expect("write nodes.crm");
-        cib.crm_load(&cib.dir.path().join("nodes.crm"));
-        cib.crm_load(&rendered.path().join("cluster.crm"));
+        for node in &cib.design.nodes {
+            let xml = format!(r#"<node id="{0}" uname="{0}"/>"#, node.hostname);
+            let output = common::run(
+                cib.tool("cibadmin")
+                    .args(["--create", "-o", "nodes", "--xml-text"])
+                    .arg(&xml),
+            );
+            common::assert_success(&output, &format!("cibadmin --create {xml}"));
+        }
         cib
     }
 
@@ -62,12 +75,12 @@ impl Cib {
     }
 
     fn tool(&self, name: &str) -> Command {
-        self.offline(Command::new(common::require_tool(name)))
+        self.offline(self.tools.command(name))
     }
 
     /// A shell command line (a plan's or an action's) run against this CIB.
     fn shell(&self, command_line: &str) -> Command {
-        let mut command = Command::new("sh");
+        let mut command = self.tools.command("sh");
         command.arg("-c").arg(command_line);
         self.offline(command)
     }
@@ -183,6 +196,7 @@ impl Cib {
         fs::copy(self.path(), dir.path().join("cib.xml")).expect("copy the CIB");
         Cib {
             dir,
+            tools: self.tools.clone(),
             design: self.design.clone(),
             now: now.map(str::to_owned),
         }
@@ -359,8 +373,8 @@ fn home(vm: &wizard_steps::validate::VmDesign) -> usize {
 /// Loads and starts the cluster, and verifies the result; every VM must then run at home.
 /// (`crm_verify` runs once both nodes have joined: before that, with fencing on, it rightly
 /// warns that nodes it has never seen are unclean.)
-fn started(profile: &Path) -> Cib {
-    let cib = Cib::load(profile);
+fn started(tools: &Tools, profile: &Path) -> Cib {
+    let cib = Cib::load(tools, profile);
     cib.start_cluster();
     cib.verify();
     cib.assert_vms_on("both nodes up", home);
@@ -386,57 +400,65 @@ fn fail_and_return(
 
 #[test]
 fn seed_cluster_fails_over_and_returns_home() {
-    let cib = started(&common::example_profile("seed"));
-    fail_and_return(&cib, 0, |vm, _| vm.home);
-    fail_and_return(&cib, 1, |vm, _| vm.home);
+    for tools in &Tools::every_release() {
+        let cib = started(tools, &common::example_profile("seed"));
+        fail_and_return(&cib, 0, |vm, _| vm.home);
+        fail_and_return(&cib, 1, |vm, _| vm.home);
+    }
 }
 
 #[test]
 fn lab_cluster_with_stay_policy_keeps_vms_on_the_survivor() {
-    let cib = started(&common::example_profile("lab"));
-    // node1 fails: its VM moves to node2 and stays there when node1 returns.
-    fail_and_return(&cib, 0, |_, _| 1);
-    // Now node2 runs everything; when it fails, all move to node1 and stay there.
-    fail_and_return(&cib, 1, |_, _| 0);
+    for tools in &Tools::every_release() {
+        let cib = started(tools, &common::example_profile("lab"));
+        // node1 fails: its VM moves to node2 and stays there when node1 returns.
+        fail_and_return(&cib, 0, |_, _| 1);
+        // Now node2 runs everything; when it fails, all move to node1 and stay there.
+        fail_and_return(&cib, 1, |_, _| 0);
+    }
 }
 
 #[test]
 fn lab_cluster_fences_through_the_other_nodes_device() {
-    let cib = started(&common::example_profile("lab"));
-    let placement = cib.placement();
-    for (index, node) in cib.design.nodes.iter().enumerate() {
-        let device = format!("fence_{}", node.hostname);
-        assert_eq!(
-            placement.nodes_in_role(&device, "Started"),
-            vec![cib.hostname(1 - index).to_owned()],
-            "{device} must run on the other node"
-        );
+    for tools in &Tools::every_release() {
+        let cib = started(tools, &common::example_profile("lab"));
+        let placement = cib.placement();
+        for (index, node) in cib.design.nodes.iter().enumerate() {
+            let device = format!("fence_{}", node.hostname);
+            assert_eq!(
+                placement.nodes_in_role(&device, "Started"),
+                vec![cib.hostname(1 - index).to_owned()],
+                "{device} must run on the other node"
+            );
+        }
     }
 }
 
 #[test]
 fn eight_vm_cluster_returns_home_only_inside_the_failback_window() {
-    let profile = common::test_profile("eight-vms");
-    for failed in [0, 1] {
-        let cib = started(&profile);
-        let failed_name = cib.hostname(failed).to_owned();
-        cib.fail(&failed_name);
-        cib.assert_vms_on("a node failed", |_| 1 - failed);
+    for tools in &Tools::every_release() {
+        let profile = common::test_profile("eight-vms");
+        for failed in [0, 1] {
+            let cib = started(tools, &profile);
+            let failed_name = cib.hostname(failed).to_owned();
+            cib.fail(&failed_name);
+            cib.assert_vms_on("a node failed", |_| 1 - failed);
 
-        // At noon the window (22:00-06:00) is closed: the VMs stay on the survivor.
-        let noon = cib.fork(Some("2026-11-25 12:00:00"));
-        noon.rejoin(&failed_name);
-        noon.assert_vms_on("returned at noon", |_| 1 - failed);
+            // At noon the window (22:00-06:00) is closed: the VMs stay on the survivor.
+            let noon = cib.fork(Some("2026-11-25 12:00:00"));
+            noon.rejoin(&failed_name);
+            noon.assert_vms_on("returned at noon", |_| 1 - failed);
 
-        // At 23:00 it is open: they go home.
-        let night = cib.fork(Some("2026-11-25 23:00:00"));
-        night.rejoin(&failed_name);
-        night.assert_vms_on("returned at 23:00", home);
+            // At 23:00 it is open: they go home.
+            let night = cib.fork(Some("2026-11-25 23:00:00"));
+            night.rejoin(&failed_name);
+            night.assert_vms_on("returned at 23:00", home);
 
-        // And the VMs that stayed at noon go home once the clock reaches the window.
-        let later = noon.fork(Some("2026-11-26 02:30:00"));
-        later.simulate(&[]);
-        later.assert_vms_on("noon's cluster at 02:30", home);
+            // And the VMs that stayed at noon go home once the clock reaches the window.
+            let later = noon.fork(Some("2026-11-26 02:30:00"));
+            later.simulate(&[]);
+            later.assert_vms_on("noon's cluster at 02:30", home);
+        }
     }
 }
 
@@ -445,89 +467,95 @@ fn eight_vm_cluster_returns_home_only_inside_the_failback_window() {
 /// users, and the cluster fails over and comes back per its failback window.
 #[test]
 fn the_hostile_profile_loads_with_its_values_intact_and_fails_over() {
-    let profile = common::test_profile("hostile");
-    let cib = started(&profile);
-    cib.verify();
-    let xml = fs::read_to_string(cib.path()).expect("the CIB");
-    let document = roxmltree::Document::parse(&xml).expect("the CIB parses");
-    for node in &cib.design.nodes {
-        let device = format!("fence_{}", node.hostname);
-        let user = document
+    for tools in &Tools::every_release() {
+        let profile = common::test_profile("hostile");
+        let cib = started(tools, &profile);
+        cib.verify();
+        let xml = fs::read_to_string(cib.path()).expect("the CIB");
+        let document = roxmltree::Document::parse(&xml).expect("the CIB parses");
+        for node in &cib.design.nodes {
+            let device = format!("fence_{}", node.hostname);
+            let user = document
+                .descendants()
+                .find(|element| {
+                    element.attribute("name") == Some("username")
+                        && element
+                            .ancestors()
+                            .any(|parent| parent.attribute("id") == Some(device.as_str()))
+                })
+                .and_then(|element| element.attribute("value"));
+            assert_eq!(
+                user,
+                node.bmc.as_ref().map(|bmc| bmc.user.as_str()),
+                "{device}'s username"
+            );
+        }
+        let primitives = document
             .descendants()
-            .find(|element| {
-                element.attribute("name") == Some("username")
-                    && element
-                        .ancestors()
-                        .any(|parent| parent.attribute("id") == Some(device.as_str()))
-            })
-            .and_then(|element| element.attribute("value"));
-        assert_eq!(
-            user,
-            node.bmc.as_ref().map(|bmc| bmc.user.as_str()),
-            "{device}'s username"
-        );
+            .filter(|element| element.has_tag_name("primitive"))
+            .count();
+        // Per VM a DRBD, a Xen and (vm-1_A) an IP resource, and one fence device per node.
+        assert_eq!(primitives, 2 + 2 + 1 + 2, "no resource was injected");
+        let cib = cib.fork(Some("2026-11-25 23:00:00"));
+        fail_and_return(&cib, 0, |vm, _| vm.home);
     }
-    let primitives = document
-        .descendants()
-        .filter(|element| element.has_tag_name("primitive"))
-        .count();
-    // Per VM a DRBD, a Xen and (vm-1_A) an IP resource, and one fence device per node.
-    assert_eq!(primitives, 2 + 2 + 1 + 2, "no resource was injected");
-    let cib = cib.fork(Some("2026-11-25 23:00:00"));
-    fail_and_return(&cib, 0, |vm, _| vm.home);
 }
 
 #[test]
 fn crm_load_rejects_an_unknown_agent_parameter() {
-    let profile = common::example_profile("seed");
-    let rendered = common::render(&profile, &[]);
-    let broken = fs::read_to_string(rendered.path().join("cluster.crm"))
-        .expect("rendered crm")
-        .replace("xmfile=", "xenfile=");
-    let file = rendered.path().join("broken.crm");
-    fs::write(&file, broken).expect("write the broken configuration");
-    let cib = Cib::load(&profile);
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cib.crm_load(&file)));
-    assert!(
-        result.is_err(),
-        "crmsh accepted an unknown parameter of ocf:heartbeat:Xen"
-    );
+    for tools in &Tools::every_release() {
+        let profile = common::example_profile("seed");
+        let rendered = common::render(&profile, &[]);
+        let broken = fs::read_to_string(rendered.path().join("cluster.crm"))
+            .expect("rendered crm")
+            .replace("xmfile=", "xenfile=");
+        let file = rendered.path().join("broken.crm");
+        fs::write(&file, broken).expect("write the broken configuration");
+        let cib = Cib::load(tools, &profile);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cib.crm_load(&file)));
+        assert!(
+            result.is_err(),
+            "crmsh accepted an unknown parameter of ocf:heartbeat:Xen"
+        );
+    }
 }
 
 /// The seed cluster with `live_migration = true`, loaded and started (not yet verified).
-fn seed_with_live_migration_started() -> Cib {
+fn seed_with_live_migration_started(tools: &Tools) -> Cib {
     let text = fs::read_to_string(common::example_profile("seed"))
         .expect("seed profile")
         .replace("live_migration = false", "live_migration = true");
     let dir = TempDir::new().expect("temporary directory");
     let profile = dir.path().join("live.toml");
     fs::write(&profile, text).expect("write the profile");
-    let cib = Cib::load(&profile);
+    let cib = Cib::load(tools, &profile);
     cib.start_cluster();
     cib
 }
 
 #[test]
 fn experimental_live_migration_promotes_both_sides_and_allows_migration() {
-    let cib = seed_with_live_migration_started();
-    cib.verify();
-    let placement = cib.placement();
-    for vm in &cib.design.vms {
-        let ids = PacemakerIds::for_vm(&vm.name);
-        assert_eq!(
-            placement.nodes_in_role(&ids.xen, "Started"),
-            vec![cib.hostname(vm.home).to_owned()]
-        );
-        let mut promoted = placement.nodes_in_role(&ids.drbd, "Promoted");
-        promoted.sort();
-        assert_eq!(
-            promoted,
-            ["node1", "node2"],
-            "dual-primary DRBD is Promoted on both nodes"
-        );
+    for tools in &Tools::every_release() {
+        let cib = seed_with_live_migration_started(tools);
+        cib.verify();
+        let placement = cib.placement();
+        for vm in &cib.design.vms {
+            let ids = PacemakerIds::for_vm(&vm.name);
+            assert_eq!(
+                placement.nodes_in_role(&ids.xen, "Started"),
+                vec![cib.hostname(vm.home).to_owned()]
+            );
+            let mut promoted = placement.nodes_in_role(&ids.drbd, "Promoted");
+            promoted.sort();
+            assert_eq!(
+                promoted,
+                ["node1", "node2"],
+                "dual-primary DRBD is Promoted on both nodes"
+            );
+        }
+        let xml = fs::read_to_string(cib.path()).expect("CIB");
+        assert!(xml.contains(r#"name="allow-migrate" value="true""#));
     }
-    let xml = fs::read_to_string(cib.path()).expect("CIB");
-    assert!(xml.contains(r#"name="allow-migrate" value="true""#));
 }
 
 /// The plan's own check for "the configuration is loaded" and its load command, run by `sh`
@@ -535,60 +563,52 @@ fn experimental_live_migration_promotes_both_sides_and_allows_migration() {
 /// holds after it, and a second load changes nothing.
 #[test]
 fn the_plans_load_check_tells_loaded_from_not_loaded() {
-    use wizard_steps::plan::{Operation, plan};
-    let profile = common::example_profile("seed");
-    let design = common::design(&profile);
-    let facts = wizard_steps::facts::NodeFacts::default();
-    let plan = plan(&design, &[facts.clone(), facts]);
-    let (_, load) = plan
-        .steps()
-        .find(|(_, step)| step.id == "crm-load@node1")
-        .expect("a load step");
-    let Operation::Command { check, apply, .. } = &load.operation else {
-        panic!("a command");
-    };
-    let rendered = common::render(&profile, &[]);
-    let crm = rendered.path().join("cluster.crm").display().to_string();
-    let check = check
-        .as_deref()
-        .expect("a check")
-        .replace("/etc/tandem/cluster.crm", &crm);
-    let apply = apply.replace("/etc/tandem/cluster.crm", &crm);
+    for tools in &Tools::every_release() {
+        use wizard_steps::plan::{Operation, plan};
+        let profile = tools.profile(&common::example_profile("seed"));
+        let design = common::design(&profile);
+        let facts = wizard_steps::facts::NodeFacts::default();
+        let plan = plan(&design, &[facts.clone(), facts]);
+        let (_, load) = plan
+            .steps()
+            .find(|(_, step)| step.id == "crm-load@node1")
+            .expect("a load step");
+        let Operation::Command { check, apply, .. } = &load.operation else {
+            panic!("a command");
+        };
+        let rendered = common::render(&profile, &[]);
+        let crm = rendered.path().join("cluster.crm").display().to_string();
+        let check = check
+            .as_deref()
+            .expect("a check")
+            .replace("/etc/tandem/cluster.crm", &crm);
+        let apply = apply.replace("/etc/tandem/cluster.crm", &crm);
 
-    let cib = Cib::load(&profile);
-    // Cib::load loaded the configuration already; start again from just the nodes.
-    let empty = TempDir::new().expect("temporary directory");
-    let fresh = common::run(Command::new(common::require_tool("cibadmin")).arg("--empty"));
-    fs::write(empty.path().join("cib.xml"), &fresh.stdout).expect("write");
-    let fresh_cib = Cib {
-        dir: empty,
-        design: cib.design.clone(),
-        now: None,
-    };
-    fresh_cib.crm_load(&cib.dir.path().join("nodes.crm"));
-    let sh = |command: &str| common::run(&mut fresh_cib.shell(command));
-    assert!(
-        !sh(&check).status.success(),
-        "the check passed on a CIB without the configuration"
-    );
-    common::assert_success(&sh(&apply), "the plan's load command");
-    assert!(
-        sh(&check).status.success(),
-        "the check fails right after the load"
-    );
-    let epoch = |xml: &str| {
-        xml.split(" epoch=\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .map(str::to_owned)
-    };
-    let before = epoch(&fs::read_to_string(fresh_cib.path()).expect("cib"));
-    common::assert_success(&sh(&apply), "loading again");
-    assert_eq!(
-        epoch(&fs::read_to_string(fresh_cib.path()).expect("cib")),
-        before,
-        "a second load changed the CIB"
-    );
+        let fresh_cib = Cib::with_nodes(tools, design.clone());
+        let sh = |command: &str| common::run(&mut fresh_cib.shell(command));
+        assert!(
+            !sh(&check).status.success(),
+            "the check passed on a CIB without the configuration"
+        );
+        common::assert_success(&sh(&apply), "the plan's load command");
+        assert!(
+            sh(&check).status.success(),
+            "the check fails right after the load"
+        );
+        let epoch = |xml: &str| {
+            xml.split(" epoch=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .map(str::to_owned)
+        };
+        let before = epoch(&fs::read_to_string(fresh_cib.path()).expect("cib"));
+        common::assert_success(&sh(&apply), "loading again");
+        assert_eq!(
+            epoch(&fs::read_to_string(fresh_cib.path()).expect("cib")),
+            before,
+            "a second load changed the CIB"
+        );
+    }
 }
 
 /// The failover drill's actions, each run with its own command through the real scheduler: a
@@ -596,12 +616,14 @@ fn the_plans_load_check_tells_loaded_from_not_loaded() {
 /// is (seed: return home), for node1 and then node2.
 #[test]
 fn the_drill_moves_every_vm_off_a_standby_node_and_back_home() {
-    let cib = started(&common::example_profile("seed"));
-    for action in wizard_steps::manage::drill(&cib.design, false) {
-        cib.maintain(&action);
-        match action {
-            Maintenance::Standby { node } => cib.assert_vms_on("standby", |_| 1 - node),
-            _ => cib.assert_vms_on("online", home),
+    for tools in &Tools::every_release() {
+        let cib = started(tools, &common::example_profile("seed"));
+        for action in wizard_steps::manage::drill(&cib.design, false) {
+            cib.maintain(&action);
+            match action {
+                Maintenance::Standby { node } => cib.assert_vms_on("standby", |_| 1 - node),
+                _ => cib.assert_vms_on("online", home),
+            }
         }
     }
 }
@@ -611,20 +633,22 @@ fn the_drill_moves_every_vm_off_a_standby_node_and_back_home() {
 /// crash is refused while the other node is still away.
 #[test]
 fn the_hard_drill_restarts_a_crashed_nodes_vms_on_the_other_and_brings_them_home() {
-    let cib = started(&common::example_profile("seed"));
-    for action in wizard_steps::manage::drill(&cib.design, true) {
-        cib.crash_or_rejoin(&action);
-        match action {
-            Maintenance::Crash { node } => {
-                cib.assert_vms_on("crash", |_| 1 - node);
-                let Readiness::Refused(why) = (Maintenance::Crash { node: 1 - node })
-                    .readiness(&cib.design, &cib.observed(&action))
-                else {
-                    panic!("a crash of the only node left was allowed");
-                };
-                assert!(why.contains("is offline"), "{why}");
+    for tools in &Tools::every_release() {
+        let cib = started(tools, &common::example_profile("seed"));
+        for action in wizard_steps::manage::drill(&cib.design, true) {
+            cib.crash_or_rejoin(&action);
+            match action {
+                Maintenance::Crash { node } => {
+                    cib.assert_vms_on("crash", |_| 1 - node);
+                    let Readiness::Refused(why) = (Maintenance::Crash { node: 1 - node })
+                        .readiness(&cib.design, &cib.observed(&action))
+                    else {
+                        panic!("a crash of the only node left was allowed");
+                    };
+                    assert!(why.contains("is offline"), "{why}");
+                }
+                _ => cib.assert_vms_on("rejoined", home),
             }
-            _ => cib.assert_vms_on("rejoined", home),
         }
     }
 }
@@ -632,40 +656,46 @@ fn the_hard_drill_restarts_a_crashed_nodes_vms_on_the_other_and_brings_them_home
 /// With the "stay" policy the VMs stay on the node that took them when the other comes back.
 #[test]
 fn the_drill_with_the_stay_policy_leaves_the_vms_where_they_went() {
-    let cib = started(&common::example_profile("lab"));
-    cib.maintain(&Maintenance::Standby { node: 0 });
-    cib.maintain(&Maintenance::Online { node: 0 });
-    cib.assert_vms_on("node1 back online", |_| 1);
+    for tools in &Tools::every_release() {
+        let cib = started(tools, &common::example_profile("lab"));
+        cib.maintain(&Maintenance::Standby { node: 0 });
+        cib.maintain(&Maintenance::Online { node: 0 });
+        cib.assert_vms_on("node1 back online", |_| 1);
+    }
 }
 
 /// The cluster refuses a standby that would leave no node for the VMs.
 #[test]
 fn a_second_standby_is_refused_while_the_first_node_is_in_standby() {
-    let cib = started(&common::example_profile("seed"));
-    cib.maintain(&Maintenance::Standby { node: 0 });
-    let Readiness::Refused(why) =
-        Maintenance::Standby { node: 1 }.readiness(&cib.design, &cib.status())
-    else {
-        panic!("standby of node2 allowed while node1 is in standby");
-    };
-    assert!(why.contains("node1 is standby"), "{why}");
+    for tools in &Tools::every_release() {
+        let cib = started(tools, &common::example_profile("seed"));
+        cib.maintain(&Maintenance::Standby { node: 0 });
+        let Readiness::Refused(why) =
+            Maintenance::Standby { node: 1 }.readiness(&cib.design, &cib.status())
+        else {
+            panic!("standby of node2 allowed while node1 is in standby");
+        };
+        assert!(why.contains("node1 is standby"), "{why}");
+    }
 }
 
 /// A VM moved by hand runs on the chosen node (DRBD promoted there with it), the other VM
 /// stays; letting it go sends it home again.
 #[test]
 fn a_vm_moved_by_hand_runs_there_until_it_is_let_go() {
-    let cib = started(&common::example_profile("seed"));
-    let vm = cib
-        .design
-        .vms
-        .iter()
-        .position(|vm| vm.home == 1)
-        .expect("a VM at home on node2");
-    cib.maintain(&Maintenance::Move { vm, to: 0 });
-    cib.assert_vms_on("moved to node1", |_| 0);
-    cib.maintain(&Maintenance::Unmove { vm });
-    cib.assert_vms_on("let go", home);
+    for tools in &Tools::every_release() {
+        let cib = started(tools, &common::example_profile("seed"));
+        let vm = cib
+            .design
+            .vms
+            .iter()
+            .position(|vm| vm.home == 1)
+            .expect("a VM at home on node2");
+        cib.maintain(&Maintenance::Move { vm, to: 0 });
+        cib.assert_vms_on("moved to node1", |_| 0);
+        cib.maintain(&Maintenance::Unmove { vm });
+        cib.assert_vms_on("let go", home);
+    }
 }
 
 /// Live migration (the seed's dual-primary variant): moving a running VM is a migration
@@ -674,39 +704,42 @@ fn a_vm_moved_by_hand_runs_there_until_it_is_let_go() {
 /// restart).
 #[test]
 fn live_migration_moves_a_running_vm_by_migrating_it() {
-    let cib = seed_with_live_migration_started();
-    let vm = &cib.design.vms[0];
-    assert_eq!(vm.home, 0, "the seed's first VM lives on node1");
-    let xen = PacemakerIds::for_vm(&vm.name).xen;
-    let graph = cib.maintain(&Maintenance::Move { vm: 0, to: 1 });
-    let document = roxmltree::Document::parse(&graph).expect("graph XML");
-    let operations: Vec<(String, String)> = document
-        .descendants()
-        .filter(|node| node.has_tag_name("rsc_op"))
-        .filter(|node| {
-            node.descendants()
-                .any(|child| child.has_tag_name("primitive") && child.attribute("id") == Some(&xen))
-        })
-        .map(|node| {
-            (
-                node.attribute("operation").unwrap_or_default().to_owned(),
-                node.attribute("on_node").unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
-    let has = |operation: &str, node: &str| {
-        operations
-            .iter()
-            .any(|(op, on)| op == operation && on == node)
-    };
-    assert!(
-        has("migrate_to", "node1") && has("migrate_from", "node2"),
-        "no migration of {xen} planned: {operations:?}"
-    );
-    assert!(
-        !has("start", "node2"),
-        "{xen} would be started afresh on node2: {operations:?}"
-    );
+    for tools in &Tools::every_release() {
+        let cib = seed_with_live_migration_started(tools);
+        let vm = &cib.design.vms[0];
+        assert_eq!(vm.home, 0, "the seed's first VM lives on node1");
+        let xen = PacemakerIds::for_vm(&vm.name).xen;
+        let graph = cib.maintain(&Maintenance::Move { vm: 0, to: 1 });
+        let document = roxmltree::Document::parse(&graph).expect("graph XML");
+        let operations: Vec<(String, String)> = document
+            .descendants()
+            .filter(|node| node.has_tag_name("rsc_op"))
+            .filter(|node| {
+                node.descendants().any(|child| {
+                    child.has_tag_name("primitive") && child.attribute("id") == Some(&xen)
+                })
+            })
+            .map(|node| {
+                (
+                    node.attribute("operation").unwrap_or_default().to_owned(),
+                    node.attribute("on_node").unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let has = |operation: &str, node: &str| {
+            operations
+                .iter()
+                .any(|(op, on)| op == operation && on == node)
+        };
+        assert!(
+            has("migrate_to", "node1") && has("migrate_from", "node2"),
+            "no migration of {xen} planned: {operations:?}"
+        );
+        assert!(
+            !has("start", "node2"),
+            "{xen} would be started afresh on node2: {operations:?}"
+        );
+    }
 }
 
 /// Adding a VM to a running cluster: the plan loads the new configuration with `crm configure
@@ -714,34 +747,37 @@ fn live_migration_moves_a_running_vm_by_migrating_it() {
 /// leaves the running ones alone.
 #[test]
 fn a_vm_added_to_a_running_cluster_starts_alone() {
-    let cib = started(&common::example_profile("seed"));
-    let bigger = common::test_profile("seed-plus-one-vm");
-    let rendered = common::render(&bigger, &[]);
-    cib.crm_load(&rendered.path().join("cluster.crm"));
-    let graph = cib.dir.path().join("graph.xml");
-    let mut simulate = cib.tool("crm_simulate");
-    simulate
-        .arg("-x")
-        .arg(cib.path())
-        .args(["-X", "-Q", "-q", "true", "-G"])
-        .arg(&graph);
-    common::assert_success(&common::run(&mut simulate), "crm_simulate -G");
-    let graph = fs::read_to_string(graph).expect("graph");
-    let touched = resources_in_graph(&graph);
-    assert!(
-        touched.iter().all(|resource| resource.ends_with("Win2016")),
-        "the new configuration touched running resources: {touched:?}"
-    );
-    let grown = Cib {
-        dir: cib.dir,
-        design: common::design(&bigger),
-        now: None,
-    };
-    grown.inject_promotion_scores("node1");
-    grown.inject_promotion_scores("node2");
-    grown.simulate(&[]);
-    grown.verify();
-    grown.assert_vms_on("after adding Win2016", home);
+    for tools in &Tools::every_release() {
+        let cib = started(tools, &common::example_profile("seed"));
+        let bigger = tools.profile(&common::test_profile("seed-plus-one-vm"));
+        let rendered = common::render(&bigger, &[]);
+        cib.crm_load(&rendered.path().join("cluster.crm"));
+        let graph = cib.dir.path().join("graph.xml");
+        let mut simulate = cib.tool("crm_simulate");
+        simulate
+            .arg("-x")
+            .arg(cib.path())
+            .args(["-X", "-Q", "-q", "true", "-G"])
+            .arg(&graph);
+        common::assert_success(&common::run(&mut simulate), "crm_simulate -G");
+        let graph = fs::read_to_string(graph).expect("graph");
+        let touched = resources_in_graph(&graph);
+        assert!(
+            touched.iter().all(|resource| resource.ends_with("Win2016")),
+            "the new configuration touched running resources: {touched:?}"
+        );
+        let grown = Cib {
+            dir: cib.dir,
+            tools: tools.clone(),
+            design: common::design(&bigger),
+            now: None,
+        };
+        grown.inject_promotion_scores("node1");
+        grown.inject_promotion_scores("node2");
+        grown.simulate(&[]);
+        grown.verify();
+        grown.assert_vms_on("after adding Win2016", home);
+    }
 }
 
 /// Retiring a VM gone from the profile: the plan's own command (with the scheduler standing in
@@ -749,74 +785,76 @@ fn a_vm_added_to_a_running_cluster_starts_alone() {
 /// other VM keeps running untouched.
 #[test]
 fn a_vm_removed_from_the_profile_is_stopped_and_deleted_alone() {
-    use wizard_steps::plan::{Operation, plan};
-    let cib = started(&common::example_profile("seed"));
-    let smaller_text = fs::read_to_string(common::example_profile("seed"))
-        .expect("seed")
-        .split("\n[[vms]]")
-        .take(2)
-        .collect::<Vec<_>>()
-        .join("\n[[vms]]")
-        .replace(
-            "\n[[storage.volumes]]\nname = \"Win2012-2\"\nsize = \"40G\"\n",
-            "",
+    for tools in &Tools::every_release() {
+        use wizard_steps::plan::{Operation, plan};
+        let cib = started(tools, &common::example_profile("seed"));
+        let smaller_text = fs::read_to_string(common::example_profile("seed"))
+            .expect("seed")
+            .split("\n[[vms]]")
+            .take(2)
+            .collect::<Vec<_>>()
+            .join("\n[[vms]]")
+            .replace(
+                "\n[[storage.volumes]]\nname = \"Win2012-2\"\nsize = \"40G\"\n",
+                "",
+            );
+        let dir = TempDir::new().expect("temporary directory");
+        let smaller = dir.path().join("smaller.toml");
+        fs::write(&smaller, smaller_text).expect("write the profile");
+        let design = common::design(&tools.profile(&smaller));
+        assert_eq!(design.vms.len(), 1, "Win2012-2 is gone from the profile");
+        let facts = wizard_steps::facts::NodeFacts {
+            tandem_vms: vec!["Win2012".into(), "Win2012-2".into()],
+            ..Default::default()
+        };
+        let plan = plan(&design, &[facts.clone(), facts]);
+        let (_, retire) = plan
+            .steps()
+            .find(|(_, step)| step.id == "retire-resources:Win2012-2@node1")
+            .expect("the retire step");
+        let Operation::Command { check, apply, .. } = &retire.operation else {
+            panic!("a command");
+        };
+        let sh = |command: &str| common::run(&mut cib.shell(command));
+        let check = check.as_deref().expect("a check");
+        assert!(!sh(check).status.success(), "the check passed before");
+        let graph = cib.dir.path().join("graph.xml");
+        let apply = apply.replace(
+            "crm_resource --wait --timeout=300s",
+            &format!(
+                "crm_simulate -x \"$CIB_file\" -X -Q -q true -G {}",
+                graph.display()
+            ),
         );
-    let dir = TempDir::new().expect("temporary directory");
-    let smaller = dir.path().join("smaller.toml");
-    fs::write(&smaller, smaller_text).expect("write the profile");
-    let design = common::design(&smaller);
-    assert_eq!(design.vms.len(), 1, "Win2012-2 is gone from the profile");
-    let facts = wizard_steps::facts::NodeFacts {
-        tandem_vms: vec!["Win2012".into(), "Win2012-2".into()],
-        ..Default::default()
-    };
-    let plan = plan(&design, &[facts.clone(), facts]);
-    let (_, retire) = plan
-        .steps()
-        .find(|(_, step)| step.id == "retire-resources:Win2012-2@node1")
-        .expect("the retire step");
-    let Operation::Command { check, apply, .. } = &retire.operation else {
-        panic!("a command");
-    };
-    let sh = |command: &str| common::run(&mut cib.shell(command));
-    let check = check.as_deref().expect("a check");
-    assert!(!sh(check).status.success(), "the check passed before");
-    let graph = cib.dir.path().join("graph.xml");
-    let apply = apply.replace(
-        "crm_resource --wait --timeout=300s",
-        &format!(
-            "crm_simulate -x \"$CIB_file\" -X -Q -q true -G {}",
-            graph.display()
-        ),
-    );
-    common::assert_success(&sh(&apply), "the retire command");
-    assert!(sh(check).status.success(), "the check fails after");
-    let touched = resources_in_graph(&fs::read_to_string(graph).expect("graph"));
-    assert!(
-        !touched.is_empty()
-            && touched
+        common::assert_success(&sh(&apply), "the retire command");
+        assert!(sh(check).status.success(), "the check fails after");
+        let touched = resources_in_graph(&fs::read_to_string(graph).expect("graph"));
+        assert!(
+            !touched.is_empty()
+                && touched
+                    .iter()
+                    .all(|resource| resource.ends_with("Win2012-2")),
+            "stopping Win2012-2 touched others: {touched:?}"
+        );
+        cib.simulate(&[]);
+        cib.verify();
+        let state = cib.placement();
+        assert!(
+            state
+                .instances
                 .iter()
-                .all(|resource| resource.ends_with("Win2012-2")),
-        "stopping Win2012-2 touched others: {touched:?}"
-    );
-    cib.simulate(&[]);
-    cib.verify();
-    let state = cib.placement();
-    assert!(
-        state
-            .instances
-            .iter()
-            .all(|instance| !instance.resource.ends_with("Win2012-2")),
-        "{state:?}"
-    );
-    let xml = fs::read_to_string(cib.path()).expect("CIB");
-    let configuration = &xml[xml.find("<configuration>").expect("configuration")
-        ..xml.find("</configuration>").expect("its end")];
-    assert!(
-        !configuration.contains("Win2012-2"),
-        "the retired VM's resources or constraints are left in the configuration:\n{configuration}"
-    );
-    assert_eq!(state.vm_node("Win2012").as_deref(), Some("node1"));
+                .all(|instance| !instance.resource.ends_with("Win2012-2")),
+            "{state:?}"
+        );
+        let xml = fs::read_to_string(cib.path()).expect("CIB");
+        let configuration = &xml[xml.find("<configuration>").expect("configuration")
+            ..xml.find("</configuration>").expect("its end")];
+        assert!(
+            !configuration.contains("Win2012-2"),
+            "the retired VM's resources or constraints are left in the configuration:\n{configuration}"
+        );
+        assert_eq!(state.vm_node("Win2012").as_deref(), Some("node1"));
+    }
 }
 
 /// The resources a transition graph acts on.
@@ -845,38 +883,106 @@ fn crm_mon_xml(cib: &Cib) -> String {
 /// must read the same (`TANDEM_BLESS=1` writes them anew, for a new Pacemaker).
 #[test]
 fn the_crm_mon_fixtures_are_what_pacemaker_says_of_the_seed_cluster() {
-    let seed = common::example_profile("seed");
-    let at_home = started(&seed);
-    let standby = at_home.fork(None);
-    standby.maintain(&Maintenance::Standby { node: 0 });
-    // Win2012-2's start on its home node2 fails as the cluster starts: Pacemaker starts it on
-    // node1 instead, and then node2 goes into standby.
-    let failed_start = Cib::load(&seed);
-    failed_start.simulate(&["-u", "node1", "-u", "node2"]);
-    for node in ["node1", "node2"] {
-        failed_start.inject_promotion_scores(node);
-    }
-    failed_start.simulate(&["-F", "vm_Win2012-2_start_0@node2=1"]);
-    failed_start.simulate(&[]);
-    failed_start.maintain(&Maintenance::Standby { node: 1 });
-    let bless = std::env::var_os("TANDEM_BLESS").is_some();
-    for (name, cib) in [
-        ("seed-at-home.xml", &at_home),
-        ("seed-node1-standby.xml", &standby),
-        ("seed-node2-start-failed-then-standby.xml", &failed_start),
-    ] {
-        let path = common::repo_root()
-            .join("tests/fixtures/crm_mon")
-            .join(name);
-        let made = crm_mon_xml(cib);
-        if bless {
-            fs::write(&path, &made).expect("write the fixture");
+    for tools in &Tools::every_release() {
+        let seed = common::example_profile("seed");
+        let at_home = started(tools, &seed);
+        let standby = at_home.fork(None);
+        standby.maintain(&Maintenance::Standby { node: 0 });
+        // Win2012-2's start on its home node2 fails as the cluster starts: Pacemaker starts it on
+        // node1 instead, and then node2 goes into standby.
+        let failed_start = Cib::load(tools, &seed);
+        failed_start.simulate(&["-u", "node1", "-u", "node2"]);
+        for node in ["node1", "node2"] {
+            failed_start.inject_promotion_scores(node);
         }
-        let kept = fs::read_to_string(&path).expect("the fixture is there");
-        assert_eq!(
-            parse_crm_mon(&kept).expect("the fixture parses"),
-            parse_crm_mon(&made).expect("crm_mon's XML parses"),
-            "{name} no longer says what Pacemaker says (TANDEM_BLESS=1 writes it anew)"
-        );
+        failed_start.simulate(&["-F", "vm_Win2012-2_start_0@node2=1"]);
+        failed_start.simulate(&[]);
+        failed_start.maintain(&Maintenance::Standby { node: 1 });
+        let bless = std::env::var_os("TANDEM_BLESS").is_some();
+        for (name, cib) in [
+            ("seed-at-home.xml", &at_home),
+            ("seed-node1-standby.xml", &standby),
+            ("seed-node2-start-failed-then-standby.xml", &failed_start),
+        ] {
+            let path = common::repo_root()
+                .join("tests/fixtures/crm_mon")
+                .join(name);
+            let made = crm_mon_xml(cib);
+            if bless {
+                fs::write(&path, &made).expect("write the fixture");
+            }
+            let kept = fs::read_to_string(&path).expect("the fixture is there");
+            assert_eq!(
+                parse_crm_mon(&kept).expect("the fixture parses"),
+                parse_crm_mon(&made).expect("crm_mon's XML parses"),
+                "{name} no longer says what Pacemaker says (TANDEM_BLESS=1 writes it anew)"
+            );
+        }
+    }
+}
+
+/// The role the rendered DRBD fence handler puts in its constraint (`--role=` of `fence-peer`
+/// in node1's resource file of `vm`; the handler's own default when the option is missing).
+fn fence_handler_role(profile: &Path, vm: &str) -> String {
+    let rendered = common::render(profile, &[]);
+    let resource = fs::read_to_string(rendered.path().join(format!("node1/etc/drbd.d/{vm}.res")))
+        .expect("the rendered resource");
+    let handler = resource
+        .lines()
+        .find(|line| line.trim_start().starts_with("fence-peer"))
+        .expect("a fence-peer handler");
+    handler
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("--role="))
+        .map(|role| role.trim_end_matches(['"', ';']).to_owned())
+        .unwrap_or_else(|| "Master".to_owned())
+}
+
+/// What DRBD's fence handler (crm-fence-peer.sh, `set_constraint`) writes when node1 loses the
+/// replication link while it is Primary: no promotion of the VM's DRBD on any other node.
+fn place_fence_constraint(cib: &Cib, vm: &str, role: &str) {
+    let master = PacemakerIds::for_vm(vm).drbd_clone;
+    let id = format!("drbd-fence-by-handler-{vm}-{master}");
+    let constraint = format!(
+        r#"<rsc_location rsc="{master}" id="{id}"><rule role="{role}" score="-INFINITY" id="{id}-rule"><expression attribute="@uname" operation="ne" value="node1" id="{id}-expr"/></rule></rsc_location>"#
+    )
+    .replace("@uname", "#uname");
+    let output = common::run(
+        cib.tool("cibadmin")
+            .args(["-C", "-o", "constraints", "-X"])
+            .arg(&constraint),
+    );
+    common::assert_success(&output, "cibadmin -C the fence constraint");
+}
+
+/// While the replication link is cut DRBD's fence handler keeps a constraint in the CIB; the
+/// cluster's configuration must still take changes then (a VM added, as `tandem apply` loads
+/// it). Pacemaker 3 calls a `Master` role invalid and crmsh 5 then refuses every change, so the
+/// rendered handler must write `Promoted`: with `Master` the same load fails on Debian 13.
+#[test]
+fn the_configuration_takes_a_new_vm_while_a_drbd_fence_constraint_stands() {
+    for tools in &Tools::every_release() {
+        let seed = tools.profile(&common::example_profile("seed"));
+        let role = fence_handler_role(&seed, "Win2012");
+        assert_eq!(role, "Promoted", "the rendered fence-peer handler's role");
+        let bigger = tools.profile(&common::test_profile("seed-plus-one-vm"));
+        let bigger_crm = common::render(&bigger, &[]);
+        let fenced = started(tools, &seed);
+        place_fence_constraint(&fenced, "Win2012", &role);
+        fenced.crm_load(&bigger_crm.path().join("cluster.crm"));
+        fenced.verify();
+
+        if tools.release == wizard_steps::profile::DebianRelease::Trixie {
+            let old_role = started(tools, &seed);
+            place_fence_constraint(&old_role, "Win2012", "Master");
+            let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                old_role.crm_load(&bigger_crm.path().join("cluster.crm"))
+            }));
+            assert!(
+                refused.is_err(),
+                "{tools}: crmsh took a change beside a Master-role constraint; this test no \
+                 longer shows why the handler's role matters"
+            );
+        }
     }
 }

@@ -1,7 +1,9 @@
 use crate::common;
+use crate::common::tools::Tools;
 
 // The rendered Xen domain configs (/etc/xen/<vm>.cfg on each node), read by Xen's own config
-// parser: libxlutil, the library `xl create` parses with, from Debian's libxen-dev.
+// parser: libxlutil, the library `xl create` parses with, from Debian's libxen-dev (Xen 4.17 of
+// Debian 12 and 4.20 of Debian 13: the helper is built and run with each release's).
 //
 // `xl` cannot parse a file without a running hypervisor, so tests/xen/xl_config_check.c does
 // the parsing part of `xl create` (xlu_cfg_readfile, xlu_disk_parse for every disk, xl's vif
@@ -10,11 +12,11 @@ use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use tempfile::TempDir;
 use wizard_steps::Design;
-use wizard_steps::profile::{Boot, Vm};
+use wizard_steps::profile::{Boot, DebianRelease, Vm};
 use wizard_steps::validate::VmDesign;
 
 const HELPER_SOURCE: &str = "tests/xen/xl_config_check.c";
@@ -22,21 +24,25 @@ const HELPER_SOURCE: &str = "tests/xen/xl_config_check.c";
 /// The C helper, built into its own temporary directory (removed with it).
 struct XlConfigCheck {
     _dir: TempDir,
+    tools: Tools,
     binary: PathBuf,
 }
 
 impl XlConfigCheck {
-    fn build() -> XlConfigCheck {
+    fn build(tools: &Tools) -> XlConfigCheck {
         let dir = TempDir::new().expect("temporary directory");
         let binary = dir.path().join("xl_config_check");
         let source = common::repo_root().join(HELPER_SOURCE);
-        let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
-        let mut command = Command::new(&compiler);
+        let compiler = match tools.release {
+            DebianRelease::Bookworm => std::env::var("CC").unwrap_or_else(|_| "cc".to_owned()),
+            DebianRelease::Trixie => "cc".to_owned(),
+        };
+        let mut command = tools.command(&compiler);
         command
             .args(["-std=gnu11", "-Wall", "-o"])
             .arg(&binary)
             .arg(&source)
-            .args(xen_flags());
+            .args(xen_flags(tools));
         let output = command.output().unwrap_or_else(|error| {
             panic!(
                 "could not run the C compiler `{compiler}` ({error}): tests/tools/xen.rs builds {HELPER_SOURCE} \
@@ -51,11 +57,19 @@ impl XlConfigCheck {
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
-        XlConfigCheck { _dir: dir, binary }
+        XlConfigCheck {
+            _dir: dir,
+            tools: tools.clone(),
+            binary,
+        }
     }
 
     fn run(&self, config: &Path) -> Output {
-        common::run(Command::new(&self.binary).arg(config))
+        common::run(
+            self.tools
+                .command(&self.binary.to_string_lossy())
+                .arg(config),
+        )
     }
 
     /// Parses a config that must be accepted, and returns what libxlutil read from it.
@@ -89,8 +103,9 @@ impl XlConfigCheck {
 }
 
 /// Compiler and linker flags for libxlutil and libxenlight: pkg-config's, or the plain libraries.
-fn xen_flags() -> Vec<String> {
-    let from_pkg_config = Command::new("pkg-config")
+fn xen_flags(tools: &Tools) -> Vec<String> {
+    let from_pkg_config = tools
+        .command("pkg-config")
         .args(["--cflags", "--libs", "xlutil", "xenlight"])
         .output()
         .ok()
@@ -103,7 +118,7 @@ fn xen_flags() -> Vec<String> {
         });
     from_pkg_config.unwrap_or_else(|| {
         assert!(
-            Path::new("/usr/include/libxlutil.h").exists(),
+            tools.file("/usr/include/libxlutil.h").exists(),
             "Xen's libxlutil headers are missing (no /usr/include/libxlutil.h, and pkg-config knows no \
              xlutil): install Debian's libxen-dev (apt-get install libxen-dev)"
         );
@@ -245,11 +260,18 @@ fn domain_configs(xen_dir: &Path) -> Vec<String> {
     names
 }
 
-/// Renders a profile and checks every node's copy of every VM's config with libxlutil.
+/// Renders a profile for each release and checks every node's copy of every VM's config with
+/// that release's libxlutil.
 fn check_profile(profile: &Path) {
+    for tools in Tools::every_release() {
+        check_profile_with(&tools, &tools.profile(profile));
+    }
+}
+
+fn check_profile_with(tools: &Tools, profile: &Path) {
     let written = common::load(profile);
     let design = common::design(profile);
-    let helper = XlConfigCheck::build();
+    let helper = XlConfigCheck::build(tools);
     let rendered = common::render(profile, &[]);
     let nodes = common::rendered_nodes(rendered.path());
     let mut hostnames: Vec<String> = design
@@ -343,7 +365,12 @@ fn hostile_domain_configs_are_read_by_libxlutil_as_the_profile_says() {
 /// helper's own rules, each with its reason.
 #[test]
 fn broken_domain_configs_are_refused() {
-    let helper = XlConfigCheck::build();
+    for tools in Tools::every_release() {
+        broken_configs_with(&XlConfigCheck::build(&tools));
+    }
+}
+
+fn broken_configs_with(helper: &XlConfigCheck) {
     let rendered = common::render(&common::example_profile("seed"), &[]);
     let original = read(&rendered.path().join("node1/etc/xen/Win2012.cfg"));
     helper.parse(&rendered.path().join("node1/etc/xen/Win2012.cfg"));
@@ -394,7 +421,8 @@ fn broken_domain_configs_are_refused() {
         let stderr = helper.reject(&file);
         assert!(
             stderr.contains(reason),
-            "{what}: the refusal does not say {reason:?}:\n{stderr}"
+            "{what} ({}): the refusal does not say {reason:?}:\n{stderr}",
+            helper.tools
         );
     }
 }
@@ -408,7 +436,7 @@ fn a_config_that_disagrees_with_the_profile_is_caught() {
     let vm = &design.vms[0];
     let written = common::load(&profile);
     let settings = &written.vms[0];
-    let helper = XlConfigCheck::build();
+    let helper = XlConfigCheck::build(&Tools::trixie());
     let rendered = common::render(&profile, &[]);
     let original = read(
         &rendered
