@@ -786,75 +786,82 @@ fn a_vm_added_to_a_running_cluster_starts_alone() {
 #[test]
 fn a_vm_removed_from_the_profile_is_stopped_and_deleted_alone() {
     for tools in &Tools::every_release() {
-        use wizard_steps::plan::{Operation, plan};
         let cib = started(tools, &common::example_profile("seed"));
-        let smaller_text = fs::read_to_string(common::example_profile("seed"))
-            .expect("seed")
-            .split("\n[[vms]]")
-            .take(2)
-            .collect::<Vec<_>>()
-            .join("\n[[vms]]")
-            .replace(
-                "\n[[storage.volumes]]\nname = \"Win2012-2\"\nsize = \"40G\"\n",
-                "",
-            );
-        let dir = TempDir::new().expect("temporary directory");
-        let smaller = dir.path().join("smaller.toml");
-        fs::write(&smaller, smaller_text).expect("write the profile");
-        let design = common::design(&tools.profile(&smaller));
-        assert_eq!(design.vms.len(), 1, "Win2012-2 is gone from the profile");
-        let facts = wizard_steps::facts::NodeFacts {
-            tandem_vms: vec!["Win2012".into(), "Win2012-2".into()],
-            ..Default::default()
-        };
-        let plan = plan(&design, &[facts.clone(), facts]);
-        let (_, retire) = plan
-            .steps()
-            .find(|(_, step)| step.id == "retire-resources:Win2012-2@node1")
-            .expect("the retire step");
-        let Operation::Command { check, apply, .. } = &retire.operation else {
-            panic!("a command");
-        };
-        let sh = |command: &str| common::run(&mut cib.shell(command));
-        let check = check.as_deref().expect("a check");
-        assert!(!sh(check).status.success(), "the check passed before");
-        let graph = cib.dir.path().join("graph.xml");
-        let apply = apply.replace(
-            "crm_resource --wait --timeout=300s",
-            &format!(
-                "crm_simulate -x \"$CIB_file\" -X -Q -q true -G {}",
-                graph.display()
-            ),
-        );
-        common::assert_success(&sh(&apply), "the retire command");
-        assert!(sh(check).status.success(), "the check fails after");
-        let touched = resources_in_graph(&fs::read_to_string(graph).expect("graph"));
-        assert!(
-            !touched.is_empty()
-                && touched
-                    .iter()
-                    .all(|resource| resource.ends_with("Win2012-2")),
-            "stopping Win2012-2 touched others: {touched:?}"
-        );
-        cib.simulate(&[]);
-        cib.verify();
-        let state = cib.placement();
-        assert!(
-            state
-                .instances
-                .iter()
-                .all(|instance| !instance.resource.ends_with("Win2012-2")),
-            "{state:?}"
-        );
-        let xml = fs::read_to_string(cib.path()).expect("CIB");
-        let configuration = &xml[xml.find("<configuration>").expect("configuration")
-            ..xml.find("</configuration>").expect("its end")];
-        assert!(
-            !configuration.contains("Win2012-2"),
-            "the retired VM's resources or constraints are left in the configuration:\n{configuration}"
-        );
-        assert_eq!(state.vm_node("Win2012").as_deref(), Some("node1"));
+        retire_win2012_2(tools, &cib);
     }
+}
+
+/// Removes Win2012-2 from the seed profile and runs the plan's retire step for it against `cib`
+/// (the seed cluster, started), with the scheduler standing in for `crm_resource --wait`: it
+/// must stop and delete Win2012-2's resources alone and leave Win2012 on node1.
+fn retire_win2012_2(tools: &Tools, cib: &Cib) {
+    use wizard_steps::plan::{Operation, plan};
+    let smaller_text = fs::read_to_string(common::example_profile("seed"))
+        .expect("seed")
+        .split("\n[[vms]]")
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("\n[[vms]]")
+        .replace(
+            "\n[[storage.volumes]]\nname = \"Win2012-2\"\nsize = \"40G\"\n",
+            "",
+        );
+    let dir = TempDir::new().expect("temporary directory");
+    let smaller = dir.path().join("smaller.toml");
+    fs::write(&smaller, smaller_text).expect("write the profile");
+    let design = common::design(&tools.profile(&smaller));
+    assert_eq!(design.vms.len(), 1, "Win2012-2 is gone from the profile");
+    let facts = wizard_steps::facts::NodeFacts {
+        tandem_vms: vec!["Win2012".into(), "Win2012-2".into()],
+        ..Default::default()
+    };
+    let plan = plan(&design, &[facts.clone(), facts]);
+    let (_, retire) = plan
+        .steps()
+        .find(|(_, step)| step.id == "retire-resources:Win2012-2@node1")
+        .expect("the retire step");
+    let Operation::Command { check, apply, .. } = &retire.operation else {
+        panic!("a command");
+    };
+    let sh = |command: &str| common::run(&mut cib.shell(command));
+    let check = check.as_deref().expect("a check");
+    assert!(!sh(check).status.success(), "the check passed before");
+    let graph = cib.dir.path().join("graph.xml");
+    let apply = apply.replace(
+        "crm_resource --wait --timeout=300s",
+        &format!(
+            "crm_simulate -x \"$CIB_file\" -X -Q -q true -G {}",
+            graph.display()
+        ),
+    );
+    common::assert_success(&sh(&apply), "the retire command");
+    assert!(sh(check).status.success(), "the check fails after");
+    let touched = resources_in_graph(&fs::read_to_string(graph).expect("graph"));
+    assert!(
+        !touched.is_empty()
+            && touched
+                .iter()
+                .all(|resource| resource.ends_with("Win2012-2")),
+        "stopping Win2012-2 touched others: {touched:?}"
+    );
+    cib.simulate(&[]);
+    cib.verify();
+    let state = cib.placement();
+    assert!(
+        state
+            .instances
+            .iter()
+            .all(|instance| !instance.resource.ends_with("Win2012-2")),
+        "{state:?}"
+    );
+    let xml = fs::read_to_string(cib.path()).expect("CIB");
+    let configuration = &xml[xml.find("<configuration>").expect("configuration")
+        ..xml.find("</configuration>").expect("its end")];
+    assert!(
+        !configuration.contains("Win2012-2"),
+        "the retired VM's resources or constraints are left in the configuration:\n{configuration}"
+    );
+    assert_eq!(state.vm_node("Win2012").as_deref(), Some("node1"));
 }
 
 /// The resources a transition graph acts on.
@@ -957,10 +964,10 @@ fn place_fence_constraint(cib: &Cib, vm: &str, role: &str) {
 
 /// While the replication link is cut DRBD's fence handler keeps a constraint in the CIB; the
 /// cluster's configuration must still take changes then (a VM added, as `tandem apply` loads
-/// it). Pacemaker 3 calls a `Master` role invalid and crmsh 5 then refuses every change, so the
+/// it, and one retired by the plan's own step). Pacemaker 3 calls a `Master` role invalid and crmsh 5 then refuses every change, so the
 /// rendered handler must write `Promoted`: with `Master` the same load fails on Debian 13.
 #[test]
-fn the_configuration_takes_a_new_vm_while_a_drbd_fence_constraint_stands() {
+fn the_configuration_takes_a_new_vm_and_a_retirement_while_a_drbd_fence_constraint_stands() {
     for tools in &Tools::every_release() {
         let seed = tools.profile(&common::example_profile("seed"));
         let role = fence_handler_role(&seed, "Win2012");
@@ -971,6 +978,9 @@ fn the_configuration_takes_a_new_vm_while_a_drbd_fence_constraint_stands() {
         place_fence_constraint(&fenced, "Win2012", &role);
         fenced.crm_load(&bigger_crm.path().join("cluster.crm"));
         fenced.verify();
+        let retiring = started(tools, &seed);
+        place_fence_constraint(&retiring, "Win2012", &role);
+        retire_win2012_2(tools, &retiring);
 
         if tools.release == wizard_steps::profile::DebianRelease::Trixie {
             let old_role = started(tools, &seed);
