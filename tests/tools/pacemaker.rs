@@ -219,6 +219,14 @@ impl Cib {
             .expect("the action runs a command");
         let output = common::run(&mut self.shell(&command));
         common::assert_success(&output, &command);
+        let graph = self.transition_graph();
+        self.simulate(&[]);
+        graph
+    }
+
+    /// One scheduler run whose transition is carried out and written back into the CIB, like
+    /// [`Cib::simulate`]; returns that transition's graph (XML): the actions it planned.
+    fn transition_graph(&self) -> String {
         let graph = self.dir.path().join("graph.xml");
         let mut simulate = self.tool("crm_simulate");
         simulate
@@ -227,7 +235,6 @@ impl Cib {
             .args(["-X", "-Q", "-q", "true", "-G"])
             .arg(&graph);
         common::assert_success(&common::run(&mut simulate), "crm_simulate -G");
-        self.simulate(&[]);
         fs::read_to_string(graph).expect("the transition graph")
     }
 
@@ -752,16 +759,7 @@ fn a_vm_added_to_a_running_cluster_starts_alone() {
         let bigger = tools.profile(&common::test_profile("seed-plus-one-vm"));
         let rendered = common::render(&bigger, &[]);
         cib.crm_load(&rendered.path().join("cluster.crm"));
-        let graph = cib.dir.path().join("graph.xml");
-        let mut simulate = cib.tool("crm_simulate");
-        simulate
-            .arg("-x")
-            .arg(cib.path())
-            .args(["-X", "-Q", "-q", "true", "-G"])
-            .arg(&graph);
-        common::assert_success(&common::run(&mut simulate), "crm_simulate -G");
-        let graph = fs::read_to_string(graph).expect("graph");
-        let touched = resources_in_graph(&graph);
+        let touched = resources_in_graph(&cib.transition_graph());
         assert!(
             touched.iter().all(|resource| resource.ends_with("Win2016")),
             "the new configuration touched running resources: {touched:?}"
@@ -978,8 +976,10 @@ fn the_configuration_takes_a_new_vm_and_a_retirement_while_a_drbd_fence_constrai
         place_fence_constraint(&fenced, "Win2012", &role);
         fenced.crm_load(&bigger_crm.path().join("cluster.crm"));
         fenced.verify();
+        // Retired beside another VM's constraint, and with its own (which must go with it).
         let retiring = started(tools, &seed);
         place_fence_constraint(&retiring, "Win2012", &role);
+        place_fence_constraint(&retiring, "Win2012-2", &role);
         retire_win2012_2(tools, &retiring);
 
         if tools.release == wizard_steps::profile::DebianRelease::Trixie {
