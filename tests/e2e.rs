@@ -1,14 +1,16 @@
 //! End to end on real Debian nodes: the two-VM testbed (tests/testbed/testbed) boots two
-//! Debian 12 machines under qemu; `tandem apply` — the same binary and engine a user runs —
-//! turns them into a Xen + DRBD + Pacemaker cluster (interrupted once in the DRBD phase and run
-//! again); then `tandem drill --hard` resets node1 without shutdown, the test checks that node2
-//! runs both VMs with the data intact, that node1 reboots, rejoins and takes vm1 back with its
-//! data. On that cluster it then runs the wizard (a run that changes nothing but the failed
-//! actions the crash left) and the day-2 operations: the Manage page's move and let-go, and a
-//! real split brain provoked and recovered. With TANDEM_E2E=full it also runs the standby
-//! drill, adds and removes a VM, and switches live migration on, migrates vm1 to node2 and back,
-//! and switches it off again: under TCG these take another 15 to 30 minutes, which CI's 90
-//! minutes on a slow day do not have (BENCHMARKS.md has the figures of both runs).
+//! Debian machines under qemu (Debian 13 by default, Debian 12 in the full run;
+//! TANDEM_E2E_RELEASE=trixie|bookworm chooses). The wizard, from empty (in the full run `tandem
+//! apply`, interrupted once in the DRBD phase and run again) — the same binary and engine a user
+//! runs — turns them into a Xen + DRBD + Pacemaker cluster; then `tandem drill --hard` resets
+//! node1 without shutdown, the test checks that node2 runs both VMs with the data intact, that
+//! node1 reboots, rejoins and takes vm1 back with its data. On that cluster it then runs the
+//! wizard (a run that changes nothing but the failed actions the crash left) and the day-2
+//! operations: the Manage page's move and let-go, a VM added and retired (beside a DRBD fence
+//! constraint), and a real split brain provoked and recovered. With TANDEM_E2E=full it also runs
+//! the standby drill, and switches live migration on, migrates vm1 to node2 and back, and
+//! switches it off again: under TCG these take another 10 to 20 minutes, which CI's 90 minutes on
+//! a slow day do not have (BENCHMARKS.md has the figures of both runs).
 //!
 //! It needs root, qemu and debootstrap, and minutes: tests/run runs it on its own (with its
 //! figures printed) when the machine can, and says loudly when it cannot.
@@ -45,13 +47,15 @@ impl Testbed {
         command
     }
 
-    fn up() -> Testbed {
+    /// Both nodes up, running `release` (a Debian codename).
+    fn up(release: &str) -> Testbed {
         let testbed = Testbed {
             state: TempDir::new().expect("temporary directory"),
         };
         let started = Instant::now();
         let status = testbed
             .command(&["up"])
+            .env("TANDEM_TESTBED_RELEASE", release)
             .status()
             .expect("the testbed script runs");
         assert!(status.success(), "tests/testbed/testbed up failed");
@@ -64,7 +68,7 @@ impl Testbed {
         };
         let image = PathBuf::from(figure(&testbed.dir().join("image")));
         println!(
-            "FIGURE testbed_up_s {} (image build {} s when not cached, boot to SSH {} s)",
+            "FIGURE testbed_up_s {} ({release}; image build {} s when not cached, boot to SSH {} s)",
             started.elapsed().as_secs(),
             figure(&image.join("build-seconds")),
             figure(&testbed.dir().join("boot-seconds"))
@@ -333,13 +337,17 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
         Ok("full") => true,
         _ => {
             println!(
-                "END-TO-END: leaves out the standby drill, adding and removing a VM, and live \
-                 migration (TANDEM_E2E=full runs them too)"
+                "END-TO-END: leaves out the standby drill and live migration (TANDEM_E2E=full \
+                 runs them too)"
             );
             false
         }
     };
-    let testbed = Testbed::up();
+    // The user's default is today's Debian (13); the full run builds Debian 12, still supported.
+    let release = std::env::var("TANDEM_E2E_RELEASE")
+        .unwrap_or_else(|_| if full { "bookworm" } else { "trixie" }.to_owned());
+    println!("END-TO-END on Debian {release}");
+    let testbed = Testbed::up(&release);
     println!("FIGURE link_raw_mib_s {:.1}", link_throughput(&testbed));
 
     // The default: the cluster built the way a new user builds it, from an empty wizard. The
@@ -365,7 +373,15 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
     print_phase_figures(&runs);
     keep_journals(&runs);
 
-    // The nodes themselves.
+    // The nodes themselves: the release's own Xen, kernel (with its DRBD 8.4 module) and
+    // Pacemaker.
+    for node in [1, 2] {
+        assert_eq!(
+            node_stack(&testbed, node),
+            expected_stack(&release),
+            "node{node} does not run Debian {release}'s stack"
+        );
+    }
     for node in [1, 2] {
         let packages = testbed
             .ssh(node, "dpkg-query -W -f='${Status}\\n' xen-system-amd64 drbd-utils corosync pacemaker crmsh")
@@ -496,13 +512,42 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
         drill_on_the_converged_cluster(&testbed);
     }
     manage_page_moves_a_vm_and_lets_it_go(&testbed);
-    if full {
-        a_vm_is_added_and_removed_without_touching_the_others(&testbed);
-    }
+    a_vm_is_added_and_removed_without_touching_the_others(&testbed);
     split_brain_is_provoked_and_recovered(&testbed);
     if full {
         vm1_migrates_live_and_back(&testbed);
     }
+}
+
+/// What a node runs, as (Xen major.minor, kernel major.minor, DRBD module major.minor, Pacemaker
+/// major.minor), read on the node.
+fn node_stack(testbed: &Testbed, node: usize) -> [String; 4] {
+    let read = |command: &str| {
+        testbed
+            .ssh(node, command)
+            .unwrap_or_else(|| panic!("node{node}: {command}"))
+            .trim()
+            .to_owned()
+    };
+    let xen = read(
+        "xl info | awk '$1 == \"xen_major\" { major = $3 } $1 == \"xen_minor\" { minor = $3 } \
+         END { print major \".\" minor }'",
+    );
+    let kernel = read("uname -r | cut -d. -f1,2");
+    let drbd = read("sed -n 's/^version: \\([0-9]*\\.[0-9]*\\).*/\\1/p' /proc/drbd");
+    let pacemaker =
+        read("pacemakerd --version | sed -n 's/^Pacemaker \\([0-9]*\\.[0-9]*\\).*/\\1/p'");
+    [xen, kernel, drbd, pacemaker]
+}
+
+/// The stack of each Debian release the testbed builds.
+fn expected_stack(release: &str) -> [String; 4] {
+    let stack = match release {
+        "trixie" => ["4.20", "6.12", "8.4", "3.0"],
+        "bookworm" => ["4.17", "6.1", "8.4", "2.1"],
+        other => panic!("no stack known for Debian {other}"),
+    };
+    stack.map(str::to_owned)
 }
 
 /// The destructive steps of vm2's setup over the two disks, confirmed by the e2e's applies.
@@ -1018,9 +1063,37 @@ fn tandem_succeeds(
     (stdout, started.elapsed())
 }
 
+/// Breaks (`add`) or restores (`del`) the DRBD connection on `port` at node2: every packet
+/// node2 would send from or to that port goes to a blackhole route (a policy rule; no firewall
+/// needed on the node), so that resource's replication times out while corosync and the other
+/// resources keep talking.
+fn drbd_link_blackhole(testbed: &Testbed, action: &str, port: u16) {
+    let command = format!(
+        "ip rule {action} ipproto tcp dport {port} blackhole && \
+         ip rule {action} ipproto tcp sport {port} blackhole && echo {action}ed"
+    );
+    assert_eq!(
+        testbed.ssh(2, &command).as_deref().map(str::trim),
+        Some(format!("{action}ed").as_str()),
+        "ip rule {action} for DRBD's port {port} at node2"
+    );
+}
+
+/// The fence handlers' location constraints in the CIB (as node1 sees it), as XML.
+fn fence_constraints(testbed: &Testbed) -> String {
+    testbed
+        .ssh(
+            1,
+            "cibadmin -Q -o constraints | grep -A3 'drbd-fence-by-handler' || true",
+        )
+        .unwrap_or_default()
+}
+
 /// A third VM added to the profile: `apply` creates only its volume, DRBD resource, domain
 /// config and Pacemaker resources, and vm1 and vm2 keep running (same domain ids). Removed again
-/// (with the confirmation), it is stopped and taken off the nodes; its volume stays.
+/// (with the confirmation), it is stopped and taken off the nodes; its volume stays. The removal
+/// runs beside the DRBD fence handler's constraint for vm3 (its replication link cut, as after a
+/// link failure that has not resynced), and takes that constraint with it.
 fn a_vm_is_added_and_removed_without_touching_the_others(testbed: &Testbed) {
     let running = || {
         [
@@ -1075,13 +1148,46 @@ fn a_vm_is_added_and_removed_without_touching_the_others(testbed: &Testbed) {
     assert!(all_on(&state, &["vm3"], "node1"), "{state:?}");
     unchanged("by adding vm3");
 
-    // And out again: the original profile, with the retirement confirmed.
+    // vm3's replication link breaks: DRBD's fence handler on node1, where vm3 is Primary, puts
+    // its constraint in the CIB (Pacemaker 3 and crmsh 5 refuse every change beside one that
+    // says Master; Tandem's handler says Promoted).
+    let vm3_port = common::design(&plus)
+        .vms
+        .iter()
+        .find(|vm| vm.name == "vm3")
+        .expect("vm3 in the bigger profile")
+        .drbd_port;
+    let cut = Instant::now();
+    drbd_link_blackhole(testbed, "add", vm3_port);
+    testbed.wait_until(
+        "DRBD's fence handler constrains vm3",
+        Duration::from_secs(180),
+        || fence_constraints(testbed).contains("drbd-fence-by-handler-vm3"),
+    );
+    println!(
+        "FIGURE fence_constraint_placed_s {}",
+        cut.elapsed().as_secs()
+    );
+    let constraints = fence_constraints(testbed);
+    assert!(
+        constraints.contains(r#"role="Promoted""#) && !constraints.contains("Master"),
+        "the handler's constraint: {constraints}"
+    );
+
+    // And out again, beside that constraint: the original profile, with the retirement
+    // confirmed.
     let stdout = apply_profile(
         testbed,
         &testbed.profile(),
         &["--confirm-destructive", "retire-resources:vm3@node1"],
     );
     assert!(stdout.contains("retire-resources:vm3@node1"), "{stdout}");
+    let constraints = fence_constraints(testbed);
+    assert!(
+        !constraints.contains("vm3"),
+        "vm3's fence constraint outlived vm3: {constraints}"
+    );
+    drbd_link_blackhole(testbed, "del", vm3_port);
     let state = testbed.cluster(1).expect("crm_mon");
     assert!(
         state
