@@ -383,7 +383,10 @@ fn every_page(visit: &mut dyn FnMut(&str, &mut App, &std::sync::Arc<tandem::gui:
         Message::Welcome(welcome::Message::OpenPressed(testbed)),
     );
     assert!(app.problems.0.is_empty(), "{}", app.problems);
-    assert_eq!(app.profile.cluster.name, "testbed", "the testbed profile is open");
+    assert_eq!(
+        app.profile.cluster.name, "testbed",
+        "the testbed profile is open"
+    );
     let recording = common::repo_root().join("tests/recordings/testbed-resumed-run.jsonl");
     let entries = wizard_steps::journal::read(&recording).expect("the recording");
     app.run = run::State::started("/var/lib/tandem/runs/testbed.jsonl".into());
