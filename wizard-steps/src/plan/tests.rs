@@ -175,7 +175,10 @@ fn the_drbd_84_module_gets_84_files_and_commands() {
     let Operation::File { contents, .. } = &resource.operation else {
         panic!("a file step");
     };
-    assert!(contents.contains("crm-fence-peer.sh\""), "{contents}");
+    assert!(
+        contents.contains("crm-fence-peer.sh --role=Promoted\""),
+        "{contents}"
+    );
     assert!(!contents.contains("node-id"));
     let metadata = apply_of(step(&plan, "create-md:Win2012@node1"));
     assert!(metadata.contains("drbdadm -- --force create-md Win2012"));
@@ -195,7 +198,8 @@ fn a_drbd_9_module_on_either_node_switches_to_drbd_9() {
         panic!("a file step");
     };
     assert!(
-        contents.contains("crm-fence-peer.9.sh") && contents.contains("node-id 1;"),
+        contents.contains("crm-fence-peer.9.sh --role=Promoted\"")
+            && contents.contains("node-id 1;"),
         "{contents}"
     );
     let check = check_of(step(&plan, "create-md:Win2012@node1"));
