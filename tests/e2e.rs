@@ -1068,9 +1068,11 @@ fn tandem_succeeds(
 /// needed on the node), so that resource's replication times out while corosync and the other
 /// resources keep talking.
 fn drbd_link_blackhole(testbed: &Testbed, action: &str, port: u16) {
+    // Protocol 6 (TCP) by number: the nodes have no /etc/protocols (netbase), and Debian 12's
+    // ip cannot resolve the name without it.
     let command = format!(
-        "ip rule {action} ipproto tcp dport {port} blackhole && \
-         ip rule {action} ipproto tcp sport {port} blackhole && echo {action}ed"
+        "ip rule {action} ipproto 6 dport {port} blackhole && \
+         ip rule {action} ipproto 6 sport {port} blackhole && echo {action}ed"
     );
     assert_eq!(
         testbed.ssh(2, &command).as_deref().map(str::trim),
