@@ -1,7 +1,8 @@
 //! The real Debian tools per release: Debian 12's are this machine's own, Debian 13's live in
 //! the cached tool root `tests/toolroot` builds (tests/run builds it first). A tool of the root
-//! runs in a private mount namespace where the root has this machine's /tmp (the tests' files)
-//! and the repository at the same paths, chrooted, in the directory the command was given.
+//! runs in a private mount namespace where the root has this machine's temporary directory (the
+//! tests' files, wherever TMPDIR puts them), /tmp and the repository at the same paths,
+//! chrooted, in the directory the command was given.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -74,10 +75,11 @@ impl Tools {
         // The outer shell runs in the command's directory; the chroot goes back to it. The root
         // is bound onto itself so that it is a mount point: a tool that sets up a namespace of
         // its own (unshare --propagation) needs its `/` to be one.
-        const ENTER: &str = r#"root=$1; repo=$2; shift 2
+        const ENTER: &str = r#"root=$1; repo=$2; temp=$3; shift 3
 mount --make-rprivate / &&
 mount --bind "$root" "$root" &&
 mount --rbind /tmp "$root/tmp" &&
+{ [ "$temp" = /tmp ] || { mkdir -p "$root$temp" && mount --rbind "$temp" "$root$temp"; }; } &&
 mkdir -p "$root$repo" && mount --bind "$repo" "$root$repo" &&
 mount -t proc proc "$root/proc" &&
 mount --rbind /dev "$root/dev" || exit 125
@@ -87,13 +89,18 @@ exec chroot "$root" /bin/sh -c 'cd "$1" || exit 125; shift; exec "$@"' sh "$PWD"
             .args(["--mount", "--", "/bin/sh", "-c", ENTER, "sh"])
             .arg(root)
             .arg(super::repo_root())
+            .arg(
+                std::env::temp_dir()
+                    .canonicalize()
+                    .expect("the temporary directory"),
+            )
             .arg(program);
         command
     }
 
     /// Where `tool` is in this release, as the commands of [`Tools::command`] see it; fails
-    /// the test with the fix when the release lacks it.
-    /// A path (a program the test built under /tmp) stays as it is.
+    /// the test with the fix when the release lacks it. A path (a program the test built in
+    /// its temporary directory) stays as it is.
     pub fn path(&self, tool: &str) -> PathBuf {
         if tool.contains('/') {
             return PathBuf::from(tool);
