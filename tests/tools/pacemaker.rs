@@ -949,9 +949,8 @@ fn place_fence_constraint(cib: &Cib, vm: &str, role: &str) {
     let master = PacemakerIds::for_vm(vm).drbd_clone;
     let id = format!("drbd-fence-by-handler-{vm}-{master}");
     let constraint = format!(
-        r#"<rsc_location rsc="{master}" id="{id}"><rule role="{role}" score="-INFINITY" id="{id}-rule"><expression attribute="@uname" operation="ne" value="node1" id="{id}-expr"/></rule></rsc_location>"#
-    )
-    .replace("@uname", "#uname");
+        r##"<rsc_location rsc="{master}" id="{id}"><rule role="{role}" score="-INFINITY" id="{id}-rule"><expression attribute="#uname" operation="ne" value="node1" id="{id}-expr"/></rule></rsc_location>"##
+    );
     let output = common::run(
         cib.tool("cibadmin")
             .args(["-C", "-o", "constraints", "-X"])
