@@ -76,16 +76,8 @@ fn apply_refuses_unknown_host_keys_then_preflight_stops_a_mismatched_node_withou
     assert!(stdout.contains("volume group"), "{stdout}");
     assert!(stdout.contains("nothing was changed"), "{stdout}");
     assert!(!stdout.contains("== Packages"), "no phase ran:\n{stdout}");
-    let pinned =
-        fs::read_to_string(dir.path().join("known_hosts")).expect("confirmed keys are pinned");
-    assert_eq!(
-        pinned
-            .lines()
-            .filter(|line| !line.trim().is_empty())
-            .count(),
-        2,
-        "{pinned}"
-    );
+    let (pinned, known_hosts) = sshd::pinned_keys(dir.path());
+    assert_eq!(pinned, 2, "{known_hosts}");
 
     // The journal of the stopped run becomes a report with the preflight table.
     let report = dir.path().join("report.md");

@@ -345,3 +345,11 @@ pub fn seed_profile_for(servers: &[Sshd; 2], dir: &Path) -> PathBuf {
     fs::write(&path, text).expect("write the profile");
     path
 }
+
+/// The host keys pinned in `dir`'s known_hosts (the file Tandem writes when a key is confirmed),
+/// with the file's text for a failure message.
+pub fn pinned_keys(dir: &Path) -> (usize, String) {
+    let text = std::fs::read_to_string(dir.join("known_hosts")).expect("confirmed keys are pinned");
+    let count = text.lines().filter(|line| !line.trim().is_empty()).count();
+    (count, text)
+}

@@ -85,15 +85,8 @@ async fn connect_confirms_the_host_key_asks_for_sudo_and_shows_the_node() {
             "the hostname it reported is shown"
         );
     }
-    let pinned = std::fs::read_to_string(dir.path().join("known_hosts")).expect("pinned keys");
-    assert_eq!(
-        pinned
-            .lines()
-            .filter(|line| !line.trim().is_empty())
-            .count(),
-        2,
-        "{pinned}"
-    );
+    let (pinned, known_hosts) = sshd::pinned_keys(dir.path());
+    assert_eq!(pinned, 2, "{known_hosts}");
 
     // On to the Review page: its read-only preflight runs over the same sessions, and finds
     // that the sandboxes are not the profile's node1 and node2.
