@@ -242,9 +242,10 @@ fn parse(text: &str) -> Result<Section, String> {
 
 // --- the options the man pages document --------------------------------------------------------
 
-const MAN_PAGES: [&str; 2] = [
+const MAN_PAGES: [&str; 3] = [
     "/usr/share/man/man5/corosync.conf.5.gz",
     "/usr/share/man/man5/votequorum.5.gz",
+    "/usr/share/man/man8/corosync-qdevice.8.gz",
 ];
 
 /// `ring0_addr`, `ring1_addr`... are documented once, as `ringX_addr`.
@@ -373,6 +374,47 @@ fn votequorum_options(roff: &str) -> BTreeSet<(String, String)> {
     found
 }
 
+/// The options corosync-qdevice(8) documents for `quorum.device` in its CONFIGURATION: a line
+/// `.B quorum.device` (or `.B quorum.device.net`, ...) opens that sub-key, whose options follow
+/// as `.TP` then `.B option`, until the next paragraph or section.
+fn qdevice_options(roff: &str) -> BTreeSet<(String, String)> {
+    let lines: Vec<&str> = roff.lines().map(str::trim).collect();
+    let mut found = BTreeSet::new();
+    let mut in_configuration = false;
+    let mut section: Option<String> = None;
+    for (index, line) in lines.iter().enumerate() {
+        if let Some(heading) = line.strip_prefix(".SH ") {
+            in_configuration = heading.trim() == "CONFIGURATION";
+            section = None;
+        } else if !in_configuration {
+        } else if *line == ".PP" {
+            section = None;
+        } else if let Some(key) = line
+            .strip_prefix(".B quorum.")
+            .filter(|key| key.split('.').all(is_identifier))
+        {
+            let mut parent = "quorum".to_owned();
+            for part in key.split('.') {
+                found.insert((parent, part.to_owned()));
+                parent = part.to_owned();
+            }
+            section = Some(parent);
+        } else if *line == ".TP"
+            && let (Some(section), Some(option)) = (
+                &section,
+                lines
+                    .get(index + 1)
+                    .and_then(|next| next.strip_prefix(".B "))
+                    .map(str::trim)
+                    .filter(|option| is_identifier(option)),
+            )
+        {
+            found.insert((section.clone(), option.to_owned()));
+        }
+    }
+    found
+}
+
 /// The (section, key) pairs of an example in a man page; lines that are prose are skipped.
 fn example_keys(text: &str) -> Vec<(String, String)> {
     let mut stack: Vec<&str> = Vec::new();
@@ -401,6 +443,7 @@ fn example_keys(text: &str) -> Vec<(String, String)> {
 fn documented_options(tools: &Tools) -> BTreeSet<(String, String)> {
     let mut documented = corosync_conf_options(&man_page_source(tools, MAN_PAGES[0]));
     documented.extend(votequorum_options(&man_page_source(tools, MAN_PAGES[1])));
+    documented.extend(qdevice_options(&man_page_source(tools, MAN_PAGES[2])));
     // A guard on the extraction itself: these are documented in every corosync 3.x.
     for (section, key) in [
         ("", "totem"),
@@ -414,6 +457,11 @@ fn documented_options(tools: &Tools) -> BTreeSet<(String, String)> {
         ("quorum", "provider"),
         ("quorum", "two_node"),
         ("quorum", "expected_votes"),
+        ("quorum", "device"),
+        ("device", "model"),
+        ("device", "net"),
+        ("net", "host"),
+        ("net", "algorithm"),
     ] {
         assert!(
             documented.contains(&(section.to_owned(), key.to_owned())),
@@ -647,7 +695,21 @@ fn check_content(conf: &str, design: &Design, what: &str) {
 
     let quorum = root.only("quorum");
     assert_eq!(quorum.value("provider"), "corosync_votequorum", "{what}");
-    assert_eq!(quorum.value("two_node"), "1", "{what}");
+    match &design.cluster.quorum_device {
+        // corosync refuses to start with two_node and a device ("cannot be configured at the
+        // same time"), and two_node would give each node quorum on its own.
+        Some(device) => {
+            assert!(
+                quorum.entries.iter().all(|(key, _)| key != "two_node"),
+                "{what}: two_node beside a quorum device"
+            );
+            let net = quorum.only("device").only("net");
+            assert_eq!(net.value("host"), device.address, "{what}");
+            assert_eq!(net.value("port"), device.port.to_string(), "{what}");
+            assert_eq!(net.value("tls"), "on", "{what}: qnetd without TLS");
+        }
+        None => assert_eq!(quorum.value("two_node"), "1", "{what}"),
+    }
     // two_node implies wait_for_all; turning it off would let one node start alone.
     assert!(
         quorum

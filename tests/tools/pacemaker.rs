@@ -219,20 +219,23 @@ impl Cib {
             .expect("the action runs a command");
         let output = common::run(&mut self.shell(&command));
         common::assert_success(&output, &command);
-        let graph = self.transition_graph();
+        let graph = self.transition_graph(&[]);
         self.simulate(&[]);
         graph
     }
 
-    /// One scheduler run whose transition is carried out and written back into the CIB, like
-    /// [`Cib::simulate`]; returns that transition's graph (XML): the actions it planned.
-    fn transition_graph(&self) -> String {
+    /// One scheduler run after `events` (crm_simulate's `-f NODE`, ...), whose transition is
+    /// carried out and written back into the CIB, like [`Cib::simulate`]; returns that
+    /// transition's graph (XML): the actions it planned.
+    fn transition_graph(&self, events: &[&str]) -> String {
         let graph = self.dir.path().join("graph.xml");
         let mut simulate = self.tool("crm_simulate");
         simulate
             .arg("-x")
             .arg(self.path())
-            .args(["-X", "-Q", "-q", "true", "-G"])
+            .args(["-X", "-Q", "-q", "true"])
+            .args(events)
+            .arg("-G")
             .arg(&graph);
         common::assert_success(&common::run(&mut simulate), "crm_simulate -G");
         fs::read_to_string(graph).expect("the transition graph")
@@ -437,6 +440,53 @@ fn lab_cluster_fences_through_the_other_nodes_device() {
                 vec![cib.hostname(1 - index).to_owned()],
                 "{device} must run on the other node"
             );
+        }
+    }
+}
+
+/// Every fencing method, through the scheduler: when a node fails, the survivor fences it
+/// (IPMI in the lab, SBD for the eight VMs) and starts the failed node's VMs only after that;
+/// without fencing (the seed) nothing is fenced and the VMs start at once.
+#[test]
+fn a_failed_node_is_fenced_before_its_vms_start_on_the_survivor() {
+    for tools in &Tools::every_release() {
+        for (profile, fences) in [
+            (common::example_profile("lab"), true),
+            (common::test_profile("eight-vms"), true),
+            (common::example_profile("seed"), false),
+        ] {
+            let cib = started(tools, &profile);
+            let (failed, survivor) = (cib.hostname(1).to_owned(), cib.hostname(0).to_owned());
+            let text = cib.transition_graph(&["-f", &failed]);
+            let graph = roxmltree::Document::parse(&text).expect("graph XML");
+            let fencing = fencing_of(&graph, &failed);
+            let what = format!("{} ({tools})", profile.display());
+            assert_eq!(
+                !fencing.is_empty(),
+                fences,
+                "{what}: fencing of {failed}\n{text}"
+            );
+            let moved: Vec<&wizard_steps::validate::VmDesign> =
+                cib.design.vms.iter().filter(|vm| vm.home == 1).collect();
+            assert!(!moved.is_empty(), "{what}: no VM at home on {failed}");
+            for vm in moved {
+                let key = format!("{}_start_0", PacemakerIds::for_vm(&vm.name).xen);
+                let start = graph
+                    .descendants()
+                    .find(|action| {
+                        action.attribute("operation_key") == Some(key.as_str())
+                            && action.attribute("on_node") == Some(survivor.as_str())
+                    })
+                    .and_then(|action| action.attribute("id"))
+                    .unwrap_or_else(|| panic!("{what}: no {key} on {survivor}\n{text}"));
+                assert_eq!(
+                    waits_for(&graph, start, &fencing),
+                    fences,
+                    "{what}: {key} waits for the fencing of {failed}"
+                );
+            }
+            cib.simulate(&[]);
+            cib.assert_vms_on(&format!("{failed} failed"), |_| 0);
         }
     }
 }
@@ -759,7 +809,7 @@ fn a_vm_added_to_a_running_cluster_starts_alone() {
         let bigger = tools.profile(&common::test_profile("seed-plus-one-vm"));
         let rendered = common::render(&bigger, &[]);
         cib.crm_load(&rendered.path().join("cluster.crm"));
-        let touched = resources_in_graph(&cib.transition_graph());
+        let touched = resources_in_graph(&cib.transition_graph(&[]));
         assert!(
             touched.iter().all(|resource| resource.ends_with("Win2016")),
             "the new configuration touched running resources: {touched:?}"
@@ -860,6 +910,54 @@ fn retire_win2012_2(tools: &Tools, cib: &Cib) {
         "the retired VM's resources or constraints are left in the configuration:\n{configuration}"
     );
     assert_eq!(state.vm_node("Win2012").as_deref(), Some("node1"));
+}
+
+/// The ids of a transition graph's actions that fence `node`.
+fn fencing_of(graph: &roxmltree::Document<'_>, node: &str) -> Vec<String> {
+    graph
+        .descendants()
+        .filter(|action| {
+            action.has_tag_name("crm_event")
+                && action.attribute("operation") == Some("stonith")
+                && action.attribute("on_node") == Some(node)
+        })
+        .filter_map(|action| action.attribute("id"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Whether, in a transition graph, the action `id` waits (directly or through others) for
+/// one of `before`.
+fn waits_for(graph: &roxmltree::Document<'_>, id: &str, before: &[String]) -> bool {
+    let inputs = |action: &str| -> Vec<String> {
+        graph
+            .descendants()
+            .filter(|synapse| synapse.has_tag_name("synapse"))
+            .filter(|synapse| {
+                synapse
+                    .children()
+                    .filter(|set| set.has_tag_name("action_set"))
+                    .flat_map(|set| set.children())
+                    .any(|candidate| candidate.attribute("id") == Some(action))
+            })
+            .flat_map(|synapse| synapse.descendants())
+            .filter(|trigger| trigger.has_tag_name("trigger"))
+            .flat_map(|trigger| trigger.children())
+            .filter_map(|input| input.attribute("id"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let mut pending = vec![id.to_owned()];
+    while let Some(action) = pending.pop() {
+        if before.contains(&action) {
+            return true;
+        }
+        if seen.insert(action.clone()) {
+            pending.extend(inputs(&action));
+        }
+    }
+    false
 }
 
 /// The resources a transition graph acts on.

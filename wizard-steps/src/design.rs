@@ -6,7 +6,7 @@
 use std::fmt;
 use std::net::Ipv4Addr;
 
-use crate::profile::{Bmc, Boot, Cluster, DebianRelease, Network, SshAccess};
+use crate::profile::{Bmc, Boot, Cluster, DebianRelease, Fencing, Network, SshAccess};
 
 /// A profile that passed validation, with everything parsed and derived that the renderers and
 /// the planner need.
@@ -42,9 +42,9 @@ impl Design {
             .any(|vm| matches!(vm.boot, Boot::Hvm { .. }))
     }
 
-    /// Whether the cluster fences through the nodes' BMCs.
+    /// Whether the cluster fences (through the nodes' BMCs or SBD).
     pub fn fences(&self) -> bool {
-        matches!(self.cluster.fencing, crate::profile::Fencing::Ipmi {})
+        !matches!(self.cluster.fencing, Fencing::None { .. })
     }
 
     /// Debian packages a node needs for the design.
@@ -64,15 +64,43 @@ impl Design {
             // HVM guests need Xen's device model.
             packages.push("qemu-system-xen");
         }
-        if self.fences() {
-            // fence_ipmilan drives the BMC through ipmitool. Debian 12's fence-agents holds every
-            // agent but does not pull ipmitool in; Debian 13 splits the agents into packages
-            // (its fence-agents is a transitional package pulling all of them, 597 packages),
-            // and fence-agents-ipmilan depends on ipmitool.
-            match self.cluster.debian {
-                DebianRelease::Bookworm => packages.extend(["fence-agents", "ipmitool"]),
-                DebianRelease::Trixie => packages.push("fence-agents-ipmilan"),
+        packages.extend(self.protection().into_iter().map(|(package, _)| package));
+        packages
+    }
+
+    /// The packages a node installs against a split brain (its fencing method's, the quorum
+    /// device's client), each with what it is for: the Review page lists them.
+    pub fn protection(&self) -> Vec<(&'static str, &'static str)> {
+        // Debian 12's fence-agents holds every agent; Debian 13 splits the agents into
+        // packages (its fence-agents is a transitional package pulling all of them, 597
+        // packages).
+        const IPMI_AGENT: &str = "fence_ipmilan, which powers the other node off through its BMC";
+        const SBD_AGENT: &str =
+            "fence_sbd, which leaves the other node its poison pill on the disk";
+        const SBD_DAEMON: &str = "the SBD daemon, which watches the shared disk and keeps the watchdog from resetting a healthy node";
+        let mut packages = match (&self.cluster.fencing, self.cluster.debian) {
+            // fence_ipmilan drives the BMC through ipmitool, which Debian 12's fence-agents
+            // does not pull in and Debian 13's fence-agents-ipmilan depends on.
+            (Fencing::Ipmi {}, DebianRelease::Bookworm) => vec![
+                ("fence-agents", IPMI_AGENT),
+                ("ipmitool", "the IPMI client fence_ipmilan drives"),
+            ],
+            (Fencing::Ipmi {}, DebianRelease::Trixie) => {
+                vec![("fence-agents-ipmilan", IPMI_AGENT)]
             }
+            (Fencing::Sbd { .. }, DebianRelease::Bookworm) => {
+                vec![("sbd", SBD_DAEMON), ("fence-agents", SBD_AGENT)]
+            }
+            (Fencing::Sbd { .. }, DebianRelease::Trixie) => {
+                vec![("sbd", SBD_DAEMON), ("fence-agents-sbd", SBD_AGENT)]
+            }
+            (Fencing::None { .. }, _) => Vec::new(),
+        };
+        if self.cluster.quorum_device.is_some() {
+            packages.push((
+                "corosync-qdevice",
+                "the quorum device's client, which asks corosync-qnetd for the third vote",
+            ));
         }
         packages
     }

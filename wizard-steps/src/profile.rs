@@ -37,6 +37,9 @@ pub struct Cluster {
     #[serde(default)]
     pub failback: Failback,
     pub fencing: Fencing,
+    /// A third machine whose vote breaks the tie when the two nodes lose each other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quorum_device: Option<QuorumDevice>,
     /// Corosync authentication and encryption with a shared authkey.
     #[serde(default = "default_true")]
     pub corosync_crypto: bool,
@@ -141,12 +144,42 @@ pub enum Failback {
 pub enum Fencing {
     /// fence_ipmilan against each node's BMC (`nodes[].bmc`).
     Ipmi {},
+    /// SBD: a small disk both nodes see, where a node is told to die (its "poison pill"),
+    /// and a watchdog on each node that resets it when it loses the disk or its cluster.
+    Sbd {
+        /// The shared disk, by a name that is the same on both nodes (`/dev/disk/by-id/...`).
+        device: String,
+        /// Load Linux's software watchdog, for nodes without a hardware one (it resets the node
+        /// only while the kernel itself still runs).
+        #[serde(default)]
+        softdog: bool,
+    },
     /// No fencing. Only with the explicit acknowledgement that a split brain can then need
     /// manual recovery.
     None {
         #[serde(default)]
         acknowledge_split_brain_risk: bool,
     },
+}
+
+/// The tie-breaker: corosync-qnetd on a third machine, which Tandem reaches over SSH to install
+/// it and sign the cluster's certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuorumDevice {
+    /// Where the nodes reach qnetd: the machine's address or DNS name as the nodes see it.
+    pub address: String,
+    #[serde(default = "default_qnetd_port")]
+    pub port: u16,
+    /// How Tandem reaches the machine.
+    pub ssh: SshAccess,
+}
+
+/// corosync-qnetd's own port.
+pub const QNETD_PORT: u16 = 5403;
+
+fn default_qnetd_port() -> u16 {
+    QNETD_PORT
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -495,6 +528,7 @@ impl Profile {
                 fencing: Fencing::None {
                     acknowledge_split_brain_risk: false,
                 },
+                quorum_device: None,
                 corosync_crypto: true,
                 live_migration: false,
                 corosync_token_ms: None,

@@ -74,10 +74,11 @@ pub fn markdown(entries: &[Entry]) -> String {
         let _ = writeln!(out, "## Profile\n");
         let _ = writeln!(
             out,
-            "- {}; failback: {}; fencing: {}; corosync encryption: {}; live migration: {}\n",
+            "- {}; failback: {}; fencing: {}; quorum device: {}; corosync encryption: {}; live migration: {}\n",
             summary.debian,
             summary.failback,
             summary.fencing,
+            summary.quorum_device,
             yes_no(summary.corosync_crypto),
             yes_no(summary.live_migration)
         );

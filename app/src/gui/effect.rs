@@ -163,7 +163,7 @@ impl Effect {
         }
         Some(match self {
             Effect::LoadProfile { path, then } => {
-                let result = edge.load(&path);
+                let result = edge.load(&path).map(Box::new);
                 Message::ProfileLoaded {
                     path,
                     then,

@@ -195,7 +195,7 @@ impl App {
                 then,
                 result,
                 welcome,
-            } => self.profile_loaded(path, then, result, welcome),
+            } => self.profile_loaded(path, then, result.map(|profile| *profile), welcome),
             Message::ProfileSaved {
                 profile,
                 to,

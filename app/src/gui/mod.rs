@@ -91,7 +91,7 @@ pub enum Message {
     ProfileLoaded {
         path: PathBuf,
         then: Opened,
-        result: Result<Profile, String>,
+        result: Result<Box<Profile>, String>,
         welcome: welcome::State,
     },
     /// The profile was written (or could not be): `profile` is what was written, `to` where it

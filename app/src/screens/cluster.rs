@@ -1,16 +1,16 @@
 //! Cluster: what happens when a failed node comes back (failback), how a node that stops
-//! answering is fenced, corosync's encryption, DRBD's options and (experimental) live
+//! answering is fenced, the tie-breaker (quorum device), corosync's encryption, DRBD's options and (experimental) live
 //! migration.
 
 use std::fmt;
 
+use iced::Element;
 use iced::widget::{column, container, row, text, text_input};
-use iced::{Element, Fill};
 use wizard_steps::Profile;
 use wizard_steps::facts::NodeFacts;
 use wizard_steps::field::{ClusterField, Field, NodeField};
 use wizard_steps::pages::Page;
-use wizard_steps::pages::cluster::{self, NO_FENCING_WARNING};
+use wizard_steps::pages::cluster::{self, Method};
 use wizard_steps::profile::{Bmc, DrbdProtocol, Failback, Fencing, VerifyAlg};
 
 use super::Screen;
@@ -25,6 +25,10 @@ pub struct State {
     /// The window's hours while another policy is chosen, so that switching back restores
     /// them.
     window: Option<(u8, u8)>,
+    /// The SBD disk and softdog choice while another fencing method is chosen.
+    sbd: Option<(String, bool)>,
+    /// The quorum device's SSH port as typed, while it is not a valid port.
+    quorum_ssh_port_text: Option<String>,
 }
 
 /// The failback policies, as the radio buttons offer them.
@@ -33,13 +37,6 @@ pub enum FailbackChoice {
     ReturnHome,
     Stay,
     Window,
-}
-
-/// Fencing on or off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FencingChoice {
-    Ipmi,
-    None,
 }
 
 /// An hour of the day, shown as "22:00".
@@ -119,10 +116,51 @@ impl Screen for ClusterPage {
                     *end_hour = hour;
                 }
             }
-            Message::FencingPicked(choice) => {
-                let ipmi = choice == FencingChoice::Ipmi;
-                if ipmi != matches!(settings.fencing, Fencing::Ipmi {}) {
-                    cluster::set_ipmi(profile, ipmi);
+            Message::FencingPicked(method) => {
+                if let Fencing::Sbd { device, softdog } = &settings.fencing {
+                    state.sbd = Some((device.clone(), *softdog));
+                }
+                let sbd = state.sbd.clone().unwrap_or_default();
+                cluster::set_fencing(profile, method, sbd);
+            }
+            Message::SbdDeviceChanged(typed) => {
+                if let Fencing::Sbd { device, .. } = &mut settings.fencing {
+                    *device = typed;
+                }
+            }
+            Message::SoftdogToggled(on) => {
+                if let Fencing::Sbd { softdog, .. } = &mut settings.fencing {
+                    *softdog = on;
+                }
+            }
+            Message::QuorumDeviceToggled(on) => {
+                state.quorum_ssh_port_text = None;
+                cluster::set_quorum_device(profile, on);
+            }
+            Message::QuorumAddressChanged(address) => {
+                if let Some(device) = &mut settings.quorum_device {
+                    device.address = address;
+                }
+            }
+            Message::QuorumSshHostChanged(host) => {
+                if let Some(device) = &mut settings.quorum_device {
+                    device.ssh.host = host;
+                }
+            }
+            Message::QuorumSshPortChanged(typed) => {
+                if let Some(device) = &mut settings.quorum_device {
+                    match typed.trim().parse::<u16>() {
+                        Ok(port) if port > 0 => {
+                            device.ssh.port = port;
+                            state.quorum_ssh_port_text = None;
+                        }
+                        _ => state.quorum_ssh_port_text = Some(typed),
+                    }
+                }
+            }
+            Message::QuorumSshUserChanged(user) => {
+                if let Some(device) = &mut settings.quorum_device {
+                    device.ssh.user = user;
                 }
             }
             Message::Acknowledged(acknowledged) => {
@@ -159,7 +197,7 @@ impl Screen for ClusterPage {
         }
     }
 
-    fn view<'a>(_state: &'a State, context: Context<'a>) -> Element<'a, Message> {
+    fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
         let profile = context.profile;
         let mut page = column![heading(
             "Cluster",
@@ -172,7 +210,8 @@ impl Screen for ClusterPage {
             page = page.push(column(elsewhere.into_iter().map(problem_text)).spacing(4));
         }
         page.push(failback_section(context))
-            .push(fencing_section(context))
+            .push(fencing::fencing_section(context))
+            .push(fencing::quorum_section(state, context))
             .push(corosync_section(context))
             .push(drbd_section(context))
             .push(migration_section(context))
@@ -185,8 +224,15 @@ pub enum Message {
     FailbackPicked(FailbackChoice),
     StartHourPicked(Hour),
     EndHourPicked(Hour),
-    FencingPicked(FencingChoice),
+    FencingPicked(Method),
     Acknowledged(bool),
+    SbdDeviceChanged(String),
+    SoftdogToggled(bool),
+    QuorumDeviceToggled(bool),
+    QuorumAddressChanged(String),
+    QuorumSshHostChanged(String),
+    QuorumSshPortChanged(String),
+    QuorumSshUserChanged(String),
     BmcAddressChanged(usize, String),
     BmcUserChanged(usize, String),
     LanplusToggled(usize, bool),
@@ -217,6 +263,9 @@ fn placed_fields(profile: &Profile) -> Vec<Field> {
         ClusterField::FailbackEndHour,
         ClusterField::Fencing,
         ClusterField::AcknowledgeSplitBrainRisk,
+        ClusterField::SbdDevice,
+        ClusterField::SbdSoftdog,
+        ClusterField::QuorumDevice,
         ClusterField::CorosyncCrypto,
         ClusterField::DrbdProtocol,
         ClusterField::DrbdResyncRate,
@@ -226,6 +275,17 @@ fn placed_fields(profile: &Profile) -> Vec<Field> {
     ]
     .map(Field::Cluster)
     .to_vec();
+    if profile.cluster.quorum_device.is_some() {
+        fields.extend(
+            [
+                ClusterField::QuorumAddress,
+                ClusterField::QuorumSshHost,
+                ClusterField::QuorumSshPort,
+                ClusterField::QuorumSshUser,
+            ]
+            .map(Field::Cluster),
+        );
+    }
     if matches!(profile.cluster.fencing, Fencing::Ipmi {}) {
         for index in 0..profile.nodes.len() {
             for key in [
@@ -336,123 +396,6 @@ fn failback_section<'a>(context: Context<'a>) -> Element<'a, Message> {
             "When a failed home node is back",
             body,
             context.problems_at(Field::Cluster(ClusterField::Failback)),
-        ),
-    )
-}
-
-fn fencing_section<'a>(context: Context<'a>) -> Element<'a, Message> {
-    let profile = context.profile;
-    let ipmi = matches!(profile.cluster.fencing, Fencing::Ipmi {});
-    let chosen = Some(if ipmi {
-        FencingChoice::Ipmi
-    } else {
-        FencingChoice::None
-    });
-    let choices = column![
-        container(focus::radio(
-            "IPMI: the surviving node powers the other off through its BMC (fence_ipmilan)",
-            FencingChoice::Ipmi,
-            chosen,
-            Message::FencingPicked,
-        ))
-        .id("fencing-ipmi"),
-        container(focus::radio(
-            "None (not recommended)",
-            FencingChoice::None,
-            chosen,
-            Message::FencingPicked,
-        ))
-        .id("fencing-none"),
-    ]
-    .spacing(8);
-    let mut body = column![focus::choice(
-        choices,
-        [FencingChoice::Ipmi, FencingChoice::None],
-        chosen,
-        Message::FencingPicked
-    )]
-    .spacing(8);
-    match &profile.cluster.fencing {
-        Fencing::Ipmi {} => {
-            for (index, node) in profile.nodes.iter().enumerate() {
-                let at = |field: NodeField| context.problems_at(Field::Node(index, field));
-                let (address, user, lanplus) = node.bmc.as_ref().map_or(("", "", true), |bmc| {
-                    (bmc.address.as_str(), bmc.user.as_str(), bmc.lanplus)
-                });
-                let mut node_body = column![
-                    row![
-                        field(
-                            "BMC address",
-                            text_input("192.168.1.201", address)
-                                .id(format!("bmc-address-{index}"))
-                                .on_input(move |address| Message::BmcAddressChanged(index, address))
-                                .width(240),
-                            at(NodeField::BmcAddress),
-                        ),
-                        field(
-                            "IPMI user",
-                            text_input("ADMIN", user)
-                                .id(format!("bmc-user-{index}"))
-                                .on_input(move |user| Message::BmcUserChanged(index, user))
-                                .width(200),
-                            at(NodeField::BmcUser),
-                        ),
-                    ]
-                    .spacing(16),
-                    container(focus::checkbox(
-                        "IPMI v2.0 (lanplus), which almost every current BMC wants",
-                        lanplus,
-                        move |on| Message::LanplusToggled(index, on),
-                    ))
-                    .id(format!("lanplus-{index}")),
-                ]
-                .spacing(8);
-                for problem in at(NodeField::Bmc)
-                    .into_iter()
-                    .chain(at(NodeField::BmcLanplus))
-                {
-                    node_body = node_body.push(problem_text(problem));
-                }
-                body = body.push(
-                    container(
-                        column![text(context.node_name(index)).size(16), node_body].spacing(6),
-                    )
-                    .padding(8)
-                    .width(Fill)
-                    .style(container::rounded_box),
-                );
-            }
-            body = body.push(
-                text(
-                    "The BMC passwords are asked when the setup runs; they are never written to \
-                     the profile.",
-                )
-                .size(13)
-                .style(style::secondary),
-            );
-        }
-        Fencing::None {
-            acknowledge_split_brain_risk,
-        } => {
-            body = body.push(warning(NO_FENCING_WARNING));
-            body = body.push(field(
-                "Acknowledgement",
-                container(focus::checkbox(
-                    "I understand: without fencing, a split brain needs manual recovery",
-                    *acknowledge_split_brain_risk,
-                    Message::Acknowledged,
-                ))
-                .id("acknowledge"),
-                context.problems_at(Field::Cluster(ClusterField::AcknowledgeSplitBrainRisk)),
-            ));
-        }
-    }
-    section(
-        "Fencing",
-        field(
-            "When a node stops answering",
-            body,
-            context.problems_at(Field::Cluster(ClusterField::Fencing)),
         ),
     )
 }
@@ -590,5 +533,6 @@ fn migration_section<'a>(context: Context<'a>) -> Element<'a, Message> {
     )
 }
 
+mod fencing;
 #[cfg(test)]
 mod tests;

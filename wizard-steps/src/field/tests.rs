@@ -27,7 +27,7 @@ fn paths_are_the_profile_files_keys() {
 /// written out as TOML, holds each key's path.
 #[test]
 fn every_key_is_in_a_profile_with_every_field_set() {
-    use crate::profile::{Bmc, Boot, Failback, SshAuth};
+    use crate::profile::{Bmc, Boot, Failback, Fencing, QuorumDevice, SshAuth};
     let mut profile = Profile::from_toml(
         include_str!("../../../resources/profiles/seed.toml"),
         "seed",
@@ -60,20 +60,23 @@ fn every_key_is_in_a_profile_with_every_field_set() {
         ramdisk: Some("/boot/initrd.img".into()),
         extra: Some("console=hvc0".into()),
     };
-    let value: toml::Value =
-        toml::from_str(&profile.to_toml().expect("writes")).expect("reads back");
-    let has = |path: &str| {
-        let mut here = Some(&value);
-        for part in path.split('.') {
-            here = match part.split_once('[') {
-                Some((key, index)) => here
-                    .and_then(|table| table.get(key))
-                    .and_then(|list| list.get(index.trim_end_matches(']').parse::<usize>().ok()?)),
-                None => here.and_then(|table| table.get(part)),
-            };
-        }
-        here.is_some()
+    profile.cluster.quorum_device = Some(QuorumDevice {
+        address: "192.168.1.3".into(),
+        port: 5403,
+        ssh: profile.nodes[0].ssh.clone(),
+    });
+    // The fencing methods' own keys are in one profile each (the seed has none, acknowledged).
+    let mut sbd = profile.clone();
+    sbd.cluster.fencing = Fencing::Sbd {
+        device: "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4".into(),
+        softdog: true,
     };
+    let values: Vec<toml::Value> = [profile, sbd]
+        .iter()
+        .map(|profile| toml::from_str(&profile.to_toml().expect("writes")).expect("reads back"))
+        .collect();
+    let has = |path: &str| values.iter().any(|value| has_path(value, path));
+
     let mut fields: Vec<Field> = vec![Field::Nodes, Field::Vms];
     fields.extend(ClusterField::ALL.iter().map(|&key| Field::Cluster(key)));
     fields.extend(NetworkField::ALL.iter().map(|&key| Field::Network(key)));
@@ -93,4 +96,18 @@ fn every_key_is_in_a_profile_with_every_field_set() {
         .filter(|path| !has(path))
         .collect();
     assert!(missing.is_empty(), "not in the profile: {missing:?}");
+}
+
+/// Whether a TOML document has a value at a field's path (`nodes[0].ssh.host`).
+fn has_path(value: &toml::Value, path: &str) -> bool {
+    let mut here = Some(value);
+    for part in path.split('.') {
+        here = match part.split_once('[') {
+            Some((key, index)) => here
+                .and_then(|table| table.get(key))
+                .and_then(|list| list.get(index.trim_end_matches(']').parse::<usize>().ok()?)),
+            None => here.and_then(|table| table.get(part)),
+        };
+    }
+    here.is_some()
 }

@@ -109,6 +109,16 @@ impl Page {
                 | ClusterField::FailbackEndHour
                 | ClusterField::Fencing
                 | ClusterField::AcknowledgeSplitBrainRisk
+                | ClusterField::SbdDevice
+                | ClusterField::SbdSoftdog
+                | ClusterField::QuorumDevice
+                | ClusterField::QuorumAddress
+                | ClusterField::QuorumPort
+                | ClusterField::QuorumSshHost
+                | ClusterField::QuorumSshPort
+                | ClusterField::QuorumSshUser
+                | ClusterField::QuorumSshKeyPath
+                | ClusterField::QuorumSshSudo
                 | ClusterField::CorosyncCrypto
                 // Not an input on the page (a profile sets it): its problems are listed at the
                 // page's top.

@@ -2,6 +2,7 @@
 //! reload or a rolling restart, never both nodes at once) and the Pacemaker configuration.
 
 use crate::corosync;
+use crate::profile::Fencing;
 use crate::render::paths;
 
 use super::builder::{BOTH, Builder};
@@ -151,7 +152,7 @@ impl Builder<'_> {
             crm = paths::CLUSTER_CRM
         );
         let mut steps = Vec::new();
-        if self.design.fences() {
+        if let Fencing::Ipmi {} = self.design.cluster.fencing {
             for node in &self.design.nodes {
                 steps.push(Step {
                     id: format!("fence-secret:{}", node.hostname),

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::*;
-use crate::profile::{Boot, Failback};
+use crate::profile::{Boot, Failback, Fencing};
 use crate::validate::{Design, NodeDesign, VmDesign};
 
 /// Everything the templates see: plain values, derived once.
@@ -23,7 +23,15 @@ pub(super) struct RenderContext {
     pub(super) minor_count: Option<u32>,
     pub(super) failback: FailbackContext,
     pub(super) fencing: FencingContext,
+    pub(super) quorum_device: Option<QuorumDeviceContext>,
     pub(super) bridge_options: BridgeContext,
+}
+
+/// corosync-qnetd as the nodes reach it.
+#[derive(Serialize)]
+pub(super) struct QuorumDeviceContext {
+    pub(super) address: String,
+    pub(super) port: u16,
 }
 
 #[derive(Serialize)]
@@ -106,8 +114,22 @@ pub(super) struct FailbackContext {
 #[derive(Serialize)]
 pub(super) struct FencingContext {
     pub(super) enabled: bool,
+    /// "ipmi", "sbd" or "none".
+    pub(super) method: &'static str,
     pub(super) delayed_target: String,
+    /// IPMI: one device per node.
     pub(super) devices: Vec<FenceDevice>,
+    pub(super) sbd: Option<SbdContext>,
+}
+
+/// SBD: the shared disk, the watchdog, and the fence delay per node (fence_sbd's one device
+/// fences both nodes, so its delay is a map).
+#[derive(Serialize)]
+pub(super) struct SbdContext {
+    pub(super) device: String,
+    pub(super) softdog: bool,
+    pub(super) delay_map: String,
+    pub(super) watchdog_timeout_s: u32,
 }
 
 #[derive(Serialize)]
@@ -151,15 +173,14 @@ impl RenderContext {
             },
             minor_count: (max_minor >= DEFAULT_MINOR_COUNT).then_some(max_minor + 1),
             failback: failback_context(&cluster.failback),
-            fencing: FencingContext {
-                enabled: fencing_enabled,
-                delayed_target: design.nodes[0].hostname.clone(),
-                devices: if fencing_enabled {
-                    fence_devices(design)
-                } else {
-                    Vec::new()
-                },
-            },
+            fencing: fencing_context(design),
+            quorum_device: cluster
+                .quorum_device
+                .as_ref()
+                .map(|device| QuorumDeviceContext {
+                    address: device.address.clone(),
+                    port: device.port,
+                }),
             bridge_options: BridgeContext {
                 name: design.network.bridge.clone(),
                 stp: design.network.stp,
@@ -282,6 +303,44 @@ pub(super) fn hour_rule(from: u8, to: u8) -> String {
             parts.join(" or ")
         }
         _ => spec(from, to),
+    }
+}
+
+fn fencing_context(design: &Design) -> FencingContext {
+    // The first node's fencing waits: in a split, the second node is shot first.
+    let delayed_target = design.nodes[0].hostname.clone();
+    let (method, devices, sbd) = match &design.cluster.fencing {
+        Fencing::Ipmi {} => ("ipmi", fence_devices(design), None),
+        Fencing::Sbd { device, softdog } => (
+            "sbd",
+            Vec::new(),
+            Some(SbdContext {
+                device: device.clone(),
+                softdog: *softdog,
+                delay_map: design
+                    .nodes
+                    .iter()
+                    .map(|node| {
+                        let delay = if node.hostname == delayed_target {
+                            FENCE_DELAY
+                        } else {
+                            "0s"
+                        };
+                        format!("{}:{delay}", node.hostname)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                watchdog_timeout_s: SBD_WATCHDOG_TIMEOUT_S,
+            }),
+        ),
+        Fencing::None { .. } => ("none", Vec::new(), None),
+    };
+    FencingContext {
+        enabled: design.fences(),
+        method,
+        delayed_target,
+        devices,
+        sbd,
     }
 }
 

@@ -97,6 +97,10 @@ pub mod paths {
     pub const XENDOMAINS: &str = "/etc/default/xendomains";
     pub const COROSYNC_CONF: &str = "/etc/corosync/corosync.conf";
     pub const COROSYNC_AUTHKEY: &str = "/etc/corosync/authkey";
+    /// SBD's settings (read by its service and by fence_sbd's `sbd` calls).
+    pub const SBD_CONFIG: &str = "/etc/default/sbd";
+    /// Loads the software watchdog at boot, for SBD on nodes without a hardware one.
+    pub const SOFTDOG_MODULES_LOAD: &str = "/etc/modules-load.d/tandem-softdog.conf";
     /// Directory of the files fence_ipmilan reads each BMC password from.
     pub const FENCE_SECRETS_DIR: &str = "/etc/tandem/fence";
     /// Live migration: root's key for `xl migrate` to the peer, and the peer's pinned host key.
@@ -182,10 +186,13 @@ impl PacemakerIds {
 pub const HOME_SCORE: u32 = 1000;
 /// Node whose fence device waits, so that the first node wins a fencing race.
 const FENCE_DELAY: &str = "15s";
+/// SBD's watchdog timeout: a node that loses its disk or cluster is reset within it, and a
+/// poison pill counts as delivered after twice it (SBD's msgwait).
+const SBD_WATCHDOG_TIMEOUT_S: u32 = 5;
 /// The DRBD 8.4 module's default number of minors.
 const DEFAULT_MINOR_COUNT: u32 = 32;
 
-const TEMPLATES: [(&str, &str); 13] = [
+const TEMPLATES: [(&str, &str); 15] = [
     (
         "drbd/global_common.conf",
         include_str!("../../../resources/templates/drbd/global_common.conf.j2"),
@@ -233,6 +240,14 @@ const TEMPLATES: [(&str, &str); 13] = [
     (
         "corosync/corosync.conf",
         include_str!("../../../resources/templates/corosync/corosync.conf.j2"),
+    ),
+    (
+        "sbd/sbd",
+        include_str!("../../../resources/templates/sbd/sbd.j2"),
+    ),
+    (
+        "sbd/softdog.conf",
+        include_str!("../../../resources/templates/sbd/softdog.conf.j2"),
     ),
     (
         "pacemaker/cluster.crm",
@@ -312,6 +327,20 @@ pub fn render(design: &Design, platform: Platform) -> Rendered {
                     0o644,
                 ),
             ];
+            if let Some(sbd) = &context.fencing.sbd {
+                files.push(file(
+                    paths::SBD_CONFIG,
+                    render("sbd/sbd", context! {}),
+                    0o644,
+                ));
+                if sbd.softdog {
+                    files.push(file(
+                        paths::SOFTDOG_MODULES_LOAD,
+                        render("sbd/softdog.conf", context! {}),
+                        0o644,
+                    ));
+                }
+            }
             // The peer is the design's other node (a design has two, with different names).
             if context.live_migration
                 && let Some(peer) = context

@@ -94,3 +94,84 @@ fn hour_rules_cover_the_window_and_wrap_midnight() {
         "date spec hours=23-23 or date spec hours=0-0"
     );
 }
+
+fn lab_design(change: impl FnOnce(&mut crate::Profile)) -> crate::Design {
+    let mut profile =
+        crate::Profile::from_toml(include_str!("../../../resources/profiles/lab.toml"), "lab")
+            .expect("parses");
+    change(&mut profile);
+    crate::validate(&profile).expect("valid")
+}
+
+#[test]
+fn sbd_fencing_renders_its_settings_its_watchdog_and_one_delayed_device() {
+    for softdog in [true, false] {
+        let design = lab_design(|profile| {
+            profile.cluster.fencing = crate::profile::Fencing::Sbd {
+                device: "/dev/disk/by-id/virtio-sbd".into(),
+                softdog,
+            };
+        });
+        let rendered = render(&design, Platform::for_design(&design));
+        for node in &rendered.nodes {
+            let sbd = node.file(paths::SBD_CONFIG).expect("/etc/default/sbd");
+            assert!(
+                sbd.contents
+                    .contains("\nSBD_DEVICE=\"/dev/disk/by-id/virtio-sbd\"\n"),
+                "{}",
+                sbd.contents
+            );
+            assert!(sbd.contents.contains("\nSBD_PACEMAKER=yes\n"));
+            assert_eq!(node.file(paths::SOFTDOG_MODULES_LOAD).is_some(), softdog);
+            let resource = node.file(&paths::drbd_resource("web")).expect("web.res");
+            assert!(resource.contents.contains("fencing resource-and-stonith;"));
+        }
+        let crm = &rendered.cluster_crm;
+        assert!(crm.contains("stonith-enabled=true"), "{crm}");
+        assert!(
+            crm.contains(
+                "primitive fence_sbd stonith:fence_sbd \\\n\tparams devices=\"/dev/disk/by-id/virtio-sbd\" pcmk_delay_base=\"lab1:15s;lab2:0s\""
+            ),
+            "{crm}"
+        );
+        assert!(!crm.contains("fence_ipmilan"), "{crm}");
+    }
+}
+
+#[test]
+fn a_quorum_device_replaces_two_node() {
+    let conf = |design: &crate::Design| {
+        let rendered = render(design, Platform::for_design(design));
+        crate::corosync::flatten(
+            &rendered.nodes[0]
+                .file(paths::COROSYNC_CONF)
+                .expect("corosync.conf")
+                .contents,
+        )
+    };
+    let without = conf(&lab_design(|profile| profile.cluster.quorum_device = None));
+    assert_eq!(
+        without.get("quorum.two_node").map(String::as_str),
+        Some("1")
+    );
+    assert!(without.keys().all(|key| !key.starts_with("quorum.device")));
+    let with = conf(&lab_design(|profile| {
+        if let Some(device) = &mut profile.cluster.quorum_device {
+            device.address = "qnetd.lan".into();
+        }
+    }));
+    // corosync refuses to start with both ("two_node and quorum device cannot be configured at
+    // the same time").
+    assert_eq!(with.get("quorum.two_node"), None);
+    for (key, value) in [
+        ("quorum.device.model", "net"),
+        ("quorum.device.votes", "1"),
+        ("quorum.device.net.host", "qnetd.lan"),
+        ("quorum.device.net.port", "5403"),
+        ("quorum.device.net.algorithm", "ffsplit"),
+        ("quorum.device.net.tie_breaker", "lowest"),
+        ("quorum.device.net.tls", "on"),
+    ] {
+        assert_eq!(with.get(key).map(String::as_str), Some(value), "{key}");
+    }
+}

@@ -145,6 +145,9 @@ pub struct ProfileSummary {
     pub debian: String,
     pub failback: String,
     pub fencing: String,
+    /// The tie-breaker: "none", or qnetd's address.
+    #[serde(default)]
+    pub quorum_device: String,
     pub corosync_crypto: bool,
     pub live_migration: bool,
     pub nodes: Vec<NodeSummary>,
@@ -192,9 +195,17 @@ impl ProfileSummary {
                     format!("return home between {start_hour}:00 and {end_hour}:00")
                 }
             },
-            fencing: match cluster.fencing {
+            fencing: match &cluster.fencing {
                 Fencing::Ipmi {} => "IPMI (fence_ipmilan)".to_owned(),
+                Fencing::Sbd { device, softdog } => format!(
+                    "SBD on {device} ({} watchdog)",
+                    if *softdog { "softdog" } else { "hardware" }
+                ),
                 Fencing::None { .. } => "none (acknowledged split-brain risk)".to_owned(),
+            },
+            quorum_device: match &cluster.quorum_device {
+                Some(device) => format!("corosync-qnetd at {}:{}", device.address, device.port),
+                None => "none".to_owned(),
             },
             corosync_crypto: cluster.corosync_crypto,
             live_migration: cluster.live_migration,

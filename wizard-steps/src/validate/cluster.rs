@@ -1,10 +1,11 @@
 //! The cluster section: its name, the failback, fencing and quorum policy, corosync's settings.
 
 use crate::field::{ClusterField, Field};
-use crate::profile::{Failback, Fencing, Profile};
+use crate::profile::{Failback, Fencing, Profile, QuorumDevice};
 
-use super::Checker;
-use super::syntax::{is_cluster_name, is_drbd_rate};
+use super::nodes::SshFields;
+use super::syntax::{is_cluster_name, is_drbd_rate, is_host_name_or_address, same_value};
+use super::{Checker, kinds};
 
 impl Checker {
     pub(super) fn cluster(&mut self, profile: &Profile) {
@@ -48,8 +49,16 @@ impl Checker {
             self.report(
                 Field::Cluster(ClusterField::AcknowledgeSplitBrainRisk),
                 "without fencing, a two-node cluster can end in a split brain that needs manual recovery",
-                "choose IPMI fencing, or acknowledge the split-brain risk",
+                "choose IPMI or SBD fencing, or acknowledge the split-brain risk",
             );
+        }
+        if let Fencing::Sbd { device, .. } = &cluster.fencing
+            && let Err(broken) = kinds::sbd_device(device)
+        {
+            self.broken(Field::Cluster(ClusterField::SbdDevice), broken);
+        }
+        if let Some(device) = &cluster.quorum_device {
+            self.quorum_device(profile, device);
         }
         if let Some(token) = cluster.corosync_token_ms
             && !(500..=120_000).contains(&token)
@@ -73,6 +82,62 @@ impl Checker {
                 "live migration (dual-primary DRBD) needs synchronous replication",
                 "use DRBD protocol C, or turn live migration off",
             );
+        }
+    }
+
+    /// The quorum device: where the nodes reach qnetd, how Tandem reaches its machine, and
+    /// that the machine is a third one (a node's own vote twice is no tie-breaker).
+    fn quorum_device(&mut self, profile: &Profile, device: &QuorumDevice) {
+        let at = Field::Cluster;
+        if !is_host_name_or_address(&device.address) {
+            self.report(
+                at(ClusterField::QuorumAddress),
+                format!("\"{}\" is not a host name or address", device.address),
+                "write the address or DNS name the nodes reach the quorum device's machine at",
+            );
+        }
+        if device.port == 0 {
+            self.report(
+                at(ClusterField::QuorumPort),
+                "port 0 cannot be connected to",
+                "use corosync-qnetd's port (5403 normally)",
+            );
+        }
+        self.ssh(
+            &device.ssh,
+            &SshFields::quorum_device(),
+            "the quorum device's machine",
+        );
+        for (index, node) in profile.nodes.iter().enumerate() {
+            let is_node = [&node.lan.address, &node.replication_address]
+                .iter()
+                .any(|address| {
+                    same_value(address.split('/').next().unwrap_or(""), &device.address)
+                })
+                || same_value(&node.hostname, &device.address);
+            if is_node {
+                self.report(
+                    at(ClusterField::QuorumAddress),
+                    format!(
+                        "{} is node {}'s own address: the quorum device must be a third machine",
+                        device.address,
+                        index + 1
+                    ),
+                    "run corosync-qnetd on a machine outside the cluster (the workstation Tandem runs on will do)",
+                );
+            }
+            if same_value(&node.ssh.host, &device.ssh.host) && node.ssh.port == device.ssh.port {
+                self.report(
+                    at(ClusterField::QuorumSshHost),
+                    format!(
+                        "{}:{} is how Tandem reaches node {}: the quorum device must be a third machine",
+                        device.ssh.host,
+                        device.ssh.port,
+                        index + 1
+                    ),
+                    "give the SSH address of the machine that runs corosync-qnetd",
+                );
+            }
         }
     }
 }

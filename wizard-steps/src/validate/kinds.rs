@@ -106,6 +106,34 @@ const NODE_PATH_ALLOWED: &str = "write an absolute path on the nodes made of let
      written into the Xen configs (where ',', '=', quotes and spaces end a field) and into \
      shell commands";
 
+const SBD_DEVICE_ALLOWED: &str = "name the shared disk by a stable link under /dev/disk/by-id/ \
+     (or /dev/disk/by-path/ or /dev/mapper/), of letters, digits and '_', '.', '-', '+', ':' \
+     (e.g. /dev/disk/by-id/wwn-0x5000c500a1b2c3d4): a kernel name such as /dev/sdb can name \
+     another disk on the other node or after a reboot, and SBD on the wrong disk destroys it";
+
+/// The shared SBD disk: a stable name under `/dev/disk/by-id/`, `/dev/disk/by-path/` or
+/// `/dev/mapper/` (multipath), of plain characters plus `+` and `:` (by-path names have them),
+/// so that it names the same disk on both nodes and needs no quoting beyond the shell's.
+pub fn sbd_device(path: &str) -> Result<(), Broken> {
+    let name = ["/dev/disk/by-id/", "/dev/disk/by-path/", "/dev/mapper/"]
+        .iter()
+        .find_map(|directory| path.strip_prefix(directory));
+    match name {
+        Some(name)
+            if !name.is_empty()
+                && !name.starts_with('.')
+                && name.len() <= 200
+                && name.chars().all(|c| is_plain(c) || matches!(c, '+' | ':')) =>
+        {
+            Ok(())
+        }
+        _ => Err(Broken::new(
+            format!("\"{path}\" is not a stable name of a shared disk"),
+            SBD_DEVICE_ALLOWED,
+        )),
+    }
+}
+
 /// An absolute path on the nodes: components of `[A-Za-z0-9_.+-]`, separated by single `/`,
 /// no `.` or `..` components. xl's disk spec would read `,` and `=` as its own syntax, its
 /// config strings end at quotes, and such a path needs no quoting anywhere.

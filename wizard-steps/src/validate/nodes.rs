@@ -1,8 +1,9 @@
 //! The nodes: hostnames, addresses on the LAN and the replication link, SSH access.
 
 use crate::design::{NodeDesign, Subnet};
+use crate::field::ClusterField;
 use crate::field::{Field, NodeField};
-use crate::profile::{Fencing, Profile, SshAuth};
+use crate::profile::{Fencing, Profile, SshAccess, SshAuth};
 
 use super::syntax::{
     is_host_name_or_address, is_hostname, is_user_name, looks_like_ipv4, same_value,
@@ -32,7 +33,7 @@ impl Checker {
                     "use the node's `uname -n`: letters, digits and '-' (dots between labels), at most 63 characters",
                 );
             }
-            self.ssh(index, node);
+            self.ssh(&node.ssh, &SshFields::node(index), "the node");
             let lan = self.interface_address(at(NodeField::LanAddress), &node.lan.address);
             if let Err(broken) = kinds::interface_name(&node.lan.nic) {
                 self.broken(at(NodeField::LanNic), broken);
@@ -90,7 +91,7 @@ impl Checker {
                         self.broken(at(NodeField::BmcUser), broken);
                     }
                 }
-                (Fencing::None { .. }, _) => {}
+                (Fencing::Sbd { .. } | Fencing::None { .. }, _) => {}
             }
             if let (Some((address, _)), Some(replication)) = (lan, replication) {
                 parsed.push(NodeDesign {
@@ -164,39 +165,41 @@ impl Checker {
         Some((subnet, [first, second]))
     }
 
-    pub(super) fn ssh(&mut self, index: usize, node: &crate::profile::Node) {
-        let at = |field: NodeField| Field::Node(index, field);
-        let ssh = &node.ssh;
+    /// An SSH access (a node's or the quorum device machine's), its problems reported at
+    /// `fields`; `machine` names it in the fixes ("the node").
+    pub(super) fn ssh(&mut self, ssh: &SshAccess, fields: &SshFields, machine: &str) {
         if looks_like_ipv4(&ssh.host) && ssh.host.parse::<std::net::Ipv4Addr>().is_err() {
             self.report(
-                at(NodeField::SshHost),
+                fields.host,
                 format!("\"{}\" is not an IPv4 address", ssh.host),
-                "write four numbers from 0 to 255 separated by dots (e.g. 192.168.1.10), or \
-                 the node's DNS name",
+                format!(
+                    "write four numbers from 0 to 255 separated by dots (e.g. 192.168.1.10), or \
+                     {machine}'s DNS name"
+                ),
             );
         } else if !is_host_name_or_address(&ssh.host) {
             self.report(
-                at(NodeField::SshHost),
+                fields.host,
                 format!("\"{}\" is not a host name or address", ssh.host),
                 "write the address or DNS name Tandem connects to",
             );
         }
         if ssh.port == 0 {
             self.report(
-                at(NodeField::SshPort),
+                fields.port,
                 "port 0 cannot be connected to",
-                "use the node's SSH port (22 normally)",
+                format!("use {machine}'s SSH port (22 normally)"),
             );
         }
         if !is_user_name(&ssh.user) {
             self.report(
-                at(NodeField::SshUser),
+                fields.user,
                 format!("\"{}\" is not a user name", ssh.user),
                 "use a login name of lower-case letters, digits, '_' or '-'",
             );
         } else if ssh.user != "root" && !ssh.sudo {
             self.report(
-                at(NodeField::SshSudo),
+                fields.sudo,
                 format!("\"{}\" is not root, and setup needs root", ssh.user),
                 "let Tandem use sudo (the user must be allowed to), or log in as root",
             );
@@ -205,10 +208,43 @@ impl Checker {
             && path.trim().is_empty()
         {
             self.report(
-                at(NodeField::SshKeyPath),
+                fields.key_path,
                 "the private key file is not named",
                 "choose the private key file (e.g. ~/.ssh/id_ed25519), or use the agent",
             );
+        }
+    }
+}
+
+/// Where the fields of one SSH access are in the profile.
+pub(super) struct SshFields {
+    host: Field,
+    port: Field,
+    user: Field,
+    key_path: Field,
+    sudo: Field,
+}
+
+impl SshFields {
+    fn node(index: usize) -> SshFields {
+        let at = |field: NodeField| Field::Node(index, field);
+        SshFields {
+            host: at(NodeField::SshHost),
+            port: at(NodeField::SshPort),
+            user: at(NodeField::SshUser),
+            key_path: at(NodeField::SshKeyPath),
+            sudo: at(NodeField::SshSudo),
+        }
+    }
+
+    pub(super) fn quorum_device() -> SshFields {
+        let at = Field::Cluster;
+        SshFields {
+            host: at(ClusterField::QuorumSshHost),
+            port: at(ClusterField::QuorumSshPort),
+            user: at(ClusterField::QuorumSshUser),
+            key_path: at(ClusterField::QuorumSshKeyPath),
+            sudo: at(ClusterField::QuorumSshSudo),
         }
     }
 }

@@ -1705,3 +1705,5 @@ fn the_corosync_token_timeout_is_sensible() {
         profile.cluster.corosync_token_ms = Some(5000)
     }));
 }
+
+mod fencing;

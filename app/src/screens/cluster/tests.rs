@@ -2,9 +2,10 @@ use super::*;
 use crate::screens::testing;
 use iced_test::Error;
 use iced_test::selector::id;
+use wizard_steps::pages::cluster::NO_FENCING_WARNING;
 
 const NO_ACKNOWLEDGEMENT: &str = "without fencing, a two-node cluster can end in a split brain \
-    that needs manual recovery — choose IPMI fencing, or acknowledge the split-brain risk";
+    that needs manual recovery — choose IPMI or SBD fencing, or acknowledge the split-brain risk";
 
 type Screen = ClusterPage;
 
@@ -178,5 +179,100 @@ fn live_migration_needs_protocol_c() -> Result<(), Error> {
     assert!(!page.profile.cluster.drbd.skip_initial_sync_when_blank);
     page.apply(vec![Message::VerifyAlgPicked(Alg(VerifyAlg::Sha256))]);
     assert_eq!(page.profile.cluster.drbd.verify_alg, VerifyAlg::Sha256);
+    Ok(())
+}
+
+#[test]
+fn switching_to_sbd_asks_for_a_stable_name_of_the_shared_disk() -> Result<(), Error> {
+    let mut page = Page::seed();
+    assert!(!page.has("sbd-device"));
+    page.click(id("fencing-sbd"))?;
+    assert!(page.has("sbd-device") && page.has("softdog"));
+    assert!(!page.shows(NO_FENCING_WARNING));
+    assert!(page.shows(wizard_steps::pages::cluster::SBD_EXPLAINED));
+    assert_eq!(page.problem_fields(), ["cluster.fencing.device"]);
+    // A kernel name can be another disk on the other node: refused, with the way out.
+    page.type_into("sbd-device", 0, "/dev/sdb")?;
+    assert_eq!(page.problem_fields(), ["cluster.fencing.device"]);
+    assert!(page.shows(
+        "\"/dev/sdb\" is not a stable name of a shared disk — name the shared disk by a stable \
+         link under /dev/disk/by-id/ (or /dev/disk/by-path/ or /dev/mapper/), of letters, digits \
+         and '_', '.', '-', '+', ':' (e.g. /dev/disk/by-id/wwn-0x5000c500a1b2c3d4): a kernel name \
+         such as /dev/sdb can name another disk on the other node or after a reboot, and SBD on \
+         the wrong disk destroys it"
+    ));
+    page.type_into("sbd-device", 8, "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4")?;
+    assert!(page.problem_fields().is_empty(), "{:?}", page.problems);
+    page.click(id("softdog"))?;
+    assert_eq!(
+        page.profile.cluster.fencing,
+        Fencing::Sbd {
+            device: "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4".into(),
+            softdog: true
+        }
+    );
+    // Another method and back: the disk and the watchdog choice are still there.
+    page.click(id("fencing-ipmi"))?;
+    assert!(!page.has("sbd-device"));
+    page.click(id("fencing-sbd"))?;
+    assert_eq!(
+        page.profile.cluster.fencing,
+        Fencing::Sbd {
+            device: "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4".into(),
+            softdog: true
+        }
+    );
+    Ok(())
+}
+
+#[test]
+fn the_quorum_device_asks_for_a_third_machine() -> Result<(), Error> {
+    let mut page = Page::seed();
+    assert!(!page.has("quorum-address"));
+    page.click(id("quorum-device"))?;
+    assert!(page.has("quorum-address") && page.has("quorum-ssh-host"));
+    assert_eq!(
+        page.problem_fields(),
+        [
+            "cluster.quorum_device.address",
+            "cluster.quorum_device.ssh.host"
+        ]
+    );
+    // The seed's node1 is 192.168.1.1: its own address is no third vote.
+    page.type_into("quorum-address", 0, "192.168.1.1")?;
+    page.type_into("quorum-ssh-host", 0, "192.168.1.3")?;
+    assert_eq!(page.problem_fields(), ["cluster.quorum_device.address"]);
+    assert!(page.shows(
+        "192.168.1.1 is node 1's own address: the quorum device must be a third machine — run \
+         corosync-qnetd on a machine outside the cluster (the workstation Tandem runs on will do)"
+    ));
+    page.type_into("quorum-address", 11, "192.168.1.3")?;
+    assert!(page.problem_fields().is_empty(), "{:?}", page.problems);
+    // A port that is not one is said at once and kept out of the profile.
+    page.type_into("quorum-ssh-port", 2, "22x")?;
+    assert!(page.shows("a port is a number from 1 to 65535"));
+    page.type_into("quorum-ssh-port", 3, "2222")?;
+    assert!(!page.shows("a port is a number from 1 to 65535"));
+    let device = page
+        .profile
+        .cluster
+        .quorum_device
+        .clone()
+        .expect("a quorum device");
+    assert_eq!(
+        (
+            device.address.as_str(),
+            device.port,
+            device.ssh.host.as_str(),
+            device.ssh.port
+        ),
+        ("192.168.1.3", 5403, "192.168.1.3", 2222)
+    );
+    // Signed in as the first node is.
+    assert_eq!(device.ssh.user, page.profile.nodes[0].ssh.user);
+    assert_eq!(device.ssh.auth, page.profile.nodes[0].ssh.auth);
+    page.click(id("quorum-device"))?;
+    assert_eq!(page.profile.cluster.quorum_device, None);
+    assert!(page.problem_fields().is_empty());
     Ok(())
 }

@@ -50,7 +50,12 @@ fn checked_state(checked: Checked) -> State {
 
 /// A window tall enough for the whole page, so that every widget is visible to click.
 fn ui(state: &State) -> Simulator<'_, Message> {
-    let profile = Box::leak(Box::new(seed()));
+    ui_for(state, seed())
+}
+
+/// The page of `state` for a profile.
+fn ui_for(state: &State, profile: Profile) -> Simulator<'_, Message> {
+    let profile = Box::leak(Box::new(profile));
     let context = crate::screens::testing::context_of(profile);
     Simulator::with_size(
         Settings::default(),
@@ -377,5 +382,41 @@ fn an_invalid_profile_names_the_pages_that_fix_it() -> Result<(), Error> {
     ))?;
     let _ = page.find("Nodes page · nodes[0].ssh.host")?;
     let _ = page.find("VMs page · vms[0].memory_mib")?;
+    Ok(())
+}
+
+/// The page says how the cluster is kept from a split brain and what each node installs for
+/// it, per method and release (the facts are the seed's fresh Debian 12 nodes).
+#[test]
+fn the_review_lists_what_each_node_installs_against_a_split_brain() -> Result<(), Error> {
+    use wizard_steps::pages::cluster::{Method, set_fencing, set_quorum_device};
+    let mut profile = seed();
+    set_fencing(
+        &mut profile,
+        Method::Sbd,
+        ("/dev/disk/by-id/wwn-0x5000c500a1b2c3d4".into(), true),
+    );
+    set_quorum_device(&mut profile, true);
+    if let Some(device) = &mut profile.cluster.quorum_device {
+        device.address = "192.168.1.3".into();
+        device.ssh.host = "192.168.1.3".into();
+    }
+    let state = checked_state(checked(&profile, healthy()));
+    let mut page = ui_for(&state, profile.clone());
+    let _ = page.find(
+        "Fencing: SBD on /dev/disk/by-id/wwn-0x5000c500a1b2c3d4, with Linux's software watchdog.",
+    )?;
+    let _ = page.find(
+        "Tie-breaker: corosync-qnetd at 192.168.1.3:5403, installed over SSH on 192.168.1.3.",
+    )?;
+    for package in ["sbd", "fence-agents", "corosync-qdevice"] {
+        let _ = page.find(package)?;
+    }
+    // Without fencing or a device, nothing is installed for them, and the page says so.
+    let state = checked_state(checked(&seed(), healthy()));
+    let mut page = ui_for(&state, seed());
+    let _ = page.find("Fencing: none (the split-brain risk is acknowledged).")?;
+    let _ = page.find("Tie-breaker: none; the two nodes keep quorum alone (two_node).")?;
+    assert!(page.find("Each node installs for them:").is_err());
     Ok(())
 }

@@ -9,11 +9,12 @@ use wizard_steps::facts::{Finding, Severity};
 use wizard_steps::pages::Page;
 use wizard_steps::pages::review::Review;
 use wizard_steps::plan::SecretName;
+use wizard_steps::profile::Fencing;
 
 use super::*;
 use crate::screens::style;
 
-pub fn view<'a>(state: &'a State, _context: Context<'a>) -> Element<'a, Message> {
+pub fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
     let mut page = column![heading(
         "Review",
         "What Tandem found on both nodes and exactly what it will do. Nothing has changed on \
@@ -93,6 +94,7 @@ pub fn view<'a>(state: &'a State, _context: Context<'a>) -> Element<'a, Message>
                     .spacing(10),
                 ))
                 .push(offline_destructive_view(review))
+                .push(protection_view(context))
                 .push(disruptive_view(review))
                 .push(plan_view(state, review))
                 .push(files_view(state, review));
@@ -116,6 +118,7 @@ pub fn view<'a>(state: &'a State, _context: Context<'a>) -> Element<'a, Message>
                     )
                     .push(findings_view(&checked.review, &checked.preflight.findings))
                     .push(destructive_view(state, &checked.review))
+                    .push(protection_view(context))
                     .push(disruptive_view(&checked.review))
                     .push(secrets_view(state, checked))
                     .push(plan_view(state, &checked.review))
@@ -125,6 +128,49 @@ pub fn view<'a>(state: &'a State, _context: Context<'a>) -> Element<'a, Message>
         }
     }
     page.into()
+}
+
+/// What guards the cluster against a split brain: the fencing method, the tie-breaker, and
+/// what each node installs for them.
+fn protection_view<'a>(context: Context<'a>) -> Element<'a, Message> {
+    let Some(design) = context.design else {
+        return Column::new().into();
+    };
+    let cluster = &design.cluster;
+    let fencing = match &cluster.fencing {
+        Fencing::Ipmi {} => "Fencing: IPMI, each node's BMC driven by the other node.".to_owned(),
+        Fencing::Sbd { device, softdog } => format!(
+            "Fencing: SBD on {device}, with {} watchdog.",
+            if *softdog {
+                "Linux's software"
+            } else {
+                "each node's hardware"
+            }
+        ),
+        Fencing::None { .. } => "Fencing: none (the split-brain risk is acknowledged).".to_owned(),
+    };
+    let quorum = match &cluster.quorum_device {
+        Some(device) => format!(
+            "Tie-breaker: corosync-qnetd at {}:{}, installed over SSH on {}.",
+            device.address, device.port, device.ssh.host
+        ),
+        None => "Tie-breaker: none; the two nodes keep quorum alone (two_node).".to_owned(),
+    };
+    let mut list = column![text(fencing), text(quorum)].spacing(6);
+    let installs = design.protection();
+    if !installs.is_empty() {
+        list = list.push(text("Each node installs for them:"));
+        for (package, purpose) in installs {
+            list = list.push(
+                row![
+                    text(package).font(Font::MONOSPACE).width(200),
+                    text(purpose).width(Fill)
+                ]
+                .spacing(12),
+            );
+        }
+    }
+    section("Against a split brain", list)
 }
 
 fn findings_view<'a>(review: &'a Review, findings: &'a [Finding]) -> Element<'a, Message> {
