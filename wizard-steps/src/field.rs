@@ -149,6 +149,7 @@ keys!(
         BmcAddress => "bmc.address",
         BmcUser => "bmc.user",
         BmcLanplus => "bmc.lanplus",
+        BmcCipher => "bmc.cipher",
     }
 );
 

@@ -327,6 +327,22 @@ pub struct Bmc {
     /// IPMI v2.0 (lanplus), which almost every current BMC wants.
     #[serde(default = "default_true")]
     pub lanplus: bool,
+    /// The lanplus cipher suite (3 or 17 on most BMCs); absent, ipmitool asks the BMC, which
+    /// some BMCs do not answer (each call then waits for a time-out first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cipher: Option<u8>,
+}
+
+impl Bmc {
+    /// A BMC entry to fill in: lanplus, the cipher suite negotiated.
+    pub fn blank() -> Bmc {
+        Bmc {
+            address: String::new(),
+            user: String::new(),
+            lanplus: true,
+            cipher: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

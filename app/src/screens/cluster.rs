@@ -29,6 +29,8 @@ pub struct State {
     sbd: Option<(String, bool)>,
     /// The quorum device's SSH port as typed, while it is not a valid port.
     quorum_ssh_port_text: Option<String>,
+    /// Each node's BMC cipher suite as typed, while it is not a number.
+    cipher_text: [Option<String>; 2],
 }
 
 /// The failback policies, as the radio buttons offer them.
@@ -181,6 +183,30 @@ impl Screen for ClusterPage {
                     bmc.user = user;
                 }
             }
+            Message::BmcCipherChanged(index, typed) => {
+                if let Some(bmc) = bmc(profile, index) {
+                    let typed_text = typed.trim();
+                    let parsed = if typed_text.is_empty() {
+                        Some(None)
+                    } else {
+                        typed_text.parse::<u8>().ok().map(Some)
+                    };
+                    let text = state.cipher_text.get_mut(index);
+                    match parsed {
+                        Some(cipher) => {
+                            bmc.cipher = cipher;
+                            if let Some(text) = text {
+                                *text = None;
+                            }
+                        }
+                        None => {
+                            if let Some(text) = text {
+                                *text = Some(typed);
+                            }
+                        }
+                    }
+                }
+            }
             Message::LanplusToggled(index, lanplus) => {
                 if let Some(bmc) = bmc(profile, index) {
                     bmc.lanplus = lanplus;
@@ -210,7 +236,7 @@ impl Screen for ClusterPage {
             page = page.push(column(elsewhere.into_iter().map(problem_text)).spacing(4));
         }
         page.push(failback_section(context))
-            .push(fencing::fencing_section(context))
+            .push(fencing::fencing_section(state, context))
             .push(fencing::quorum_section(state, context))
             .push(corosync_section(context))
             .push(drbd_section(context))
@@ -236,6 +262,7 @@ pub enum Message {
     BmcAddressChanged(usize, String),
     BmcUserChanged(usize, String),
     LanplusToggled(usize, bool),
+    BmcCipherChanged(usize, String),
     CorosyncCryptoToggled(bool),
     ProtocolPicked(DrbdProtocol),
     ResyncRateChanged(String),
@@ -246,13 +273,10 @@ pub enum Message {
 
 /// Node `index`'s BMC, made when missing.
 fn bmc(profile: &mut Profile, index: usize) -> Option<&mut Bmc> {
-    profile.nodes.get_mut(index).map(|node| {
-        node.bmc.get_or_insert_with(|| Bmc {
-            address: String::new(),
-            user: String::new(),
-            lanplus: true,
-        })
-    })
+    profile
+        .nodes
+        .get_mut(index)
+        .map(|node| node.bmc.get_or_insert_with(Bmc::blank))
 }
 
 /// The fields this page shows problems under; its other problems are listed at the top.
@@ -293,6 +317,7 @@ fn placed_fields(profile: &Profile) -> Vec<Field> {
                 NodeField::BmcAddress,
                 NodeField::BmcUser,
                 NodeField::BmcLanplus,
+                NodeField::BmcCipher,
             ] {
                 fields.push(Field::Node(index, key));
             }

@@ -46,6 +46,7 @@ fn every_key_is_in_a_profile_with_every_field_set() {
         address: "192.168.2.1".into(),
         user: "admin".into(),
         lanplus: true,
+        cipher: Some(3),
     });
     let hvm = &mut profile.vms[0];
     hvm.mac = Some("00:16:3e:00:00:01".into());

@@ -54,11 +54,7 @@ pub fn set_fencing(profile: &mut Profile, method: Method, sbd: (String, bool)) {
     profile.cluster.fencing = match method {
         Method::Ipmi => {
             for node in &mut profile.nodes {
-                node.bmc.get_or_insert_with(|| Bmc {
-                    address: String::new(),
-                    user: String::new(),
-                    lanplus: true,
-                });
+                node.bmc.get_or_insert_with(Bmc::blank);
             }
             Fencing::Ipmi {}
         }

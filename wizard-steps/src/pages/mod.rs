@@ -144,7 +144,8 @@ impl Page {
                 NodeField::Bmc
                 | NodeField::BmcAddress
                 | NodeField::BmcUser
-                | NodeField::BmcLanplus => Page::Cluster,
+                | NodeField::BmcLanplus
+                | NodeField::BmcCipher => Page::Cluster,
             },
         }
     }

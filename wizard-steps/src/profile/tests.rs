@@ -374,6 +374,7 @@ fn serialised_profile_keeps_every_optional_field() {
         address: "bmc2".to_owned(),
         user: "fence".to_owned(),
         lanplus: false,
+        cipher: None,
     });
     profile.vms[0].mac = Some("00:16:3e:00:00:01".to_owned());
     profile.vms[0].keep_data_on = Some("node1".to_owned());

@@ -139,6 +139,7 @@ pub(super) struct FenceDevice {
     pub(super) address: String,
     pub(super) user: String,
     pub(super) lanplus: u8,
+    pub(super) cipher: Option<u8>,
     pub(super) password_script: String,
     pub(super) delay: Option<&'static str>,
 }
@@ -357,6 +358,7 @@ fn fence_devices(design: &Design) -> Vec<FenceDevice> {
                 address: bmc.address.clone(),
                 user: bmc.user.clone(),
                 lanplus: u8::from(bmc.lanplus),
+                cipher: bmc.cipher,
                 password_script: format!("/bin/cat {}", paths::fence_secret(&node.hostname)),
                 delay: (index == 0).then_some(FENCE_DELAY),
             })

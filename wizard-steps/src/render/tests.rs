@@ -175,3 +175,21 @@ fn a_quorum_device_replaces_two_node() {
         assert_eq!(with.get(key).map(String::as_str), Some(value), "{key}");
     }
 }
+
+#[test]
+fn a_named_cipher_suite_reaches_only_its_bmcs_fence_device() {
+    // The lab names cipher suite 3 for lab1's BMC only.
+    let design = lab_design(|_| {});
+    let crm = render(&design, Platform::for_design(&design)).cluster_crm;
+    let device = |id: &str| {
+        crm.split("\nprimitive ")
+            .find(|block| block.starts_with(id))
+            .unwrap_or_else(|| panic!("{id} in\n{crm}"))
+            .to_owned()
+    };
+    assert!(
+        device("fence_lab1 ").contains("lanplus=1 cipher=3 "),
+        "{crm}"
+    );
+    assert!(!device("fence_lab2 ").contains("cipher="), "{crm}");
+}

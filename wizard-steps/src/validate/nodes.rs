@@ -10,6 +10,9 @@ use super::syntax::{
 };
 use super::{Checker, kinds};
 
+/// The highest cipher suite ipmitool knows (17: HMAC-SHA256 with AES).
+const MAX_CIPHER_SUITE: u8 = 17;
+
 impl Checker {
     pub(super) fn nodes(&mut self, profile: &Profile) -> Option<(Subnet, [NodeDesign; 2])> {
         if profile.nodes.len() != 2 {
@@ -89,6 +92,21 @@ impl Checker {
                     }
                     if let Err(broken) = kinds::bmc_user(&bmc.user) {
                         self.broken(at(NodeField::BmcUser), broken);
+                    }
+                    match bmc.cipher {
+                        Some(_) if !bmc.lanplus => self.report(
+                            at(NodeField::BmcCipher),
+                            "a cipher suite is chosen, but not IPMI v2.0 (lanplus), which has them",
+                            "turn lanplus on, or leave the cipher suite to the BMC",
+                        ),
+                        Some(cipher) if cipher > MAX_CIPHER_SUITE => self.report(
+                            at(NodeField::BmcCipher),
+                            format!("{cipher} is not an IPMI cipher suite"),
+                            format!(
+                                "use 0 to {MAX_CIPHER_SUITE} (3 or 17 on most BMCs), or leave it to the BMC"
+                            ),
+                        ),
+                        _ => {}
                     }
                 }
                 (Fencing::Sbd { .. } | Fencing::None { .. }, _) => {}

@@ -767,6 +767,7 @@ fn ipmi_fencing_needs_a_bmc_on_each_node() {
             address: "not an address".to_owned(),
             user: String::new(),
             lanplus: true,
+            cipher: None,
         });
     }));
 }

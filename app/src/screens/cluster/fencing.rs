@@ -17,7 +17,7 @@ fn explained<'a>(sentence: &'static str) -> Element<'a, Message> {
     text(sentence).size(13).style(style::secondary).into()
 }
 
-pub(super) fn fencing_section<'a>(context: Context<'a>) -> Element<'a, Message> {
+pub(super) fn fencing_section<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
     let profile = context.profile;
     let chosen = Some(Method::of(&profile.cluster.fencing));
     let choice = |label: &'static str, method: Method, id: &'static str| {
@@ -48,7 +48,7 @@ pub(super) fn fencing_section<'a>(context: Context<'a>) -> Element<'a, Message> 
         Fencing::Ipmi {} => {
             body = body.push(explained(IPMI_EXPLAINED));
             for index in 0..profile.nodes.len() {
-                body = body.push(bmc_box(context, index));
+                body = body.push(bmc_box(state, context, index));
             }
             body = body.push(
                 text(
@@ -106,12 +106,39 @@ pub(super) fn fencing_section<'a>(context: Context<'a>) -> Element<'a, Message> 
 }
 
 /// Node `index`'s BMC: address, user, lanplus.
-fn bmc_box<'a>(context: Context<'a>, index: usize) -> Element<'a, Message> {
+fn bmc_box<'a>(state: &'a State, context: Context<'a>, index: usize) -> Element<'a, Message> {
     let node = &context.profile.nodes[index];
     let at = |field: NodeField| context.problems_at(Field::Node(index, field));
-    let (address, user, lanplus) = node.bmc.as_ref().map_or(("", "", true), |bmc| {
-        (bmc.address.as_str(), bmc.user.as_str(), bmc.lanplus)
+    let (address, user, lanplus, cipher) = node.bmc.as_ref().map_or(("", "", true, None), |bmc| {
+        (
+            bmc.address.as_str(),
+            bmc.user.as_str(),
+            bmc.lanplus,
+            bmc.cipher,
+        )
     });
+    let typed_cipher = state.cipher_text.get(index).cloned().flatten();
+    let mut cipher_problems = at(NodeField::BmcCipher);
+    cipher_problems.retain(|_| typed_cipher.is_none());
+    let mut cipher_field = column![
+        text_input(
+            "auto",
+            &typed_cipher
+                .clone()
+                .unwrap_or_else(|| cipher.map(|suite| suite.to_string()).unwrap_or_default())
+        )
+        .id(format!("bmc-cipher-{index}"))
+        .on_input(move |typed| Message::BmcCipherChanged(index, typed))
+        .width(90)
+    ]
+    .spacing(4);
+    if typed_cipher.is_some() {
+        cipher_field = cipher_field.push(
+            text("a cipher suite is a number (3 or 17 on most BMCs), or empty")
+                .size(13)
+                .style(style::danger),
+        );
+    }
     let mut node_body = column![
         row![
             field(
@@ -130,6 +157,7 @@ fn bmc_box<'a>(context: Context<'a>, index: usize) -> Element<'a, Message> {
                     .width(200),
                 at(NodeField::BmcUser),
             ),
+            field("Cipher suite", cipher_field, cipher_problems),
         ]
         .spacing(16),
         container(focus::checkbox(

@@ -276,3 +276,27 @@ fn the_quorum_device_asks_for_a_third_machine() -> Result<(), Error> {
     assert!(page.problem_fields().is_empty());
     Ok(())
 }
+
+#[test]
+fn a_bmc_cipher_suite_is_a_number_or_left_to_the_bmc() -> Result<(), Error> {
+    let mut page = Page::seed();
+    page.click(id("fencing-ipmi"))?;
+    let cipher = |page: &Page| {
+        page.profile.nodes[1]
+            .bmc
+            .as_ref()
+            .and_then(|bmc| bmc.cipher)
+    };
+    page.type_into("bmc-cipher-1", 0, "3")?;
+    assert_eq!(cipher(&page), Some(3));
+    let error = "a cipher suite is a number (3 or 17 on most BMCs), or empty";
+    page.apply(vec![Message::BmcCipherChanged(1, "3x".into())]);
+    assert!(page.shows(error));
+    assert_eq!(cipher(&page), Some(3), "the last number stays until fixed");
+    page.apply(vec![Message::BmcCipherChanged(1, "17".into())]);
+    assert!(!page.shows(error));
+    assert_eq!(cipher(&page), Some(17));
+    page.apply(vec![Message::BmcCipherChanged(1, " ".into())]);
+    assert_eq!(cipher(&page), None);
+    Ok(())
+}

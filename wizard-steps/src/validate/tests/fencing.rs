@@ -197,3 +197,26 @@ fn each_fencing_method_installs_its_own_agents_per_release() {
         assert!(!installed.contains(&"corosync-qdevice"));
     }
 }
+
+#[test]
+fn a_bmc_cipher_suite_is_lanplus_and_one_ipmitool_knows() {
+    let with_cipher = |lanplus: bool, cipher: u8| {
+        lab_with(|profile| {
+            if let Some(bmc) = &mut profile.nodes[1].bmc {
+                bmc.lanplus = lanplus;
+                bmc.cipher = Some(cipher);
+            }
+        })
+    };
+    expect_valid(&with_cipher(true, 17));
+    expect_only_problem(
+        &with_cipher(true, 18),
+        "nodes[1].bmc.cipher",
+        "18 is not an IPMI cipher suite",
+    );
+    expect_only_problem(
+        &with_cipher(false, 3),
+        "nodes[1].bmc.cipher",
+        "not IPMI v2.0 (lanplus)",
+    );
+}
