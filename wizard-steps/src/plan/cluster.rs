@@ -3,6 +3,7 @@
 
 use crate::corosync;
 use crate::profile::Fencing;
+use crate::remote::quote;
 use crate::render::paths;
 
 use super::builder::{BOTH, Builder};
@@ -167,6 +168,11 @@ impl Builder<'_> {
                 });
             }
         }
+        if let Fencing::Ipmi {} = self.design.cluster.fencing {
+            for node in BOTH {
+                steps.extend(self.bmc_answers(node, 1 - node));
+            }
+        }
         steps.extend([
             self.step(
                 "both-online".into(),
@@ -221,6 +227,53 @@ impl Builder<'_> {
             ),
         ]);
         phase(PhaseKind::Pacemaker, "Pacemaker", false, steps)
+    }
+}
+
+impl Builder<'_> {
+    /// `target`'s BMC answers fence_ipmilan's status question from `node`, which fences it:
+    /// with the address, user, password (its secret file) and lanplus settings the cluster's
+    /// fence device will use, before that device is configured.
+    fn bmc_answers(&self, node: usize, target: usize) -> Option<Step> {
+        let target_node = &self.design.nodes[target];
+        let bmc = target_node.bmc.as_ref()?;
+        let mut agent = format!(
+            "fence_ipmilan --ip={} --username={} --password-script={}",
+            quote(&bmc.address),
+            quote(&bmc.user),
+            quote(&format!(
+                "/bin/cat {}",
+                paths::fence_secret(&target_node.hostname)
+            ))
+        );
+        if bmc.lanplus {
+            agent.push_str(" --lanplus");
+        }
+        if let Some(cipher) = bmc.cipher {
+            agent.push_str(&format!(" --cipher={cipher}"));
+        }
+        // Exit 0: the power is on; 2: off. Either way the BMC answered.
+        let check = format!(
+            "rc=0; {agent} --action=status >/dev/null 2>&1 || rc=$?; [ \"$rc\" -eq 0 ] || [ \"$rc\" -eq 2 ]"
+        );
+        Some(self.step(
+            format!("bmc-answers:{}", target_node.hostname),
+            node,
+            format!(
+                "the BMC of {} answers fence_ipmilan from {}",
+                target_node.hostname,
+                self.hostname(node)
+            ),
+            Operation::Require {
+                check,
+                failure: format!(
+                    "the BMC of {target} ({address}) does not answer fence_ipmilan from {node}: check its address, user, password, lanplus and cipher suite on the Cluster page, and that {node} reaches it (UDP port 623)",
+                    target = target_node.hostname,
+                    address = bmc.address,
+                    node = self.hostname(node),
+                ),
+            },
+        ))
     }
 }
 

@@ -957,3 +957,49 @@ fn a_resumed_run_over_kept_data_asks_only_about_what_is_left_to_do() {
             == over("a dos partition table")
     );
 }
+
+/// With IPMI fencing, each node asks the other's BMC (the device it will drive) before the
+/// cluster's configuration turns fencing on; the password comes from the secret file written
+/// in the same phase, before the node steps.
+#[test]
+fn each_node_checks_the_bmc_it_fences_before_the_configuration_is_loaded() {
+    let lab = design(include_str!("../../../resources/profiles/lab.toml"));
+    let plan = plan(&lab, &fresh("8.4.11"));
+    let pacemaker = plan
+        .phases
+        .iter()
+        .find(|phase| phase.kind == PhaseKind::Pacemaker)
+        .expect("the Pacemaker phase");
+    let position = |id: &str| {
+        pacemaker
+            .steps
+            .iter()
+            .position(|step| step.id == id)
+            .unwrap_or_else(|| panic!("{id} in the Pacemaker phase"))
+    };
+    for (node, target) in [("lab1", "lab2"), ("lab2", "lab1")] {
+        let id = format!("bmc-answers:{target}@{node}");
+        let check = step(&plan, &id);
+        assert_eq!(check.scope, Scope::Node(usize::from(node == "lab2")));
+        assert!(position(&id) > position(&format!("fence-secret:{target}")));
+        assert!(position(&id) < position("crm-load@lab1"));
+        let Operation::Require { check, failure } = &check.operation else {
+            panic!("a requirement: {check:?}");
+        };
+        assert!(check.contains(&paths::fence_secret(target)), "{check}");
+        assert!(check.contains("--lanplus"), "{check}");
+        // Only lab1's BMC names a cipher suite.
+        assert_eq!(check.contains("--cipher=3"), target == "lab1", "{check}");
+        assert!(failure.contains("Cluster page"), "{failure}");
+    }
+    // Without IPMI, no BMC is asked.
+    assert!(
+        plan_without_ipmi()
+            .steps()
+            .all(|(_, step)| !step.id.starts_with("bmc-answers"))
+    );
+}
+
+fn plan_without_ipmi() -> Plan {
+    plan(&seed(), &fresh("8.4.11"))
+}
