@@ -15,6 +15,7 @@ use wizard_steps::facts;
 use wizard_steps::journal::{self, JournaledRun};
 use wizard_steps::observe::observe_reachable;
 use wizard_steps::plan::{Operation, Plan};
+use wizard_steps::profile::SshAccess;
 use wizard_steps::remote::{HostKeyTrust, Secret, Session};
 use wizard_steps::run::{Event, Runner, Secrets};
 
@@ -36,6 +37,7 @@ pub struct Decisions {
 
 pub async fn apply(design: &Design, decisions: &Decisions) -> Result<ExitCode> {
     let mut sessions = connect_both(design, decisions).await?;
+    let quorum_device = connect_quorum_device(design, decisions).await?;
     let mut journaled = open_journal(design, decisions)?;
     let shown = Shown::start(decisions.verbose);
 
@@ -60,6 +62,7 @@ pub async fn apply(design: &Design, decisions: &Decisions) -> Result<ExitCode> {
             &plan,
             design,
             &mut sessions,
+            quorum_device.as_ref(),
             decisions,
             shown.events(),
         )
@@ -67,7 +70,7 @@ pub async fn apply(design: &Design, decisions: &Decisions) -> Result<ExitCode> {
     };
     shown.finish().await;
     say_where(&journaled);
-    for session in sessions {
+    for session in sessions.into_iter().chain(quorum_device) {
         session.close().await;
     }
     Ok(exit)
@@ -90,6 +93,7 @@ pub async fn execute(
     plan: &Plan,
     design: &Design,
     sessions: &mut [Session; 2],
+    quorum_device: Option<&Session>,
     decisions: &Decisions,
     shown: &UnboundedSender<Event>,
 ) -> Result<ExitCode> {
@@ -122,6 +126,7 @@ pub async fn execute(
                 events,
                 cancel,
                 poll_interval: std::time::Duration::from_secs(2),
+                quorum_device,
             },
             sessions,
             shown,
@@ -251,57 +256,77 @@ pub async fn connect_both(design: &Design, decisions: &Decisions) -> Result<[Ses
     sessions.try_into().map_err(|_| anyhow!("two nodes"))
 }
 
-/// Connects to one node: confirms an unknown host key, asks for passwords and passphrases as
-/// the node turns out to need them.
+/// Connects to the quorum device's machine, when the design has one (qnetd runs there).
+pub async fn connect_quorum_device(
+    design: &Design,
+    decisions: &Decisions,
+) -> Result<Option<Session>> {
+    match &design.cluster.quorum_device {
+        Some(device) => Ok(Some(
+            connect_to(QUORUM_DEVICE, &device.ssh, decisions).await?,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// How prompts and secret variables name the quorum device's machine.
+const QUORUM_DEVICE: &str = "qnetd";
+
 async fn connect(node: &NodeDesign, decisions: &Decisions) -> Result<Session> {
-    let target = access::endpoint(&node.ssh);
+    connect_to(&node.hostname, &node.ssh, decisions).await
+}
+
+/// Connects to one machine (a node, or the quorum device's): confirms an unknown host key,
+/// asks for passwords and passphrases as it turns out to need them.
+async fn connect_to(name: &str, ssh: &SshAccess, decisions: &Decisions) -> Result<Session> {
+    let target = access::endpoint(ssh);
     let mut trust = HostKeyTrust::standard();
     if let Some(file) = &decisions.known_hosts {
         trust.pinned = file.clone();
     }
     let mut credentials = Credentials::default();
     loop {
-        match access::connect(&node.ssh, &credentials, trust.clone()).await {
+        match access::connect(ssh, &credentials, trust.clone()).await {
             Ok(session) => return Ok(session),
             Err(error) => match error.unknown_fingerprint().map(str::to_owned) {
                 Some(fingerprint)
                     if decisions.accepted_host_keys.contains(&fingerprint)
                         || terminal::confirm(&format!(
                             "{}: the host key of {}:{} is {fingerprint}. Check it on the node (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub). Trust it?",
-                            node.hostname, target.host, target.port
+                            name, target.host, target.port
                         )) =>
                 {
                     trust = trust.accepting(fingerprint);
                 }
                 Some(fingerprint) => bail!(
                     "{}: unknown host key {fingerprint} at {}:{}. Nothing was changed. Check it on the node and run again with --accept-host-key {fingerprint}",
-                    node.hostname,
+                    name,
                     target.host,
                     target.port
                 ),
                 None => match error {
                     AccessError::PasswordNeeded => {
                         credentials.password = Some(ask(
-                            node,
+                            name,
                             &format!("SSH password for {target}"),
                             "SSH_PASSWORD",
                         )?);
                     }
                     AccessError::PassphraseNeeded { path } if credentials.passphrase.is_none() => {
                         credentials.passphrase = Some(ask(
-                            node,
+                            name,
                             &format!("passphrase for {path}"),
                             "KEY_PASSPHRASE",
                         )?);
                     }
                     AccessError::SudoPasswordNeeded => {
                         credentials.sudo_password = Some(ask(
-                            node,
+                            name,
                             &format!("sudo password for {target}"),
                             "SUDO_PASSWORD",
                         )?);
                     }
-                    other => bail!("{}: {other}", node.hostname),
+                    other => bail!("{}: {other}", name),
                 },
             },
         }
@@ -309,14 +334,10 @@ async fn connect(node: &NodeDesign, decisions: &Decisions) -> Result<Session> {
 }
 
 /// A secret from the terminal, or from TANDEM_<WHAT>_<NODE> when there is no terminal.
-fn ask(node: &NodeDesign, prompt: &str, what: &str) -> Result<Secret> {
-    let variable = terminal::env_name(what, &node.hostname);
-    terminal::secret(prompt, &variable).ok_or_else(|| {
-        anyhow!(
-            "{}: {prompt} is needed: run on a terminal, or set {variable}",
-            node.hostname
-        )
-    })
+fn ask(name: &str, prompt: &str, what: &str) -> Result<Secret> {
+    let variable = terminal::env_name(what, name);
+    terminal::secret(prompt, &variable)
+        .ok_or_else(|| anyhow!("{name}: {prompt} is needed: run on a terminal, or set {variable}"))
 }
 
 /// `tandem status`: where each VM runs, each DRBD resource, nodes and failed actions.

@@ -128,6 +128,7 @@ async fn recover(
         &plan,
         design,
         sessions,
+        None,
         decisions,
         shown.events(),
     )

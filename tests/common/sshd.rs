@@ -27,16 +27,23 @@ pub struct Sshd {
 
 impl Sshd {
     pub fn start() -> Sshd {
-        Sshd::launch(false)
+        Sshd::launch(false, &[])
     }
 
     /// A server whose home directory is a tmpfs of its own, invisible outside its namespace: two
     /// of them stand in for two nodes with separate disks (inspect their files over SSH).
     pub fn start_private() -> Sshd {
-        Sshd::launch(true)
+        Sshd::launch(true, &[])
     }
 
-    fn launch(private_home: bool) -> Sshd {
+    /// Like [`Sshd::start_private`], and each of `directories` (system directories such as
+    /// /etc/corosync, which must exist here) is an empty one of this server's own: a machine
+    /// whose configuration there starts blank, and nothing written there reaches this one.
+    pub fn start_with_private(directories: &[&str]) -> Sshd {
+        Sshd::launch(true, directories)
+    }
+
+    fn launch(private_home: bool, private_dirs: &[&str]) -> Sshd {
         let dir = TempDir::new().expect("temporary directory");
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).expect("chmod");
         let path = dir.path();
@@ -61,7 +68,7 @@ impl Sshd {
         // tests pick ports too): try again with another one.
         for _attempt in 0..5 {
             let port = free_port();
-            let mut child = start_on(path, port, private_home);
+            let mut child = start_on(path, port, private_home, private_dirs);
             if wait_until_listening(&mut child, path, port) {
                 return Sshd {
                     dir,
@@ -77,7 +84,7 @@ impl Sshd {
     }
 }
 
-fn start_on(path: &Path, port: u16, private_home: bool) -> Child {
+fn start_on(path: &Path, port: u16, private_home: bool, private_dirs: &[&str]) -> Child {
     {
         let config = format!(
             "Port {port}\nListenAddress 127.0.0.1\nHostKey {dir}/host_ed25519\nPidFile {dir}/sshd.pid\n\
@@ -88,7 +95,7 @@ fn start_on(path: &Path, port: u16, private_home: bool) -> Child {
         );
         fs::write(path.join("sshd_config"), config).expect("sshd_config");
     }
-    spawn(path, private_home)
+    spawn(path, private_home, private_dirs)
 }
 
 /// Waits for sshd's own "Server listening" line; false when it exited (the port was taken).
@@ -192,7 +199,7 @@ impl Sshd {
     pub fn restart(&mut self) {
         let _ = fs::remove_file(self.dir.path().join("sshd.log"));
         for _ in 0..50 {
-            let mut child = start_on(self.dir.path(), self.port, false);
+            let mut child = start_on(self.dir.path(), self.port, false, &[]);
             if wait_until_listening(&mut child, self.dir.path(), self.port) {
                 self.child = Some(child);
                 return;
@@ -284,13 +291,14 @@ fn write_accounts(dir: &Path, home: &Path) {
     let sudoers = dir.join("sudoers");
     fs::write(
         &sudoers,
-        format!("Defaults env_reset\nDefaults lecture=never\nroot ALL=(ALL:ALL) ALL\n{USER} ALL=(ALL:ALL) ALL\n"),
+        // Debian's own sudoers sets secure_path: root's commands find /usr/sbin's tools.
+        format!("Defaults env_reset\nDefaults lecture=never\nDefaults secure_path=\"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"\nroot ALL=(ALL:ALL) ALL\n{USER} ALL=(ALL:ALL) ALL\n"),
     )
     .expect("sudoers");
     fs::set_permissions(&sudoers, fs::Permissions::from_mode(0o440)).expect("chmod");
 }
 
-fn spawn(dir: &Path, private_home: bool) -> Child {
+fn spawn(dir: &Path, private_home: bool, private_dirs: &[&str]) -> Child {
     use std::os::unix::process::CommandExt;
     let d = dir.display();
     let binds: String = ["passwd", "group", "shadow", "sudoers"]
@@ -302,10 +310,20 @@ fn spawn(dir: &Path, private_home: bool) -> Child {
     } else {
         String::new()
     };
+    let private: String = private_dirs
+        .iter()
+        .map(|system| {
+            assert!(
+                Path::new(system).is_dir(),
+                "{system} must exist here to be made private"
+            );
+            format!("mkdir -p {d}/private{system} && mount --bind {d}/private{system} {system} && ")
+        })
+        .collect();
     // A private /run holds sshd's privilege-separation directory and sudo's state; the
     // node's /var/backups (where Tandem keeps the files it replaces) is the test's own.
     let script = format!(
-        "set -e; {binds} {home} mount -t tmpfs tmpfs /run && mkdir -m 0755 /run/sshd && \
+        "set -e; {binds} {home} {private} mount -t tmpfs tmpfs /run && mkdir -m 0755 /run/sshd && \
          mkdir -p -m 1777 {d}/backups && chmod 1777 {d}/backups && mount --bind {d}/backups /var/backups && \
          exec /usr/sbin/sshd -D -e -f {d}/sshd_config"
     );

@@ -8,5 +8,6 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod quorum;
 mod runner;
 mod ssh;

@@ -87,6 +87,7 @@ fn step(id: &str, scope: Scope, operation: Operation) -> Step {
     let node = match scope {
         Scope::Node(index) => NODES[index],
         Scope::Cluster => "both",
+        Scope::QuorumDevice => "qnetd",
     };
     Step {
         id: format!("{id}@{node}"),
@@ -161,6 +162,7 @@ fn plan(cluster: &Cluster, failing_on_beta: bool) -> Plan {
         cluster: "test".into(),
         nodes: [NODES[0].into(), NODES[1].into()],
         target: "test nodes".into(),
+        quorum_device: None,
         phases: vec![
             Phase {
                 kind: PhaseKind::Packages,
@@ -199,6 +201,7 @@ async fn run(
         events,
         cancel,
         poll_interval: Duration::from_millis(100),
+        quorum_device: None,
     };
     let summary = runner.run(sessions).await;
     drop(runner);
@@ -363,6 +366,7 @@ async fn a_cancelled_run_stops_and_a_new_run_resumes() {
         events,
         cancel: cancel.clone(),
         poll_interval: Duration::from_millis(100),
+        quorum_device: None,
     };
     let watcher = async move {
         let mut seen = Vec::new();
@@ -416,6 +420,7 @@ async fn one_shared_key_and_the_given_secrets_land_on_both_nodes() {
         cluster: "test".into(),
         nodes: [NODES[0].into(), NODES[1].into()],
         target: "test nodes".into(),
+        quorum_device: None,
         phases: vec![Phase {
             kind: PhaseKind::Corosync,
             title: "Keys".into(),
@@ -632,6 +637,7 @@ fn sandboxed_plan(
         cluster: "lab".into(),
         nodes: [NODES[0].into(), NODES[1].into()],
         target: "test nodes".into(),
+        quorum_device: None,
         phases,
     }
 }

@@ -380,6 +380,7 @@ pub fn recovery_plan(design: &Design, split: &Split, victim: usize, drbd: DrbdGe
             "split-brain recovery of {name}: keep {}'s data",
             host(survivor)
         ),
+        quorum_device: None,
         phases: vec![
             phase(
                 PhaseKind::RecoveryStop,

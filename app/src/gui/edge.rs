@@ -304,6 +304,7 @@ impl Edge {
                             events,
                             cancel,
                             poll_interval: std::time::Duration::from_secs(2),
+                            quorum_device: None,
                         },
                         &mut sessions,
                         &shown,

@@ -61,6 +61,14 @@ impl Review {
     }
 }
 
+/// How the review names the quorum device's machine.
+fn quorum_device_label(plan: &Plan) -> String {
+    format!(
+        "quorum device {}",
+        plan.quorum_device.as_deref().unwrap_or_default()
+    )
+}
+
 pub fn review(plan: &Plan, findings: &[Finding]) -> Review {
     let mut nodes: Vec<NodeSteps> = plan
         .nodes
@@ -73,6 +81,10 @@ pub fn review(plan: &Plan, findings: &[Finding]) -> Review {
             node: "both nodes".to_owned(),
             steps: Vec::new(),
         }))
+        .chain(std::iter::once(NodeSteps {
+            node: quorum_device_label(plan),
+            steps: Vec::new(),
+        }))
         .collect();
     let mut files = Vec::new();
     let mut destructive = Vec::new();
@@ -81,6 +93,7 @@ pub fn review(plan: &Plan, findings: &[Finding]) -> Review {
         let (slot, node) = match step.scope {
             Scope::Node(index) => (index, plan.nodes[index].clone()),
             Scope::Cluster => (2, "both nodes".to_owned()),
+            Scope::QuorumDevice => (3, quorum_device_label(plan)),
         };
         if let Operation::File { path, contents, .. } = &step.operation {
             files.push(ReviewFile {

@@ -22,6 +22,7 @@ mod domains;
 mod drbd;
 mod migration;
 mod packages;
+mod quorum;
 mod retire;
 mod script;
 mod verify;
@@ -38,6 +39,10 @@ pub struct Plan {
     pub nodes: [String; 2],
     /// What the files were rendered for ("Debian 12 (bookworm) with DRBD 8.4").
     pub target: String,
+    /// The quorum device's machine as Tandem reaches it (its SSH host), when the plan has
+    /// steps there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quorum_device: Option<String>,
     pub phases: Vec<Phase>,
 }
 
@@ -62,9 +67,13 @@ pub enum PhaseKind {
     LiveMigrationTrust,
     /// ... and may no longer, once live migration is switched off.
     LiveMigrationOff,
+    /// qnetd on the third machine, and the certificates both nodes need for it.
+    QuorumDevice,
     Corosync,
     /// ... and, on a running cluster, each node running them: a reload or a rolling restart.
     CorosyncEffect,
+    /// Each node's corosync-qdevice running and connected, once corosync has the device.
+    QuorumDeviceVotes,
     Pacemaker,
     /// VMs gone from the profile: stopped and removed from the cluster (their volumes kept).
     RetireFromCluster,
@@ -82,8 +91,9 @@ pub enum PhaseKind {
 }
 
 /// A group of steps; the next phase starts only when both nodes finished this one (a barrier).
-/// Its cluster-wide steps run first, then each node's steps in order, the two nodes at once
-/// (or, when `one_node_at_a_time`, the first node's, then the second's).
+/// Its steps on the quorum device's machine run first, then its cluster-wide steps, then each
+/// node's steps in order, the two nodes at once (or, when `one_node_at_a_time`, the first
+/// node's, then the second's).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Phase {
     pub kind: PhaseKind,
@@ -117,6 +127,8 @@ pub enum Scope {
     Node(usize),
     /// Needs both nodes' sessions at once (a shared key).
     Cluster,
+    /// On the quorum device's machine (corosync-qnetd).
+    QuorumDevice,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,6 +200,27 @@ pub enum Operation {
         check: [String; 2],
         apply: [String; 2],
     },
+    /// The quorum device's certificates (see [`Operation::QDEVICE_VARIABLES`]).
+    QdeviceCertificates {
+        ca: String,
+        check: String,
+        request: String,
+        sign: String,
+        import: String,
+        import_peer: String,
+    },
+}
+
+/// Carried out by the runner across the three machines, each command a shell script:
+/// `ca` on the quorum device's machine prints qnetd's CA certificate; `check` on each node
+/// (with it in `$CA`) exits 0 when the node trusts that CA and holds the cluster's
+/// certificate. When a node does not: `request` on the first node (with `$CA`) makes its
+/// database and prints a certificate request, `sign` on the qnetd machine (with `$REQUEST`)
+/// prints the signed certificate, `import` on the first node (with `$CERT`) imports it and
+/// prints the certificate with its key, and `import_peer` on the second node (with `$CA` and
+/// `$P12`) imports that. Binary files travel base64-encoded.
+impl Operation {
+    pub const QDEVICE_VARIABLES: [&'static str; 4] = ["CA", "REQUEST", "CERT", "P12"];
 }
 
 /// Names a secret the runner asks the caller for.
@@ -248,7 +281,9 @@ pub fn plan(design: &Design, facts: &[NodeFacts; 2]) -> Plan {
     if design.cluster.live_migration {
         phases.extend(builder.live_migration());
     }
+    phases.extend(builder.quorum_device());
     phases.extend(builder.corosync());
+    phases.extend(builder.quorum_device_votes());
     phases.push(builder.pacemaker());
     if builder.switching_live_migration_off() {
         phases.push(builder.live_migration_off());
@@ -266,6 +301,11 @@ pub fn plan(design: &Design, facts: &[NodeFacts; 2]) -> Plan {
             design.nodes[1].hostname.clone(),
         ],
         target: rendered.target,
+        quorum_device: design
+            .cluster
+            .quorum_device
+            .as_ref()
+            .map(|device| device.ssh.host.clone()),
         phases,
     }
 }

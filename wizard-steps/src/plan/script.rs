@@ -31,6 +31,10 @@ impl Plan {
                 let place = match step.scope {
                     Scope::Node(index) => self.nodes[index].clone(),
                     Scope::Cluster => "both nodes".to_owned(),
+                    Scope::QuorumDevice => format!(
+                        "quorum device {}",
+                        self.quorum_device.as_deref().unwrap_or_default()
+                    ),
                 };
                 let _ = writeln!(out, "\n## [{place}] {} ({})", step.title, step.id);
                 if let Some(destructive) = &step.destructive {
@@ -71,6 +75,14 @@ impl Operation {
                 .chain(check.iter().map(String::as_str))
                 .chain(apply.iter().map(String::as_str))
                 .collect(),
+            Operation::QdeviceCertificates {
+                ca,
+                check,
+                request,
+                sign,
+                import,
+                import_peer,
+            } => vec![ca, check, request, sign, import, import_peer],
             Operation::File { then, .. } | Operation::SharedKey { then, .. } => {
                 then.as_deref().into_iter().collect()
             }
@@ -199,6 +211,21 @@ impl Operation {
                     line(out, "done when", check);
                     line(out, "apply", apply);
                 }
+            }
+            Operation::QdeviceCertificates {
+                ca,
+                check,
+                request,
+                sign,
+                import,
+                import_peer,
+            } => {
+                line(out, "on the quorum device's machine, its CA ($CA)", ca);
+                line(out, "on each node, done when", check);
+                line(out, "otherwise, on node 1: a request ($REQUEST)", request);
+                line(out, "on the quorum device's machine: signed ($CERT)", sign);
+                line(out, "on node 1: imported, with its key ($P12)", import);
+                line(out, "on node 2: imported", import_peer);
             }
         }
     }

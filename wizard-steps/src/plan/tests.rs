@@ -1003,3 +1003,56 @@ fn each_node_checks_the_bmc_it_fences_before_the_configuration_is_loaded() {
 fn plan_without_ipmi() -> Plan {
     plan(&seed(), &fresh("8.4.11"))
 }
+
+/// With a quorum device: qnetd and the certificates come before corosync is configured, each
+/// node proves it reaches qnetd, and the nodes' qdevice daemons start only after the corosync
+/// phases (which may only reload the configuration on a running cluster). Without one, none
+/// of it.
+#[test]
+fn the_quorum_device_is_set_up_before_corosync_and_joins_after_it() {
+    let lab = design(include_str!("../../../resources/profiles/lab.toml"));
+    let plan = plan(&lab, &fresh("8.4.11"));
+    assert_eq!(plan.quorum_device.as_deref(), Some("10.10.0.13"));
+    let kinds: Vec<PhaseKind> = plan.phases.iter().map(|phase| phase.kind).collect();
+    let at = |kind: PhaseKind| {
+        kinds
+            .iter()
+            .position(|found| *found == kind)
+            .unwrap_or_else(|| panic!("{kind:?} in {kinds:?}"))
+    };
+    assert!(at(PhaseKind::QuorumDevice) < at(PhaseKind::Corosync));
+    assert!(at(PhaseKind::Corosync) < at(PhaseKind::QuorumDeviceVotes));
+    assert!(at(PhaseKind::QuorumDeviceVotes) < at(PhaseKind::Pacemaker));
+    assert_eq!(step(&plan, "qnetd-ready").scope, Scope::QuorumDevice);
+    assert_eq!(step(&plan, "qdevice-certificates").scope, Scope::Cluster);
+    let Operation::QdeviceCertificates { sign, request, .. } =
+        &step(&plan, "qdevice-certificates").operation
+    else {
+        panic!("the certificate exchange");
+    };
+    assert!(sign.contains("-n lab "), "{sign}");
+    assert!(request.contains("-n lab "), "{request}");
+    for node in ["lab1", "lab2"] {
+        let Operation::Require { check, .. } =
+            &step(&plan, &format!("qnetd-reachable@{node}")).operation
+        else {
+            panic!("a requirement");
+        };
+        assert!(check.contains("/dev/tcp/'10.10.0.13'/5403"), "{check}");
+        assert!(matches!(
+            step(&plan, &format!("qdevice-connected@{node}")).operation,
+            Operation::WaitUntil { .. }
+        ));
+    }
+    // The exchange is shown in full in the script the Review page and `tandem plan` print.
+    assert!(
+        plan.script()
+            .contains("## [quorum device 10.10.0.13] corosync-qnetd runs on 10.10.0.13")
+    );
+    let seed = plan_without_ipmi();
+    assert!(seed.quorum_device.is_none());
+    assert!(seed.phases.iter().all(|phase| !matches!(
+        phase.kind,
+        PhaseKind::QuorumDevice | PhaseKind::QuorumDeviceVotes
+    )));
+}

@@ -24,6 +24,7 @@ mod cluster;
 mod event;
 mod network;
 mod node;
+mod quorum;
 mod sync;
 mod upload;
 
@@ -49,7 +50,16 @@ fn node_label(plan: &Plan, scope: Scope) -> String {
     match scope {
         Scope::Node(index) => plan.nodes[index].clone(),
         Scope::Cluster => "both".to_owned(),
+        Scope::QuorumDevice => quorum_device_label(plan),
     }
+}
+
+/// How events name the quorum device's machine.
+fn quorum_device_label(plan: &Plan) -> String {
+    format!(
+        "qnetd {}",
+        plan.quorum_device.as_deref().unwrap_or_default()
+    )
 }
 
 /// Carries out a plan.
@@ -62,6 +72,8 @@ pub struct Runner<'a> {
     pub cancel: CancellationToken,
     /// How long `WaitForSync` and other polls wait between looks.
     pub poll_interval: Duration,
+    /// The session on the quorum device's machine, for plans with steps there.
+    pub quorum_device: Option<&'a Session>,
 }
 
 /// Why a step failed.
@@ -125,7 +137,11 @@ impl Runner<'_> {
         }
         summary.cancelled = summary.cancelled || self.cancel.is_cancelled();
         summary.duration_ms = started.elapsed().as_millis() as u64;
-        summary.commands = sessions.iter().map(Session::commands_run).collect();
+        summary.commands = sessions
+            .iter()
+            .chain(self.quorum_device)
+            .map(Session::commands_run)
+            .collect();
         self.emit(Event::Finished {
             summary: summary.clone(),
         });
@@ -135,6 +151,30 @@ impl Runner<'_> {
     /// Each step's outcome (None for a failure); steps not reached are left out.
     async fn run_phase(&self, phase: &Phase, sessions: &mut [Session; 2]) -> Vec<Option<Outcome>> {
         let mut results = Vec::new();
+        let label = quorum_device_label(self.plan);
+        for step in phase
+            .steps
+            .iter()
+            .filter(|step| step.scope == Scope::QuorumDevice)
+        {
+            if self.cancel.is_cancelled() {
+                return results;
+            }
+            let work = async {
+                match self.quorum_device {
+                    Some(session) => self.quorum_device_step(step, &label, session).await,
+                    None => Err(StepError::new(
+                        "the quorum device's machine is not connected (a bug: the plan has steps there)",
+                    )),
+                }
+            };
+            let result = self.step(step, &label, work).await;
+            let failed = result.is_none();
+            results.push(result);
+            if failed {
+                return results;
+            }
+        }
         for step in phase
             .steps
             .iter()

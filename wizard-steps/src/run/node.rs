@@ -59,6 +59,88 @@ impl Runner<'_> {
         Ok(session.output(check).await?.status.success())
     }
 
+    /// A command: skipped when its check passes, else run (its output streamed) and verified.
+    pub(super) async fn command_step(
+        &self,
+        session: &Session,
+        step: &Step,
+        node: &str,
+        check: Option<&str>,
+        apply: &str,
+        verify: Option<&str>,
+    ) -> Result<(Outcome, String), StepError> {
+        if let Some(check) = check
+            && self.holds(session, check).await?
+        {
+            return Ok((Outcome::AlreadyDone, "already done".to_owned()));
+        }
+        self.run_streamed(session, step, node, apply).await?;
+        if let Some(verify) = verify {
+            let output = session.output(verify).await?;
+            if !output.status.success() {
+                return Err(StepError {
+                    message: "the change did not take effect (its verification failed)".to_owned(),
+                    command: Some(verify.to_owned()),
+                    status: Some(output.status.to_string()),
+                    tail: tail_of(&output.stdout, &output.stderr),
+                });
+            }
+        }
+        Ok((Outcome::Changed, "done".to_owned()))
+    }
+
+    /// A requirement: passes when its check does, else fails with what to do.
+    pub(super) async fn require_step(
+        &self,
+        session: &Session,
+        check: &str,
+        failure: &str,
+    ) -> Result<(Outcome, String), StepError> {
+        let output = session.output(check).await?;
+        if output.status.success() {
+            Ok((Outcome::Passed, "holds".to_owned()))
+        } else {
+            Err(StepError {
+                message: failure.to_owned(),
+                command: Some(check.to_owned()),
+                status: Some(output.status.to_string()),
+                tail: tail_of(&output.stdout, &output.stderr),
+            })
+        }
+    }
+
+    /// A step on the quorum device's machine: a command or a requirement.
+    pub(super) async fn quorum_device_step(
+        &self,
+        step: &Step,
+        label: &str,
+        session: &Session,
+    ) -> Result<(Outcome, String), StepError> {
+        match &step.operation {
+            Operation::Command {
+                check,
+                apply,
+                verify,
+            } => {
+                self.command_step(
+                    session,
+                    step,
+                    label,
+                    check.as_deref(),
+                    apply,
+                    verify.as_deref(),
+                )
+                .await
+            }
+            Operation::Require { check, failure } => {
+                self.require_step(session, check, failure).await
+            }
+            _ => Err(StepError::new(
+                "only commands and requirements run on the quorum device's machine (a bug in the plan)",
+            )),
+        }
+    }
+
     pub(super) async fn node_step(
         &self,
         step: &Step,
@@ -72,38 +154,18 @@ impl Runner<'_> {
                 apply,
                 verify,
             } => {
-                if let Some(check) = check
-                    && self.holds(session, check).await?
-                {
-                    return Ok((Outcome::AlreadyDone, "already done".to_owned()));
-                }
-                self.run_streamed(session, step, node, apply).await?;
-                if let Some(verify) = verify {
-                    let output = session.output(verify).await?;
-                    if !output.status.success() {
-                        return Err(StepError {
-                            message: "the change did not take effect (its verification failed)"
-                                .to_owned(),
-                            command: Some(verify.clone()),
-                            status: Some(output.status.to_string()),
-                            tail: tail_of(&output.stdout, &output.stderr),
-                        });
-                    }
-                }
-                Ok((Outcome::Changed, "done".to_owned()))
+                self.command_step(
+                    session,
+                    step,
+                    node,
+                    check.as_deref(),
+                    apply,
+                    verify.as_deref(),
+                )
+                .await
             }
             Operation::Require { check, failure } => {
-                let output = session.output(check).await?;
-                if output.status.success() {
-                    Ok((Outcome::Passed, "holds".to_owned()))
-                } else {
-                    Err(StepError {
-                        message: failure.clone(),
-                        command: Some(check.clone()),
-                        status: Some(output.status.to_string()),
-                        tail: tail_of(&output.stdout, &output.stderr),
-                    })
-                }
+                self.require_step(session, check, failure).await
             }
             Operation::File {
                 path,
@@ -238,7 +300,8 @@ impl Runner<'_> {
             Operation::SharedKey { .. }
             | Operation::Secret { .. }
             | Operation::VerifyPlacement
-            | Operation::Exchange { .. } => Err(StepError::new(
+            | Operation::Exchange { .. }
+            | Operation::QdeviceCertificates { .. } => Err(StepError::new(
                 "a cluster-wide step was planned on one node (a bug in the plan)",
             )),
         }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use wizard_steps::Design;
 use wizard_steps::access::Preflight;
-use wizard_steps::facts::{Finding, NodeFacts};
+use wizard_steps::facts::{Finding, NodeFacts, Severity};
 use wizard_steps::pages::Page;
 use wizard_steps::pages::review::{Review, review};
 use wizard_steps::plan::{Operation, Plan, SecretName};
@@ -31,13 +31,33 @@ pub struct Checked {
 
 impl Checked {
     pub fn new(_design: &Design, preflight: Preflight) -> Checked {
-        let review = review(&preflight.plan, &preflight.findings);
+        let mut review = review(&preflight.plan, &preflight.findings);
+        if let Some(machine) = &preflight.plan.quorum_device {
+            review
+                .blocking
+                .push(quorum_device_from_the_terminal(machine));
+        }
         let secrets = secrets_needed(&preflight.plan);
         Checked {
             preflight: Arc::new(preflight),
             review: Arc::new(review),
             secrets,
         }
+    }
+}
+
+/// The wizard's run uses the two nodes' connections only; the quorum device's machine is
+/// connected (its host key confirmed, qnetd installed, the certificates signed) by
+/// `tandem apply`. Said before anything changes, not in the middle of the run.
+fn quorum_device_from_the_terminal(machine: &str) -> Finding {
+    Finding {
+        node: "cluster".to_owned(),
+        check: "quorum device".to_owned(),
+        severity: Severity::Error,
+        detail: format!(
+            "the quorum device on {machine} is set up by `tandem apply` in a terminal, which connects to its machine too; this window's run reaches the two nodes only"
+        ),
+        fix: "save the profile and run `tandem apply PROFILE` in a terminal (it asks to trust the machine's host key), or turn the quorum device off on the Cluster page".to_owned(),
     }
 }
 

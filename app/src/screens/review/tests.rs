@@ -412,6 +412,19 @@ fn the_review_lists_what_each_node_installs_against_a_split_brain() -> Result<()
     for package in ["sbd", "fence-agents", "corosync-qdevice"] {
         let _ = page.find(package)?;
     }
+    // The quorum device's machine is not among this window's connections: the page says,
+    // before anything changes, that `tandem apply` sets it up.
+    assert!(!state.can_start());
+    assert!(
+        state.blocked_reason().contains("preflight error"),
+        "{}",
+        state.blocked_reason()
+    );
+    let _ = page.find(
+        "Error · cluster · quorum device: the quorum device on 192.168.1.3 is set up by \
+         `tandem apply` in a terminal, which connects to its machine too; this window's run \
+         reaches the two nodes only",
+    )?;
     // Without fencing or a device, nothing is installed for them, and the page says so.
     let state = checked_state(checked(&seed(), healthy()));
     let mut page = ui_for(&state, seed());
