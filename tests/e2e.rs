@@ -1091,11 +1091,34 @@ fn fence_constraints(testbed: &Testbed) -> String {
         .unwrap_or_default()
 }
 
+/// Cuts `vm`'s replication link (its DRBD `port`) at node2 and waits until DRBD's fence handler
+/// on node1, where `vm` is Primary, has put its constraint in the CIB, saying `role="Promoted"`.
+fn cut_until_fenced(testbed: &Testbed, vm: &str, port: u16) {
+    let cut = Instant::now();
+    drbd_link_blackhole(testbed, "add", port);
+    let id = format!("drbd-fence-by-handler-{vm}");
+    testbed.wait_until(
+        &format!("DRBD's fence handler constrains {vm}"),
+        Duration::from_secs(180),
+        || fence_constraints(testbed).contains(&id),
+    );
+    println!(
+        "FIGURE fence_constraint_placed_s {} ({vm})",
+        cut.elapsed().as_secs()
+    );
+    let constraints = fence_constraints(testbed);
+    assert!(
+        constraints.contains(r#"role="Promoted""#) && !constraints.contains("Master"),
+        "the handler's constraint: {constraints}"
+    );
+}
+
 /// A third VM added to the profile: `apply` creates only its volume, DRBD resource, domain
-/// config and Pacemaker resources, and vm1 and vm2 keep running (same domain ids). Removed again
-/// (with the confirmation), it is stopped and taken off the nodes; its volume stays. The removal
-/// runs beside the DRBD fence handler's constraint for vm3 (its replication link cut, as after a
-/// link failure that has not resynced), and takes that constraint with it.
+/// config and Pacemaker resources, and vm1 and vm2 keep running (same domain ids). It is added
+/// beside the DRBD fence handler's constraint for vm1 (its replication link cut, and restored
+/// while the run goes on). Removed again (with the confirmation), it is stopped and taken off the
+/// nodes; its volume stays. The removal runs beside the handler's constraint for vm3 (its link
+/// cut, as after a link failure that has not resynced), and takes that constraint with it.
 fn a_vm_is_added_and_removed_without_touching_the_others(testbed: &Testbed) {
     let running = || {
         [
@@ -1132,7 +1155,37 @@ fn a_vm_is_added_and_removed_without_touching_the_others(testbed: &Testbed) {
     let plus = testbed.state.path().join("testbed-plus-vm3.toml");
     std::fs::write(&plus, with_vm3).expect("write the bigger profile");
 
-    let stdout = apply_profile(testbed, &plus, &[]);
+    // vm3 is added beside a fence constraint: vm1's replication link is cut first, and DRBD's
+    // fence handler on node1 (vm1's Primary) constrains vm1. The link comes back while the run
+    // goes on, as after a short outage: the run waits for vm1's resync, after which the handler
+    // lifts the constraint.
+    let bigger = common::design(&plus);
+    let drbd_port = |name: &str| {
+        bigger
+            .vms
+            .iter()
+            .find(|vm| vm.name == name)
+            .unwrap_or_else(|| panic!("{name} in the bigger profile"))
+            .drbd_port
+    };
+    cut_until_fenced(testbed, "vm1", drbd_port("vm1"));
+    let stdout = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(Duration::from_secs(30));
+            let constraints = fence_constraints(testbed);
+            assert!(
+                constraints.contains("drbd-fence-by-handler-vm1"),
+                "vm1's fence constraint was gone before its link came back: {constraints}"
+            );
+            drbd_link_blackhole(testbed, "del", drbd_port("vm1"));
+        });
+        apply_profile(testbed, &plus, &[])
+    });
+    testbed.wait_until(
+        "DRBD's unfence handler lifts vm1's constraint after the resync",
+        Duration::from_secs(120),
+        || !fence_constraints(testbed).contains("drbd-fence-by-handler-vm1"),
+    );
     let changed: Vec<&str> = stdout
         .lines()
         .filter(|line| line.trim_start().starts_with("[done]"))
@@ -1153,28 +1206,8 @@ fn a_vm_is_added_and_removed_without_touching_the_others(testbed: &Testbed) {
     // vm3's replication link breaks: DRBD's fence handler on node1, where vm3 is Primary, puts
     // its constraint in the CIB (Pacemaker 3 and crmsh 5 refuse every change beside one that
     // says Master; Tandem's handler says Promoted).
-    let vm3_port = common::design(&plus)
-        .vms
-        .iter()
-        .find(|vm| vm.name == "vm3")
-        .expect("vm3 in the bigger profile")
-        .drbd_port;
-    let cut = Instant::now();
-    drbd_link_blackhole(testbed, "add", vm3_port);
-    testbed.wait_until(
-        "DRBD's fence handler constrains vm3",
-        Duration::from_secs(180),
-        || fence_constraints(testbed).contains("drbd-fence-by-handler-vm3"),
-    );
-    println!(
-        "FIGURE fence_constraint_placed_s {}",
-        cut.elapsed().as_secs()
-    );
-    let constraints = fence_constraints(testbed);
-    assert!(
-        constraints.contains(r#"role="Promoted""#) && !constraints.contains("Master"),
-        "the handler's constraint: {constraints}"
-    );
+    let vm3_port = drbd_port("vm3");
+    cut_until_fenced(testbed, "vm3", vm3_port);
 
     // And out again, beside that constraint: the original profile, with the retirement
     // confirmed.
