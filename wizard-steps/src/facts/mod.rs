@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::profile::DebianRelease;
 use crate::render::DrbdGeneration;
 
+mod fencing;
 mod script;
 mod verdict;
 
@@ -72,6 +73,31 @@ pub struct NodeFacts {
     /// The settings the running corosync has (its configuration map), when it runs.
     #[serde(default)]
     pub corosync_running: BTreeMap<String, String>,
+    /// The shared SBD disk as the node sees it (asked only when the design fences with SBD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sbd_disk: Option<SbdDisk>,
+    /// A watchdog device is there (/dev/watchdog).
+    #[serde(default)]
+    pub watchdog: bool,
+    /// Linux's software watchdog module can be loaded.
+    #[serde(default)]
+    pub softdog_available: bool,
+}
+
+/// The SBD disk as one node sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum SbdDisk {
+    /// No block device at the profile's name.
+    Missing,
+    Present {
+        size_bytes: u64,
+        /// It starts with SBD's header: initialised already (by Tandem or by hand).
+        initialised: bool,
+        /// What else the volume probe finds there (meaningless once initialised: SBD's slots
+        /// are data to the probe).
+        content: VolumeContent,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -111,6 +111,13 @@ pub fn gather_script(design: &Design, index: usize) -> String {
         })
         .collect();
     let packages = design.packages().join(" ");
+    let sbd = match &design.cluster.fencing {
+        crate::profile::Fencing::Sbd { device, .. } => format!(
+            "sbd_dev={}\nif [ -b \"$sbd_dev\" ]; then\n  [ \"$(head -c 8 \"$sbd_dev\" 2>/dev/null)\" = SBD_SBD_ ] && initialised=yes || initialised=no\n  echo \"sbd_disk=present $(blockdev --getsize64 \"$sbd_dev\") $initialised $(volume_probe \"$sbd_dev\")\"\nelse echo sbd_disk=missing; fi\n[ -c /dev/watchdog ] && echo watchdog=yes\nmodinfo softdog >/dev/null 2>&1 && echo softdog=available\n",
+            quote(device)
+        ),
+        _ => String::new(),
+    };
     format!(
         r#"{IDENTITY_SCRIPT}echo "drbd_module=$(modinfo -F version drbd 2>/dev/null)"
 for package in {packages}; do
@@ -119,7 +126,7 @@ for package in {packages}; do
   elif ! apt-cache policy "$package" 2>/dev/null | grep -q 'Candidate: [0-9]'; then echo "unavailable=$package"; fi
 done
 {INTERFACES_SCRIPT}vgs --noheadings --units m --nosuffix -o vg_size,vg_free {vg} 2>/dev/null | awk '{{print "vg=" int($1) " " int($2)}}'
-{VOLUME_PROBE}{volumes}ss -Htln 2>/dev/null | awk '{{n = split($4, part, ":"); print "listening=" part[n]}}'
+{VOLUME_PROBE}{volumes}{sbd}ss -Htln 2>/dev/null | awk '{{n = split($4, part, ":"); print "listening=" part[n]}}'
 command -v drbdsetup >/dev/null 2>&1 && drbdsetup status 2>/dev/null | awk '/^[^ ]/ {{print "drbd_up=" $1}}'
 for file in {files}; do [ -e "$file" ] && echo "file=$file"; done
 for res in /etc/drbd.d/*.res; do
@@ -254,6 +261,18 @@ pub fn parse(output: &str) -> NodeFacts {
                 }
             }
             "migration_access" => facts.migration_access = value.trim() == "yes",
+            "sbd_disk" => {
+                facts.sbd_disk = match (words.next(), words.next(), words.next()) {
+                    (Some("present"), Some(size), Some(initialised)) => Some(SbdDisk::Present {
+                        size_bytes: size.parse().unwrap_or(0),
+                        initialised: initialised == "yes",
+                        content: VolumeContent::from_probe(&words.collect::<Vec<_>>().join(" ")),
+                    }),
+                    _ => Some(SbdDisk::Missing),
+                }
+            }
+            "watchdog" => facts.watchdog = value.trim() == "yes",
+            "softdog" => facts.softdog_available = value.trim() == "available",
             "group" => {
                 if let (Some(name), Some(size), Some(free)) =
                     (words.next(), words.next(), words.next())

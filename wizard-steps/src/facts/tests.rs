@@ -382,3 +382,116 @@ fn an_unprobed_volume_counts_as_data() {
             .holds_data()
     );
 }
+
+/// The seed with SBD fencing on a shared disk (softdog as asked).
+fn seed_with_sbd(softdog: bool) -> Design {
+    seed_with(|profile| {
+        profile.cluster.fencing = crate::profile::Fencing::Sbd {
+            device: "/dev/disk/by-id/virtio-tandem-sbd".into(),
+            softdog,
+        }
+    })
+}
+
+/// Both nodes' gather output with SBD's lines added.
+fn healthy_with(sbd_lines: [&str; 2]) -> [NodeFacts; 2] {
+    let [first, second] = healthy();
+    let add = |facts: NodeFacts, lines: &str| {
+        let extra = parse(lines);
+        NodeFacts {
+            sbd_disk: extra.sbd_disk,
+            watchdog: extra.watchdog,
+            softdog_available: extra.softdog_available,
+            ..facts
+        }
+    };
+    [add(first, sbd_lines[0]), add(second, sbd_lines[1])]
+}
+
+#[test]
+fn the_gather_script_asks_about_the_sbd_disk_and_the_watchdog_only_with_sbd() {
+    let with = gather_script(&seed_with_sbd(true), 0);
+    assert!(
+        with.contains("sbd_dev=/dev/disk/by-id/virtio-tandem-sbd"),
+        "{with}"
+    );
+    assert!(with.contains("modinfo softdog"));
+    assert!(!gather_script(&seed(), 0).contains("sbd_dev"));
+    let facts = parse("sbd_disk=present 8388608 no blank\nwatchdog=yes\nsoftdog=available\n");
+    assert_eq!(
+        facts.sbd_disk,
+        Some(SbdDisk::Present {
+            size_bytes: 8_388_608,
+            initialised: false,
+            content: VolumeContent::Blank
+        })
+    );
+    assert!(facts.watchdog && facts.softdog_available);
+    assert_eq!(parse("sbd_disk=missing\n").sbd_disk, Some(SbdDisk::Missing));
+}
+
+#[test]
+fn sbd_needs_the_same_blank_or_sbd_disk_on_both_nodes_and_a_watchdog() {
+    let blank = "sbd_disk=present 8388608 no blank\nsoftdog=available\n";
+    let design = seed_with_sbd(true);
+    assert_eq!(
+        errors(&evaluate(
+            &design,
+            &healthy_with([blank, blank]),
+            &LocalFacts::default()
+        )),
+        Vec::<String>::new()
+    );
+    // Initialised already (a re-run, or SBD made by hand): kept.
+    let sbd = "sbd_disk=present 8388608 yes data-at-start\nwatchdog=yes\n";
+    assert!(
+        errors(&evaluate(
+            &design,
+            &healthy_with([sbd, sbd]),
+            &LocalFacts::default()
+        ))
+        .is_empty()
+    );
+    for (lines, says) in [
+        (
+            ["sbd_disk=missing\nsoftdog=available\n", blank],
+            "node1 SBD disk: /dev/disk/by-id/virtio-tandem-sbd is not a block device on node1",
+        ),
+        (
+            [
+                blank,
+                "sbd_disk=present 8388608 no signature:ext4 data-at-start\nsoftdog=available\n",
+            ],
+            "node2 SBD disk: /dev/disk/by-id/virtio-tandem-sbd holds",
+        ),
+        (
+            [
+                blank,
+                "sbd_disk=present 16777216 no blank\nsoftdog=available\n",
+            ],
+            "cluster SBD disk: /dev/disk/by-id/virtio-tandem-sbd has 8388608 bytes on node1 and 16777216 on node2: not the same disk",
+        ),
+        (
+            ["sbd_disk=present 8388608 no blank\n", blank],
+            "node1 watchdog: no /dev/watchdog, and the softdog module is not available",
+        ),
+    ] {
+        let found = errors(&evaluate(
+            &design,
+            &healthy_with(lines),
+            &LocalFacts::default(),
+        ));
+        assert!(
+            found.len() == 1 && found[0].starts_with(says),
+            "{lines:?}: {found:?}"
+        );
+    }
+    // Without softdog, a node needs its own watchdog.
+    let found = errors(&evaluate(
+        &seed_with_sbd(false),
+        &healthy_with([blank, blank]),
+        &LocalFacts::default(),
+    ));
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].contains("no /dev/watchdog: SBD cannot reset this node"));
+}

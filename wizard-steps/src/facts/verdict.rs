@@ -360,6 +360,7 @@ pub fn evaluate(design: &Design, facts: &[NodeFacts; 2], local: &LocalFacts) -> 
             });
         }
     }
+    findings.extend(super::fencing::findings(design, facts));
     findings
 }
 

@@ -20,6 +20,7 @@ mod builder;
 mod cluster;
 mod domains;
 mod drbd;
+mod fencing;
 mod migration;
 mod packages;
 mod quorum;
@@ -67,6 +68,12 @@ pub enum PhaseKind {
     LiveMigrationTrust,
     /// ... and may no longer, once live migration is switched off.
     LiveMigrationOff,
+    /// SBD's settings, the watchdog and the shared disk ...
+    SbdDisk,
+    /// ... the same disk on both nodes, and the daemon enabled ...
+    SbdEnabled,
+    /// ... and, on a running cluster, started by a rolling restart.
+    SbdRestart,
     /// qnetd on the third machine, and the certificates both nodes need for it.
     QuorumDevice,
     Corosync,
@@ -281,6 +288,7 @@ pub fn plan(design: &Design, facts: &[NodeFacts; 2]) -> Plan {
     if design.cluster.live_migration {
         phases.extend(builder.live_migration());
     }
+    phases.extend(builder.sbd());
     phases.extend(builder.quorum_device());
     phases.extend(builder.corosync());
     phases.extend(builder.quorum_device_votes());

@@ -1056,3 +1056,67 @@ fn the_quorum_device_is_set_up_before_corosync_and_joins_after_it() {
         PhaseKind::QuorumDevice | PhaseKind::QuorumDeviceVotes
     )));
 }
+
+/// SBD: settings and softdog on each node, the disk initialised once from node 1, the same
+/// disk proven on both, the daemon enabled, all before corosync; a running cluster gets SBD by
+/// a rolling restart, one node at a time and said to be disruptive.
+#[test]
+fn sbd_is_set_up_before_corosync_and_joins_a_running_cluster_one_node_at_a_time() {
+    let eight = design(include_str!("../../../tests/profiles/eight-vms.toml"));
+    let plan = plan(&eight, &fresh("8.4.11"));
+    let kinds: Vec<PhaseKind> = plan.phases.iter().map(|phase| phase.kind).collect();
+    let at = |kind: PhaseKind| kinds.iter().position(|found| *found == kind);
+    assert!(at(PhaseKind::SbdDisk) < at(PhaseKind::SbdEnabled));
+    assert!(at(PhaseKind::SbdEnabled) < at(PhaseKind::Corosync));
+    assert_eq!(at(PhaseKind::SbdRestart), None, "nothing runs yet");
+    for node in ["alpha", "beta"] {
+        step(&plan, &format!("file:{}@{node}", paths::SBD_CONFIG));
+        step(
+            &plan,
+            &format!("file:{}@{node}", paths::SOFTDOG_MODULES_LOAD),
+        );
+        step(&plan, &format!("softdog-loaded@{node}"));
+        step(&plan, &format!("sbd-enabled@{node}"));
+    }
+    let create = step(&plan, "sbd-initialised@alpha");
+    assert!(apply_of(create).contains(
+        "sbd -d /dev/disk/by-id/wwn-0x6001405a1b2c3d4e5f60718293a4b5c6 -1 5 -4 10 create"
+    ));
+    assert!(apply_of(create).starts_with("if ! cmp -s -n 1048576 "));
+    assert!(
+        plan.steps()
+            .all(|(_, step)| step.id != "sbd-initialised@beta")
+    );
+    assert!(matches!(
+        step(&plan, "sbd-same-disk").operation,
+        Operation::Exchange { .. }
+    ));
+    // The cluster runs already: SBD starts with a rolling restart.
+    let mut running = fresh("8.4.11");
+    for facts in &mut running {
+        facts
+            .corosync_running
+            .insert("totem.cluster_name".into(), "eight".into());
+    }
+    let plan = super::plan(&eight, &running);
+    let restart = plan
+        .phases
+        .iter()
+        .find(|phase| phase.kind == PhaseKind::SbdRestart)
+        .expect("a restart phase");
+    assert!(restart.one_node_at_a_time);
+    let started = step(&plan, "sbd-started@alpha");
+    assert!(
+        started
+            .disruptive
+            .as_deref()
+            .is_some_and(|what| what.contains("its VMs move to beta first")),
+        "{started:?}"
+    );
+    // No SBD, no SBD steps.
+    assert!(
+        plan_without_ipmi()
+            .steps()
+            .all(|(_, step)| !step.id.contains("sbd"))
+    );
+}

@@ -186,9 +186,10 @@ impl PacemakerIds {
 pub const HOME_SCORE: u32 = 1000;
 /// Node whose fence device waits, so that the first node wins a fencing race.
 const FENCE_DELAY: &str = "15s";
-/// SBD's watchdog timeout: a node that loses its disk or cluster is reset within it, and a
-/// poison pill counts as delivered after twice it (SBD's msgwait).
-const SBD_WATCHDOG_TIMEOUT_S: u32 = 5;
+/// SBD's watchdog timeout: a node that loses its disk or cluster is reset within it.
+pub const SBD_WATCHDOG_TIMEOUT_S: u32 = 5;
+/// SBD's msgwait: a poison pill counts as delivered after it (twice the watchdog timeout).
+pub const SBD_MSGWAIT_S: u32 = 2 * SBD_WATCHDOG_TIMEOUT_S;
 /// The DRBD 8.4 module's default number of minors.
 const DEFAULT_MINOR_COUNT: u32 = 32;
 

@@ -1,0 +1,114 @@
+//! The preflight's verdict on fencing: with SBD, the shared disk is there on both nodes, the
+//! same size, blank or SBD's already, and each node has a watchdog (or can load softdog).
+
+use super::{Finding, NodeFacts, SbdDisk, Severity, VolumeContent};
+use crate::field::{ClusterField, Field};
+use crate::profile::Fencing;
+use crate::validate::Design;
+
+pub(super) fn findings(design: &Design, facts: &[NodeFacts; 2]) -> Vec<Finding> {
+    let Fencing::Sbd { device, softdog } = &design.cluster.fencing else {
+        return Vec::new();
+    };
+    let device_field = Field::Cluster(ClusterField::SbdDevice);
+    let mut findings = Vec::new();
+    let mut sizes = Vec::new();
+    for (node, node_facts) in design.nodes.iter().zip(facts) {
+        let mut add = |check: &str, severity: Severity, detail: String, fix: String| {
+            findings.push(Finding {
+                node: node.hostname.clone(),
+                check: check.to_owned(),
+                severity,
+                detail,
+                fix,
+            });
+        };
+        match &node_facts.sbd_disk {
+            None | Some(SbdDisk::Missing) => add(
+                "SBD disk",
+                Severity::Error,
+                format!("{device} is not a block device on {}", node.hostname),
+                format!(
+                    "give both nodes the shared disk (an iSCSI or FC LUN), or correct {device_field} to the name it has on both"
+                ),
+            ),
+            Some(SbdDisk::Present {
+                size_bytes,
+                initialised,
+                content,
+            }) => {
+                sizes.push(*size_bytes);
+                if *initialised {
+                    add(
+                        "SBD disk",
+                        Severity::Ok,
+                        format!("{device} holds SBD's header: kept as it is"),
+                        String::new(),
+                    );
+                } else if *content == VolumeContent::Blank {
+                    add(
+                        "SBD disk",
+                        Severity::Ok,
+                        format!("{device} is blank: SBD initialises it"),
+                        String::new(),
+                    );
+                } else {
+                    add(
+                        "SBD disk",
+                        Severity::Error,
+                        format!(
+                            "{device} holds {}; initialising SBD overwrites its start",
+                            content.describe()
+                        ),
+                        format!(
+                            "check that {device_field} names the shared disk meant for SBD; if it does and its data is not needed, clear it yourself (wipefs -a {device}, and zero its first MiB)"
+                        ),
+                    );
+                }
+            }
+        }
+        let watchdog = node_facts.watchdog || (*softdog && node_facts.softdog_available);
+        add(
+            "watchdog",
+            if watchdog {
+                Severity::Ok
+            } else {
+                Severity::Error
+            },
+            if node_facts.watchdog {
+                "/dev/watchdog is there".to_owned()
+            } else if *softdog {
+                if node_facts.softdog_available {
+                    "no /dev/watchdog yet: the softdog module is loaded".to_owned()
+                } else {
+                    "no /dev/watchdog, and the softdog module is not available".to_owned()
+                }
+            } else {
+                "no /dev/watchdog: SBD cannot reset this node".to_owned()
+            },
+            if *softdog {
+                "install the kernel's modules package (softdog is in linux-image), or load the node's hardware watchdog driver".to_owned()
+            } else {
+                format!(
+                    "load the node's hardware watchdog driver (iTCO_wdt, ipmi_watchdog, ...), or turn {} on to use Linux's software watchdog",
+                    Field::Cluster(ClusterField::SbdSoftdog)
+                )
+            },
+        );
+    }
+    if let [first, second] = sizes.as_slice()
+        && first != second
+    {
+        findings.push(Finding {
+            node: "cluster".to_owned(),
+            check: "SBD disk".to_owned(),
+            severity: Severity::Error,
+            detail: format!(
+                "{device} has {first} bytes on {} and {second} on {}: not the same disk",
+                design.nodes[0].hostname, design.nodes[1].hostname
+            ),
+            fix: format!("give {device_field} a name that is the same shared disk on both nodes"),
+        });
+    }
+    findings
+}
