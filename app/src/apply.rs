@@ -16,6 +16,7 @@ use wizard_steps::journal::{self, JournaledRun};
 use wizard_steps::observe::observe_reachable;
 use wizard_steps::plan::{Operation, Plan};
 use wizard_steps::profile::SshAccess;
+use wizard_steps::protection::fence_devices;
 use wizard_steps::remote::{HostKeyTrust, Secret, Session};
 use wizard_steps::run::{Event, Runner, Secrets};
 
@@ -384,6 +385,10 @@ pub async fn status(design: &Design, decisions: &Decisions) -> Result<ExitCode> 
     let mut healthy = unreachable.is_empty()
         && state.nodes.len() == 2
         && state.nodes.iter().all(|node| node.online);
+    for device in fence_devices(design, &state) {
+        healthy &= device.healthy();
+        println!("  fence {}", device.describe());
+    }
     for (placement, vm) in placements(design, &state).iter().zip(&design.vms) {
         let at_home = placement.at_home(vm.console_ip.is_some());
         healthy &= at_home;

@@ -17,6 +17,7 @@ use wizard_steps::Design;
 use wizard_steps::cluster_state::{ClusterState, parse_crm_mon};
 use wizard_steps::cluster_state::{DrbdResource, NodeDrbd};
 use wizard_steps::manage::{CrashWitness, Maintenance, Readiness, Status};
+use wizard_steps::protection::fence_devices;
 use wizard_steps::render::PacemakerIds;
 
 /// What crmsh prints about any offline CIB: stonith off in a CIB without a live cluster.
@@ -441,6 +442,37 @@ fn lab_cluster_fences_through_the_other_nodes_device() {
                 "{device} must run on the other node"
             );
         }
+        // What `tandem status` says of them, from the same crm_mon.
+        let devices = fence_devices(&cib.design, &placement);
+        assert_eq!(devices.len(), 2);
+        for (device, node) in devices.iter().zip(&cib.design.nodes) {
+            assert!(device.healthy(), "{device:?}");
+            assert_eq!(device.fences, std::slice::from_ref(&node.hostname));
+            assert!(
+                device.describe().ends_with("its checks pass"),
+                "{}",
+                device.describe()
+            );
+        }
+    }
+}
+
+#[test]
+fn sbds_one_fence_device_runs_and_status_says_it_fences_both_nodes() {
+    for tools in &Tools::every_release() {
+        let cib = started(tools, &common::test_profile("eight-vms"));
+        let devices = fence_devices(&cib.design, &cib.placement());
+        assert_eq!(devices.len(), 1, "{devices:?}");
+        assert!(devices[0].healthy(), "{devices:?}");
+        assert_eq!(devices[0].fences, ["alpha", "beta"]);
+        // A node that fails is fenced, and the device stays with the survivor.
+        cib.fail("beta");
+        let devices = fence_devices(&cib.design, &cib.placement());
+        assert_eq!(
+            devices[0].running_on.as_deref(),
+            Some("alpha"),
+            "{devices:?}"
+        );
     }
 }
 

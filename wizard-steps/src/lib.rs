@@ -15,6 +15,7 @@ pub mod observe;
 pub mod pages;
 pub mod plan;
 pub mod profile;
+pub mod protection;
 pub mod remote;
 pub mod render;
 pub mod report;

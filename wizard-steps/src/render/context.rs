@@ -126,6 +126,7 @@ pub(super) struct FencingContext {
 /// fences both nodes, so its delay is a map).
 #[derive(Serialize)]
 pub(super) struct SbdContext {
+    pub(super) id: &'static str,
     pub(super) device: String,
     pub(super) softdog: bool,
     pub(super) delay_map: String,
@@ -316,6 +317,7 @@ fn fencing_context(design: &Design) -> FencingContext {
             "sbd",
             Vec::new(),
             Some(SbdContext {
+                id: SBD_FENCE_DEVICE,
                 device: device.clone(),
                 softdog: *softdog,
                 delay_map: design
@@ -353,7 +355,7 @@ fn fence_devices(design: &Design) -> Vec<FenceDevice> {
         .filter_map(|(index, node)| {
             let bmc = node.bmc.as_ref()?;
             Some(FenceDevice {
-                id: format!("fence_{}", node.hostname),
+                id: fence_device_id(&node.hostname),
                 target: node.hostname.clone(),
                 address: bmc.address.clone(),
                 user: bmc.user.clone(),

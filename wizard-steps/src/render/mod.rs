@@ -182,6 +182,14 @@ impl PacemakerIds {
     }
 }
 
+/// The Pacemaker id of the IPMI fence device that fences `node` (it runs on the other node).
+pub fn fence_device_id(node: &str) -> String {
+    format!("fence_{node}")
+}
+
+/// The Pacemaker id of SBD's one fence device (it fences either node).
+pub const SBD_FENCE_DEVICE: &str = "fence_sbd";
+
 /// How strongly a VM prefers its home node; a "stay" stickiness must outweigh it.
 pub const HOME_SCORE: u32 = 1000;
 /// Node whose fence device waits, so that the first node wins a fencing race.
