@@ -1033,11 +1033,16 @@ fn the_crm_mon_fixtures_are_what_pacemaker_says_of_the_seed_cluster() {
         failed_start.simulate(&["-F", "vm_Win2012-2_start_0@node2=1"]);
         failed_start.simulate(&[]);
         failed_start.maintain(&Maintenance::Standby { node: 1 });
+        // The lab (IPMI fencing): the status check of lab2's fence device fails on lab1.
+        let fence_check_failed = started(tools, &common::example_profile("lab"));
+        fence_check_failed.simulate(&["-i", "fence_lab2_monitor_60000@lab1=1"]);
+        fence_check_failed.simulate(&[]);
         let bless = std::env::var_os("TANDEM_BLESS").is_some();
         for (name, cib) in [
             ("seed-at-home.xml", &at_home),
             ("seed-node1-standby.xml", &standby),
             ("seed-node2-start-failed-then-standby.xml", &failed_start),
+            ("lab-fence-check-failed.xml", &fence_check_failed),
         ] {
             let path = common::repo_root()
                 .join("tests/fixtures/crm_mon")

@@ -5,6 +5,7 @@ use iced::widget::{Column, row, text};
 use iced::{Element, Fill};
 use wizard_steps::cluster_state::NodeDrbd;
 use wizard_steps::cluster_state::{ClusterState, placements};
+use wizard_steps::protection::fence_devices;
 
 use super::{Context, section};
 use crate::screens::style;
@@ -66,6 +67,28 @@ pub fn vms_view<'a, M: 'a>(context: Context<'a>, cluster: &'a ClusterState) -> E
         }
     }
     section("VMs", list)
+}
+
+/// The fence devices, where each runs and whether its checks pass; nothing without fencing
+/// (or without a valid profile to know them from).
+pub fn fencing_view<'a, M: 'a>(
+    context: Context<'a>,
+    cluster: &'a ClusterState,
+) -> Option<Element<'a, M>> {
+    let devices = fence_devices(context.design?, cluster);
+    if devices.is_empty() {
+        return None;
+    }
+    let mut list = Column::new().spacing(4);
+    for device in devices {
+        let line = text(device.describe());
+        list = list.push(if device.healthy() {
+            line.style(style::success)
+        } else {
+            line.style(style::danger)
+        });
+    }
+    Some(section("Fencing", list))
 }
 
 pub fn drbd_view<'a, M: 'a>(drbd: &'a [NodeDrbd]) -> Element<'a, M> {

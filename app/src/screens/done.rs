@@ -8,7 +8,7 @@ use iced::widget::{button, column, row, text};
 use iced::{Center, Element};
 use wizard_steps::run::board::Board;
 
-use super::cluster_view::{drbd_view, failures_view, nodes_view, vms_view};
+use super::cluster_view::{drbd_view, failures_view, fencing_view, nodes_view, vms_view};
 use super::run::duration;
 use super::{Context, heading, section, warning};
 use crate::screens::style;
@@ -83,14 +83,12 @@ pub fn update(state: &mut State, message: Message) -> Action {
 
 pub fn view<'a>(state: &'a State, context: Context<'a>, board: &'a Board) -> Element<'a, Message> {
     let cluster = match &board.cluster {
-        Some((cluster, drbd)) => column![
-            nodes_view(cluster),
-            vms_view(context, cluster),
-            drbd_view(drbd),
-            failures_view(cluster),
-        ]
-        .spacing(20)
-        .into(),
+        Some((cluster, drbd)) => column![nodes_view(cluster), vms_view(context, cluster),]
+            .push(fencing_view(context, cluster))
+            .push(drbd_view(drbd))
+            .push(failures_view(cluster))
+            .spacing(20)
+            .into(),
         None => warning(
             "The cluster's state was not read at the end of the run: check it on a node with \
              `crm_mon -1` and `drbdadm status`.",

@@ -16,6 +16,8 @@ use crate::screens::Context;
 use crate::screens::testing::seed;
 
 const AT_HOME: &str = include_str!("../../../../tests/fixtures/crm_mon/seed-at-home.xml");
+const LAB_FENCE_CHECK_FAILED: &str =
+    include_str!("../../../../tests/fixtures/crm_mon/lab-fence-check-failed.xml");
 const NODE1_STANDBY: &str =
     include_str!("../../../../tests/fixtures/crm_mon/seed-node1-standby.xml");
 
@@ -35,7 +37,10 @@ struct Page {
 
 impl Page {
     fn new() -> Page {
-        let profile = seed();
+        Page::of(seed())
+    }
+
+    fn of(profile: Profile) -> Page {
         let design = validate(&profile).expect("the seed is valid");
         Page {
             state: State::default(),
@@ -47,10 +52,13 @@ impl Page {
 
     /// The page after a read of the cluster.
     fn read(xml: &str) -> Page {
-        let mut page = Page::new();
-        assert_eq!(page.send(Message::Tick), Action::Read);
-        assert_eq!(page.send(Message::Read(Ok(status(xml)))), Action::None);
-        page
+        Page::new().after_read(xml)
+    }
+
+    fn after_read(mut self, xml: &str) -> Page {
+        assert_eq!(self.send(Message::Tick), Action::Read);
+        assert_eq!(self.send(Message::Read(Ok(status(xml)))), Action::None);
+        self
     }
 
     fn send(&mut self, message: Message) -> Action {
@@ -374,5 +382,25 @@ fn a_split_brain_is_examined_the_victim_chosen_and_the_recovery_confirmed() -> R
     page.send(Message::Read(Ok(status(AT_HOME))));
     assert!(page.shows("split-brain recovery of Win2012: done in 95 s"));
     assert!(!page.shows("SPLIT BRAIN"), "healthy again");
+    Ok(())
+}
+
+/// With fencing, the page says where each fence device runs and whether its checks pass
+/// (the lab: lab2's device failed a check on lab1); without fencing it has no such section.
+#[test]
+fn the_fence_devices_and_their_last_check_are_shown() -> Result<(), Error> {
+    let lab = Profile::from_toml(
+        include_str!("../../../../resources/profiles/lab.toml"),
+        "lab",
+    )
+    .expect("the lab profile");
+    let page = Page::of(lab).after_read(LAB_FENCE_CHECK_FAILED);
+    let mut ui = page.ui([true, true]);
+    let _ = ui.find("fence_lab1 (fences lab1) on lab2, its checks pass")?;
+    let _ = ui.find(
+        "fence_lab2 (fences lab2) on lab1, its last check FAILED: monitor on lab1: Simulated \
+         action result",
+    )?;
+    assert!(!Page::read(AT_HOME).shows("Fencing"));
     Ok(())
 }

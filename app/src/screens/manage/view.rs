@@ -1,7 +1,7 @@
 //! The Manage page as drawn: the cluster as the nodes report it, a split brain and its
 //! evidence, the maintenance buttons.
 
-use crate::screens::cluster_view::{drbd_view, failures_view, nodes_view, vms_view};
+use crate::screens::cluster_view::{drbd_view, failures_view, fencing_view, nodes_view, vms_view};
 use crate::screens::focus::{self, Activate};
 use crate::screens::{Context, heading, section, warning};
 use iced::widget::{Column, button, column, container, row, text};
@@ -80,6 +80,7 @@ pub fn view<'a>(
             page = page
                 .push(nodes_view(&status.cluster))
                 .push(vms_view(context, &status.cluster))
+                .push(fencing_view(context, &status.cluster))
                 .push(drbd_view(&status.drbd))
                 .push(failures_view(&status.cluster));
             if both {
