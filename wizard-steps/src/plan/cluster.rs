@@ -112,30 +112,51 @@ impl Builder<'_> {
                 },
             )];
         }
+        let disruptive = running.then(|| {
+            format!(
+                "restarts corosync and Pacemaker on {host} ({}): its VMs move to {peer} first and come back after, per the failback policy; {peer}'s VMs keep running",
+                changed
+                    .iter()
+                    .map(|key| key.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        });
+        self.restarted_with_vms_away(
+            node,
+            ["corosync-restarted", "back-online-after-restart"],
+            format!("corosync and Pacemaker on {host} restarted with the new settings"),
+            in_effect,
+            disruptive,
+        )
+    }
+
+    /// Corosync and Pacemaker restarted on `node` (its VMs moved to the other node first) until
+    /// `done_when` holds, then the node back online: the steps `ids` name.
+    pub(super) fn restarted_with_vms_away(
+        &self,
+        node: usize,
+        ids: [&str; 2],
+        title: String,
+        done_when: String,
+        disruptive: Option<String>,
+    ) -> Vec<Step> {
+        let (host, peer) = (self.hostname(node), self.hostname(1 - node));
         let restarted = Step {
-            disruptive: running.then(|| {
-                format!(
-                    "restarts corosync and Pacemaker on {host} ({}): its VMs move to {peer} first and come back after, per the failback policy; {peer}'s VMs keep running",
-                    changed
-                        .iter()
-                        .map(|key| key.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            }),
+            disruptive,
             ..self.step(
-                "corosync-restarted".into(),
+                ids[0].into(),
                 node,
-                format!("corosync and Pacemaker on {host} restarted with the new settings"),
+                title,
                 Operation::Command {
-                    check: Some(in_effect.clone()),
+                    check: Some(done_when.clone()),
                     apply: corosync::rolling_restart(host, peer),
-                    verify: Some(in_effect),
+                    verify: Some(done_when),
                 },
             )
         };
         let back = self.step(
-            "back-online-after-restart".into(),
+            ids[1].into(),
             node,
             format!("{host} back online after its restart"),
             Operation::Command {

@@ -4,7 +4,6 @@
 //! cluster. On a cluster that already runs, SBD starts with a rolling restart (one node at a
 //! time, its VMs moved away first).
 
-use crate::corosync;
 use crate::profile::Fencing;
 use crate::remote::quote;
 use crate::render::{SBD_MSGWAIT_S, SBD_WATCHDOG_TIMEOUT_S, paths};
@@ -117,33 +116,15 @@ impl Builder<'_> {
     /// On a node that runs the cluster already: restart corosync and Pacemaker so that SBD
     /// starts with them, the node's VMs moved to the other node first and back after.
     fn sbd_started_by_restart(&self, node: usize) -> Vec<Step> {
-        const ACTIVE: &str = "systemctl is-active --quiet sbd";
         let (host, peer) = (self.hostname(node), self.hostname(1 - node));
-        let restarted = Step {
-            disruptive: Some(format!(
+        self.restarted_with_vms_away(
+            node,
+            ["sbd-started", "back-online-after-sbd"],
+            format!("SBD runs on {host} (corosync and Pacemaker restarted)"),
+            "systemctl is-active --quiet sbd".into(),
+            Some(format!(
                 "restarts corosync and Pacemaker on {host} so that SBD starts with them: its VMs move to {peer} first and come back after, per the failback policy; {peer}'s VMs keep running"
             )),
-            ..self.step(
-                "sbd-started".into(),
-                node,
-                format!("SBD runs on {host} (corosync and Pacemaker restarted)"),
-                Operation::Command {
-                    check: Some(ACTIVE.into()),
-                    apply: corosync::rolling_restart(host, peer),
-                    verify: Some(ACTIVE.into()),
-                },
-            )
-        };
-        let back = self.step(
-            "back-online-after-sbd".into(),
-            node,
-            format!("{host} back online after its restart"),
-            Operation::Command {
-                check: Some(format!("[ ! -e {} ]", corosync::STANDBY_MARK)),
-                apply: corosync::back_online(host),
-                verify: Some(format!("[ ! -e {} ]", corosync::STANDBY_MARK)),
-            },
-        );
-        vec![restarted, back]
+        )
     }
 }

@@ -109,14 +109,15 @@ impl Runner<'_> {
         }
     }
 
-    /// A step on the quorum device's machine: a command or a requirement.
-    pub(super) async fn quorum_device_step(
+    /// A command or a requirement (what runs the same on any machine); None for the other
+    /// operations.
+    async fn plain_step(
         &self,
+        session: &Session,
         step: &Step,
         label: &str,
-        session: &Session,
-    ) -> Result<(Outcome, String), StepError> {
-        match &step.operation {
+    ) -> Option<Result<(Outcome, String), StepError>> {
+        Some(match &step.operation {
             Operation::Command {
                 check,
                 apply,
@@ -135,10 +136,22 @@ impl Runner<'_> {
             Operation::Require { check, failure } => {
                 self.require_step(session, check, failure).await
             }
-            _ => Err(StepError::new(
+            _ => return None,
+        })
+    }
+
+    /// A step on the quorum device's machine: a command or a requirement.
+    pub(super) async fn quorum_device_step(
+        &self,
+        step: &Step,
+        label: &str,
+        session: &Session,
+    ) -> Result<(Outcome, String), StepError> {
+        self.plain_step(session, step, label).await.unwrap_or_else(|| {
+            Err(StepError::new(
                 "only commands and requirements run on the quorum device's machine (a bug in the plan)",
-            )),
-        }
+            ))
+        })
     }
 
     pub(super) async fn node_step(
@@ -148,25 +161,10 @@ impl Runner<'_> {
         session: &mut Session,
     ) -> Result<(Outcome, String), StepError> {
         let node = self.plan.nodes[index].as_str();
+        if let Some(result) = self.plain_step(session, step, node).await {
+            return result;
+        }
         match &step.operation {
-            Operation::Command {
-                check,
-                apply,
-                verify,
-            } => {
-                self.command_step(
-                    session,
-                    step,
-                    node,
-                    check.as_deref(),
-                    apply,
-                    verify.as_deref(),
-                )
-                .await
-            }
-            Operation::Require { check, failure } => {
-                self.require_step(session, check, failure).await
-            }
             Operation::File {
                 path,
                 contents,
@@ -296,6 +294,9 @@ impl Runner<'_> {
             } => {
                 self.wait_for_sync(session, step, node, resource, *minor, *drbd)
                     .await
+            }
+            Operation::Command { .. } | Operation::Require { .. } => {
+                unreachable!("a plain step, run above")
             }
             Operation::SharedKey { .. }
             | Operation::Secret { .. }
