@@ -1,12 +1,59 @@
-//! The preflight's verdict on fencing: with SBD, the shared disk is there on both nodes, the
-//! same size, blank or SBD's already, and each node has a watchdog (or can load softdog).
+//! The preflight's verdict on fencing and quorum: with SBD, the shared disk is there on both
+//! nodes, the same size, blank or SBD's already, and each node has a watchdog (or can load
+//! softdog); with a quorum device, each node reaches qnetd's port.
 
-use super::{Finding, NodeFacts, SbdDisk, Severity, VolumeContent};
+use super::{Finding, NodeFacts, Reach, SbdDisk, Severity, VolumeContent};
 use crate::field::{ClusterField, Field};
 use crate::profile::Fencing;
 use crate::validate::Design;
 
 pub(super) fn findings(design: &Design, facts: &[NodeFacts; 2]) -> Vec<Finding> {
+    let mut findings = quorum_device(design, facts);
+    findings.extend(sbd(design, facts));
+    findings
+}
+
+/// With a quorum device: each node reaches qnetd's port (a refusal is fine before Tandem has
+/// installed qnetd; silence is a wrong address or a firewall).
+fn quorum_device(design: &Design, facts: &[NodeFacts; 2]) -> Vec<Finding> {
+    let Some(device) = &design.cluster.quorum_device else {
+        return Vec::new();
+    };
+    let target = format!("{}:{}", device.address, device.port);
+    design
+        .nodes
+        .iter()
+        .zip(facts)
+        .map(|(node, node_facts)| {
+            let (severity, detail, fix) = match node_facts.qnetd {
+                Some(Reach::Open) => (Severity::Ok, format!("qnetd answers at {target}"), String::new()),
+                Some(Reach::Refused) => (
+                    Severity::Ok,
+                    format!("{target} answers, nothing listens yet: Tandem installs qnetd there"),
+                    String::new(),
+                ),
+                _ => (
+                    Severity::Error,
+                    format!("{} gets no answer from {target}", node.hostname),
+                    format!(
+                        "check {} (the address the nodes reach the quorum device's machine at) and that no firewall between them drops TCP port {}",
+                        Field::Cluster(ClusterField::QuorumAddress),
+                        device.port
+                    ),
+                ),
+            };
+            Finding {
+                node: node.hostname.clone(),
+                check: "quorum device".to_owned(),
+                severity,
+                detail,
+                fix,
+            }
+        })
+        .collect()
+}
+
+fn sbd(design: &Design, facts: &[NodeFacts; 2]) -> Vec<Finding> {
     let Fencing::Sbd { device, softdog } = &design.cluster.fencing else {
         return Vec::new();
     };

@@ -82,6 +82,21 @@ pub struct NodeFacts {
     /// Linux's software watchdog module can be loaded.
     #[serde(default)]
     pub softdog_available: bool,
+    /// How a TCP connection to the quorum device's qnetd went (asked only with one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qnetd: Option<Reach>,
+}
+
+/// How a TCP connection from a node went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reach {
+    /// Something listens there.
+    Open,
+    /// The machine answered that nothing listens there (before qnetd is installed).
+    Refused,
+    /// No answer in time, or no route: a wrong address or a firewall that drops.
+    Unreachable,
 }
 
 /// The SBD disk as one node sees it.

@@ -118,6 +118,15 @@ pub fn gather_script(design: &Design, index: usize) -> String {
         ),
         _ => String::new(),
     };
+    // bash's /dev/tcp tells a refusal (the machine is there, qnetd not yet) from silence.
+    let qnetd = match &design.cluster.quorum_device {
+        Some(device) => format!(
+            "reach=$(timeout 5 bash -c 'exec 3<>/dev/tcp/'{}'/{}' 2>&1) && echo qnetd=open || case \"$reach\" in *refused*) echo qnetd=refused ;; *) echo qnetd=unreachable ;; esac\n",
+            quote(&device.address),
+            device.port
+        ),
+        None => String::new(),
+    };
     format!(
         r#"{IDENTITY_SCRIPT}echo "drbd_module=$(modinfo -F version drbd 2>/dev/null)"
 for package in {packages}; do
@@ -126,7 +135,7 @@ for package in {packages}; do
   elif ! apt-cache policy "$package" 2>/dev/null | grep -q 'Candidate: [0-9]'; then echo "unavailable=$package"; fi
 done
 {INTERFACES_SCRIPT}vgs --noheadings --units m --nosuffix -o vg_size,vg_free {vg} 2>/dev/null | awk '{{print "vg=" int($1) " " int($2)}}'
-{VOLUME_PROBE}{volumes}{sbd}ss -Htln 2>/dev/null | awk '{{n = split($4, part, ":"); print "listening=" part[n]}}'
+{VOLUME_PROBE}{volumes}{sbd}{qnetd}ss -Htln 2>/dev/null | awk '{{n = split($4, part, ":"); print "listening=" part[n]}}'
 command -v drbdsetup >/dev/null 2>&1 && drbdsetup status 2>/dev/null | awk '/^[^ ]/ {{print "drbd_up=" $1}}'
 for file in {files}; do [ -e "$file" ] && echo "file=$file"; done
 for res in /etc/drbd.d/*.res; do
@@ -272,6 +281,13 @@ pub fn parse(output: &str) -> NodeFacts {
                 }
             }
             "watchdog" => facts.watchdog = value.trim() == "yes",
+            "qnetd" => {
+                facts.qnetd = Some(match value.trim() {
+                    "open" => Reach::Open,
+                    "refused" => Reach::Refused,
+                    _ => Reach::Unreachable,
+                })
+            }
             "softdog" => facts.softdog_available = value.trim() == "available",
             "group" => {
                 if let (Some(name), Some(size), Some(free)) =

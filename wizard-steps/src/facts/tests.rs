@@ -495,3 +495,43 @@ fn sbd_needs_the_same_blank_or_sbd_disk_on_both_nodes_and_a_watchdog() {
     assert_eq!(found.len(), 2, "{found:?}");
     assert!(found[0].contains("no /dev/watchdog: SBD cannot reset this node"));
 }
+
+#[test]
+fn each_node_must_reach_the_quorum_devices_port() {
+    let design = seed_with(|profile| {
+        crate::pages::cluster::set_quorum_device(profile, true);
+        if let Some(device) = &mut profile.cluster.quorum_device {
+            device.address = "192.168.1.3".into();
+            device.ssh.host = "192.168.1.3".into();
+        }
+    });
+    let script = gather_script(&design, 1);
+    assert!(script.contains("/dev/tcp/'192.168.1.3'/5403"), "{script}");
+    assert!(!gather_script(&seed(), 1).contains("/dev/tcp"));
+    let with = |lines: [&str; 2]| {
+        let [first, second] = healthy();
+        [
+            NodeFacts {
+                qnetd: parse(lines[0]).qnetd,
+                ..first
+            },
+            NodeFacts {
+                qnetd: parse(lines[1]).qnetd,
+                ..second
+            },
+        ]
+    };
+    // Open, or refused before Tandem installs qnetd: fine.
+    let fine = evaluate(&design, &with(["qnetd=open", "qnetd=refused"]), &LocalFacts::default());
+    assert!(errors(&fine).is_empty(), "{:?}", errors(&fine));
+    // Silence from one node: a wrong address or a firewall, before anything changes.
+    let found = errors(&evaluate(
+        &design,
+        &with(["qnetd=open", "qnetd=unreachable"]),
+        &LocalFacts::default(),
+    ));
+    assert_eq!(
+        found,
+        ["node2 quorum device: node2 gets no answer from 192.168.1.3:5403"]
+    );
+}
