@@ -108,7 +108,7 @@ fn sbd(design: &Design, facts: &[NodeFacts; 2]) -> Vec<Finding> {
                             content.describe()
                         ),
                         format!(
-                            "check that {device_field} names the shared disk meant for SBD; if it does and its data is not needed, clear it yourself (wipefs -a {device}, and zero its first MiB)"
+                            "check that {device_field} names the shared disk meant for SBD; if it does and its data is not needed, clear it yourself (wipefs -a {device}, and zero its first and last MiB)"
                         ),
                     );
                 }

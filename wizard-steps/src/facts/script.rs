@@ -121,9 +121,8 @@ pub fn gather_script(design: &Design, index: usize) -> String {
     // bash's /dev/tcp tells a refusal (the machine is there, qnetd not yet) from silence.
     let qnetd = match &design.cluster.quorum_device {
         Some(device) => format!(
-            "reach=$(timeout 5 bash -c 'exec 3<>/dev/tcp/'{}'/{}' 2>&1) && echo qnetd=open || case \"$reach\" in *refused*) echo qnetd=refused ;; *) echo qnetd=unreachable ;; esac\n",
-            quote(&device.address),
-            device.port
+            "reach=$({} 2>&1) && echo qnetd=open || case \"$reach\" in *refused*) echo qnetd=refused ;; *) echo qnetd=unreachable ;; esac\n",
+            crate::remote::tcp_probe(&device.address, device.port, 5)
         ),
         None => String::new(),
     };

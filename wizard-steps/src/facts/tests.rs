@@ -522,7 +522,11 @@ fn each_node_must_reach_the_quorum_devices_port() {
         ]
     };
     // Open, or refused before Tandem installs qnetd: fine.
-    let fine = evaluate(&design, &with(["qnetd=open", "qnetd=refused"]), &LocalFacts::default());
+    let fine = evaluate(
+        &design,
+        &with(["qnetd=open", "qnetd=refused"]),
+        &LocalFacts::default(),
+    );
     assert!(errors(&fine).is_empty(), "{:?}", errors(&fine));
     // Silence from one node: a wrong address or a firewall, before anything changes.
     let found = errors(&evaluate(

@@ -188,8 +188,7 @@ impl Builder<'_> {
                     disruptive: None,
                 });
             }
-        }
-        if let Fencing::Ipmi {} = self.design.cluster.fencing {
+            // ... and each node asks the BMC it fences, with that password.
             for node in BOTH {
                 steps.extend(self.bmc_answers(node, 1 - node));
             }

@@ -3,7 +3,7 @@
 //! for the cluster, signed by qnetd). Its steps run before corosync's: the nodes' daemon joins
 //! once corosync runs with the device in its configuration.
 
-use crate::remote::quote;
+use crate::remote::{quote, tcp_probe};
 
 use super::builder::{BOTH, Builder, backup_shell};
 use super::{Operation, Phase, PhaseKind, Scope, Step, phase};
@@ -32,7 +32,7 @@ impl Builder<'_> {
                     apply: format!(
                         "export DEBIAN_FRONTEND=noninteractive; \
                          dpkg-query -W -f='${{Status}}' corosync-qnetd 2>/dev/null | grep -q 'install ok installed' || \
-                         {{ apt-get update -qq && apt-get install -y -qq --no-install-recommends corosync-qnetd; }} || exit 1; \
+                         {{ apt-get update -qq || true; apt-get install -y -qq --no-install-recommends corosync-qnetd; }} || exit 1; \
                          [ -s {QNETD_CA} ] || corosync-qnetd-certutil -i || exit 1; \
                          systemctl enable corosync-qnetd && systemctl restart corosync-qnetd"
                     ),
@@ -64,11 +64,7 @@ impl Builder<'_> {
                     device.port
                 ),
                 Operation::Require {
-                    check: format!(
-                        "timeout 10 bash -c 'exec 3<>/dev/tcp/'{}'/{}'",
-                        quote(&device.address),
-                        device.port
-                    ),
+                    check: tcp_probe(&device.address, device.port, 10),
                     failure: format!(
                         "{} cannot open a connection to qnetd at {}:{}: check the address the nodes reach the quorum device at, and that no firewall between them closes TCP port {}",
                         self.hostname(node),
@@ -131,6 +127,10 @@ impl Builder<'_> {
     }
 }
 
+/// A running corosync-qdevice reads its certificates when it starts: after new ones, it is
+/// restarted (a daemon not running yet is left alone).
+const RESTART_QDEVICE: &str = "{ systemctl try-restart corosync-qdevice 2>/dev/null || true; }";
+
 /// The node's qdevice daemon is connected to qnetd (`corosync-qdevice-tool -s`).
 pub const QDEVICE_CONNECTED: &str =
     "corosync-qdevice-tool -s 2>/dev/null | grep -qE '^ *State: *Connected'";
@@ -153,27 +153,30 @@ fn qdevice_certificates(cluster: &str) -> Operation {
     );
     Operation::QdeviceCertificates {
         ca: format!("cat {QNETD_CA}"),
+        // The node trusts this qnetd's CA, and holds the cluster's certificate (its key too),
+        // valid for a TLS client by that CA and naming this cluster.
         check: format!(
-            "have=$({have}); want=$({want}); [ -n \"$have\" ] && [ \"$have\" = \"$want\" ] && certutil -L -d {NODE_DB} -n 'Cluster Cert' >/dev/null 2>&1",
+            "have=$({have}); want=$({want}); [ -n \"$have\" ] && [ \"$have\" = \"$want\" ] && certutil -V -u C -n 'Cluster Cert' -d {NODE_DB} 2>/dev/null | grep -q 'certificate is valid' && certutil -K -d {NODE_DB} -f {NODE_DB}/pwdfile.txt 2>/dev/null | grep -q 'Cluster Cert' && certutil -L -d {NODE_DB} -n 'Cluster Cert' 2>/dev/null | grep -qF {subject}",
             have = ca_body(&format!(
                 "certutil -L -d {NODE_DB} -n 'QNet CA' -a 2>/dev/null"
             )),
             want = ca_body("printf '%s\\n' \"$CA\""),
+            subject = quote(&format!("CN={cluster}")),
         ),
         request: format!(
             "set -e; {init_node_db}; corosync-qdevice-net-certutil -r -n {cluster} >/dev/null; base64 -w0 {NODE_DB}/qdevice-net-node.crq; rm -rf \"$t\"",
             cluster = quote(cluster),
         ),
         sign: format!(
-            "set -e; t=$(mktemp -d); printf '%s' \"$REQUEST\" | base64 -d > \"$t/qdevice-net-node.crq\"; corosync-qnetd-certutil -s -c \"$t/qdevice-net-node.crq\" -n {cluster} >/dev/null; base64 -w0 {crt}; rm -rf \"$t\"",
+            "set -e; t=$(mktemp -d); printf '%s' \"$REQUEST\" | base64 -d > \"$t/qdevice-net-node.crq\"; rm -f {crt}; corosync-qnetd-certutil -s -c \"$t/qdevice-net-node.crq\" -n {cluster} >/dev/null; [ -s {crt} ]; base64 -w0 {crt}; rm -rf \"$t\"",
             cluster = quote(cluster),
             crt = quote(&format!("{QNETD_DB}/cluster-{cluster}.crt")),
         ),
         import: format!(
-            "set -e; t=$(mktemp -d); printf '%s' \"$CERT\" | base64 -d > \"$t/cluster.crt\"; corosync-qdevice-net-certutil -M -c \"$t/cluster.crt\" >/dev/null; base64 -w0 {NODE_DB}/qdevice-net-node.p12; rm -rf \"$t\""
+            "set -e; t=$(mktemp -d); printf '%s' \"$CERT\" | base64 -d > \"$t/cluster.crt\"; rm -f {NODE_DB}/qdevice-net-node.p12; corosync-qdevice-net-certutil -M -c \"$t/cluster.crt\" >/dev/null; [ -s {NODE_DB}/qdevice-net-node.p12 ]; {RESTART_QDEVICE}; base64 -w0 {NODE_DB}/qdevice-net-node.p12; rm -rf \"$t\""
         ),
         import_peer: format!(
-            "set -e; {init_node_db}; printf '%s' \"$P12\" | base64 -d > \"$t/qdevice-net-node.p12\"; corosync-qdevice-net-certutil -m -c \"$t/qdevice-net-node.p12\" >/dev/null; rm -rf \"$t\""
+            "set -e; {init_node_db}; printf '%s' \"$P12\" | base64 -d > \"$t/qdevice-net-node.p12\"; corosync-qdevice-net-certutil -m -c \"$t/qdevice-net-node.p12\" >/dev/null; {RESTART_QDEVICE}; rm -rf \"$t\""
         ),
     }
 }

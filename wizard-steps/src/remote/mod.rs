@@ -27,7 +27,7 @@ use self::handler::ClientHandler;
 
 pub use error::{ConnectError, ExecError, UploadError};
 pub use exec::{CommandOutput, ExitStatus, OutputLine};
-pub use shell::quote;
+pub use shell::{quote, tcp_probe};
 pub use trust::{HostKeyTrust, Verdict, fingerprint};
 pub use upload::{BACKUP_ROOT, Existing, Payload, UploadOutcome, backup_path, backup_path_at};
 

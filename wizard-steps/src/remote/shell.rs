@@ -16,3 +16,13 @@ pub fn quote(word: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// Shell that opens a TCP connection to `host` port `port` from the machine it runs on, giving
+/// up after `seconds` (bash's /dev/tcp: no netcat needed). It exits 0 when something listens,
+/// and its error output tells a refusal from silence.
+pub fn tcp_probe(host: &str, port: u16, seconds: u32) -> String {
+    format!(
+        "timeout {seconds} bash -c 'exec 3<>/dev/tcp/'{}'/{port}'",
+        quote(host)
+    )
+}
