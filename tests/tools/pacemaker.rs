@@ -457,6 +457,59 @@ fn lab_cluster_fences_through_the_other_nodes_device() {
     }
 }
 
+/// The lab switched from IPMI to SBD: the new configuration loads beside the old devices
+/// (`load update` never deletes), and the plan's own step then deletes them, their location
+/// constraints with them; the configuration verifies and the step's check passes after.
+#[test]
+fn a_changed_fencing_method_leaves_no_fence_device_behind() {
+    for tools in &Tools::every_release() {
+        let cib = started(tools, &common::example_profile("lab"));
+        let scratch = TempDir::new().expect("temporary directory");
+        let sbd = scratch.path().join("lab.toml");
+        let text = fs::read_to_string(common::example_profile("lab")).expect("the lab profile");
+        fs::write(
+            &sbd,
+            text.replace(
+                "method = \"ipmi\"",
+                "method = \"sbd\"\ndevice = \"/dev/disk/by-id/virtio-sbd\"\nsoftdog = true",
+            ),
+        )
+        .expect("write the SBD lab");
+        let sbd = tools.profile(&sbd);
+        let rendered = common::render(&sbd, &[]);
+        cib.crm_load(&rendered.path().join("cluster.crm"));
+        let plan = wizard_steps::plan::plan(&common::design(&sbd), &Default::default());
+        let (_, step) = plan
+            .steps()
+            .find(|(_, step)| step.id == "stale-fence-devices@lab1")
+            .expect("the plan's stale-device step");
+        let wizard_steps::plan::Operation::Command {
+            check: Some(check),
+            apply,
+            ..
+        } = &step.operation
+        else {
+            panic!("a command with its check: {step:?}");
+        };
+        let holds = |command: &str| common::run(&mut cib.shell(command)).status.success();
+        assert!(!holds(check), "{tools}: IPMI's devices are still there");
+        let output = common::run(&mut cib.shell(apply));
+        common::assert_success(&output, &format!("{tools}: {apply}"));
+        assert!(holds(check), "{tools}: a stale device is left");
+        let configuration = String::from_utf8_lossy(
+            &common::run(cib.tool("cibadmin").args(["-Q", "-o", "configuration"])).stdout,
+        )
+        .into_owned();
+        assert!(
+            !configuration.contains("fence_lab1") && !configuration.contains("fence_lab2"),
+            "{tools}: {configuration}"
+        );
+        assert!(configuration.contains("fence_sbd"), "{tools}");
+        cib.simulate(&[]);
+        cib.verify();
+    }
+}
+
 #[test]
 fn sbds_one_fence_device_runs_and_status_says_it_fences_both_nodes() {
     for tools in &Tools::every_release() {

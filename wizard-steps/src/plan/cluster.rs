@@ -4,7 +4,7 @@
 use crate::corosync;
 use crate::profile::Fencing;
 use crate::remote::quote;
-use crate::render::paths;
+use crate::render::{SBD_FENCE_DEVICE, fence_device_id, paths};
 
 use super::builder::{BOTH, Builder};
 use super::{Operation, Phase, PhaseKind, Scope, SecretName, Step, phase};
@@ -225,6 +225,9 @@ impl Builder<'_> {
                     verify: Some(loaded),
                 },
             ),
+        ]);
+        steps.push(self.stale_fence_devices());
+        steps.extend([
             self.step(
                 "failures-cleared".into(),
                 0,
@@ -251,6 +254,51 @@ impl Builder<'_> {
 }
 
 impl Builder<'_> {
+    /// Fence devices Tandem made for another fencing method (IPMI's per node, SBD's one) that
+    /// the design no longer has: deleted from the configuration once the new one is loaded
+    /// (`crm configure load update` adds and changes, it never deletes). With crmsh, their
+    /// location constraints go with them.
+    fn stale_fence_devices(&self) -> Step {
+        let mut ours: Vec<String> = self
+            .design
+            .nodes
+            .iter()
+            .map(|node| fence_device_id(&node.hostname))
+            .collect();
+        ours.push(SBD_FENCE_DEVICE.to_owned());
+        let current: Vec<String> = match &self.design.cluster.fencing {
+            Fencing::Ipmi {} => self
+                .design
+                .nodes
+                .iter()
+                .map(|node| fence_device_id(&node.hostname))
+                .collect(),
+            Fencing::Sbd { .. } => vec![SBD_FENCE_DEVICE.to_owned()],
+            Fencing::None { .. } => Vec::new(),
+        };
+        let stale: Vec<String> = ours
+            .into_iter()
+            .filter(|id| !current.contains(id))
+            .map(|id| quote(&id))
+            .collect();
+        let present = format!(
+            "for id in {}; do cibadmin -Q --xpath \"/cib/configuration//*[@id='$id']\" >/dev/null 2>&1 && echo \"$id\"; done",
+            stale.join(" ")
+        );
+        self.step(
+            "stale-fence-devices".into(),
+            0,
+            "no fence device of another fencing method left".into(),
+            Operation::Command {
+                check: Some(format!("[ -z \"$({present})\" ]")),
+                apply: format!(
+                    "ids=$({present}); [ -z \"$ids\" ] || crm configure delete --force $ids"
+                ),
+                verify: Some(format!("[ -z \"$({present})\" ]")),
+            },
+        )
+    }
+
     /// `target`'s BMC answers fence_ipmilan's status question from `node`, which fences it:
     /// with the address, user, password (its secret file) and lanplus settings the cluster's
     /// fence device will use, before that device is configured.
