@@ -207,27 +207,40 @@ pub enum Operation {
         check: [String; 2],
         apply: [String; 2],
     },
-    /// The quorum device's certificates (see [`Operation::QDEVICE_VARIABLES`]).
-    QdeviceCertificates {
-        ca: String,
-        check: String,
-        request: String,
-        sign: String,
-        import: String,
-        import_peer: String,
-    },
+    /// The quorum device's certificates across the three machines.
+    QdeviceCertificates(QdeviceCertificates),
 }
 
-/// Carried out by the runner across the three machines, each command a shell script:
-/// `ca` on the quorum device's machine prints qnetd's CA certificate; `check` on each node
-/// (with it in `$CA`) exits 0 when the node trusts that CA and holds the cluster's
-/// certificate. When a node does not: `request` on the first node (with `$CA`) makes its
-/// database and prints a certificate request, `sign` on the qnetd machine (with `$REQUEST`)
-/// prints the signed certificate, `import` on the first node (with `$CERT`) imports it and
-/// prints the certificate with its key, and `import_peer` on the second node (with `$CA` and
-/// `$P12`) imports that. Binary files travel base64-encoded.
-impl Operation {
-    pub const QDEVICE_VARIABLES: [&'static str; 4] = ["CA", "REQUEST", "CERT", "P12"];
+/// The quorum device's certificate exchange, carried out by the runner across the three
+/// machines, each command a shell script: `ca` on the quorum device's machine prints qnetd's CA
+/// certificate; `check` on each node (with it in `$CA`) exits 0 when the node trusts that CA and
+/// holds the cluster's certificate. When a node does not: `request` on the first node (with
+/// `$CA`) makes its database and prints a certificate request, `sign` on the qnetd machine (with
+/// `$REQUEST`) prints the signed certificate, `import` on the first node (with `$CERT`) imports
+/// it and prints the certificate with its key, and `import_peer` on the second node (with `$CA`
+/// and `$P12`) imports that. Binary files travel base64-encoded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QdeviceCertificates {
+    pub ca: String,
+    pub check: String,
+    pub request: String,
+    pub sign: String,
+    pub import: String,
+    pub import_peer: String,
+}
+
+impl QdeviceCertificates {
+    /// Every command, in the order the runner may run them.
+    pub fn commands(&self) -> [&str; 6] {
+        [
+            &self.ca,
+            &self.check,
+            &self.request,
+            &self.sign,
+            &self.import,
+            &self.import_peer,
+        ]
+    }
 }
 
 /// Names a secret the runner asks the caller for.

@@ -6,7 +6,7 @@
 use crate::remote::{quote, tcp_probe};
 
 use super::builder::{BOTH, Builder, backup_shell};
-use super::{Operation, Phase, PhaseKind, Scope, Step, phase};
+use super::{Operation, Phase, PhaseKind, QdeviceCertificates, Scope, Step, phase};
 
 /// The nodes' qdevice certificate database.
 const NODE_DB: &str = "/etc/corosync/qdevice/net/nssdb";
@@ -135,7 +135,7 @@ const RESTART_QDEVICE: &str = "{ systemctl try-restart corosync-qdevice 2>/dev/n
 pub const QDEVICE_CONNECTED: &str =
     "corosync-qdevice-tool -s 2>/dev/null | grep -qE '^ *State: *Connected'";
 
-/// The certificate exchange (see [`Operation::QdeviceCertificates`]): every command here, with
+/// The certificate exchange (see [`QdeviceCertificates`]): every command here, with
 /// what the runner carries between the machines in `$CA`, `$REQUEST`, `$CERT` and `$P12`
 /// (base64 for the binary ones).
 fn qdevice_certificates(cluster: &str) -> Operation {
@@ -151,7 +151,7 @@ fn qdevice_certificates(cluster: &str) -> Operation {
         "{backup}; t=$(mktemp -d) && printf '%s\\n' \"$CA\" > \"$t/qnetd-cacert.crt\" && corosync-qdevice-net-certutil -i -c \"$t/qnetd-cacert.crt\" >/dev/null",
         backup = backup_shell(NODE_DB, "mv"),
     );
-    Operation::QdeviceCertificates {
+    Operation::QdeviceCertificates(QdeviceCertificates {
         ca: format!("cat {QNETD_CA}"),
         // The node trusts this qnetd's CA, and holds the cluster's certificate (its key too),
         // valid for a TLS client by that CA and naming this cluster.
@@ -178,5 +178,5 @@ fn qdevice_certificates(cluster: &str) -> Operation {
         import_peer: format!(
             "set -e; {init_node_db}; printf '%s' \"$P12\" | base64 -d > \"$t/qdevice-net-node.p12\"; corosync-qdevice-net-certutil -m -c \"$t/qdevice-net-node.p12\" >/dev/null; {RESTART_QDEVICE}; rm -rf \"$t\""
         ),
-    }
+    })
 }

@@ -75,14 +75,7 @@ impl Operation {
                 .chain(check.iter().map(String::as_str))
                 .chain(apply.iter().map(String::as_str))
                 .collect(),
-            Operation::QdeviceCertificates {
-                ca,
-                check,
-                request,
-                sign,
-                import,
-                import_peer,
-            } => vec![ca, check, request, sign, import, import_peer],
+            Operation::QdeviceCertificates(exchange) => exchange.commands().to_vec(),
             Operation::File { then, .. } | Operation::SharedKey { then, .. } => {
                 then.as_deref().into_iter().collect()
             }
@@ -212,20 +205,29 @@ impl Operation {
                     line(out, "apply", apply);
                 }
             }
-            Operation::QdeviceCertificates {
-                ca,
-                check,
-                request,
-                sign,
-                import,
-                import_peer,
-            } => {
-                line(out, "on the quorum device's machine, its CA ($CA)", ca);
-                line(out, "on each node, done when", check);
-                line(out, "otherwise, on node 1: a request ($REQUEST)", request);
-                line(out, "on the quorum device's machine: signed ($CERT)", sign);
-                line(out, "on node 1: imported, with its key ($P12)", import);
-                line(out, "on node 2: imported", import_peer);
+            Operation::QdeviceCertificates(exchange) => {
+                line(
+                    out,
+                    "on the quorum device's machine, its CA ($CA)",
+                    &exchange.ca,
+                );
+                line(out, "on each node, done when", &exchange.check);
+                line(
+                    out,
+                    "otherwise, on node 1: a request ($REQUEST)",
+                    &exchange.request,
+                );
+                line(
+                    out,
+                    "on the quorum device's machine: signed ($CERT)",
+                    &exchange.sign,
+                );
+                line(
+                    out,
+                    "on node 1: imported, with its key ($P12)",
+                    &exchange.import,
+                );
+                line(out, "on node 2: imported", &exchange.import_peer);
             }
         }
     }

@@ -1025,13 +1025,12 @@ fn the_quorum_device_is_set_up_before_corosync_and_joins_after_it() {
     assert!(at(PhaseKind::QuorumDeviceVotes) < at(PhaseKind::Pacemaker));
     assert_eq!(step(&plan, "qnetd-ready").scope, Scope::QuorumDevice);
     assert_eq!(step(&plan, "qdevice-certificates").scope, Scope::Cluster);
-    let Operation::QdeviceCertificates { sign, request, .. } =
-        &step(&plan, "qdevice-certificates").operation
+    let Operation::QdeviceCertificates(exchange) = &step(&plan, "qdevice-certificates").operation
     else {
         panic!("the certificate exchange");
     };
-    assert!(sign.contains("-n lab "), "{sign}");
-    assert!(request.contains("-n lab "), "{request}");
+    assert!(exchange.sign.contains("-n lab "), "{}", exchange.sign);
+    assert!(exchange.request.contains("-n lab "), "{}", exchange.request);
     for node in ["lab1", "lab2"] {
         let Operation::Require { check, .. } =
             &step(&plan, &format!("qnetd-reachable@{node}")).operation

@@ -114,23 +114,8 @@ impl Runner<'_> {
             Operation::Exchange { read, check, apply } => {
                 self.exchange(step, sessions, read, check, apply).await
             }
-            Operation::QdeviceCertificates {
-                ca,
-                check,
-                request,
-                sign,
-                import,
-                import_peer,
-            } => {
-                let commands = super::quorum::Exchange {
-                    ca,
-                    check,
-                    request,
-                    sign,
-                    import,
-                    import_peer,
-                };
-                self.qdevice_certificates(sessions, commands).await
+            Operation::QdeviceCertificates(exchange) => {
+                self.qdevice_certificates(sessions, exchange).await
             }
             _ => Err(StepError::new(
                 "a one-node step was planned for both nodes (a bug in the plan)",

@@ -1,26 +1,17 @@
 //! The quorum device's certificate exchange across the three machines
-//! ([`crate::plan::Operation::QdeviceCertificates`]): what one machine prints reaches the next
+//! ([`QdeviceCertificates`]): what one machine prints reaches the next
 //! one's script as a shell variable, never through a file on this workstation.
 
+use crate::plan::QdeviceCertificates;
 use crate::remote::{Session, quote};
 
 use super::{Outcome, Runner, StepError, tail_of};
-
-/// The commands of the exchange, as the plan gives them.
-pub(super) struct Exchange<'p> {
-    pub ca: &'p str,
-    pub check: &'p str,
-    pub request: &'p str,
-    pub sign: &'p str,
-    pub import: &'p str,
-    pub import_peer: &'p str,
-}
 
 impl Runner<'_> {
     pub(super) async fn qdevice_certificates(
         &self,
         sessions: &[Session; 2],
-        commands: Exchange<'_>,
+        commands: &QdeviceCertificates,
     ) -> Result<(Outcome, String), StepError> {
         let Some(qnetd) = self.quorum_device else {
             return Err(StepError::new(
@@ -28,11 +19,11 @@ impl Runner<'_> {
             ));
         };
         let machine = self.plan.quorum_device.clone().unwrap_or_default();
-        let ca = printed(qnetd, &machine, commands.ca, &[]).await?;
+        let ca = printed(qnetd, &machine, &commands.ca, &[]).await?;
         let mut missing = Vec::new();
         for (index, session) in sessions.iter().enumerate() {
             if !self
-                .holds(session, &with(&[("CA", &ca)], commands.check))
+                .holds(session, &with(&[("CA", &ca)], &commands.check))
                 .await?
             {
                 missing.push(self.plan.nodes[index].clone());
@@ -46,26 +37,26 @@ impl Runner<'_> {
         }
         let [first, second] = sessions;
         let (node1, node2) = (&self.plan.nodes[0], &self.plan.nodes[1]);
-        let request = printed(first, node1, commands.request, &[("CA", &ca)]).await?;
-        let cert = printed(qnetd, &machine, commands.sign, &[("REQUEST", &request)]).await?;
-        let p12 = printed(first, node1, commands.import, &[("CERT", &cert)]).await?;
+        let request = printed(first, node1, &commands.request, &[("CA", &ca)]).await?;
+        let cert = printed(qnetd, &machine, &commands.sign, &[("REQUEST", &request)]).await?;
+        let p12 = printed(first, node1, &commands.import, &[("CERT", &cert)]).await?;
         printed(
             second,
             node2,
-            commands.import_peer,
+            &commands.import_peer,
             &[("CA", &ca), ("P12", &p12)],
         )
         .await?;
         for (session, node) in sessions.iter().zip([node1, node2]) {
             if !self
-                .holds(session, &with(&[("CA", &ca)], commands.check))
+                .holds(session, &with(&[("CA", &ca)], &commands.check))
                 .await?
             {
                 return Err(StepError {
                     message: format!(
                         "{node} does not hold the cluster's certificate after the exchange (its check still fails)"
                     ),
-                    command: Some(commands.check.to_owned()),
+                    command: Some(commands.check.clone()),
                     status: None,
                     tail: Vec::new(),
                 });
