@@ -115,6 +115,20 @@ pub fn shows(app: &App, text: &str) -> bool {
     window(app).find(text).is_ok()
 }
 
+/// Whether a text on the page holds `part` (a finding's sentence within its line).
+pub fn shows_part(app: &App, part: &str) -> bool {
+    window(app)
+        .find(
+            |candidate: iced_test::selector::Candidate<'_>| match candidate {
+                iced_test::selector::Candidate::Text { content, .. } if content.contains(part) => {
+                    Some(())
+                }
+                _ => None,
+            },
+        )
+        .is_ok()
+}
+
 /// Handles a message, performing only the file effects it leads to (reading and writing
 /// profiles and reports, the Welcome page's lists) and handling their messages in turn; the
 /// other effects (SSH, dialogs, the window) are returned for the test to answer itself.

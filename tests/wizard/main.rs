@@ -11,7 +11,7 @@ mod common;
 mod keyboard;
 
 use common::sshd::{self, Sshd};
-use common::wizard::{app_in, click, settle, settle_files, shows, type_into};
+use common::wizard::{app_in, click, settle, settle_files, shows, shows_part, type_into};
 use tandem::gui::{App, Effect, Message};
 use tandem::screens::nodes::{self, Link};
 use tandem::screens::welcome;
@@ -207,6 +207,131 @@ async fn manage_cluster_reads_the_cluster_from_the_node_that_answers() {
     ));
 }
 
+/// A profile with a quorum device: the Review page connects to the device's machine through
+/// the nodes' flow (its host key confirmed, its sudo password asked), and only then does the
+/// plan's qnetd work stop blocking the run. Editing how the machine is reached drops the
+/// session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_review_page_connects_the_quorum_device_machine() {
+    use tandem::screens::cluster;
+    let servers = [Sshd::start(), Sshd::start()];
+    let third = Sshd::start();
+    // The administrator's key (node 1's, which the Cluster page offers) is on the machine too.
+    let authorized = third.dir().join("authorized_keys");
+    let mut keys = std::fs::read_to_string(&authorized).expect("authorized_keys");
+    keys.push_str(
+        &std::fs::read_to_string(servers[0].client_key().with_extension("pub")).expect("key"),
+    );
+    std::fs::write(&authorized, keys).expect("authorized_keys");
+    let dir = TempDir::new().expect("temporary directory");
+    let profile = sshd::seed_profile_for(&servers, dir.path());
+    let (mut app, edge) = app_in(dir.path());
+    settle(
+        &mut app,
+        &edge,
+        Message::Welcome(welcome::Message::OpenPressed(profile)),
+    )
+    .await;
+    for (index, server) in servers.iter().enumerate() {
+        connect_sandbox(&mut app, &edge, index, server).await;
+    }
+    for _ in 0..4 {
+        settle(&mut app, &edge, Message::NextPressed).await;
+    }
+    assert_eq!(app.page, Page::Cluster, "{}", app.blocked_reason());
+    for message in [
+        cluster::Message::QuorumDeviceToggled(true),
+        cluster::Message::QuorumAddressChanged("192.168.1.3".into()),
+        cluster::Message::QuorumSshHostChanged("127.0.0.1".into()),
+        cluster::Message::QuorumSshPortChanged(third.port.to_string()),
+        cluster::Message::QuorumSshUserChanged(sshd::USER.into()),
+    ] {
+        settle(&mut app, &edge, Message::Cluster(message)).await;
+    }
+    settle(&mut app, &edge, Message::NextPressed).await;
+    assert_eq!(app.page, Page::Review, "{}", app.blocked_reason());
+    let not_connected = "the quorum device's machine 127.0.0.1 is not connected";
+    assert!(shows_part(&app, "The quorum device's machine ("));
+    assert!(shows_part(&app, not_connected));
+
+    click(&mut app, &edge, "Connect").await;
+    let fingerprint = third.host_fingerprint();
+    assert_eq!(
+        app.nodes.link(nodes::QUORUM_DEVICE),
+        &Link::ConfirmHostKey {
+            fingerprint: fingerprint.clone()
+        }
+    );
+    assert!(shows(&app, "This machine's host key is not known yet:"));
+    click(&mut app, &edge, "Trust this key and connect").await;
+    assert_eq!(
+        app.nodes.link(nodes::QUORUM_DEVICE),
+        &Link::NeedsSecret(nodes::SecretKind::SudoPassword)
+    );
+    type_into(&mut app, &edge, "node2-secret", sshd::PASSWORD).await;
+    click(&mut app, &edge, "Connect").await;
+    assert_eq!(app.nodes.link(nodes::QUORUM_DEVICE), &Link::Connected);
+    let (pinned, known_hosts) = sshd::pinned_keys(dir.path());
+    assert_eq!(pinned, 3, "{known_hosts}");
+    // Connected, the page has checked again: the machine is no longer in the way.
+    assert!(shows(&app, "Connected"));
+    assert!(
+        !shows_part(&app, not_connected),
+        "the check ran again with the quorum device's machine"
+    );
+    // The node names of the sandboxes still block the run (they are not node1 and node2).
+    assert!(!app.review.can_start());
+
+    // How the machine is reached changes: the session no longer counts.
+    settle(&mut app, &edge, Message::PageSelected(Page::Cluster)).await;
+    let effects = app.handle(Message::Cluster(cluster::Message::QuorumSshUserChanged(
+        "root".into(),
+    )));
+    assert!(
+        effects
+            .iter()
+            .any(|effect| matches!(effect, Effect::Disconnect(nodes::QUORUM_DEVICE))),
+        "{effects:?}"
+    );
+    assert_eq!(app.nodes.link(nodes::QUORUM_DEVICE), &Link::NotConnected);
+}
+
+/// Connects to a sandboxed node as the administrator does: Connect, trust the host key, the
+/// sudo password.
+async fn connect_sandbox(
+    app: &mut App,
+    edge: &std::sync::Arc<tandem::gui::edge::Edge>,
+    index: usize,
+    server: &Sshd,
+) {
+    settle(
+        app,
+        edge,
+        Message::Nodes(nodes::Message::ConnectPressed(index)),
+    )
+    .await;
+    assert_eq!(
+        app.nodes.link(index),
+        &Link::ConfirmHostKey {
+            fingerprint: server.host_fingerprint()
+        }
+    );
+    settle(
+        app,
+        edge,
+        Message::Nodes(nodes::Message::TrustPressed(index)),
+    )
+    .await;
+    type_into(app, edge, &format!("node{index}-secret"), sshd::PASSWORD).await;
+    settle(
+        app,
+        edge,
+        Message::Nodes(nodes::Message::SecretSubmitted(index)),
+    )
+    .await;
+    assert_eq!(app.nodes.link(index), &Link::Connected);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_host_key_is_refused_with_both_fingerprints() {
     let mut server = Sshd::start();
@@ -343,12 +468,12 @@ fn every_page(visit: &mut dyn FnMut(&str, &mut App, &std::sync::Arc<tandem::gui:
     let findings = facts::evaluate(&design, &node_facts, &LocalFacts::default());
     let plan = wizard_steps::plan::plan(&design, &node_facts);
     let checked = review::Checked::new(
-        &design,
         Preflight {
             facts: node_facts.clone(),
             findings,
             plan,
         },
+        false,
     );
     app.handle(Message::Review(review::Message::Checked(Ok(checked))));
     visit("review", &mut app, &edge);

@@ -40,7 +40,7 @@ impl App {
             Page::Storage => StoragePage::view(&self.storage, context).map(Message::Storage),
             Page::Vms => VmsPage::view(&self.vms, context).map(Message::Vms),
             Page::Cluster => ClusterPage::view(&self.cluster, context).map(Message::Cluster),
-            Page::Review => review::view(&self.review, context).map(Message::Review),
+            Page::Review => self.review_view(),
             Page::Run => run::view(&self.run).map(Message::Run),
             Page::Done => done::view(&self.done, context, &self.run.board).map(Message::Done),
             Page::Manage => return self.manage_view(),
@@ -66,6 +66,22 @@ impl App {
             self.navigation(),
         ];
         row![self.sidebar(), body.width(Fill)].height(Fill).into()
+    }
+
+    /// The Review page; with a quorum device, the connection to its machine (Tandem installs
+    /// qnetd there) under the heading, through the Nodes page's flow.
+    fn review_view(&self) -> Element<'_, Message> {
+        let context = self.context();
+        if self.profile.cluster.quorum_device.is_none() {
+            return review::view(&self.review, context).map(Message::Review);
+        }
+        column![
+            review::heading_view().map(Message::Review),
+            nodes::connection_view(&self.nodes, context, nodes::QUORUM_DEVICE).map(Message::Nodes),
+            review::body(&self.review, context).map(Message::Review),
+        ]
+        .spacing(20)
+        .into()
     }
 
     /// The Manage page: its own bar (back to Welcome, into the wizard), the nodes' connections

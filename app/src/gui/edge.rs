@@ -11,7 +11,7 @@ use wizard_steps::access::{self, AccessError};
 use wizard_steps::facts::NodeFacts;
 use wizard_steps::manage::{self, Status, Update};
 use wizard_steps::plan::Plan;
-use wizard_steps::profile::{Node, store};
+use wizard_steps::profile::{SshAccess, store};
 use wizard_steps::remote::{HostKeyTrust, Session};
 use wizard_steps::render::DrbdGeneration;
 use wizard_steps::run::{Event, ProfileSummary, Runner, Secrets};
@@ -76,8 +76,9 @@ impl Places {
 #[derive(Debug)]
 pub struct Edge {
     places: Places,
-    /// One SSH session per node, once connected. A run takes both for its duration.
-    sessions: tokio::sync::Mutex<[Option<Session>; 2]>,
+    /// One SSH session per node, once connected, and one to the quorum device's machine
+    /// ([`nodes::QUORUM_DEVICE`]). A run takes them for its duration.
+    sessions: tokio::sync::Mutex<[Option<Session>; 3]>,
     cancel: Mutex<Option<CancellationToken>>,
 }
 
@@ -85,7 +86,7 @@ impl Edge {
     pub fn new(places: Places) -> Edge {
         Edge {
             places,
-            sessions: tokio::sync::Mutex::new([None, None]),
+            sessions: tokio::sync::Mutex::new([None, None, None]),
             cancel: Mutex::new(None),
         }
     }
@@ -201,18 +202,23 @@ impl Edge {
     }
 
     /// Connects to a node with what the administrator gave, reads what it has, and keeps the
-    /// session for the preflight and the run.
+    /// session for the preflight and the run. The quorum device's machine is only connected
+    /// (what it needs is its plan steps' to find out).
     pub async fn connect(
         self: Arc<Self>,
-        node: Node,
+        ssh: SshAccess,
         request: nodes::ConnectRequest,
     ) -> Result<NodeFacts, AccessError> {
         let mut trust = self.places.trust.clone();
         if let Some(fingerprint) = &request.accept_fingerprint {
             trust = trust.accepting(fingerprint.clone());
         }
-        let session = access::connect(&node.ssh, &request.credentials, trust).await?;
-        let facts = access::discover(&session).await;
+        let session = access::connect(&ssh, &request.credentials, trust).await?;
+        let facts = if request.index == nodes::QUORUM_DEVICE {
+            Ok(NodeFacts::default())
+        } else {
+            access::discover(&session).await
+        };
         let facts = match facts {
             Ok(facts) => facts,
             Err(error) => {
@@ -230,6 +236,14 @@ impl Edge {
         Ok(facts)
     }
 
+    /// Drops every session (another profile is opened): each connection ends with it. A run
+    /// or maintenance holding them (never while a profile is opened) keeps them.
+    pub fn forget_sessions(&self) {
+        if let Ok(mut slots) = self.sessions.try_lock() {
+            *slots = [None, None, None];
+        }
+    }
+
     pub async fn disconnect(self: Arc<Self>, index: usize) {
         let old = self.sessions.lock().await[index].take();
         if let Some(old) = old {
@@ -242,10 +256,10 @@ impl Edge {
         let mut slots = self.sessions.lock().await;
         let sessions = take_both(&mut slots)?;
         let result = access::preflight(&design, &sessions).await;
-        let [first, second] = sessions;
-        *slots = [Some(first), Some(second)];
+        put_back(&mut slots, sessions);
+        let quorum_device_connected = slots[nodes::QUORUM_DEVICE].is_some();
         let preflight = result.map_err(|error| format!("reading the nodes: {error}"))?;
-        Ok(review::Checked::new(&design, preflight))
+        Ok(review::Checked::new(preflight, quorum_device_connected))
     }
 
     /// Starts the run: journals every event and hands them to the Run page as they come.
@@ -295,6 +309,7 @@ impl Edge {
                 let Ok(mut sessions) = take_both(&mut slots) else {
                     return;
                 };
+                let quorum_device = slots[nodes::QUORUM_DEVICE].take();
                 journaled
                     .run(
                         |events| Runner {
@@ -304,14 +319,14 @@ impl Edge {
                             events,
                             cancel,
                             poll_interval: std::time::Duration::from_secs(2),
-                            quorum_device: None,
+                            quorum_device: quorum_device.as_ref(),
                         },
                         &mut sessions,
                         &shown,
                     )
                     .await;
-                let [first, second] = sessions;
-                *slots = [Some(first), Some(second)];
+                put_back(&mut slots, sessions);
+                slots[nodes::QUORUM_DEVICE] = quorum_device;
             };
             let forward = async {
                 while let Some(event) = to_show.recv().await {
@@ -334,8 +349,7 @@ impl Edge {
         let sessions = take_both(&mut slots)?;
         let result = split_brain::evidence(&design, &split, &sessions).await;
         let generation = split_brain::loaded_generation(&sessions[0]).await;
-        let [first, second] = sessions;
-        *slots = [Some(first), Some(second)];
+        put_back(&mut slots, sessions);
         result
             .map(|sides| (sides, generation))
             .map_err(|error| format!("reading the nodes: {error}"))
@@ -370,7 +384,7 @@ impl Edge {
     /// Reads the running cluster over both sessions (the Manage page).
     pub async fn cluster_status(self: Arc<Self>, design: Design) -> Result<Status, String> {
         let slots = self.sessions.lock().await;
-        if slots.iter().all(Option::is_none) {
+        if slots[..2].iter().all(Option::is_none) {
             return Err("connect to the nodes on the Nodes page first".to_owned());
         }
         manage::status_reachable(&design, [slots[0].as_ref(), slots[1].as_ref()])
@@ -441,8 +455,7 @@ impl Edge {
                 }
             };
             iced::futures::join!(work, forward);
-            let [first, second] = sessions;
-            *slots = [Some(first), Some(second)];
+            put_back(&mut slots, sessions);
         }))
     }
 }
@@ -451,15 +464,22 @@ impl Edge {
 const MAINTENANCE_POLL: std::time::Duration = std::time::Duration::from_secs(3);
 const MAINTENANCE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(900);
 
-fn take_both(slots: &mut [Option<Session>; 2]) -> Result<[Session; 2], String> {
-    if slots.iter().any(Option::is_none) {
+/// Both nodes' sessions, taken out of their slots for a preflight, a run or a maintenance.
+fn take_both(slots: &mut [Option<Session>; 3]) -> Result<[Session; 2], String> {
+    if slots[..2].iter().any(Option::is_none) {
         return Err("connect to both nodes on the Nodes page first".to_owned());
     }
-    let [first, second] = slots;
+    let [first, second, _] = slots;
     match (first.take(), second.take()) {
         (Some(first), Some(second)) => Ok([first, second]),
         _ => Err("connect to both nodes on the Nodes page first".to_owned()),
     }
+}
+
+/// The nodes' sessions back in their slots, after [`take_both`].
+fn put_back(slots: &mut [Option<Session>; 3], [first, second]: [Session; 2]) {
+    slots[0] = Some(first);
+    slots[1] = Some(second);
 }
 
 /// Writes the report of a run's journal to `path`.

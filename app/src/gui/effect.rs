@@ -40,8 +40,9 @@ pub enum Effect {
         format: done::ReportFormat,
         path: PathBuf,
     },
+    /// Connect to a node, or to the quorum device's machine ([`nodes::QUORUM_DEVICE`]).
     Connect {
-        node: Box<wizard_steps::profile::Node>,
+        ssh: Box<wizard_steps::profile::SshAccess>,
         request: nodes::ConnectRequest,
     },
     Disconnect(usize),
@@ -189,9 +190,9 @@ impl Effect {
             } => Message::ReportWritten(
                 edge::write_report(&journal, format, &path).map(|()| Some(path)),
             ),
-            Effect::Connect { node, request } => {
+            Effect::Connect { ssh, request } => {
                 let index = request.index;
-                let result = edge.connect(*node, request).await;
+                let result = edge.connect(*ssh, request).await;
                 Message::Nodes(nodes::Message::Connected(index, Box::new(result)))
             }
             Effect::Disconnect(index) => {

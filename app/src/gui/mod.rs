@@ -279,7 +279,7 @@ impl App {
         if let Some(effects) = self.dialog_first(&message) {
             return effects;
         }
-        let effects = match message {
+        let mut effects = match message {
             // The dialogs' own, handled above.
             Message::KeysPressed | Message::NoFileDialog(_) | Message::TypedPath(_) => Vec::new(),
             Message::Welcome(message) => match welcome::update(&mut self.welcome, message) {
@@ -299,13 +299,10 @@ impl App {
                 let connected = matches!(message, nodes::Message::Connected(..));
                 let mut effects = match nodes::update(&mut self.nodes, message, &mut self.profile) {
                     nodes::Action::None => Vec::new(),
-                    nodes::Action::Connect(request) => self
-                        .profile
-                        .nodes
-                        .get(request.index)
+                    nodes::Action::Connect(request) => nodes::access(&self.profile, request.index)
                         .cloned()
-                        .map(|node| Effect::Connect {
-                            node: Box::new(node),
+                        .map(|ssh| Effect::Connect {
+                            ssh: Box::new(ssh),
                             request,
                         })
                         .into_iter()
@@ -315,6 +312,14 @@ impl App {
                 };
                 if connected && self.page == Page::Manage {
                     effects.extend(self.handle_manage(manage::Message::RefreshPressed));
+                }
+                // The quorum device's machine is connected from the Review page: its check
+                // runs again with it.
+                if connected
+                    && self.page == Page::Review
+                    && *self.nodes.link(nodes::QUORUM_DEVICE) == nodes::Link::Connected
+                {
+                    effects.extend(self.check_nodes());
                 }
                 effects
             }
@@ -488,6 +493,18 @@ impl App {
             | Message::CloseRequested(_)
             | Message::Answered(_)) => self.handle_files(message),
         };
+        let quorum_ssh = |profile: &Profile| {
+            profile
+                .cluster
+                .quorum_device
+                .as_ref()
+                .map(|device| device.ssh.clone())
+        };
+        if quorum_ssh(&before.1) != quorum_ssh(&self.profile)
+            && let nodes::Action::Disconnect(index) = self.nodes.quorum_device_changed()
+        {
+            effects.push(Effect::Disconnect(index));
+        }
         (self.design, self.problems) = verdict(&self.profile);
         if before.0 == self.loads && before.1 != self.profile {
             self.shown.edit(&before.1, &self.profile);
@@ -515,6 +532,9 @@ impl App {
         self.saved = profile.clone();
         self.profile = profile;
         self.profile_path = path;
+        // The sessions belong to the profile that was open: another profile's machines are
+        // connected anew, through its own host keys and settings.
+        self.edge.forget_sessions();
         self.nodes = nodes::State::default();
         self.network = network::State::default();
         self.storage = storage::State::default();

@@ -14,13 +14,29 @@ use wizard_steps::access::{AccessError, Credentials};
 use wizard_steps::facts::NodeFacts;
 use wizard_steps::field::{ClusterField, Field, NodeField};
 use wizard_steps::pages;
-use wizard_steps::profile::{DebianRelease, SshAuth};
+use wizard_steps::profile::{DebianRelease, SshAccess, SshAuth};
 use wizard_steps::remote::Secret;
 
 use super::{Context, field, heading, section};
 use crate::screens::style;
 
-/// What the app needs to connect to a node.
+/// The third connection, after the two nodes': the quorum device's machine (corosync-qnetd
+/// runs there), reached through the same flow (host key, secrets) from the Review page.
+pub const QUORUM_DEVICE: usize = 2;
+
+/// How Tandem reaches connection `index`: a node's SSH settings, or the quorum device's.
+pub fn access(profile: &Profile, index: usize) -> Option<&SshAccess> {
+    match index {
+        QUORUM_DEVICE => profile
+            .cluster
+            .quorum_device
+            .as_ref()
+            .map(|device| &device.ssh),
+        _ => profile.nodes.get(index).map(|node| &node.ssh),
+    }
+}
+
+/// What the app needs to connect to a node (or the quorum device's machine).
 #[derive(Debug, Clone)]
 pub struct ConnectRequest {
     pub index: usize,
@@ -88,7 +104,8 @@ struct NodeLink {
 
 #[derive(Debug, Default)]
 pub struct State {
-    links: [NodeLink; 2],
+    /// Node 1's, node 2's, and the quorum device machine's ([`QUORUM_DEVICE`]).
+    links: [NodeLink; 3],
     /// The clock's last tick, while a connection is under way (how long it has waited).
     now: Option<Instant>,
 }
@@ -100,6 +117,19 @@ impl State {
 
     pub fn link(&self, index: usize) -> &Link {
         &self.links[index].link
+    }
+
+    /// The quorum device's machine was dropped from the profile, or how it is reached changed:
+    /// a session to it no longer counts (the edge closes it).
+    pub fn quorum_device_changed(&mut self) -> Action {
+        let link = &mut self.links[QUORUM_DEVICE];
+        link.accepted_fingerprint = None;
+        link.credentials = Credentials::default();
+        link.port_text = None;
+        match std::mem::take(&mut link.link) {
+            Link::Connected | Link::Connecting => Action::Disconnect(QUORUM_DEVICE),
+            _ => Action::None,
+        }
     }
 
     /// Whether a connection is under way (the window then ticks every second).
@@ -269,14 +299,14 @@ pub fn update(state: &mut State, message: Message, profile: &mut Profile) -> Act
                     Err(_) => Action::None,
                 };
             }
-            let user = profile
-                .nodes
-                .get(index)
-                .map(|node| node.ssh.user.clone())
+            let user = access(profile, index)
+                .map(|ssh| ssh.user.clone())
                 .unwrap_or_default();
             match *result {
                 Ok(facts) => {
-                    pages::nodes::adopt(profile, index, &facts);
+                    if index != QUORUM_DEVICE {
+                        pages::nodes::adopt(profile, index, &facts);
+                    }
                     link.facts = Some(facts);
                     link.link = Link::Connected;
                 }

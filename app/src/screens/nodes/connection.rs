@@ -5,32 +5,33 @@
 use crate::screens::focus::Activate;
 use iced::widget::{button, column, container, progress_bar, row, text, text_input};
 use iced::{Center, Element, Fill};
-use wizard_steps::field::{Field, NodeField};
+use wizard_steps::field::{ClusterField, Field, NodeField};
 use wizard_steps::pages;
 use wizard_steps::remote::ConnectOptions;
 
-use super::{Link, Message, NodeLink, State};
+use super::{Link, Message, NodeLink, QUORUM_DEVICE, State, access};
 use crate::screens::style;
 use crate::screens::{Context, section};
 use iced::time::Instant;
 
 /// Only the connection to node `index` (Connect, host key, secrets), compact: the Manage page
-/// reaches the nodes through the same flow as the wizard.
+/// reaches the nodes through the same flow as the wizard, and the Review page the quorum
+/// device's machine ([`QUORUM_DEVICE`]).
 pub fn connection_view<'a>(
     state: &'a State,
     context: Context<'a>,
     index: usize,
 ) -> Element<'a, Message> {
-    let node = &context.profile.nodes[index];
+    let Some(ssh) = access(context.profile, index) else {
+        return column![].into();
+    };
+    let machine = if index == QUORUM_DEVICE {
+        "The quorum device's machine".to_owned()
+    } else {
+        format!("Node {} — {}", index + 1, context.node_name(index))
+    };
     section(
-        format!(
-            "Node {} — {} ({}@{}:{})",
-            index + 1,
-            context.node_name(index),
-            node.ssh.user,
-            node.ssh.host,
-            node.ssh.port
-        ),
+        format!("{machine} ({}@{}:{})", ssh.user, ssh.host, ssh.port),
         link_view(
             &state.links[index],
             index,
@@ -68,21 +69,43 @@ fn connecting_view(link: &NodeLink, now: Option<Instant>) -> Element<'_, Message
     .into()
 }
 
-/// Why Connect cannot be pressed yet for node `index`, if it cannot.
+/// Why Connect cannot be pressed yet for node `index` (or the quorum device's machine), if it
+/// cannot.
 pub fn connect_blocker(context: Context<'_>, index: usize) -> Option<&'static str> {
-    let node = context.profile.nodes.get(index)?;
-    if node.ssh.host.trim().is_empty() {
-        return Some("Type the node's SSH address first");
-    }
-    [
-        NodeField::SshHost,
-        NodeField::SshPort,
-        NodeField::SshUser,
-        NodeField::SshKeyPath,
-    ]
-    .into_iter()
-    .any(|field| !context.problems_at(Field::Node(index, field)).is_empty())
-    .then_some("Fix the SSH settings above first")
+    let ssh = access(context.profile, index)?;
+    let fields = if index == QUORUM_DEVICE {
+        if ssh.host.trim().is_empty() {
+            return Some("Type the machine's SSH address on the Cluster page first");
+        }
+        [
+            ClusterField::QuorumSshHost,
+            ClusterField::QuorumSshPort,
+            ClusterField::QuorumSshUser,
+            ClusterField::QuorumSshKeyPath,
+        ]
+        .map(Field::Cluster)
+        .to_vec()
+    } else {
+        if ssh.host.trim().is_empty() {
+            return Some("Type the node's SSH address first");
+        }
+        [
+            NodeField::SshHost,
+            NodeField::SshPort,
+            NodeField::SshUser,
+            NodeField::SshKeyPath,
+        ]
+        .map(|field| Field::Node(index, field))
+        .to_vec()
+    };
+    fields
+        .into_iter()
+        .any(|field| !context.problems_at(field).is_empty())
+        .then_some(if index == QUORUM_DEVICE {
+            "Fix its SSH settings on the Cluster page first"
+        } else {
+            "Fix the SSH settings above first"
+        })
 }
 
 /// The connection's state and what to do next; with `facts`, what the connected node has.
@@ -113,10 +136,15 @@ pub(super) fn link_view<'a>(
         .into(),
         Link::ConfirmHostKey { fingerprint } => container(
             column![
-                text("This node's host key is not known yet:").size(14),
+                text(if index == QUORUM_DEVICE {
+                    "This machine's host key is not known yet:"
+                } else {
+                    "This node's host key is not known yet:"
+                })
+                .size(14),
                 text(fingerprint.as_str()).size(16),
                 text(
-                    "Compare it with the node's own (on its console: ssh-keygen -lf \
+                    "Compare it with the machine's own (on its console: ssh-keygen -lf \
                      /etc/ssh/ssh_host_ed25519_key.pub). Once trusted it is pinned, and a \
                      different key later is refused."
                 )

@@ -30,12 +30,14 @@ pub struct Checked {
 }
 
 impl Checked {
-    pub fn new(_design: &Design, preflight: Preflight) -> Checked {
+    /// The page's check from the preflight; `quorum_device_connected`: whether the window holds
+    /// a session to the quorum device's machine, which the plan's qnetd steps need.
+    pub fn new(preflight: Preflight, quorum_device_connected: bool) -> Checked {
         let mut review = review(&preflight.plan, &preflight.findings);
-        if let Some(machine) = &preflight.plan.quorum_device {
-            review
-                .blocking
-                .push(quorum_device_from_the_terminal(machine));
+        if let Some(machine) = &preflight.plan.quorum_device
+            && !quorum_device_connected
+        {
+            review.blocking.push(connect_the_quorum_device(machine));
         }
         let secrets = secrets_needed(&preflight.plan);
         Checked {
@@ -46,18 +48,18 @@ impl Checked {
     }
 }
 
-/// The wizard's run uses the two nodes' connections only; the quorum device's machine is
-/// connected (its host key confirmed, qnetd installed, the certificates signed) by
-/// `tandem apply`. Said before anything changes, not in the middle of the run.
-fn quorum_device_from_the_terminal(machine: &str) -> Finding {
+/// The plan installs qnetd and signs the cluster's certificate on the quorum device's machine:
+/// the run needs a session to it, connected (its host key confirmed) at the top of this page.
+/// Said before anything changes, not in the middle of the run.
+fn connect_the_quorum_device(machine: &str) -> Finding {
     Finding {
         node: "cluster".to_owned(),
         check: "quorum device".to_owned(),
         severity: Severity::Error,
         detail: format!(
-            "the quorum device on {machine} is set up by `tandem apply` in a terminal, which connects to its machine too; this window's run reaches the two nodes only"
+            "the quorum device's machine {machine} is not connected: the run installs corosync-qnetd there and signs the cluster's certificate with it"
         ),
-        fix: "save the profile and run `tandem apply PROFILE` in a terminal (it asks to trust the machine's host key), or turn the quorum device off on the Cluster page".to_owned(),
+        fix: "press Connect under \"The quorum device's machine\" at the top of this page and trust its host key (or turn the quorum device off on the Cluster page)".to_owned(),
     }
 }
 
@@ -410,7 +412,7 @@ pub const CHECKING: &str = "Reading both nodes (read-only)…";
 
 mod view;
 
-pub use view::view;
+pub use view::{body, heading_view, view};
 
 #[cfg(test)]
 mod tests;

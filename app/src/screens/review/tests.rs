@@ -23,18 +23,27 @@ fn healthy() -> [NodeFacts; 2] {
     ]
 }
 
-/// The preflight as `access::preflight` makes it, from gathered facts instead of SSH.
+/// The preflight as `access::preflight` makes it, from gathered facts instead of SSH (the
+/// quorum device's machine, if the profile has one, not connected).
 fn checked(profile: &Profile, facts: [NodeFacts; 2]) -> Checked {
+    checked_with(profile, facts, false)
+}
+
+fn checked_with(
+    profile: &Profile,
+    facts: [NodeFacts; 2],
+    quorum_device_connected: bool,
+) -> Checked {
     let design = validate(profile).expect("the profile is valid");
     let findings = facts::evaluate(&design, &facts, &LocalFacts::default());
     let plan = wizard_steps::plan::plan(&design, &facts);
     Checked::new(
-        &design,
         Preflight {
             facts,
             findings,
             plan,
         },
+        quorum_device_connected,
     )
 }
 
@@ -412,8 +421,8 @@ fn the_review_lists_what_each_node_installs_against_a_split_brain() -> Result<()
     for package in ["sbd", "fence-agents", "corosync-qdevice"] {
         let _ = page.find(package)?;
     }
-    // The quorum device's machine is not among this window's connections: the page says,
-    // before anything changes, that `tandem apply` sets it up.
+    // The quorum device's machine not connected yet: the page says so before anything
+    // changes; connected, nothing stands in the way.
     assert!(!state.can_start());
     assert!(
         state.blocked_reason().contains("preflight error"),
@@ -421,10 +430,30 @@ fn the_review_lists_what_each_node_installs_against_a_split_brain() -> Result<()
         state.blocked_reason()
     );
     let _ = page.find(
-        "Error · cluster · quorum device: the quorum device on 192.168.1.3 is set up by \
-         `tandem apply` in a terminal, which connects to its machine too; this window's run \
-         reaches the two nodes only",
+        "Error · cluster · quorum device: the quorum device's machine 192.168.1.3 is not \
+         connected: the run installs corosync-qnetd there and signs the cluster's certificate \
+         with it",
     )?;
+    let quorum_findings = |checked: &Checked| {
+        checked
+            .review
+            .blocking
+            .iter()
+            .filter(|finding| finding.check == "quorum device" && finding.node == "cluster")
+            .count()
+    };
+    let (apart, connected) = (
+        checked(&profile, healthy()),
+        checked_with(&profile, healthy(), true),
+    );
+    assert_eq!(
+        (quorum_findings(&apart), quorum_findings(&connected)),
+        (1, 0)
+    );
+    assert_eq!(
+        connected.review.blocking.len() + 1,
+        apart.review.blocking.len()
+    );
     // Without fencing or a device, nothing is installed for them, and the page says so.
     let state = checked_state(checked(&seed(), healthy()));
     let mut page = ui_for(&state, seed());

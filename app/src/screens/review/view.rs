@@ -15,12 +15,24 @@ use super::*;
 use crate::screens::style;
 
 pub fn view<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
-    let mut page = column![heading(
+    column![heading_view(), body(state, context)]
+        .spacing(20)
+        .into()
+}
+
+/// The page's title and what it is for (the window puts the quorum device machine's connection
+/// between it and the body).
+pub fn heading_view<'a>() -> Element<'a, Message> {
+    heading(
         "Review",
         "What Tandem found on both nodes and exactly what it will do. Nothing has changed on \
-         the nodes yet."
-    )]
-    .spacing(20);
+         the nodes yet.",
+    )
+}
+
+/// Everything below the heading: the check, the plan, Start.
+pub fn body<'a>(state: &'a State, context: Context<'a>) -> Element<'a, Message> {
+    let mut page = column![].spacing(20);
     let check_again = button(text("Check again"))
         .style(button::secondary)
         .on_activate_maybe(
