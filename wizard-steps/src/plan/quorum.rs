@@ -131,9 +131,10 @@ impl Builder<'_> {
 /// restarted (a daemon not running yet is left alone).
 const RESTART_QDEVICE: &str = "{ systemctl try-restart corosync-qdevice 2>/dev/null || true; }";
 
-/// The node's qdevice daemon is connected to qnetd (`corosync-qdevice-tool -s`).
+/// The node's qdevice daemon is connected to qnetd (`corosync-qdevice-tool -s`, which
+/// separates its labels from their values with tabs: "State:\t\t\tConnected").
 pub const QDEVICE_CONNECTED: &str =
-    "corosync-qdevice-tool -s 2>/dev/null | grep -qE '^ *State: *Connected'";
+    "corosync-qdevice-tool -s 2>/dev/null | grep -qE '^[[:space:]]*State:[[:space:]]+Connected$'";
 
 /// The certificate exchange (see [`QdeviceCertificates`]): every command here, with
 /// what the runner carries between the machines in `$CA`, `$REQUEST`, `$CERT` and `$P12`

@@ -1125,3 +1125,25 @@ fn sbd_is_set_up_before_corosync_and_joins_a_running_cluster_one_node_at_a_time(
             .all(|(_, step)| !step.id.contains("sbd"))
     );
 }
+
+/// The wait for the nodes' qdevice daemons reads `corosync-qdevice-tool -s` as Debian 13's
+/// prints it (captured on the testbed: tab-separated, "Connected" once qnetd answers, and
+/// "Connecting" while qnetd is stopped).
+#[test]
+fn qdevice_connected_reads_the_tool_as_it_prints() {
+    let run = |capture: &str| {
+        let fixture = format!(
+            "{}/../tests/fixtures/quorum/{capture}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let condition = super::quorum::QDEVICE_CONNECTED
+            .replace("corosync-qdevice-tool -s", &format!("cat '{fixture}'"));
+        std::process::Command::new("sh")
+            .args(["-c", &condition])
+            .status()
+            .expect("sh runs")
+            .success()
+    };
+    assert!(run("qdevice-tool-connected-trixie.txt"));
+    assert!(!run("qdevice-tool-disconnected-trixie.txt"));
+}
