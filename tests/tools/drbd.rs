@@ -334,3 +334,76 @@ fn the_split_brain_recoverys_drbd_commands_are_accepted_by_drbdadm() {
         );
     }
 }
+
+/// DRBD's fence-peer handler as Tandem installs it, made by the plan's own command from each
+/// release's real crm-fence-peer scripts (8.4's and 9's), asked what a peer's node state means.
+/// The state is the one Pacemaker 3 recorded on the testbed for node2 once node1 had fenced it
+/// (`in_ccm="0" crmd="0" expected="down"`): Pacemaker considers it cleanly down, so the handler
+/// must not wait for a fencing; the distribution's own script waits (it expects "false" and
+/// "offline"), which is the 90 s freeze the fix removes. Debian 12's words read the same
+/// before and after.
+#[test]
+fn the_fence_peer_handler_sees_a_fenced_pacemaker_3_peer_as_down() {
+    use wizard_steps::plan::fence_peer_handler_from;
+    let fenced_pacemaker_3 = r#"<node_state id="2" uname="node2" in_ccm="0" crmd="0" crm-debug-origin="send_stonith_update" join="down" expected="down"/>"#;
+    let fenced_pacemaker_2 = r#"<node_state id="2" uname="node2" in_ccm="false" crmd="offline" crm-debug-origin="send_stonith_update" join="down" expected="down"/>"#;
+    let lost_pacemaker_3 = r#"<node_state id="2" uname="node2" in_ccm="0" crmd="0" crm-debug-origin="do_state_transition" join="down" expected="member"/>"#;
+    for tools in Tools::every_release() {
+        for script in ["crm-fence-peer.sh", "crm-fence-peer.9.sh"] {
+            let source = tools.file(&format!("/usr/lib/drbd/{script}"));
+            let source = source.to_string_lossy();
+            let dir = tempfile::TempDir::new().expect("temporary directory");
+            let derived = dir.path().join(script);
+            let made = common::run(std::process::Command::new("sh").args([
+                "-c",
+                &format!(
+                    "{} > '{}'",
+                    fence_peer_handler_from(&format!("'{source}'")),
+                    derived.display()
+                ),
+            ]));
+            common::assert_success(&made, &format!("deriving {script} ({})", tools.release));
+            // The script's own function, run on a node state as the script reads it.
+            let verdict = |script: &str, state: &str| {
+                let output = common::run(std::process::Command::new("bash").args([
+                    "-c",
+                    &format!(
+                        "eval \"$(sed -n '/^guess_if_pacemaker_will_fence()/,/^}}/p' '{script}')\"; \
+                         stonith_enabled=true; startup_fencing=true; node_state='{state}'; \
+                         guess_if_pacemaker_will_fence; echo \"$will_fence $in_ccm $crmd\""
+                    ),
+                ]));
+                common::assert_success(&output, "the handler's function");
+                String::from_utf8_lossy(&output.stdout).trim().to_owned()
+            };
+            let derived = derived.to_string_lossy();
+            let what = format!("{script} of {}", tools.release);
+            assert_eq!(
+                verdict(&derived, fenced_pacemaker_3),
+                "false false offline",
+                "{what}"
+            );
+            assert_eq!(
+                verdict(&source, fenced_pacemaker_3),
+                "true 0 0",
+                "{what}: the bug is gone upstream?"
+            );
+            assert_eq!(
+                verdict(&derived, fenced_pacemaker_2),
+                verdict(&source, fenced_pacemaker_2),
+                "{what}"
+            );
+            assert_eq!(
+                verdict(&derived, fenced_pacemaker_2),
+                "false false offline",
+                "{what}"
+            );
+            // Lost but not fenced yet: both wait for the fencing.
+            assert_eq!(
+                verdict(&derived, lost_pacemaker_3),
+                "true false offline",
+                "{what}"
+            );
+        }
+    }
+}

@@ -109,6 +109,7 @@ impl Builder<'_> {
         let until_one_primary = self.switching_live_migration_off();
         let mut steps = Vec::new();
         for &node in &BOTH {
+            steps.push(self.fence_peer_handler(node));
             steps.push(self.file_step(node, paths::DRBD_GLOBAL_COMMON));
             for vm in &self.design.vms {
                 steps.push(self.file_step(node, &paths::drbd_resource(&vm.name)));
@@ -116,6 +117,28 @@ impl Builder<'_> {
             }
         }
         phase(PhaseKind::DrbdConfig, "DRBD configuration", false, steps)
+    }
+
+    /// The fence-peer handler the resource files name: the distribution's script with
+    /// [`FENCE_PEER_HANDLER_FIX`], made anew from it when the package changes it.
+    fn fence_peer_handler(&self, node: usize) -> Step {
+        let (handler, source) = paths::fence_peer_handler(self.platform.drbd);
+        let derived = fence_peer_handler_from(source);
+        let same = format!(
+            "t=$(mktemp) && {derived} > \"$t\" && cmp -s \"$t\" {handler}; rc=$?; rm -f \"$t\"; exit $rc"
+        );
+        self.step(
+            "fence-peer-handler".into(),
+            node,
+            format!("DRBD's fence-peer handler {handler} reads Pacemaker 3's node states"),
+            Operation::Command {
+                check: Some(same.clone()),
+                apply: format!(
+                    "mkdir -p \"$(dirname {handler})\" && {{ {derived} > {handler}.new || {{ rm -f {handler}.new; echo \"{source} has changed: Tandem cannot adapt it to Pacemaker 3's node states\" >&2; exit 1; }}; }} && chmod 755 {handler}.new && mv {handler}.new {handler}"
+                ),
+                verify: Some(same),
+            },
+        )
     }
 
     /// A resource that is up runs with the options it was started with: a changed file (a
@@ -383,3 +406,36 @@ impl Builder<'_> {
 
 pub(super) const SENDPAGE_DISABLED: &str =
     "[ \"$(cat /sys/module/drbd/parameters/disable_sendpage 2>/dev/null)\" = Y ]";
+
+/// Pacemaker 2.1.7 and later (Debian 13 has 3.0) record a node's membership in the CIB as
+/// timestamps, "0" when it is not a member, where drbd-utils' crm-fence-peer scripts (9.22 on
+/// both releases) compare with "false" and "offline". They then take a peer that Pacemaker has
+/// fenced for one still to be fenced, and poll until their timeout (90 s) while DRBD freezes
+/// the resource's I/O; a promotion waiting on them times out, and the surviving node does not
+/// take the VM over (measured on the testbed). These lines, put where the script has read the
+/// node state, turn the timestamps back into its words; Debian 12's words pass unchanged.
+pub const FENCE_PEER_HANDLER_FIX: [&str; 3] = [
+    "\t# Tandem: Pacemaker >= 2.1.7 records membership as timestamps (0: not a member).",
+    "\tcase \"$in_ccm\" in 0) in_ccm=false ;; [1-9]*) in_ccm=true ;; esac",
+    "\tcase \"$crmd\" in 0) crmd=offline ;; [1-9]*) crmd=online ;; esac",
+];
+
+/// Where in the script the fix goes: after the node state is read, before it is reasoned on.
+const FENCE_PEER_HANDLER_ANCHOR: &str = "# if it is not enabled, no point in waiting for it.";
+
+/// Shell that prints `source` with [`FENCE_PEER_HANDLER_FIX`] in place, and fails when the
+/// script no longer has the place for it.
+pub fn fence_peer_handler_from(source: &str) -> String {
+    let prints: String = FENCE_PEER_HANDLER_FIX
+        .iter()
+        .map(|line| {
+            format!(
+                "print \"{}\"; ",
+                line.replace('\\', "\\\\").replace('"', "\\\"")
+            )
+        })
+        .collect();
+    format!(
+        "awk 'index($0, \"{FENCE_PEER_HANDLER_ANCHOR}\") && !done {{ {prints}done = 1 }} {{ print }} END {{ exit !done }}' {source}"
+    )
+}

@@ -30,6 +30,7 @@ mod verify;
 mod xen;
 
 pub use bridge::{INTERFACES_BACKUP, hand_over_script, nic_stanza_check};
+pub use drbd::{FENCE_PEER_HANDLER_FIX, fence_peer_handler_from};
 
 use builder::Builder;
 

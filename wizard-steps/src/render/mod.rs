@@ -113,6 +113,22 @@ pub mod paths {
     pub const MIGRATION_SSH_CONFIG: &str = "/etc/ssh/ssh_config.d/tandem-migration.conf";
     pub const ROOT_AUTHORIZED_KEYS: &str = "/root/.ssh/authorized_keys";
 
+    /// DRBD's fence-peer handler for the module's generation, as Tandem installs it: the
+    /// distribution's `crm-fence-peer` script taught Pacemaker 3's node states (see
+    /// `plan::FENCE_PEER_HANDLER_FIX`), and the script it is made from.
+    pub fn fence_peer_handler(generation: super::DrbdGeneration) -> (&'static str, &'static str) {
+        match generation {
+            super::DrbdGeneration::V84 => (
+                "/usr/local/lib/tandem/crm-fence-peer.sh",
+                "/usr/lib/drbd/crm-fence-peer.sh",
+            ),
+            super::DrbdGeneration::V9 => (
+                "/usr/local/lib/tandem/crm-fence-peer.9.sh",
+                "/usr/lib/drbd/crm-fence-peer.9.sh",
+            ),
+        }
+    }
+
     pub fn drbd_resource(vm: &str) -> String {
         format!("/etc/drbd.d/{vm}.res")
     }
