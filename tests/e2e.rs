@@ -34,6 +34,11 @@ struct Testbed {
     state: TempDir,
 }
 
+/// The testbed's third machine (the quorum device's: corosync-qnetd), as its script numbers it.
+const QNETD: usize = 3;
+/// The password of the testbed BMCs' fencing user (tests/testbed/testbed).
+const BMC_PASSWORD: &str = "testbed-bmc";
+
 impl Testbed {
     fn script() -> PathBuf {
         common::repo_root().join("tests/testbed/testbed")
@@ -78,6 +83,14 @@ impl Testbed {
 
     fn dir(&self) -> PathBuf {
         self.state.path().join("testbed")
+    }
+
+    /// The testbed's profile made unsafe, as the seed is: no fencing (the risk acknowledged)
+    /// and no quorum device. The full run builds that cluster, where a split brain can happen.
+    fn without_fencing(&self) {
+        let text = std::fs::read_to_string(self.profile()).expect("the testbed's profile");
+        std::fs::write(self.profile(), common::testbed_without_fencing(&text))
+            .expect("write the profile");
     }
 
     fn profile(&self) -> PathBuf {
@@ -135,7 +148,12 @@ impl Testbed {
                 &self.fingerprint(1),
                 "--accept-host-key",
                 &self.fingerprint(2),
+                "--accept-host-key",
+                &self.fingerprint(QNETD),
             ])
+            // The BMC passwords, as a headless run takes them (the terminal would ask).
+            .env("TANDEM_BMC_PASSWORD_NODE1", BMC_PASSWORD)
+            .env("TANDEM_BMC_PASSWORD_NODE2", BMC_PASSWORD)
             .arg("--known-hosts")
             .arg(self.state.path().join("known_hosts"))
             .arg("--runs-dir")
@@ -350,12 +368,15 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
     let testbed = Testbed::up(&release);
     println!("FIGURE link_raw_mib_s {:.1}", link_throughput(&testbed));
 
-    // The default: the cluster built the way a new user builds it, from an empty wizard. The
-    // full run builds it from the command line instead, over volumes that already hold disks
-    // (a partition table as every Windows disk has, different ones on each node: the first
-    // apply stops before anything changes, the profile then says whose data to keep, and the
-    // overwrite must be confirmed), with a run interrupted in the DRBD phase and resumed.
+    // The default: the cluster built the way a new user builds it, from an empty wizard, with
+    // IPMI fencing and the quorum device. The full run builds the seed's unsafe configuration
+    // (no fencing, no tie-breaker, where a split brain can happen and is recovered) from the
+    // command line instead, over volumes that already hold disks (a partition table as every
+    // Windows disk has, different ones on each node: the first apply stops before anything
+    // changes, the profile then says whose data to keep, and the overwrite must be confirmed),
+    // with a run interrupted in the DRBD phase and resumed.
     let (runs, wizard_dir, kept) = if full {
+        testbed.without_fencing();
         let kept = windows_disks_are_kept_only_as_the_profile_says(&testbed);
         testbed.apply_killed_in_drbd_phase();
         let (ok, stdout, took) = testbed.apply();
@@ -513,9 +534,12 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
     }
     manage_page_moves_a_vm_and_lets_it_go(&testbed);
     a_vm_is_added_and_removed_without_touching_the_others(&testbed);
-    split_brain_is_provoked_and_recovered(&testbed);
     if full {
+        // Without fencing or a tie-breaker, the same cut makes a split brain: recovered here.
+        split_brain_is_provoked_and_recovered(&testbed);
         vm1_migrates_live_and_back(&testbed);
+    } else {
+        a_partition_fences_one_node_and_loses_nothing(&testbed);
     }
 }
 
@@ -1030,6 +1054,132 @@ fn split_brain_is_provoked_and_recovered(testbed: &Testbed) {
     );
 }
 
+/// The safe configuration's proof: the private link (corosync, DRBD, the LAN) is cut at node2
+/// while each node runs its VM and writes to its DRBD volume. The quorum device gives the vote
+/// to node1 (the lowest node id), node1 fences node2 through node2's BMC (its qemu powered off
+/// and on), and runs both VMs with every acknowledged write; node2 never fences node1. node2
+/// boots again (the cut was a routing rule of its own, gone with the reboot), resyncs without a
+/// split brain, and vm2 goes home with its data.
+fn a_partition_fences_one_node_and_loses_nothing(testbed: &Testbed) {
+    let design = common::design(&testbed.profile());
+    let device = |vm: usize| format!("/dev/drbd{}", design.vms[vm].drbd_minor);
+    let boot_id = "cat /proc/sys/kernel/random/boot_id";
+    let boots = [1, 2].map(|node| testbed.ssh(node, boot_id).expect("boot id"));
+    // Acknowledged writes before the cut (protocol C: on both nodes' disks), and writers that
+    // go on through it, elsewhere on the volumes.
+    let on_node1 = write_pattern(testbed, 1, &device(0));
+    let on_node2 = write_pattern(testbed, 2, &device(1));
+    for (node, vm) in [(1, 0), (2, 1)] {
+        let writer = format!(
+            "nohup sh -c 'while :; do dd if=/dev/urandom of={} bs=64k count=16 seek=2400 oflag=direct status=none; done' >/dev/null 2>&1 &",
+            device(vm)
+        );
+        assert!(testbed.ssh(node, &writer).is_some(), "writer on node{node}");
+    }
+    let fences_before = fence_history(testbed, 1);
+    let cut = Instant::now();
+    // Every packet from node2 to the LAN (node1's corosync and DRBD addresses among them) is
+    // dropped; its management NIC (qnetd) and BMC network are left alone.
+    assert!(
+        testbed
+            .ssh(
+                2,
+                "ip rule add to 10.99.0.0/24 blackhole priority 100 && echo cut"
+            )
+            .is_some_and(|out| out.trim() == "cut"),
+        "the cut at node2"
+    );
+    let fenced = testbed.wait_until(
+        "node1 fences node2 through its BMC",
+        Duration::from_secs(300),
+        || {
+            let history = fence_history(testbed, 1);
+            history != fences_before && history.contains("node2") && history.contains("successful")
+        },
+    );
+    println!(
+        "FIGURE partition_fence_s {} (cut to node2 fenced)",
+        fenced.as_secs()
+    );
+    let events = std::fs::read_to_string(testbed.dir().join("node2.events")).unwrap_or_default();
+    assert!(
+        events.contains("powered off") && events.contains("powered on by its BMC"),
+        "node2's qemu was not power-cycled by its BMC:\n{events}"
+    );
+    testbed.wait_until("node1 runs both VMs", Duration::from_secs(300), || {
+        testbed
+            .cluster(1)
+            .is_some_and(|state| all_on(&state, &["vm1", "vm2"], "node1"))
+    });
+    println!(
+        "FIGURE partition_survivor_runs_all_s {} (cut to both VMs on node1)",
+        cut.elapsed().as_secs()
+    );
+    assert_eq!(
+        testbed.ssh(1, boot_id).as_deref(),
+        Some(boots[0].as_str()),
+        "node1 must not be fenced"
+    );
+    for (vm, written) in [(0, &on_node1), (1, &on_node2)] {
+        assert_eq!(
+            device_checksum(testbed, 1, &device(vm)).as_deref(),
+            Some(written.as_str()),
+            "{}'s acknowledged write is not on node1",
+            design.vms[vm].name
+        );
+    }
+    assert!(
+        fence_history(testbed, 1)
+            .lines()
+            .all(|line| !line.contains("of node1") && !line.contains("'reboot' node1")),
+        "node1 was a fencing target: {}",
+        fence_history(testbed, 1)
+    );
+
+    // node2 comes back on its own, resyncs from node1 and takes vm2 home.
+    let back = Instant::now();
+    testbed.wait_until(
+        "node2 back: both VMs home, DRBD UpToDate on both",
+        Duration::from_secs(900),
+        || {
+            testbed.cluster(1).is_some_and(|state| {
+                state.online("node2")
+                    && all_on(&state, &["vm1"], "node1")
+                    && all_on(&state, &["vm2"], "node2")
+            }) && drbd_healthy(testbed, 1)
+                && drbd_healthy(testbed, 2)
+        },
+    );
+    println!(
+        "FIGURE partition_failback_s {} (node2 fenced to both VMs home)",
+        back.elapsed().as_secs()
+    );
+    assert_ne!(
+        testbed.ssh(2, boot_id),
+        Some(boots[1].clone()),
+        "node2 rebooted"
+    );
+    for node in [1, 2] {
+        let log = testbed
+            .ssh(node, "dmesg | grep -i 'split-brain' || true")
+            .unwrap_or_default();
+        assert!(log.trim().is_empty(), "node{node}: {log}");
+    }
+    assert_eq!(
+        device_checksum(testbed, 2, &device(1)).as_deref(),
+        Some(on_node2.as_str()),
+        "vm2's data on node2 after the failback"
+    );
+    assert!(testbed.ssh(1, "pkill -f 'of=/dev/drbd' ; true").is_some());
+}
+
+/// Pacemaker's fencing history as `node` knows it (`stonith_admin --history '*'`).
+fn fence_history(testbed: &Testbed, node: usize) -> String {
+    testbed
+        .ssh(node, "stonith_admin --history '*' 2>&1 || true")
+        .unwrap_or_default()
+}
+
 /// The Xen domain id of a VM on a node: it changes when the domain is restarted.
 fn domain_id(testbed: &Testbed, node: usize, vm: &str) -> Option<String> {
     testbed
@@ -1400,8 +1550,8 @@ fn drill_report_rows(testbed: &Testbed) -> Vec<String> {
         .collect()
 }
 
-/// The wizard shows node `index`'s unknown host key: it is the testbed node's, the administrator
-/// trusts it, and the node is connected.
+/// The wizard shows node `index`'s unknown host key (or the quorum device machine's, the
+/// testbed's third): it is the testbed's, the administrator trusts it, and it is connected.
 async fn trust_the_testbeds_key(
     testbed: &Testbed,
     app: &mut tandem::gui::App,
@@ -1423,6 +1573,41 @@ async fn trust_the_testbeds_key(
     )
     .await;
     assert_eq!(app.nodes.link(index), &nodes::Link::Connected);
+}
+
+/// What the Review page asks before a run of the testbed's cluster: the quorum device's machine
+/// connected (its host key trusted the first time) and each BMC's password typed.
+async fn what_the_review_page_asks(
+    testbed: &Testbed,
+    app: &mut tandem::gui::App,
+    edge: &std::sync::Arc<tandem::gui::edge::Edge>,
+) {
+    use common::wizard::{click, type_into};
+    use tandem::screens::nodes;
+    assert_eq!(app.page, wizard_steps::pages::Page::Review);
+    if app.profile.cluster.quorum_device.is_some() {
+        click(app, edge, "Connect").await;
+        if matches!(
+            app.nodes.link(nodes::QUORUM_DEVICE),
+            nodes::Link::ConfirmHostKey { .. }
+        ) {
+            trust_the_testbeds_key(testbed, app, edge, nodes::QUORUM_DEVICE).await;
+        }
+        assert_eq!(
+            app.nodes.link(nodes::QUORUM_DEVICE),
+            &nodes::Link::Connected
+        );
+    }
+    let hostnames: Vec<String> = app
+        .profile
+        .nodes
+        .iter()
+        .filter(|node| node.bmc.is_some())
+        .map(|node| node.hostname.clone())
+        .collect();
+    for hostname in hostnames {
+        type_into(app, edge, &format!("bmc-password-{hostname}"), BMC_PASSWORD).await;
+    }
 }
 
 /// The wizard's own path to the same cluster: open the profile, connect to both nodes
@@ -1465,6 +1650,7 @@ fn wizard_run_on_the_converged_cluster(testbed: &Testbed, profile: &Path, dir: &
             settle(&mut app, &edge, Message::NextPressed).await;
             assert_ne!(app.page, before, "Next blocked: {}", app.blocked_reason());
         }
+        what_the_review_page_asks(testbed, &mut app, &edge).await;
         assert!(app.review.can_start(), "{}", app.review.blocked_reason());
         settle(&mut app, &edge, Message::NextPressed).await;
         assert_eq!(app.page, Page::Done, "{}", app.run.blocked_reason());
@@ -1662,12 +1848,64 @@ fn wizard_builds_the_cluster_from_an_empty_wizard(testbed: &Testbed) -> PathBuf 
         next(&mut app, &edge, Page::Storage).await;
         next(&mut app, &edge, Page::Vms).await;
 
+        // The safe configuration: each node fenced through its BMC, and the third machine as
+        // the tie-breaker.
         click(
             &mut app,
             &edge,
-            "I understand: without fencing, a split brain needs manual recovery",
+            "IPMI: the surviving node powers the other off through its BMC (fence_ipmilan)",
         )
         .await;
+        for (index, node) in reference.nodes.iter().enumerate() {
+            let bmc = node.bmc.as_ref().expect("the testbed's nodes have BMCs");
+            type_into(
+                &mut app,
+                &edge,
+                &format!("bmc-address-{index}"),
+                &bmc.address,
+            )
+            .await;
+            type_into(&mut app, &edge, &format!("bmc-user-{index}"), &bmc.user).await;
+            let cipher = bmc.cipher.expect("the testbed names the cipher suite");
+            type_into(
+                &mut app,
+                &edge,
+                &format!("bmc-cipher-{index}"),
+                &cipher.to_string(),
+            )
+            .await;
+        }
+        let device = reference
+            .cluster
+            .quorum_device
+            .as_ref()
+            .expect("the testbed's quorum device");
+        click(
+            &mut app,
+            &edge,
+            "A quorum device: corosync-qnetd on a third machine",
+        )
+        .await;
+        type_into(&mut app, &edge, "quorum-address", &device.address).await;
+        type_into(&mut app, &edge, "quorum-ssh-host", &device.ssh.host).await;
+        // The port field holds 22: replaced, as a select-all and type would.
+        settle(
+            &mut app,
+            &edge,
+            Message::Cluster(cluster::Message::QuorumSshPortChanged(
+                device.ssh.port.to_string(),
+            )),
+        )
+        .await;
+        assert_eq!(
+            app.profile
+                .cluster
+                .quorum_device
+                .as_ref()
+                .map(|made| &made.ssh),
+            Some(&device.ssh),
+            "signs in as on node 1"
+        );
         let rate = reference.cluster.drbd.resync_rate.clone();
         settle(
             &mut app,
@@ -1685,6 +1923,7 @@ fn wizard_builds_the_cluster_from_an_empty_wizard(testbed: &Testbed) -> PathBuf 
         next(&mut app, &edge, Page::Cluster).await;
 
         assert_eq!(app.page, Page::Review);
+        what_the_review_page_asks(testbed, &mut app, &edge).await;
         assert!(app.review.can_start(), "{}", app.review.blocked_reason());
         let screenshots = ReadmeScreenshots::asked();
         screenshots.shoot(&app, "7-review");

@@ -47,6 +47,20 @@ pub fn all_profiles() -> [PathBuf; 5] {
 }
 
 /// A profile file as the administrator wrote it.
+/// The testbed's profile text (tests/testbed/testbed.toml.in, filled in or not) made unsafe, as
+/// the seed is: no fencing, the risk acknowledged, and no quorum device.
+pub fn testbed_without_fencing(text: &str) -> String {
+    let (before, fencing) = text
+        .split_once("[cluster.fencing]")
+        .expect("the testbed's fencing section");
+    let (_, nodes) = fencing
+        .split_once("[[nodes]]")
+        .expect("the testbed's nodes after its fencing and quorum device");
+    format!(
+        "{before}[cluster.fencing]\nmethod = \"none\"\nacknowledge_split_brain_risk = true\n\n[[nodes]]{nodes}"
+    )
+}
+
 pub fn load(profile: &Path) -> wizard_steps::Profile {
     wizard_steps::profile::store::load(profile)
         .unwrap_or_else(|error| panic!("{} does not load: {error}", profile.display()))

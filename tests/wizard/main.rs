@@ -479,16 +479,20 @@ fn every_page(visit: &mut dyn FnMut(&str, &mut App, &std::sync::Arc<tandem::gui:
     visit("review", &mut app, &edge);
 
     // The Run and Done pages replay the journal of a real run on the testbed, with the
-    // testbed's profile open.
+    // testbed's profile open as it was when the run was recorded: without fencing or a quorum
+    // device (the recorded cluster has neither).
     let template =
         std::fs::read_to_string(common::repo_root().join("tests/testbed/testbed.toml.in"))
             .expect("the testbed profile");
+    let template = common::testbed_without_fencing(&template);
     let testbed = dir.path().join("testbed.toml");
     std::fs::write(
         &testbed,
         template
             .replace("@PORT1@", "2201")
             .replace("@PORT2@", "2202")
+            .replace("@PORTQ@", "2203")
+            .replace("@QNETD@", "10.0.2.100")
             .replace("@KEY@", "/root/.ssh/id_ed25519")
             .replace("@DEBIAN@", "13"),
     )

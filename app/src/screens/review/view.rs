@@ -321,6 +321,7 @@ fn secrets_view<'a>(state: &'a State, checked: &'a Checked) -> Option<Element<'a
             row![
                 text(format!("BMC password of {node}")).width(220),
                 text_input(&format!("Password for the BMC of {node}"), value)
+                    .id(format!("bmc-password-{node}"))
                     .secure(true)
                     .on_input(move |password| Message::PasswordChanged(name.clone(), password)),
             ]
