@@ -16,7 +16,7 @@ use wizard_steps::journal::{self, JournaledRun};
 use wizard_steps::observe::observe_reachable;
 use wizard_steps::plan::{Operation, Plan};
 use wizard_steps::profile::SshAccess;
-use wizard_steps::protection::fence_devices;
+use wizard_steps::protection::{DEVICE_VOTE_COMMAND, DeviceVote, device_vote, fence_devices};
 use wizard_steps::remote::{HostKeyTrust, Secret, Session};
 use wizard_steps::run::{Event, Runner, Secrets};
 
@@ -364,6 +364,19 @@ pub async fn status(design: &Design, decisions: &Decisions) -> Result<ExitCode> 
         .context("reading the cluster state")?;
     // observe_reachable asks the first node there is a session to.
     let asked = &nodes[sessions.iter().position(Option::is_some).unwrap_or(0)];
+    // The tie-breaker's vote, as each node's corosync counts it.
+    let mut votes = Vec::new();
+    if design.cluster.quorum_device.is_some() {
+        for (session, node) in sessions.iter().zip(&nodes) {
+            let Some(session) = session else { continue };
+            let printed = session
+                .output(DEVICE_VOTE_COMMAND)
+                .await
+                .map(|output| output.stdout)
+                .unwrap_or_default();
+            votes.push(device_vote(node, &printed).ok_or_else(|| node.clone()));
+        }
+    }
     for session in sessions.into_iter().flatten() {
         session.close().await;
     }
@@ -388,6 +401,13 @@ pub async fn status(design: &Design, decisions: &Decisions) -> Result<ExitCode> 
     for device in fence_devices(design, &state) {
         healthy &= device.healthy();
         println!("  fence {}", device.describe());
+    }
+    for vote in &votes {
+        healthy &= vote.as_ref().is_ok_and(DeviceVote::healthy);
+        match vote {
+            Ok(vote) => println!("  qdevice {}", vote.describe()),
+            Err(node) => println!("  qdevice {node}: corosync gives no quorum information"),
+        }
     }
     for (placement, vm) in placements(design, &state).iter().zip(&design.vms) {
         let at_home = placement.at_home(vm.console_ip.is_some());

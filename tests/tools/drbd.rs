@@ -378,32 +378,22 @@ fn the_fence_peer_handler_sees_a_fenced_pacemaker_3_peer_as_down() {
             };
             let derived = derived.to_string_lossy();
             let what = format!("{script} of {}", tools.release);
-            assert_eq!(
-                verdict(&derived, fenced_pacemaker_3),
-                "false false offline",
-                "{what}"
-            );
-            assert_eq!(
-                verdict(&source, fenced_pacemaker_3),
-                "true 0 0",
-                "{what}: the bug is gone upstream?"
-            );
-            assert_eq!(
-                verdict(&derived, fenced_pacemaker_2),
-                verdict(&source, fenced_pacemaker_2),
-                "{what}"
-            );
-            assert_eq!(
-                verdict(&derived, fenced_pacemaker_2),
-                "false false offline",
-                "{what}"
-            );
-            // Lost but not fenced yet: both wait for the fencing.
-            assert_eq!(
-                verdict(&derived, lost_pacemaker_3),
-                "true false offline",
-                "{what}"
-            );
+            // (handler, node state, what it concludes: will_fence in_ccm crmd)
+            let expected = [
+                (&*derived, fenced_pacemaker_3, "false false offline"),
+                (&*source, fenced_pacemaker_3, "true 0 0"),
+                (&*derived, fenced_pacemaker_2, "false false offline"),
+                (&*source, fenced_pacemaker_2, "false false offline"),
+                // Lost but not fenced yet: the handler waits for the fencing.
+                (&*derived, lost_pacemaker_3, "true false offline"),
+            ];
+            for (handler, state, concluded) in expected {
+                assert_eq!(
+                    verdict(handler, state),
+                    concluded,
+                    "{what}: {handler} on {state}"
+                );
+            }
         }
     }
 }

@@ -22,14 +22,7 @@ use wizard_steps::pages::Page;
 async fn connect_confirms_the_host_key_asks_for_sudo_and_shows_the_node() {
     let servers = [Sshd::start(), Sshd::start()];
     let dir = TempDir::new().expect("temporary directory");
-    let profile = sshd::seed_profile_for(&servers, dir.path());
-    let (mut app, edge) = app_in(dir.path());
-    settle(
-        &mut app,
-        &edge,
-        Message::Welcome(welcome::Message::OpenPressed(profile)),
-    )
-    .await;
+    let (mut app, edge) = open_sandbox_profile(&servers, &dir).await;
     assert_eq!(app.page, Page::Nodes);
 
     for (index, server) in servers.iter().enumerate() {
@@ -224,14 +217,7 @@ async fn the_review_page_connects_the_quorum_device_machine() {
     );
     std::fs::write(&authorized, keys).expect("authorized_keys");
     let dir = TempDir::new().expect("temporary directory");
-    let profile = sshd::seed_profile_for(&servers, dir.path());
-    let (mut app, edge) = app_in(dir.path());
-    settle(
-        &mut app,
-        &edge,
-        Message::Welcome(welcome::Message::OpenPressed(profile)),
-    )
-    .await;
+    let (mut app, edge) = open_sandbox_profile(&servers, &dir).await;
     for (index, server) in servers.iter().enumerate() {
         connect_sandbox(&mut app, &edge, index, server).await;
     }
@@ -294,6 +280,23 @@ async fn the_review_page_connects_the_quorum_device_machine() {
         "{effects:?}"
     );
     assert_eq!(app.nodes.link(nodes::QUORUM_DEVICE), &Link::NotConnected);
+}
+
+/// The seed profile pointed at the sandboxes, opened from the Welcome page in a wizard that
+/// keeps its files in `dir`.
+async fn open_sandbox_profile(
+    servers: &[Sshd; 2],
+    dir: &TempDir,
+) -> (App, std::sync::Arc<tandem::gui::edge::Edge>) {
+    let profile = sshd::seed_profile_for(servers, dir.path());
+    let (mut app, edge) = app_in(dir.path());
+    settle(
+        &mut app,
+        &edge,
+        Message::Welcome(welcome::Message::OpenPressed(profile)),
+    )
+    .await;
+    (app, edge)
 }
 
 /// Connects to a sandboxed node as the administrator does: Connect, trust the host key, the

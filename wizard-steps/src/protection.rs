@@ -81,3 +81,96 @@ pub fn fence_devices(design: &Design, state: &ClusterState) -> Vec<FenceDevice> 
         })
         .collect()
 }
+
+/// The quorum device's vote as one node's corosync counts it (`corosync-quorumtool -s`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceVote {
+    /// The node that was asked.
+    pub node: String,
+    /// Whether that node's partition has quorum.
+    pub quorate: bool,
+    /// The votes corosync counts from the device now (0 when qnetd is out of reach or gave
+    /// its vote to the other partition); None when corosync lists no device.
+    pub votes: Option<u32>,
+}
+
+impl DeviceVote {
+    pub fn healthy(&self) -> bool {
+        self.quorate && self.votes.is_some_and(|votes| votes > 0)
+    }
+
+    /// In a line: "node1 counts its vote, quorate".
+    pub fn describe(&self) -> String {
+        let vote = match self.votes {
+            Some(0) => {
+                "counts NO vote from it (qnetd out of reach, or its vote went to the other node)"
+            }
+            Some(_) => "counts its vote",
+            None => "has NO quorum device configured",
+        };
+        let quorate = if self.quorate {
+            "quorate"
+        } else {
+            "NOT QUORATE"
+        };
+        format!("{} {vote}, {quorate}", self.node)
+    }
+}
+
+/// Reads `corosync-quorumtool -s` as `node` printed it; None when it printed no quorum
+/// information (corosync not running).
+pub fn device_vote(node: &str, quorumtool: &str) -> Option<DeviceVote> {
+    let quorate = quorumtool.lines().find_map(|line| {
+        let value = line.trim().strip_prefix("Quorate:")?;
+        Some(value.trim() == "Yes")
+    })?;
+    // The membership table's device row: "0  <votes>  Qdevice" (with "(votes N)" after it
+    // while the device's vote is not counted).
+    let votes = quorumtool.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        match fields.as_slice() {
+            ["0", votes, "Qdevice", ..] => votes.parse().ok(),
+            _ => None,
+        }
+    });
+    Some(DeviceVote {
+        node: node.to_owned(),
+        quorate,
+        votes,
+    })
+}
+
+/// What `tandem status` runs on each node to read the device's vote (its exit status says
+/// whether the node is quorate; the text says it all).
+pub const DEVICE_VOTE_COMMAND: &str = "corosync-quorumtool -s 2>&1; true";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Captured on the testbed's Debian 13 nodes: qnetd reached, and qnetd stopped.
+    const VOTING: &str = include_str!("../../tests/fixtures/quorum/quorumtool-qdevice-trixie.txt");
+    const LOST: &str =
+        include_str!("../../tests/fixtures/quorum/quorumtool-qdevice-lost-trixie.txt");
+
+    #[test]
+    fn the_device_vote_is_read_as_corosync_prints_it() {
+        let voting = device_vote("node1", VOTING).expect("quorum information");
+        assert_eq!(voting.votes, Some(1));
+        assert!(voting.healthy());
+        assert_eq!(voting.describe(), "node1 counts its vote, quorate");
+        let lost = device_vote("node1", LOST).expect("quorum information");
+        assert_eq!(lost.votes, Some(0));
+        assert!(lost.quorate && !lost.healthy());
+        // Without a device (two_node), and without corosync.
+        let two_node = VOTING.replace("         0          1            Qdevice\n", "");
+        assert_eq!(
+            device_vote("node1", &two_node).map(|vote| vote.votes),
+            Some(None)
+        );
+        assert_eq!(
+            device_vote("node1", "Cannot initialize QUORUM service\n"),
+            None
+        );
+    }
+}
