@@ -13,10 +13,10 @@ use wizard_steps::cluster_state::placements;
 use wizard_steps::design::NodeDesign;
 use wizard_steps::facts;
 use wizard_steps::journal::{self, JournaledRun};
-use wizard_steps::observe::observe_reachable;
+use wizard_steps::observe::{device_votes, observe_reachable};
 use wizard_steps::plan::{Operation, Plan};
 use wizard_steps::profile::SshAccess;
-use wizard_steps::protection::{DEVICE_VOTE_COMMAND, DeviceVote, device_vote, fence_devices};
+use wizard_steps::protection::{DeviceVote, fence_devices};
 use wizard_steps::remote::{HostKeyTrust, Secret, Session};
 use wizard_steps::run::{Event, Runner, Secrets};
 
@@ -365,18 +365,11 @@ pub async fn status(design: &Design, decisions: &Decisions) -> Result<ExitCode> 
     // observe_reachable asks the first node there is a session to.
     let asked = &nodes[sessions.iter().position(Option::is_some).unwrap_or(0)];
     // The tie-breaker's vote, as each node's corosync counts it.
-    let mut votes = Vec::new();
-    if design.cluster.quorum_device.is_some() {
-        for (session, node) in sessions.iter().zip(&nodes) {
-            let Some(session) = session else { continue };
-            let printed = session
-                .output(DEVICE_VOTE_COMMAND)
-                .await
-                .map(|output| output.stdout)
-                .unwrap_or_default();
-            votes.push(device_vote(node, &printed).ok_or_else(|| node.clone()));
-        }
-    }
+    let votes = if design.cluster.quorum_device.is_some() {
+        device_votes(&nodes, [sessions[0].as_ref(), sessions[1].as_ref()]).await
+    } else {
+        Vec::new()
+    };
     for session in sessions.into_iter().flatten() {
         session.close().await;
     }

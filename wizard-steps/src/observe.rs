@@ -4,6 +4,7 @@
 use crate::cluster_state::{ClusterState, parse_crm_mon};
 use crate::cluster_state::{DrbdResource, NodeDrbd};
 use crate::drbd;
+use crate::protection::{DeviceVote, device_vote};
 use crate::remote::{ExecError, Session};
 
 /// The cluster state (from the first node) and each node's DRBD resources.
@@ -38,4 +39,24 @@ pub async fn observe_reachable(
         });
     }
     Ok((state.unwrap_or_default(), drbd))
+}
+
+/// The quorum device's vote as each node there is a session to counts it (`corosync-quorumtool
+/// -s`); a node whose corosync gives no quorum information is named in the error.
+pub async fn device_votes(
+    nodes: &[String; 2],
+    sessions: [Option<&Session>; 2],
+) -> Vec<Result<DeviceVote, String>> {
+    let mut votes = Vec::new();
+    for (session, node) in sessions.iter().zip(nodes) {
+        let Some(session) = session else { continue };
+        // The exit status says whether the node is quorate; the text says it all.
+        let printed = session
+            .output("corosync-quorumtool -s 2>&1; true")
+            .await
+            .map(|output| output.stdout)
+            .unwrap_or_default();
+        votes.push(device_vote(node, &printed).ok_or_else(|| node.clone()));
+    }
+    votes
 }

@@ -140,10 +140,6 @@ pub fn device_vote(node: &str, quorumtool: &str) -> Option<DeviceVote> {
     })
 }
 
-/// What `tandem status` runs on each node to read the device's vote (its exit status says
-/// whether the node is quorate; the text says it all).
-pub const DEVICE_VOTE_COMMAND: &str = "corosync-quorumtool -s 2>&1; true";
-
 #[cfg(test)]
 mod tests {
     use super::*;

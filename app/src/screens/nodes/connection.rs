@@ -73,39 +73,39 @@ fn connecting_view(link: &NodeLink, now: Option<Instant>) -> Element<'_, Message
 /// cannot.
 pub fn connect_blocker(context: Context<'_>, index: usize) -> Option<&'static str> {
     let ssh = access(context.profile, index)?;
-    let fields = if index == QUORUM_DEVICE {
-        if ssh.host.trim().is_empty() {
-            return Some("Type the machine's SSH address on the Cluster page first");
-        }
-        [
-            ClusterField::QuorumSshHost,
-            ClusterField::QuorumSshPort,
-            ClusterField::QuorumSshUser,
-            ClusterField::QuorumSshKeyPath,
-        ]
-        .map(Field::Cluster)
-        .to_vec()
+    // The fields that say how it is reached, and what to do where they are.
+    let (fields, no_address, fix) = if index == QUORUM_DEVICE {
+        (
+            [
+                ClusterField::QuorumSshHost,
+                ClusterField::QuorumSshPort,
+                ClusterField::QuorumSshUser,
+                ClusterField::QuorumSshKeyPath,
+            ]
+            .map(Field::Cluster),
+            "Type the machine's SSH address on the Cluster page first",
+            "Fix its SSH settings on the Cluster page first",
+        )
     } else {
-        if ssh.host.trim().is_empty() {
-            return Some("Type the node's SSH address first");
-        }
-        [
-            NodeField::SshHost,
-            NodeField::SshPort,
-            NodeField::SshUser,
-            NodeField::SshKeyPath,
-        ]
-        .map(|field| Field::Node(index, field))
-        .to_vec()
+        (
+            [
+                NodeField::SshHost,
+                NodeField::SshPort,
+                NodeField::SshUser,
+                NodeField::SshKeyPath,
+            ]
+            .map(|field| Field::Node(index, field)),
+            "Type the node's SSH address first",
+            "Fix the SSH settings above first",
+        )
     };
+    if ssh.host.trim().is_empty() {
+        return Some(no_address);
+    }
     fields
         .into_iter()
         .any(|field| !context.problems_at(field).is_empty())
-        .then_some(if index == QUORUM_DEVICE {
-            "Fix its SSH settings on the Cluster page first"
-        } else {
-            "Fix the SSH settings above first"
-        })
+        .then_some(fix)
 }
 
 /// The connection's state and what to do next; with `facts`, what the connected node has.
