@@ -455,68 +455,96 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
         Some(checksum.as_str())
     );
 
-    // The hard drill on node1 (reset without shutting down, as if its plug were pulled): node2
-    // takes vm1 over with its data; node1 boots by itself, rejoins, DRBD resyncs and vm1
+    // The drill on node1. The default cluster has fencing: node2 fences node1 through node1's
+    // BMC on purpose (`drill --fence`), as it would after a real failure. The full run's has
+    // none: node1 resets itself without shutting down, as if its plug were pulled (`--hard`).
+    // Either way node2 takes vm1 over with its data; node1 boots, rejoins, DRBD resyncs and vm1
     // returns home (the profile's failback policy).
+    let (mode, how) = if full {
+        ("--hard", "crash")
+    } else {
+        ("--fence", "fence")
+    };
     let boot_id = "cat /proc/sys/kernel/random/boot_id";
     let first_boot = testbed.ssh(1, boot_id).expect("node1's boot id");
+    let bmc_events =
+        || std::fs::read_to_string(testbed.dir().join("node1.events")).unwrap_or_default();
+    let bmc_events_before = bmc_events();
+    let confirmation = format!("{how}@node1");
     let drill = testbed
         .tandem(
             "drill",
             &[
-                "--hard",
+                mode,
                 "--node",
                 "node1",
                 "--confirm-destructive",
-                "crash@node1",
+                &confirmation,
             ],
         )
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("tandem drill --hard runs");
+        .expect("tandem drill runs");
     let failover = testbed.wait_until("node2 runs both VMs", Duration::from_secs(300), || {
         testbed
             .cluster(2)
             .is_some_and(|state| all_on(&state, &["vm1", "vm2"], "node2"))
     });
-    println!("FIGURE failover_s {}", failover.as_secs());
+    println!("FIGURE failover_s {} (drill {mode})", failover.as_secs());
     assert!(testbed.ssh(2, "xl list").expect("xl list").contains("vm1"));
     assert_eq!(
         region_checksum(&testbed, 2).as_deref(),
         Some(checksum.as_str())
     );
     let back = Instant::now();
-    let output = drill.wait_with_output().expect("tandem drill --hard ends");
+    let output = drill.wait_with_output().expect("tandem drill ends");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     println!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "the hard drill failed:\n{stdout}");
-    println!("FIGURE failback_s {}", back.elapsed().as_secs());
-    print_drill_steps(&stdout, "hard drill step");
+    assert!(output.status.success(), "the drill failed:\n{stdout}");
+    println!(
+        "FIGURE failback_s {} (drill {mode})",
+        back.elapsed().as_secs()
+    );
+    print_drill_steps(&stdout, &format!("drill {mode} step"));
     assert_ne!(
         testbed.ssh(1, boot_id),
         Some(first_boot),
         "node1 did not reboot"
     );
+    if !full {
+        // The fence went through node1's BMC, on node2's request.
+        let since = bmc_events();
+        let new = since.strip_prefix(bmc_events_before.as_str()).unwrap_or("");
+        assert!(
+            new.contains("powered off") && new.contains("powered on by its BMC"),
+            "node1's BMC did not power-cycle it: {new:?}"
+        );
+        let history = fence_history(&testbed, 2);
+        assert!(
+            history.contains("reboot of node1 successful"),
+            "Pacemaker's fencing history on node2: {history}"
+        );
+    }
     let state = testbed.cluster(1).expect("crm_mon on node1");
     assert!(
         all_on(&state, &["vm1"], "node1") && all_on(&state, &["vm2"], "node2"),
-        "after the hard drill: {state:?}"
+        "after the drill: {state:?}"
     );
     assert!(drbd_healthy(&testbed, 1) && drbd_healthy(&testbed, 2));
     assert_eq!(
         region_checksum(&testbed, 1).as_deref(),
         Some(checksum.as_str())
     );
-    let hard_rows = drill_report_rows(&testbed);
-    assert_eq!(hard_rows.len(), 2, "{hard_rows:?}");
+    let drill_rows = drill_report_rows(&testbed);
+    assert_eq!(drill_rows.len(), 2, "{drill_rows:?}");
     assert!(
-        hard_rows[0].contains("crash node1") && hard_rows[1].contains("wait for node1"),
-        "{hard_rows:?}"
+        drill_rows[0].contains(&format!("{how} node1")) && drill_rows[1].contains("wait for node1"),
+        "{drill_rows:?}"
     );
     assert!(
-        hard_rows.iter().all(|row| row.contains("| done |")),
-        "{hard_rows:?}"
+        drill_rows.iter().all(|row| row.contains("| done |")),
+        "{drill_rows:?}"
     );
 
     // The profile the wizard saved (the reference one when the command line built the cluster),

@@ -13,7 +13,7 @@ use wizard_steps::cluster_state::placements;
 use wizard_steps::design::NodeDesign;
 use wizard_steps::facts;
 use wizard_steps::journal::{self, JournaledRun};
-use wizard_steps::observe::{device_votes, observe_reachable};
+use wizard_steps::manage::{self, Status};
 use wizard_steps::plan::{Operation, Plan};
 use wizard_steps::profile::SshAccess;
 use wizard_steps::protection::{DeviceVote, fence_devices};
@@ -359,17 +359,15 @@ pub async fn status(design: &Design, decisions: &Decisions) -> Result<ExitCode> 
         design.nodes[0].hostname.clone(),
         design.nodes[1].hostname.clone(),
     ];
-    let (state, drbd) = observe_reachable(&nodes, [sessions[0].as_ref(), sessions[1].as_ref()])
+    let Status {
+        cluster: state,
+        drbd,
+        votes,
+    } = manage::status_reachable(design, [sessions[0].as_ref(), sessions[1].as_ref()])
         .await
         .context("reading the cluster state")?;
-    // observe_reachable asks the first node there is a session to.
+    // The cluster's view is the first node's there is a session to.
     let asked = &nodes[sessions.iter().position(Option::is_some).unwrap_or(0)];
-    // The tie-breaker's vote, as each node's corosync counts it.
-    let votes = if design.cluster.quorum_device.is_some() {
-        device_votes(&nodes, [sessions[0].as_ref(), sessions[1].as_ref()]).await
-    } else {
-        Vec::new()
-    };
     for session in sessions.into_iter().flatten() {
         session.close().await;
     }

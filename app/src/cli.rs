@@ -13,6 +13,7 @@ use wizard_steps::{Rendered, render, validate};
 
 use crate::apply;
 use crate::maintain::Request;
+use wizard_steps::manage::DrillKind;
 
 /// Exit code of `validate` and `render` when the profile has problems.
 const PROFILE_INVALID: u8 = 1;
@@ -136,12 +137,17 @@ pub enum Command {
         /// Hard mode: reset the node at once, without shutting down (its VMs crash and restart
         /// on the other node), and wait for it to boot and rejoin. Confirmed at the terminal
         /// or with --confirm-destructive crash@NODE.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "fence")]
         hard: bool,
+        /// Fence mode: the cluster fences the node on purpose, through the fence device that
+        /// would fence it in a real failure (its BMC, or SBD), and Tandem waits for it to boot
+        /// and rejoin. Confirmed at the terminal or with --confirm-destructive fence@NODE.
+        #[arg(long)]
+        fence: bool,
         /// Drill only this node (by its hostname in the profile).
         #[arg(long, value_name = "NODE")]
         node: Option<String>,
-        /// Confirm a node's reset in hard mode: crash@NODE.
+        /// Confirm a node's reset: crash@NODE (hard mode) or fence@NODE (fence mode).
         #[arg(long = "confirm-destructive", value_name = "STEP")]
         confirm_destructive: Vec<String>,
         #[command(flatten)]
@@ -339,6 +345,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Drill {
             profile,
             hard,
+            fence,
             node,
             confirm_destructive,
             wait,
@@ -350,7 +357,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 ..access.decisions()
             },
             wait,
-            Request::Drill { hard, node },
+            Request::Drill {
+                kind: match (hard, fence) {
+                    (true, _) => DrillKind::Hard,
+                    (_, true) => DrillKind::Fence,
+                    _ => DrillKind::Standby,
+                },
+                node,
+            },
         ),
         Command::SplitBrain {
             profile,

@@ -8,7 +8,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use wizard_steps::Design;
 use wizard_steps::journal;
-use wizard_steps::manage::{self, Maintenance, Progress, Update};
+use wizard_steps::manage::{self, DrillKind, Maintenance, Progress, Update};
+use wizard_steps::profile::Fencing;
 use wizard_steps::run::{Event, ProfileSummary};
 
 use crate::apply::{Decisions, confirm_each, connect_both};
@@ -36,9 +37,9 @@ pub enum Request {
         resource: Option<String>,
     },
     Drill {
-        /// Crash and rejoin instead of standby and online (each reset confirmed as
-        /// `crash@NODE`).
-        hard: bool,
+        /// How each node goes away (a crash confirmed as `crash@NODE`, a fence as
+        /// `fence@NODE`).
+        kind: DrillKind,
         /// Only this node (default: node1, then node2).
         node: Option<String>,
     },
@@ -71,23 +72,35 @@ impl Request {
             Request::Cleanup { resource } => vec![Maintenance::Cleanup {
                 resource: resource.clone(),
             }],
-            Request::Drill { hard, node } => match node {
-                Some(node) => manage::drill_of([node_index(design, node)?], *hard),
-                None => manage::drill(design, *hard),
+            Request::Drill {
+                kind: DrillKind::Fence,
+                ..
+            } if matches!(design.cluster.fencing, Fencing::None { .. }) => bail!(
+                "--fence: the cluster has no fencing (cluster.fencing = none), so nothing can \
+                 fence a node; choose IPMI or SBD (the Cluster page, or [cluster.fencing] in the \
+                 profile) and apply first"
+            ),
+            Request::Drill { kind, node } => match node {
+                Some(node) => manage::drill_of([node_index(design, node)?], *kind),
+                None => manage::drill(design, *kind),
             },
         })
     }
 }
 
-/// A hard drill resets nodes: each reset must be confirmed (`crash@NODE`), by flag or at the
-/// terminal, before anything runs.
+/// A hard or fence drill resets nodes: each reset must be confirmed (`crash@NODE`,
+/// `fence@NODE`), by flag or at the terminal, before anything runs.
 fn confirm_resets(design: &Design, actions: &[Maintenance], decisions: &Decisions) -> Result<()> {
-    let resets = actions.iter().filter_map(|action| match action {
-        Maintenance::Crash { node } => Some((
-            format!("crash@{}", design.nodes[*node].hostname),
+    let resets = actions.iter().filter_map(|action| {
+        let (how, node) = match action {
+            Maintenance::Crash { node } => ("crash", node),
+            Maintenance::Fence { node } => ("fence", node),
+            _ => return None,
+        };
+        Some((
+            format!("{how}@{}", design.nodes[*node].hostname),
             action.describe(design),
-        )),
-        _ => None,
+        ))
     });
     confirm_each(
         resets,

@@ -231,6 +231,11 @@ fn maintenance_verbs_refuse_unknown_names_before_connecting() {
             vec!["drill", "--hard", "--confirm-destructive", "crash@node1"],
             "Confirm with --confirm-destructive crash@node2",
         ),
+        (
+            vec!["drill", "--fence"],
+            "--fence: the cluster has no fencing (cluster.fencing = none)",
+        ),
+        (vec!["drill", "--fence", "--hard"], "cannot be used with"),
     ] {
         let verb = args[0];
         let output = common::run(
@@ -259,6 +264,23 @@ fn maintenance_verbs_refuse_unknown_names_before_connecting() {
     assert!(
         String::from_utf8_lossy(&output.stderr)
             .contains("--discard node9: no such node in the profile (nodes[].hostname)"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // With fencing (the lab: IPMI), each fence is confirmed.
+    let output = common::run(
+        common::tandem()
+            .arg("drill")
+            .arg(common::example_profile("lab"))
+            .args(["--fence", "--node", "lab2"])
+            .stdin(std::process::Stdio::null()),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains(
+            "not confirmed: fence lab2 through the cluster (its BMC power-cycles it: its VMs \
+             restart on lab1). Nothing was changed. Confirm with --confirm-destructive fence@lab2"
+        ),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );

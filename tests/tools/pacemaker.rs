@@ -16,7 +16,7 @@ use tempfile::TempDir;
 use wizard_steps::Design;
 use wizard_steps::cluster_state::{ClusterState, parse_crm_mon};
 use wizard_steps::cluster_state::{DrbdResource, NodeDrbd};
-use wizard_steps::manage::{CrashWitness, Maintenance, Readiness, Status};
+use wizard_steps::manage::{CrashWitness, DrillKind, Maintenance, Readiness, Status};
 use wizard_steps::protection::fence_devices;
 use wizard_steps::render::PacemakerIds;
 
@@ -270,6 +270,7 @@ impl Cib {
         Status {
             cluster: self.placement(),
             drbd,
+            votes: Vec::new(),
         }
     }
 
@@ -322,14 +323,17 @@ impl Cib {
             "{action:?}"
         );
         match action {
-            Maintenance::Crash { node } => self.fail(self.hostname(*node)),
+            // A fence on purpose leaves the node as a crash does: gone at once, and fenced.
+            Maintenance::Crash { node } | Maintenance::Fence { node } => {
+                self.fail(self.hostname(*node))
+            }
             Maintenance::Rejoin { node } => self.rejoin(self.hostname(*node)),
             other => panic!("not a hard-drill step: {other:?}"),
         }
         let after = self.observed(action);
         let before = before.placements(&self.design);
         let verdict = match action {
-            Maintenance::Crash { node } => {
+            Maintenance::Crash { node } | Maintenance::Fence { node } => {
                 CrashWitness::default().observe(&self.design, *node, &before, &after)
             }
             _ => action.settled(&self.design, &before, &after),
@@ -760,7 +764,7 @@ fn the_plans_load_check_tells_loaded_from_not_loaded() {
 fn the_drill_moves_every_vm_off_a_standby_node_and_back_home() {
     for tools in &Tools::every_release() {
         let cib = started(tools, &common::example_profile("seed"));
-        for action in wizard_steps::manage::drill(&cib.design, false) {
+        for action in wizard_steps::manage::drill(&cib.design, DrillKind::Standby) {
             cib.maintain(&action);
             match action {
                 Maintenance::Standby { node } => cib.assert_vms_on("standby", |_| 1 - node),
@@ -777,7 +781,7 @@ fn the_drill_moves_every_vm_off_a_standby_node_and_back_home() {
 fn the_hard_drill_restarts_a_crashed_nodes_vms_on_the_other_and_brings_them_home() {
     for tools in &Tools::every_release() {
         let cib = started(tools, &common::example_profile("seed"));
-        for action in wizard_steps::manage::drill(&cib.design, true) {
+        for action in wizard_steps::manage::drill(&cib.design, DrillKind::Hard) {
             cib.crash_or_rejoin(&action);
             match action {
                 Maintenance::Crash { node } => {
@@ -791,6 +795,20 @@ fn the_hard_drill_restarts_a_crashed_nodes_vms_on_the_other_and_brings_them_home
                 }
                 _ => cib.assert_vms_on("rejoined", home),
             }
+        }
+    }
+}
+
+/// The fence drill through the real scheduler, on the lab (IPMI fencing, the "stay" policy):
+/// it is ready only with lab1's fence device running on lab2, the fenced node's VMs then run
+/// on lab2, and stay there when lab1 rejoins.
+#[test]
+fn the_fence_drill_hands_the_fenced_nodes_vms_over_and_they_stay_by_policy() {
+    for tools in &Tools::every_release() {
+        let cib = started(tools, &common::example_profile("lab"));
+        for action in wizard_steps::manage::drill_of([0], DrillKind::Fence) {
+            cib.crash_or_rejoin(&action);
+            cib.assert_vms_on(&format!("{action:?}"), |_| 1);
         }
     }
 }

@@ -569,6 +569,7 @@ fn every_page(visit: &mut dyn FnMut(&str, &mut App, &std::sync::Arc<tandem::gui:
             resource("node1", "Win2012-2", "StandAlone"),
             resource("node2", "Win2012-2", "StandAlone"),
         ],
+        votes: Vec::new(),
     };
     app.handle(Message::Manage(tandem::screens::manage::Message::Read(Ok(
         status,

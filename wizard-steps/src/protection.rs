@@ -83,7 +83,7 @@ pub fn fence_devices(design: &Design, state: &ClusterState) -> Vec<FenceDevice> 
 }
 
 /// The quorum device's vote as one node's corosync counts it (`corosync-quorumtool -s`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DeviceVote {
     /// The node that was asked.
     pub node: String,

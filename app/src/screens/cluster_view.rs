@@ -5,7 +5,7 @@ use iced::widget::{Column, row, text};
 use iced::{Element, Fill};
 use wizard_steps::cluster_state::NodeDrbd;
 use wizard_steps::cluster_state::{ClusterState, placements};
-use wizard_steps::protection::fence_devices;
+use wizard_steps::protection::{DeviceVote, fence_devices};
 
 use super::{Context, section};
 use crate::screens::style;
@@ -89,6 +89,26 @@ pub fn fencing_view<'a, M: 'a>(
         });
     }
     Some(section("Fencing", list))
+}
+
+/// The quorum device's vote as each node counts it; nothing without a quorum device.
+pub fn quorum_device_view<'a, M: 'a>(
+    votes: &'a [Result<DeviceVote, String>],
+) -> Option<Element<'a, M>> {
+    if votes.is_empty() {
+        return None;
+    }
+    let mut list = Column::new().spacing(4);
+    for vote in votes {
+        list = list.push(match vote {
+            Ok(vote) if vote.healthy() => text(vote.describe()).style(style::success),
+            Ok(vote) => text(vote.describe()).style(style::danger),
+            Err(node) => {
+                text(format!("{node}: corosync gives no quorum information")).style(style::danger)
+            }
+        });
+    }
+    Some(section("Quorum device", list))
 }
 
 pub fn drbd_view<'a, M: 'a>(drbd: &'a [NodeDrbd]) -> Element<'a, M> {

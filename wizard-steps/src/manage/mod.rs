@@ -10,7 +10,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::cluster_state::{ClusterState, NodeDrbd, Placement, placements};
-use crate::profile::Failback;
+use crate::profile::{Failback, Fencing};
+use crate::protection::{DeviceVote, fence_devices};
 use crate::remote::quote;
 use crate::render::PacemakerIds;
 use crate::validate::Design;
@@ -38,16 +39,40 @@ pub enum Maintenance {
     /// The hard drill: the node resets at once, without shutting down (as if its plug were
     /// pulled), and the other node must take its VMs over.
     Crash { node: usize },
-    /// The crashed node boots by itself; done when it is back in the cluster, its DRBD
-    /// resources resynced and the VMs where the failback policy puts them.
+    /// The fence drill: the cluster fences the node on purpose (`stonith_admin --reboot`, run
+    /// on the other node), through the fence device that would fence it in a real failure;
+    /// the other node must take its VMs over.
+    Fence { node: usize },
+    /// The crashed (or fenced) node boots by itself; done when it is back in the cluster, its
+    /// DRBD resources resynced and the VMs where the failback policy puts them.
     Rejoin { node: usize },
 }
 
-/// The cluster as Tandem observes it: Pacemaker's view and each node's DRBD resources.
+/// How the drill takes each node away.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DrillKind {
+    /// In standby and back: a planned move, VMs shut down cleanly.
+    #[default]
+    Standby,
+    /// Reset at once, without shutting down, as if the plug were pulled.
+    Hard,
+    /// Fenced by the cluster through its fence device (IPMI or SBD), as in a real failure.
+    Fence,
+}
+
+/// How long the fencer may take to fence a node on purpose; a BMC's power cycle takes seconds,
+/// SBD its message wait.
+const FENCE_TIMEOUT_S: u32 = 120;
+
+/// The cluster as Tandem observes it: Pacemaker's view, each node's DRBD resources and, with a
+/// quorum device, its vote as each node counts it (a node whose corosync gives no quorum
+/// information is named in the error).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Status {
     pub cluster: ClusterState,
     pub drbd: Vec<NodeDrbd>,
+    #[serde(default)]
+    pub votes: Vec<Result<DeviceVote, String>>,
 }
 
 impl Status {
@@ -100,6 +125,12 @@ impl Maintenance {
                 hostname(design, *node),
                 hostname(design, 1 - node)
             ),
+            Maintenance::Fence { node } => format!(
+                "fence {} through the cluster ({}: its VMs restart on {})",
+                hostname(design, *node),
+                fence_method(design),
+                hostname(design, 1 - node)
+            ),
             Maintenance::Rejoin { node } => format!(
                 "wait for {} to boot and rejoin (VMs return per the failback policy: {})",
                 hostname(design, *node),
@@ -143,6 +174,11 @@ impl Maintenance {
                 "sync; nohup sh -c 'sleep 2; echo b > /proc/sysrq-trigger' >/dev/null 2>&1 &"
                     .to_owned()
             }
+            // The fencer answers once the device has fenced the node (or failed to).
+            Maintenance::Fence { node } => format!(
+                "stonith_admin --reboot {} --timeout {FENCE_TIMEOUT_S}",
+                quote(hostname(design, *node))
+            ),
             Maintenance::Rejoin { .. } => return None,
         })
     }
@@ -151,17 +187,19 @@ impl Maintenance {
     /// only the node itself can do.
     pub fn runs_on(&self) -> usize {
         match self {
-            Maintenance::Standby { node } => 1 - node,
+            Maintenance::Standby { node } | Maintenance::Fence { node } => 1 - node,
             Maintenance::Crash { node } => *node,
             _ => 0,
         }
     }
 
     /// The nodes whose view of the cluster counts while the action settles: with a node crashed
-    /// (or booting) only the other one answers.
+    /// or fenced (or booting) only the other one answers.
     pub fn observed_from(&self) -> [bool; 2] {
         match self {
-            Maintenance::Crash { node } | Maintenance::Rejoin { node } => {
+            Maintenance::Crash { node }
+            | Maintenance::Fence { node }
+            | Maintenance::Rejoin { node } => {
                 let mut observed = [true; 2];
                 observed[*node] = false;
                 observed
@@ -230,6 +268,12 @@ impl Maintenance {
                 }
             }
             Maintenance::Unmove { .. } => Readiness::Ready,
+            Maintenance::Fence { node } => {
+                if let Some(why) = fence_refusal(design, *node, cluster) {
+                    return Readiness::Refused(why);
+                }
+                Maintenance::Crash { node: *node }.readiness(design, now)
+            }
             Maintenance::Crash { node } => {
                 let (name, other) = (hostname(design, *node), hostname(design, 1 - node));
                 if usable(*node) != "online" {
@@ -310,8 +354,10 @@ impl Maintenance {
             }
         };
         match self {
-            // A crash also needs the node seen out of the cluster: [`CrashWitness`].
-            Maintenance::Standby { node } | Maintenance::Crash { node } => {
+            // A crash or a fence also needs the node seen out of the cluster: [`CrashWitness`].
+            Maintenance::Standby { node }
+            | Maintenance::Crash { node }
+            | Maintenance::Fence { node } => {
                 let name = hostname(design, *node);
                 let other = hostname(design, 1 - node).to_owned();
                 for vm in 0..design.vms.len() {
@@ -360,7 +406,7 @@ impl Maintenance {
     }
 }
 
-/// What a crash has shown so far, over the looks at the cluster: the node out of the cluster,
+/// What a crash (or a fence) has shown so far, over the looks at the cluster: the node out of the cluster,
 /// and the other node running every VM. Not necessarily in the same look: a node that boots
 /// fast is back before its VMs have restarted on the other one.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -395,24 +441,57 @@ impl CrashWitness {
     }
 }
 
-/// The drill: each node in standby and back (or, `hard`, crashed and rejoined), node1 first;
-/// after each step every VM must run where the step says.
-pub fn drill(design: &Design, hard: bool) -> Vec<Maintenance> {
-    drill_of(0..design.nodes.len(), hard)
+/// The drill: each node taken away and back as `kind` says, node1 first; after each step every
+/// VM must run where the step says.
+pub fn drill(design: &Design, kind: DrillKind) -> Vec<Maintenance> {
+    drill_of(0..design.nodes.len(), kind)
 }
 
-/// The drill of `nodes`, in order: in standby and back or, `hard`, crashed and rejoined.
-pub fn drill_of(nodes: impl IntoIterator<Item = usize>, hard: bool) -> Vec<Maintenance> {
+/// The drill of `nodes`, in order: in standby and back, or crashed (or fenced) and rejoined.
+pub fn drill_of(nodes: impl IntoIterator<Item = usize>, kind: DrillKind) -> Vec<Maintenance> {
     nodes
         .into_iter()
-        .flat_map(|node| {
-            if hard {
-                [Maintenance::Crash { node }, Maintenance::Rejoin { node }]
-            } else {
-                [Maintenance::Standby { node }, Maintenance::Online { node }]
-            }
+        .flat_map(|node| match kind {
+            DrillKind::Standby => [Maintenance::Standby { node }, Maintenance::Online { node }],
+            DrillKind::Hard => [Maintenance::Crash { node }, Maintenance::Rejoin { node }],
+            DrillKind::Fence => [Maintenance::Fence { node }, Maintenance::Rejoin { node }],
         })
         .collect()
+}
+
+/// Why the cluster cannot fence `node` on purpose now: no fencing in the design, or the device
+/// that fences it not running or failing its checks (a fence through it would fail too).
+fn fence_refusal(design: &Design, node: usize, cluster: &ClusterState) -> Option<String> {
+    let name = hostname(design, node);
+    if let Fencing::None { .. } = design.cluster.fencing {
+        return Some(format!(
+            "the cluster has no fencing (cluster.fencing = none): nothing can fence {name}; \
+             choose IPMI or SBD on the Cluster page and apply first"
+        ));
+    }
+    let devices = fence_devices(design, cluster);
+    let Some(device) = devices
+        .iter()
+        .find(|device| device.fences.iter().any(|fenced| fenced == name))
+    else {
+        return Some(format!(
+            "no fence device fences {name}: apply the profile first"
+        ));
+    };
+    (!device.healthy()).then(|| {
+        format!(
+            "{}: fix it (the BMC or the disk it uses) and clear its failure first",
+            device.describe()
+        )
+    })
+}
+
+fn fence_method(design: &Design) -> &'static str {
+    match design.cluster.fencing {
+        Fencing::Ipmi {} => "its BMC power-cycles it",
+        Fencing::Sbd { .. } => "SBD has its watchdog reset it",
+        Fencing::None { .. } => "no fencing configured",
+    }
 }
 
 /// A VM runs as a whole: its domain on one node, its DRBD resource Promoted there, its console

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::*;
-use crate::observe::observe_reachable;
+use crate::observe::{device_votes, observe_reachable};
 use crate::remote::{ConnectError, ExecError, Session};
 use crate::run::Event;
 use crate::validate::Design;
@@ -52,12 +52,29 @@ pub async fn status_reachable(
     design: &Design,
     sessions: [Option<&Session>; 2],
 ) -> Result<Status, ExecError> {
-    let nodes = [
+    let mut status = look(design, sessions).await?;
+    if design.cluster.quorum_device.is_some() {
+        status.votes = device_votes(&node_names(design), sessions).await;
+    }
+    Ok(status)
+}
+
+/// Pacemaker's view and DRBD, without the votes: what following an action needs, every few
+/// seconds.
+async fn look(design: &Design, sessions: [Option<&Session>; 2]) -> Result<Status, ExecError> {
+    let (cluster, drbd) = observe_reachable(&node_names(design), sessions).await?;
+    Ok(Status {
+        cluster,
+        drbd,
+        votes: Vec::new(),
+    })
+}
+
+fn node_names(design: &Design) -> [String; 2] {
+    [
         design.nodes[0].hostname.clone(),
         design.nodes[1].hostname.clone(),
-    ];
-    let (cluster, drbd) = observe_reachable(&nodes, sessions).await?;
-    Ok(Status { cluster, drbd })
+    ]
 }
 
 /// How long a node that is back in the cluster may take to answer SSH again.
@@ -70,7 +87,7 @@ async fn observe(
     action: &Maintenance,
 ) -> Result<Status, ExecError> {
     let [first, second] = action.observed_from();
-    status_reachable(
+    look(
         design,
         [
             first.then_some(&sessions[0]),
@@ -123,7 +140,9 @@ pub async fn perform(
         tokio::time::sleep(every).await;
         let now = observe(design, sessions, action).await?;
         let verdict = match action {
-            Maintenance::Crash { node } => witness.observe(design, *node, &placements_before, &now),
+            Maintenance::Crash { node } | Maintenance::Fence { node } => {
+                witness.observe(design, *node, &placements_before, &now)
+            }
             _ => action.settled(design, &placements_before, &now),
         };
         match verdict {

@@ -81,7 +81,11 @@ fn status(conditions: [&str; 2], vms_on: [&str; 2], replication: &str) -> Status
                 .collect(),
         })
         .collect();
-    Status { cluster, drbd }
+    Status {
+        cluster,
+        drbd,
+        votes: Vec::new(),
+    }
 }
 
 const AT_HOME: [&str; 2] = ["node1", "node2"];
@@ -334,7 +338,7 @@ fn a_move_settles_when_that_vm_runs_on_the_target_and_the_others_stayed() {
 #[test]
 fn the_drill_takes_each_node_down_and_back_node1_first() {
     assert_eq!(
-        drill(&seed(), false),
+        drill(&seed(), DrillKind::Standby),
         [
             Maintenance::Standby { node: 0 },
             Maintenance::Online { node: 0 },
@@ -395,7 +399,7 @@ fn the_hard_drill_crashes_the_node_itself_and_only_waits_for_it_to_return() {
         [true, true]
     );
     assert_eq!(
-        drill(&design, true),
+        drill(&design, DrillKind::Hard),
         [
             Maintenance::Crash { node: 0 },
             Maintenance::Rejoin { node: 0 },
@@ -404,7 +408,7 @@ fn the_hard_drill_crashes_the_node_itself_and_only_waits_for_it_to_return() {
         ]
     );
     assert_eq!(
-        drill_of([1], true),
+        drill_of([1], DrillKind::Hard),
         [
             Maintenance::Crash { node: 1 },
             Maintenance::Rejoin { node: 1 }
@@ -519,4 +523,112 @@ fn a_rejoin_settles_on_the_survivors_view_after_the_resync_and_the_failback() {
         rejoin.settled(&design, &before, &unread),
         Err("no node's DRBD state was read".to_owned())
     );
+}
+
+/// The seed with IPMI fencing: a BMC on each node.
+fn seed_with_ipmi() -> Design {
+    let mut profile = seed_profile();
+    profile.cluster.fencing = Fencing::Ipmi {};
+    for (index, node) in profile.nodes.iter_mut().enumerate() {
+        node.bmc = Some(crate::profile::Bmc {
+            address: format!("10.99.9.{}", 101 + index),
+            user: "fence".to_owned(),
+            ..crate::profile::Bmc::blank()
+        });
+    }
+    validate(&profile).expect("valid")
+}
+
+/// `status` with each fence device started on the node that does not fence itself.
+fn with_fence_devices(mut now: Status, design: &Design) -> Status {
+    for (index, node) in design.nodes.iter().enumerate() {
+        let id = crate::render::fence_device_id(&node.hostname);
+        let runs_on = &design.nodes[1 - index].hostname;
+        now.cluster.instances.push(instance(id, "Started", runs_on));
+    }
+    now
+}
+
+#[test]
+fn the_fence_drill_has_the_other_node_fence_it_through_the_cluster() {
+    let design = seed_with_ipmi();
+    let fence = Maintenance::Fence { node: 1 };
+    assert_eq!(
+        fence.command(&design).as_deref(),
+        Some("stonith_admin --reboot node2 --timeout 120")
+    );
+    assert_eq!(fence.runs_on(), 0, "node1 asks its fencer to fence node2");
+    assert_eq!(fence.observed_from(), [true, false]);
+    assert!(
+        fence.describe(&design).contains("its BMC power-cycles it"),
+        "{}",
+        fence.describe(&design)
+    );
+    assert_eq!(
+        drill(&design, DrillKind::Fence),
+        [
+            Maintenance::Fence { node: 0 },
+            Maintenance::Rejoin { node: 0 },
+            Maintenance::Fence { node: 1 },
+            Maintenance::Rejoin { node: 1 },
+        ]
+    );
+    let healthy = with_fence_devices(status(["online", "online"], AT_HOME, HEALTHY), &design);
+    assert_eq!(fence.readiness(&design, &healthy), Readiness::Ready);
+    // It settles as a crash does: node2 out of the cluster, node1 running every VM.
+    let before = healthy.placements(&design);
+    let mut witness = CrashWitness::default();
+    let mut fenced = status(["online", "offline"], ALL_ON_NODE1, "syncing");
+    fenced.drbd.remove(1);
+    assert_eq!(witness.observe(&design, 1, &before, &fenced), Ok(()));
+}
+
+/// A fence drill needs something that can fence: refused without fencing, with the device not
+/// running, or with its last check failed; and, as a crash, while DRBD resyncs.
+#[test]
+fn the_fence_drill_is_refused_unless_a_healthy_device_can_fence_the_node() {
+    let seed = seed();
+    let Readiness::Refused(why) = Maintenance::Fence { node: 0 }
+        .readiness(&seed, &status(["online", "online"], AT_HOME, HEALTHY))
+    else {
+        panic!("a fence drill allowed without fencing");
+    };
+    assert!(
+        why.contains("cluster.fencing = none") && why.contains("Cluster page"),
+        "{why}"
+    );
+
+    let design = seed_with_ipmi();
+    let fence = Maintenance::Fence { node: 0 };
+    let Readiness::Refused(why) =
+        fence.readiness(&design, &status(["online", "online"], AT_HOME, HEALTHY))
+    else {
+        panic!("a fence drill allowed with no fence device running");
+    };
+    assert!(
+        why.contains("fence_node1 (fences node1) NOT RUNNING"),
+        "{why}"
+    );
+
+    let mut failing = with_fence_devices(status(["online", "online"], AT_HOME, HEALTHY), &design);
+    failing.cluster.failures.push(FailedAction {
+        resource: "fence_node1".to_owned(),
+        task: "monitor".to_owned(),
+        node: "node2".to_owned(),
+        reason: "Timed Out".to_owned(),
+    });
+    let Readiness::Refused(why) = fence.readiness(&design, &failing) else {
+        panic!("a fence drill allowed through a device whose check failed");
+    };
+    assert!(
+        why.contains("its last check FAILED: monitor on node2: Timed Out")
+            && why.contains("clear its failure first"),
+        "{why}"
+    );
+
+    let syncing = with_fence_devices(status(["online", "online"], AT_HOME, "syncing"), &design);
+    let Readiness::Refused(why) = fence.readiness(&design, &syncing) else {
+        panic!("a fence drill allowed while DRBD resyncs");
+    };
+    assert!(why.contains("wait for the resync"), "{why}");
 }

@@ -25,8 +25,8 @@ pub struct State {
     pub log: Vec<Logged>,
     /// The drill waits for the administrator's confirmation.
     confirming_drill: bool,
-    /// The drill asked for is the hard one (each node reset); off again after each question.
-    hard_drill: bool,
+    /// How the drill asked for takes each node away; back to standby after each question.
+    drill_kind: manage::DrillKind,
     /// The split resource being examined.
     examined: Option<Examined>,
 }
@@ -78,7 +78,7 @@ pub enum Message {
     UnmovePressed(usize),
     CleanupPressed,
     DrillPressed,
-    HardDrillToggled(bool),
+    DrillKindPicked(manage::DrillKind),
     DrillConfirmed,
     DrillCancelled,
     Update(Box<Update>),
@@ -171,20 +171,20 @@ pub fn update(state: &mut State, message: Message, design: Option<&Design>) -> A
             state.confirming_drill = true;
             Action::None
         }
-        Message::HardDrillToggled(hard) => {
-            state.hard_drill = hard;
+        Message::DrillKindPicked(kind) => {
+            state.drill_kind = kind;
             Action::None
         }
         Message::DrillCancelled => {
             state.confirming_drill = false;
-            state.hard_drill = false;
+            state.drill_kind = manage::DrillKind::default();
             Action::None
         }
         Message::DrillConfirmed => {
             state.confirming_drill = false;
-            let hard = std::mem::take(&mut state.hard_drill);
+            let kind = std::mem::take(&mut state.drill_kind);
             match design {
-                Some(design) => perform(state, manage::drill(design, hard), "drill"),
+                Some(design) => perform(state, manage::drill(design, kind), "drill"),
                 None => Action::None,
             }
         }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use iced_test::{Error, Simulator};
 use wizard_steps::cluster_state::parse_crm_mon;
-use wizard_steps::manage::{self, Progress, Status, Update};
+use wizard_steps::manage::{self, DrillKind, Progress, Status, Update};
+use wizard_steps::protection::device_vote;
 use wizard_steps::run::Event;
 use wizard_steps::validate::{Problems, validate};
 use wizard_steps::{Design, Profile};
@@ -25,6 +26,7 @@ fn status(xml: &str) -> Status {
     Status {
         cluster: parse_crm_mon(xml).expect("crm_mon XML"),
         drbd: Vec::new(),
+        votes: Vec::new(),
     }
 }
 
@@ -208,7 +210,7 @@ fn the_drill_runs_only_once_confirmed() -> Result<(), Error> {
     assert_eq!(
         actions,
         [Action::Perform {
-            actions: manage::drill(&page.design, false),
+            actions: manage::drill(&page.design, DrillKind::Standby),
             purpose: "drill",
         }]
     );
@@ -219,15 +221,19 @@ fn the_drill_runs_only_once_confirmed() -> Result<(), Error> {
 fn the_hard_drill_is_chosen_in_the_question_and_not_remembered() -> Result<(), Error> {
     let mut page = Page::read(AT_HOME);
     page.click("Run the failover drill…")?;
+    assert!(
+        !page.shows("Fence: the cluster fences each node, as after a real failure"),
+        "the seed has no fencing: nothing to fence with"
+    );
     assert_eq!(
-        page.click("Hard mode: reset each node without shutting it down")?,
+        page.click("Hard: reset each node without shutting it down")?,
         [Action::None]
     );
     assert!(page.shows("Start the hard drill"));
     assert_eq!(
         page.click("Start the hard drill")?,
         [Action::Perform {
-            actions: manage::drill(&page.design, true),
+            actions: manage::drill(&page.design, DrillKind::Hard),
             purpose: "drill",
         }]
     );
@@ -402,5 +408,58 @@ fn the_fence_devices_and_their_last_check_are_shown() -> Result<(), Error> {
          action result",
     )?;
     assert!(!Page::read(AT_HOME).shows("Fencing"));
+    Ok(())
+}
+
+/// With fencing, the drill can have the cluster fence each node through its device.
+#[test]
+fn the_fence_drill_is_offered_with_fencing() -> Result<(), Error> {
+    let lab = Profile::from_toml(
+        include_str!("../../../../resources/profiles/lab.toml"),
+        "lab",
+    )
+    .expect("the lab profile");
+    let mut page = Page::of(lab).after_read(LAB_FENCE_CHECK_FAILED);
+    page.click("Run the failover drill…")?;
+    assert_eq!(
+        page.click("Fence: the cluster fences each node, as after a real failure")?,
+        [Action::None]
+    );
+    assert!(page.shows("Start the fence drill"));
+    assert_eq!(
+        page.click("Start the fence drill")?,
+        [Action::Perform {
+            actions: manage::drill(&page.design, DrillKind::Fence),
+            purpose: "drill",
+        }]
+    );
+    Ok(())
+}
+
+/// With a quorum device, the page shows its vote as each node counts it (read from
+/// corosync-quorumtool as the testbed's Debian 13 nodes printed it): lab1 counts it, lab2's
+/// corosync does not answer.
+#[test]
+fn the_quorum_devices_vote_is_shown_per_node() -> Result<(), Error> {
+    let lab = Profile::from_toml(
+        include_str!("../../../../resources/profiles/lab.toml"),
+        "lab",
+    )
+    .expect("the lab profile");
+    let mut page = Page::of(lab);
+    let voting = device_vote(
+        "lab1",
+        include_str!("../../../../tests/fixtures/quorum/quorumtool-qdevice-trixie.txt"),
+    )
+    .expect("quorum information");
+    let mut read = status(LAB_FENCE_CHECK_FAILED);
+    read.votes = vec![Ok(voting), Err("lab2".to_owned())];
+    assert_eq!(page.send(Message::Tick), Action::Read);
+    page.send(Message::Read(Ok(read)));
+    let mut ui = page.ui([true, true]);
+    let _ = ui.find("Quorum device")?;
+    let _ = ui.find("lab1 counts its vote, quorate")?;
+    let _ = ui.find("lab2: corosync gives no quorum information")?;
+    assert!(!Page::read(AT_HOME).shows("Quorum device"));
     Ok(())
 }

@@ -1,13 +1,16 @@
 //! The Manage page as drawn: the cluster as the nodes report it, a split brain and its
 //! evidence, the maintenance buttons.
 
-use crate::screens::cluster_view::{drbd_view, failures_view, fencing_view, nodes_view, vms_view};
+use crate::screens::cluster_view::{
+    drbd_view, failures_view, fencing_view, nodes_view, quorum_device_view, vms_view,
+};
 use crate::screens::focus::{self, Activate};
 use crate::screens::{Context, heading, section, warning};
 use iced::widget::{Column, button, column, container, row, text};
 use iced::{Center, Element, Fill};
 use wizard_steps::Design;
-use wizard_steps::manage::{self, Readiness, Status};
+use wizard_steps::manage::{self, DrillKind, Readiness, Status};
+use wizard_steps::profile::Fencing;
 use wizard_steps::split_brain::{self, Split};
 
 use super::*;
@@ -81,6 +84,7 @@ pub fn view<'a>(
                 .push(nodes_view(&status.cluster))
                 .push(vms_view(context, &status.cluster))
                 .push(fencing_view(context, &status.cluster))
+                .push(quorum_device_view(&status.votes))
                 .push(drbd_view(&status.drbd))
                 .push(failures_view(&status.cluster));
             if both {
@@ -242,41 +246,78 @@ fn maintenance_view<'a>(
     }
     if state.confirming_drill {
         let (first, second) = (&design.nodes[0].hostname, &design.nodes[1].hostname);
+        let kind = state.drill_kind;
+        let (explained, start) = match kind {
+            DrillKind::Standby => (
+                format!(
+                    "{first} goes into standby until {second} runs every VM, then comes back; \
+                     then the same for {second}. Each VM restarts on the other node and back (a \
+                     short outage each time), unless live migration is on. The result goes into \
+                     the setup report."
+                ),
+                "Start the drill",
+            ),
+            DrillKind::Hard => (
+                format!(
+                    "{first} is reset at once, without shutting down, as if its plug were \
+                     pulled: its VMs crash and restart on {second}. Tandem waits until it has \
+                     booted and rejoined and its VMs are back per the failback policy; then the \
+                     same for {second}. Whatever the VMs had not written to disk is lost. The \
+                     result goes into the setup report."
+                ),
+                "Start the hard drill",
+            ),
+            DrillKind::Fence => (
+                format!(
+                    "{second} fences {first} through the cluster's fence device, as it would \
+                     after a real failure: {first} is reset without shutting down and its VMs \
+                     restart on {second}. Tandem waits until it has booted and rejoined and its \
+                     VMs are back per the failback policy; then the same for {second}. This \
+                     proves the fencing works. Whatever the VMs had not written to disk is \
+                     lost. The result goes into the setup report."
+                ),
+                "Start the fence drill",
+            ),
+        };
+        let mut kinds = vec![
+            (
+                "Standby: each node in standby and back (a planned move)",
+                DrillKind::Standby,
+            ),
+            (
+                "Hard: reset each node without shutting it down",
+                DrillKind::Hard,
+            ),
+        ];
+        // Fencing on purpose needs a fence device.
+        if !matches!(design.cluster.fencing, Fencing::None { .. }) {
+            kinds.push((
+                "Fence: the cluster fences each node, as after a real failure",
+                DrillKind::Fence,
+            ));
+        }
+        let options: Vec<DrillKind> = kinds.iter().map(|(_, kind)| *kind).collect();
+        let group = kinds
+            .into_iter()
+            .fold(Column::new().spacing(6), |group, (label, value)| {
+                group.push(focus::radio(
+                    label,
+                    value,
+                    Some(kind),
+                    Message::DrillKindPicked,
+                ))
+            });
         return section(
             "Maintenance",
             container(
                 column![
                     text("Run the failover drill?").size(16),
-                    text(if state.hard_drill {
-                        format!(
-                            "{first} is reset at once, without shutting down, as if its plug \
-                             were pulled: its VMs crash and restart on {second}. Tandem waits \
-                             until it has booted and rejoined and its VMs are back per the \
-                             failback policy; then the same for {second}. Whatever the VMs had \
-                             not written to disk is lost. The result goes into the setup report."
-                        )
-                    } else {
-                        format!(
-                            "{first} goes into standby until {second} runs every VM, then comes \
-                             back; then the same for {second}. Each VM restarts on the other node \
-                             and back (a short outage each time), unless live migration is on. \
-                             The result goes into the setup report."
-                        )
-                    })
-                    .size(13),
-                    focus::checkbox(
-                        "Hard mode: reset each node without shutting it down",
-                        state.hard_drill,
-                        Message::HardDrillToggled,
-                    ),
+                    focus::choice(group, options, Some(kind), Message::DrillKindPicked),
+                    text(explained).size(13),
                     row![
-                        button(text(if state.hard_drill {
-                            "Start the hard drill"
-                        } else {
-                            "Start the drill"
-                        }))
-                        .style(button::danger)
-                        .on_activate(Message::DrillConfirmed),
+                        button(text(start))
+                            .style(button::danger)
+                            .on_activate(Message::DrillConfirmed),
                         button(text("Cancel"))
                             .style(button::secondary)
                             .on_activate(Message::DrillCancelled),
