@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 use wizard_steps::cluster_state::{ClusterState, parse_crm_mon};
 use wizard_steps::journal;
+use wizard_steps::protection::fence_devices;
 use wizard_steps::run::Event;
 
 struct Testbed {
@@ -89,8 +90,15 @@ impl Testbed {
     /// and no quorum device. The full run builds that cluster, where a split brain can happen.
     fn without_fencing(&self) {
         let text = std::fs::read_to_string(self.profile()).expect("the testbed's profile");
+        std::fs::write(self.safe_profile(), &text).expect("keep the safe profile");
         std::fs::write(self.profile(), common::testbed_without_fencing(&text))
             .expect("write the profile");
+    }
+
+    /// The testbed's profile as `up` wrote it (IPMI fencing, the quorum device), kept aside by
+    /// [`Testbed::without_fencing`].
+    fn safe_profile(&self) -> PathBuf {
+        self.dir().join("testbed-safe.toml")
     }
 
     fn profile(&self) -> PathBuf {
@@ -566,8 +574,10 @@ fn end_to_end_testbed_cluster_fails_over_and_back() {
         // Without fencing or a tie-breaker, the same cut makes a split brain: recovered here.
         split_brain_is_provoked_and_recovered(&testbed);
         vm1_migrates_live_and_back(&testbed);
+        sbd_and_the_quorum_device_join_the_running_cluster(&testbed);
+        a_partition_fences_one_node_and_loses_nothing(&testbed, Fenced::ByItsWatchdog);
     } else {
-        a_partition_fences_one_node_and_loses_nothing(&testbed);
+        a_partition_fences_one_node_and_loses_nothing(&testbed, Fenced::ByItsBmc);
     }
 }
 
@@ -1082,13 +1092,71 @@ fn split_brain_is_provoked_and_recovered(testbed: &Testbed) {
     );
 }
 
+/// The full run's cluster, built unsafe, made safe while it runs: SBD on the disk both nodes
+/// share (with Linux's software watchdog) and the quorum device, added to the profile and
+/// applied. SBD starts with a rolling restart (one node at a time, its VMs moved away first),
+/// the quorum device joins with a reload (`two_node` goes), and the VMs end at home.
+fn sbd_and_the_quorum_device_join_the_running_cluster(testbed: &Testbed) {
+    let safe = std::fs::read_to_string(testbed.safe_profile()).expect("the safe profile");
+    std::fs::write(testbed.profile(), common::testbed_with_sbd(&safe)).expect("the profile");
+    let output = apply_profile(testbed, &testbed.profile(), &[]);
+    assert!(
+        output.contains("SBD runs on node1") && output.contains("SBD runs on node2"),
+        "{output}"
+    );
+    for node in [1, 2] {
+        let sbd = testbed
+            .ssh(node, "systemctl is-active sbd corosync-qdevice")
+            .unwrap_or_default();
+        assert_eq!(sbd.trim(), "active\nactive", "node{node}");
+    }
+    let slots = testbed
+        .ssh(1, &format!("sbd -d {SBD_DISK} list"))
+        .unwrap_or_default();
+    assert!(
+        slots.contains("node1") && slots.contains("node2"),
+        "both nodes have a slot on the SBD disk: {slots}"
+    );
+    let state = testbed.cluster(1).expect("crm_mon on node1");
+    assert!(
+        all_on(&state, &["vm1"], "node1") && all_on(&state, &["vm2"], "node2"),
+        "after SBD joined: {state:?}"
+    );
+    assert!(drbd_healthy(testbed, 1) && drbd_healthy(testbed, 2));
+}
+
+/// The SBD disk as the nodes name it (tests/testbed/testbed attaches it).
+const SBD_DISK: &str = "/dev/disk/by-id/virtio-tandem-sbd";
+
+/// How a fenced node goes, as this machine sees it in the node's power events.
+#[derive(Debug, Clone, Copy)]
+enum Fenced {
+    /// IPMI: its BMC powers its qemu off and on.
+    ByItsBmc,
+    /// SBD: told to die on the shared disk, it resets itself (its qemu restarts after the
+    /// guest's reset).
+    ByItsWatchdog,
+}
+
+impl Fenced {
+    /// Whether the events since the cut show the node fenced.
+    fn shown_by(self, events: &str) -> bool {
+        match self {
+            Fenced::ByItsBmc => {
+                events.contains("powered off") && events.contains("powered on by its BMC")
+            }
+            Fenced::ByItsWatchdog => events.contains("exit 0") && events.contains("start xen"),
+        }
+    }
+}
+
 /// The safe configuration's proof: the private link (corosync, DRBD, the LAN) is cut at node2
 /// while each node runs its VM and writes to its DRBD volume. The quorum device gives the vote
-/// to node1 (the lowest node id), node1 fences node2 through node2's BMC (its qemu powered off
-/// and on), and runs both VMs with every acknowledged write; node2 never fences node1. node2
-/// boots again (the cut was a routing rule of its own, gone with the reboot), resyncs without a
-/// split brain, and vm2 goes home with its data.
-fn a_partition_fences_one_node_and_loses_nothing(testbed: &Testbed) {
+/// to node1 (the lowest node id), node1 fences node2 (through node2's BMC, or on the SBD disk),
+/// and runs both VMs with every acknowledged write; node2 never fences node1. node2 boots
+/// again (the cut was a routing rule of its own, gone with the reboot), resyncs without a split
+/// brain, and vm2 goes home with its data.
+fn a_partition_fences_one_node_and_loses_nothing(testbed: &Testbed, fenced_how: Fenced) {
     let design = common::design(&testbed.profile());
     let device = |vm: usize| format!("/dev/drbd{}", design.vms[vm].drbd_minor);
     let boot_id = "cat /proc/sys/kernel/random/boot_id";
@@ -1125,16 +1193,16 @@ fn a_partition_fences_one_node_and_loses_nothing(testbed: &Testbed) {
         "the cut at node2"
     );
     let fenced = testbed.wait_until(
-        "node2's BMC powers it off and on",
+        &format!("node2 fenced ({fenced_how:?})"),
         Duration::from_secs(300),
         || {
             let since = events(2);
             let new = since.strip_prefix(events_before[1].as_str()).unwrap_or("");
-            new.contains("powered off") && new.contains("powered on by its BMC")
+            fenced_how.shown_by(new)
         },
     );
     println!(
-        "FIGURE partition_fence_s {} (cut to node2 power-cycled by its BMC)",
+        "FIGURE partition_fence_s {} (cut to node2 fenced, {fenced_how:?})",
         fenced.as_secs()
     );
     testbed.wait_until("node1 runs both VMs", Duration::from_secs(300), || {
@@ -1143,7 +1211,7 @@ fn a_partition_fences_one_node_and_loses_nothing(testbed: &Testbed) {
             .is_some_and(|state| all_on(&state, &["vm1", "vm2"], "node1"))
     });
     println!(
-        "FIGURE partition_survivor_runs_all_s {} (cut to both VMs on node1)",
+        "FIGURE partition_survivor_runs_all_s {} (cut to both VMs on node1, {fenced_how:?})",
         cut.elapsed().as_secs()
     );
     assert_eq!(
@@ -1151,7 +1219,7 @@ fn a_partition_fences_one_node_and_loses_nothing(testbed: &Testbed) {
         Some(boots[0].as_str()),
         "node1 must not be fenced"
     );
-    assert_eq!(events(1), events_before[0], "node1's BMC must not act");
+    assert_eq!(events(1), events_before[0], "node1 must not be fenced");
     let history = fence_history(testbed, 1);
     assert!(
         history.contains("reboot of node2 successful: delegate=node1"),
@@ -1181,7 +1249,7 @@ fn a_partition_fences_one_node_and_loses_nothing(testbed: &Testbed) {
         },
     );
     println!(
-        "FIGURE partition_failback_s {} (node2 fenced to both VMs home)",
+        "FIGURE partition_failback_s {} (node2 fenced to both VMs home, {fenced_how:?})",
         back.elapsed().as_secs()
     );
     assert_ne!(
@@ -1210,9 +1278,11 @@ fn a_partition_fences_one_node_and_loses_nothing(testbed: &Testbed) {
         .expect("tandem status");
     let status = String::from_utf8_lossy(&output.stdout).into_owned();
     println!("{status}");
-    for device in ["fence_node1", "fence_node2"] {
+    let devices = fence_devices(&design, &ClusterState::default());
+    assert!(!devices.is_empty());
+    for device in devices {
         assert!(
-            status.contains(&format!("fence {device}")) && !status.contains("NOT RUNNING"),
+            status.contains(&format!("fence {}", device.id)) && !status.contains("NOT RUNNING"),
             "{status}"
         );
     }

@@ -297,3 +297,41 @@ fn maintenance_verbs_refuse_unknown_names_before_connecting() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// The testbed's profile as `tests/testbed/testbed up` fills it in, and the end-to-end test's
+/// variants of it (no fencing; SBD on the disk both nodes share instead of IPMI): each one
+/// validates and renders, so that the end-to-end run does not find out after 40 minutes.
+#[test]
+fn the_testbeds_profile_and_the_end_to_end_variants_render() {
+    let template = fs::read_to_string(common::repo_root().join("tests/testbed/testbed.toml.in"))
+        .expect("the testbed's profile template");
+    let filled = [
+        ("@PORT1@", "2201"),
+        ("@PORT2@", "2202"),
+        ("@PORTQ@", "2203"),
+        ("@QNETD@", "10.0.2.100"),
+        ("@KEY@", "/root/.ssh/id_ed25519"),
+        ("@DEBIAN@", "13"),
+    ]
+    .iter()
+    .fold(template, |text, (placeholder, value)| {
+        text.replace(placeholder, value)
+    });
+    assert!(!filled.contains('@'), "{filled}");
+    let dir = TempDir::new().expect("temporary directory");
+    for (name, text) in [
+        ("safe", filled.clone()),
+        ("unsafe", common::testbed_without_fencing(&filled)),
+        ("sbd", common::testbed_with_sbd(&filled)),
+    ] {
+        let profile = dir.path().join(format!("{name}.toml"));
+        fs::write(&profile, text).expect("write the profile");
+        let out = common::render(&profile, &[]);
+        let sbd = fs::read_to_string(out.path().join("node1/etc/default/sbd"));
+        assert_eq!(
+            sbd.is_ok_and(|sbd| sbd.contains("SBD_DEVICE=\"/dev/disk/by-id/virtio-tandem-sbd\"")),
+            name == "sbd",
+            "{name}"
+        );
+    }
+}

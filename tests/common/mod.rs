@@ -61,6 +61,17 @@ pub fn testbed_without_fencing(text: &str) -> String {
     )
 }
 
+/// The testbed's profile with SBD fencing instead of IPMI: the disk both testbed nodes share,
+/// and Linux's software watchdog (the VMs have no hardware one). The quorum device stays.
+pub fn testbed_with_sbd(text: &str) -> String {
+    let ipmi = "[cluster.fencing]\nmethod = \"ipmi\"\n";
+    assert!(text.contains(ipmi), "the testbed's fencing section: {text}");
+    text.replace(
+        ipmi,
+        "[cluster.fencing]\nmethod = \"sbd\"\ndevice = \"/dev/disk/by-id/virtio-tandem-sbd\"\nsoftdog = true\n",
+    )
+}
+
 pub fn load(profile: &Path) -> wizard_steps::Profile {
     wizard_steps::profile::store::load(profile)
         .unwrap_or_else(|error| panic!("{} does not load: {error}", profile.display()))
