@@ -190,7 +190,7 @@ fn rolling_restart_with(online: &[&str], rejoins: bool) -> (Vec<String>, bool, S
     fake(
         "systemctl",
         &format!(
-            "case \"$1 $2\" in\n 'restart corosync') grep -vx node1 '{members_path}' > '{members_path}.new'; mv '{members_path}.new' '{members_path}' ;;\n 'restart pacemaker') {} ;;\nesac\nexit 0",
+            "case \"$1 $2\" in\n 'stop pacemaker') grep -vx node1 '{members_path}' > '{members_path}.new'; mv '{members_path}.new' '{members_path}' ;;\n 'start corosync') {} ;;\nesac\nexit 0",
             if rejoins {
                 format!("echo node1 >> '{members_path}'")
             } else {
@@ -237,8 +237,8 @@ fn a_rolling_restart_moves_the_nodes_vms_away_and_waits_for_membership() {
         "systemctl is-active --quiet corosync",
         "crm_attribute --type nodes --node node1 --name standby --update on",
         "crm_resource --wait --timeout=900s",
-        "systemctl restart corosync",
-        "systemctl restart pacemaker",
+        "systemctl stop pacemaker corosync",
+        "systemctl start corosync pacemaker",
         "crm_attribute --type nodes --node node1 --name standby --update off",
         "crm_resource --wait --timeout=900s",
     ];
@@ -257,9 +257,9 @@ fn a_rolling_restart_moves_the_nodes_vms_away_and_waits_for_membership() {
     assert!(!ok);
     assert!(stderr.contains("node2 is not online"), "{stderr}");
     assert!(
-        calls
-            .iter()
-            .all(|call| !call.contains("standby") && !call.contains("restart")),
+        calls.iter().all(|call| !call.contains("standby")
+            && !call.contains("systemctl stop")
+            && !call.contains("systemctl start")),
         "{calls:#?}"
     );
 
@@ -273,7 +273,7 @@ fn a_rolling_restart_moves_the_nodes_vms_away_and_waits_for_membership() {
     assert!(
         calls
             .iter()
-            .any(|call| call == "systemctl restart corosync")
+            .any(|call| call == "systemctl stop pacemaker corosync")
     );
 
     // It does not rejoin: it stays in standby with its VMs on node2, marked for the next run.

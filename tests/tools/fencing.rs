@@ -136,3 +136,30 @@ fn the_plan_checks_the_bmc_with_the_profiles_settings_and_the_real_agent() {
         }
     }
 }
+
+/// The preflight's presence ping, as lab2 runs it for lab1's BMC (the one it fences lab1
+/// with), inside each release's tools: the simulator answers it, and without the simulator the
+/// address is silent. No password and no IPMI client are needed for it.
+#[test]
+fn the_preflight_pings_the_bmc_each_node_fences_with() {
+    common::require_tool("ipmi_sim");
+    let lab = common::design(&common::example_profile("lab"));
+    let script = wizard_steps::facts::gather_script(&lab, 1);
+    for tools in &Tools::every_release() {
+        let dir = TempDir::new().expect("temporary directory");
+        simulator_config(dir.path());
+        for (bmc, answers) in [(true, true), (false, false)] {
+            let mut inner = tools.command("sh");
+            inner.arg("-c").arg(&script);
+            let output = with_bmc(&inner, dir.path(), bmc);
+            let facts = wizard_steps::facts::parse(&String::from_utf8_lossy(&output.stdout));
+            assert_eq!(
+                facts.peer_bmc_answers,
+                Some(answers),
+                "{tools}, simulator running: {bmc}\n{}\nsimulator: {}",
+                String::from_utf8_lossy(&output.stderr),
+                fs::read_to_string(dir.path().join("sim.log")).unwrap_or_default()
+            );
+        }
+    }
+}

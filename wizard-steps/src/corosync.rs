@@ -135,6 +135,10 @@ fn wait_for(condition: &str, seconds: u32, failure: &str) -> String {
 /// (its VMs move to `peer`), its services restart, both nodes must be members again, and the
 /// node comes back online (VMs return per the failback policy). A node that is not an online
 /// member (nothing runs there) is simply restarted.
+///
+/// Stopped, then started, rather than restarted: SBD's unit is part of corosync's, so a
+/// restart of corosync restarts SBD too, even when SBD was just disabled; a stop stops it, and
+/// the start starts it again only if it is still enabled.
 pub fn rolling_restart(node: &str, peer: &str) -> String {
     let node_q = quote(node);
     let online = format!(
@@ -143,14 +147,14 @@ pub fn rolling_restart(node: &str, peer: &str) -> String {
     format!(
         "set -e\n\
          if ! systemctl is-active --quiet corosync || ! {online}; then\n\
-         systemctl restart corosync && systemctl restart pacemaker\n\
+         {RESTART}\n\
          exit 0\n\
          fi\n\
          {BOTH_ONLINE} || {{ echo {refusal} >&2; exit 1; }}\n\
          mkdir -p /var/lib/tandem && touch {STANDBY_MARK}\n\
          crm_attribute --type nodes --node {node_q} --name standby --update on\n\
          crm_resource --wait --timeout=900s\n\
-         systemctl restart corosync && systemctl restart pacemaker\n\
+         {RESTART}\n\
          {membership}\n\
          {back}",
         refusal = quote(&format!(
@@ -166,6 +170,9 @@ pub fn rolling_restart(node: &str, peer: &str) -> String {
         back = back_online(node),
     )
 }
+
+/// The cluster services of a node stopped and started again (see [`rolling_restart`]).
+const RESTART: &str = "systemctl stop pacemaker corosync && systemctl start corosync pacemaker";
 
 /// Brings `node` back online after [`rolling_restart`] put it in standby: once both nodes are
 /// members, the standby goes, the cluster settles, and the mark is removed.

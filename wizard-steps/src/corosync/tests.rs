@@ -72,7 +72,7 @@ fn a_rolling_restart_moves_the_vms_first_and_brings_them_back() {
         "touch /var/lib/tandem/standby-for-restart",
         "--node lab1 --name standby --update on",
         "crm_resource --wait",
-        "systemctl restart corosync",
+        "systemctl stop pacemaker corosync && systemctl start corosync pacemaker",
         "did not rejoin lab2",
         "--node lab1 --name standby --update off",
         "rm -f /var/lib/tandem/standby-for-restart",

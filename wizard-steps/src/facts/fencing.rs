@@ -3,14 +3,59 @@
 //! softdog); with a quorum device, each node reaches qnetd's port.
 
 use super::{Finding, NodeFacts, Reach, SbdDisk, Severity, VolumeContent};
-use crate::field::{ClusterField, Field};
+use crate::field::{ClusterField, Field, NodeField};
 use crate::profile::Fencing;
 use crate::validate::Design;
 
 pub(super) fn findings(design: &Design, facts: &[NodeFacts; 2]) -> Vec<Finding> {
     let mut findings = quorum_device(design, facts);
     findings.extend(sbd(design, facts));
+    findings.extend(ipmi(design, facts));
     findings
+}
+
+/// With IPMI: each node reaches the BMC it fences the other node with. The presence ping
+/// needs no password; the Pacemaker phase asks the BMC for its power status with it, once the
+/// fence agent is installed.
+fn ipmi(design: &Design, facts: &[NodeFacts; 2]) -> Vec<Finding> {
+    let Fencing::Ipmi {} = design.cluster.fencing else {
+        return Vec::new();
+    };
+    (0..2)
+        .filter_map(|fencer| {
+            let target = 1 - fencer;
+            let bmc = design.nodes[target].bmc.as_ref()?;
+            let answers = facts[fencer].peer_bmc_answers?;
+            let (fencer_name, target_name) =
+                (&design.nodes[fencer].hostname, &design.nodes[target].hostname);
+            let (severity, detail, fix) = if answers {
+                (
+                    Severity::Ok,
+                    format!("{target_name}'s BMC at {} answers {fencer_name}", bmc.address),
+                    String::new(),
+                )
+            } else {
+                (
+                    Severity::Error,
+                    format!(
+                        "{fencer_name} gets no answer from {target_name}'s BMC at {} (an RMCP presence ping on UDP port 623)",
+                        bmc.address
+                    ),
+                    format!(
+                        "check {} and that {fencer_name} reaches the BMC network (no firewall dropping UDP port 623); {fencer_name} fences {target_name} through it",
+                        Field::Node(target, NodeField::BmcAddress)
+                    ),
+                )
+            };
+            Some(Finding {
+                node: fencer_name.clone(),
+                check: "BMC".to_owned(),
+                severity,
+                detail,
+                fix,
+            })
+        })
+        .collect()
 }
 
 /// With a quorum device: each node reaches qnetd's port (a refusal is fine before Tandem has

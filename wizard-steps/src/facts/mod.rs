@@ -82,6 +82,14 @@ pub struct NodeFacts {
     /// Linux's software watchdog module can be loaded.
     #[serde(default)]
     pub softdog_available: bool,
+    /// Whether the BMC of the other node (the one this node fences with IPMI) answered an
+    /// RMCP presence ping on UDP port 623 (asked only with IPMI fencing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_bmc_answers: Option<bool>,
+    /// The protection services enabled at boot (`sbd`, `corosync-qdevice`): what a profile
+    /// that no longer has them must switch off.
+    #[serde(default)]
+    pub enabled_services: Vec<String>,
     /// How a TCP connection to the quorum device's qnetd went (asked only with one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qnetd: Option<Reach>,
@@ -301,6 +309,11 @@ impl NodeFacts {
 
     /// The node's corosync runs `cluster` (not Debian's placeholder, not stopped): a change to
     /// its configuration reaches running VMs.
+    /// Whether `unit` starts at boot.
+    pub fn enabled(&self, unit: &str) -> bool {
+        self.enabled_services.iter().any(|enabled| enabled == unit)
+    }
+
     pub fn runs_cluster(&self, cluster: &str) -> bool {
         self.corosync_running
             .get("totem.cluster_name")

@@ -118,6 +118,16 @@ pub fn gather_script(design: &Design, index: usize) -> String {
         ),
         _ => String::new(),
     };
+    // The BMC this node fences the other with: an RMCP presence ping (ASF, UDP 623), which a
+    // BMC answers without a password, and no IPMI client is needed for it before Tandem
+    // installs one. The pong's message type is 0x40.
+    let peer_bmc = match (&design.cluster.fencing, &design.nodes[1 - index].bmc) {
+        (crate::profile::Fencing::Ipmi {}, Some(bmc)) => format!(
+            "pong=$(timeout 3 bash -c 'exec 3<>/dev/udp/'{}'/623 && printf \"\\006\\000\\377\\006\\000\\000\\021\\276\\200\\000\\000\\000\" >&3 && head -c 12 <&3 | od -An -tx1' 2>/dev/null)\ncase \"$pong\" in *\"11 be 40\"*) echo peer_bmc=answers ;; *) echo peer_bmc=silent ;; esac\n",
+            quote(&bmc.address)
+        ),
+        _ => String::new(),
+    };
     // bash's /dev/tcp tells a refusal (the machine is there, qnetd not yet) from silence.
     let qnetd = match &design.cluster.quorum_device {
         Some(device) => format!(
@@ -134,7 +144,8 @@ for package in {packages}; do
   elif ! apt-cache policy "$package" 2>/dev/null | grep -q 'Candidate: [0-9]'; then echo "unavailable=$package"; fi
 done
 {INTERFACES_SCRIPT}vgs --noheadings --units m --nosuffix -o vg_size,vg_free {vg} 2>/dev/null | awk '{{print "vg=" int($1) " " int($2)}}'
-{VOLUME_PROBE}{volumes}{sbd}{qnetd}ss -Htln 2>/dev/null | awk '{{n = split($4, part, ":"); print "listening=" part[n]}}'
+{VOLUME_PROBE}{volumes}{sbd}{qnetd}{peer_bmc}ss -Htln 2>/dev/null | awk '{{n = split($4, part, ":"); print "listening=" part[n]}}'
+for unit in sbd corosync-qdevice; do systemctl is-enabled --quiet "$unit" 2>/dev/null && echo "enabled=$unit"; done
 command -v drbdsetup >/dev/null 2>&1 && drbdsetup status 2>/dev/null | awk '/^[^ ]/ {{print "drbd_up=" $1}}'
 for file in {files}; do [ -e "$file" ] && echo "file=$file"; done
 for res in /etc/drbd.d/*.res; do
@@ -280,6 +291,8 @@ pub fn parse(output: &str) -> NodeFacts {
                 }
             }
             "watchdog" => facts.watchdog = value.trim() == "yes",
+            "enabled" => facts.enabled_services.push(value.trim().to_owned()),
+            "peer_bmc" => facts.peer_bmc_answers = Some(value.trim() == "answers"),
             "qnetd" => {
                 facts.qnetd = Some(match value.trim() {
                     "open" => Reach::Open,

@@ -430,6 +430,20 @@ fn the_gather_script_asks_about_the_sbd_disk_and_the_watchdog_only_with_sbd() {
     assert_eq!(parse("sbd_disk=missing\n").sbd_disk, Some(SbdDisk::Missing));
 }
 
+/// Every profile asks which protection services start at boot, so that one that drops them
+/// can switch them off.
+#[test]
+fn the_protection_services_enabled_at_boot_are_asked_and_read() {
+    let script = gather_script(&seed(), 0);
+    assert!(
+        script.contains("for unit in sbd corosync-qdevice; do systemctl is-enabled --quiet"),
+        "{script}"
+    );
+    let facts = parse("enabled=sbd\nenabled=corosync-qdevice\n");
+    assert!(facts.enabled("sbd") && facts.enabled("corosync-qdevice"));
+    assert!(!parse("").enabled("sbd"));
+}
+
 #[test]
 fn sbd_needs_the_same_blank_or_sbd_disk_on_both_nodes_and_a_watchdog() {
     let blank = "sbd_disk=present 8388608 no blank\nsoftdog=available\n";
@@ -537,5 +551,64 @@ fn each_node_must_reach_the_quorum_devices_port() {
     assert_eq!(
         found,
         ["node2 quorum device: node2 gets no answer from 192.168.1.3:5403"]
+    );
+}
+
+/// With IPMI, each node pings the BMC it fences the other node with (no password, no IPMI
+/// client needed yet); silence is an error that names the BMC's field, before anything changes.
+#[test]
+fn each_node_must_reach_the_bmc_it_fences_with() {
+    let design = seed_with(|profile| {
+        profile.cluster.fencing = crate::profile::Fencing::Ipmi {};
+        for (index, node) in profile.nodes.iter_mut().enumerate() {
+            node.bmc = Some(crate::profile::Bmc {
+                address: format!("10.99.9.10{}", index + 1),
+                user: "fence".into(),
+                ..crate::profile::Bmc::blank()
+            });
+        }
+    });
+    // node1 fences node2: it pings node2's BMC.
+    let script = gather_script(&design, 0);
+    assert!(script.contains("/dev/udp/'10.99.9.102'/623"), "{script}");
+    assert!(!gather_script(&seed(), 0).contains("/dev/udp"));
+    let with = |lines: [&str; 2]| {
+        let [first, second] = healthy();
+        [
+            NodeFacts {
+                peer_bmc_answers: parse(lines[0]).peer_bmc_answers,
+                ..first
+            },
+            NodeFacts {
+                peer_bmc_answers: parse(lines[1]).peer_bmc_answers,
+                ..second
+            },
+        ]
+    };
+    let fine = evaluate(
+        &design,
+        &with(["peer_bmc=answers", "peer_bmc=answers"]),
+        &LocalFacts::default(),
+    );
+    assert!(errors(&fine).is_empty(), "{:?}", errors(&fine));
+    let found = evaluate(
+        &design,
+        &with(["peer_bmc=answers", "peer_bmc=silent"]),
+        &LocalFacts::default(),
+    );
+    assert_eq!(
+        errors(&found),
+        [
+            "node2 BMC: node2 gets no answer from node1's BMC at 10.99.9.101 (an RMCP presence ping on UDP port 623)"
+        ]
+    );
+    let silent = found
+        .iter()
+        .find(|finding| finding.severity == Severity::Error)
+        .expect("the error");
+    assert!(
+        silent.fix.contains("nodes[0].bmc.address"),
+        "{}",
+        silent.fix
     );
 }

@@ -113,6 +113,54 @@ impl Builder<'_> {
         phases
     }
 
+    /// Without SBD in the profile, a node where SBD still starts with corosync (an earlier
+    /// profile fenced with it): SBD disabled and, where the cluster runs, stopped by a rolling
+    /// restart (its unit refuses a manual stop: it goes with corosync). After the Pacemaker
+    /// phase, so that the cluster fences another way (or not at all) before SBD stops
+    /// watching: a fence through the SBD disk with SBD stopped would "succeed" without resetting
+    /// anything. Empty when no node has it.
+    pub(super) fn sbd_retired(&self) -> Vec<Phase> {
+        if let Fencing::Sbd { .. } = self.design.cluster.fencing {
+            return Vec::new();
+        }
+        let cluster = &self.design.cluster.name;
+        const DISABLED: &str = "! systemctl is-enabled --quiet sbd";
+        const STOPPED: &str = "! systemctl is-active --quiet sbd";
+        let steps: Vec<Step> = BOTH
+            .iter()
+            .filter(|&&node| self.facts[node].enabled("sbd"))
+            .flat_map(|&node| {
+                let disabled = self.step(
+                    "sbd-disabled".into(),
+                    node,
+                    "SBD disabled (no SBD fencing in the profile)".into(),
+                    Operation::Command {
+                        check: Some(DISABLED.into()),
+                        apply: "systemctl disable sbd".into(),
+                        verify: Some(DISABLED.into()),
+                    },
+                );
+                let (host, peer) = (self.hostname(node), self.hostname(1 - node));
+                let stopped = self.facts[node].runs_cluster(cluster).then(|| {
+                    self.restarted_with_vms_away(
+                        node,
+                        ["sbd-stopped", "back-online-after-sbd-stopped"],
+                        format!("SBD stopped on {host} (corosync and Pacemaker restarted)"),
+                        STOPPED.into(),
+                        Some(format!(
+                            "restarts corosync and Pacemaker on {host} so that SBD stops with them: its VMs move to {peer} first and come back after, per the failback policy; {peer}'s VMs keep running"
+                        )),
+                    )
+                });
+                std::iter::once(disabled).chain(stopped.into_iter().flatten())
+            })
+            .collect();
+        if steps.is_empty() {
+            return Vec::new();
+        }
+        vec![phase(PhaseKind::SbdRetired, "SBD retired", true, steps)]
+    }
+
     /// On a node that runs the cluster already: restart corosync and Pacemaker so that SBD
     /// starts with them, the node's VMs moved to the other node first and back after.
     fn sbd_started_by_restart(&self, node: usize) -> Vec<Step> {

@@ -75,6 +75,9 @@ pub enum PhaseKind {
     SbdEnabled,
     /// ... and, on a running cluster, started by a rolling restart.
     SbdRestart,
+    /// SBD no longer in the profile (after Pacemaker fences another way): disabled, and on a
+    /// running cluster stopped by a rolling restart (it stops only with corosync).
+    SbdRetired,
     /// qnetd on the third machine, and the certificates both nodes need for it.
     QuorumDevice,
     Corosync,
@@ -82,6 +85,9 @@ pub enum PhaseKind {
     CorosyncEffect,
     /// Each node's corosync-qdevice running and connected, once corosync has the device.
     QuorumDeviceVotes,
+    /// The quorum device no longer in the profile: each node's corosync-qdevice stopped and
+    /// disabled, once corosync runs without it.
+    QuorumDeviceRetired,
     Pacemaker,
     /// VMs gone from the profile: stopped and removed from the cluster (their volumes kept).
     RetireFromCluster,
@@ -306,7 +312,9 @@ pub fn plan(design: &Design, facts: &[NodeFacts; 2]) -> Plan {
     phases.extend(builder.quorum_device());
     phases.extend(builder.corosync());
     phases.extend(builder.quorum_device_votes());
+    phases.extend(builder.quorum_device_retired());
     phases.push(builder.pacemaker());
+    phases.extend(builder.sbd_retired());
     if builder.switching_live_migration_off() {
         phases.push(builder.live_migration_off());
     }

@@ -99,6 +99,41 @@ impl Builder<'_> {
         ))
     }
 
+    /// Without a quorum device in the profile, a node whose corosync-qdevice still starts at
+    /// boot (an earlier profile had one): the daemon stopped and disabled, after the corosync
+    /// phases took the device out of corosync's configuration. None when no node has it.
+    pub(super) fn quorum_device_retired(&self) -> Option<Phase> {
+        if self.design.cluster.quorum_device.is_some() {
+            return None;
+        }
+        const OFF: &str = "! systemctl is-enabled --quiet corosync-qdevice && ! systemctl is-active --quiet corosync-qdevice";
+        let steps: Vec<Step> = BOTH
+            .iter()
+            .filter(|&&node| self.facts[node].enabled("corosync-qdevice"))
+            .map(|&node| {
+                self.step(
+                    "qdevice-retired".into(),
+                    node,
+                    "corosync-qdevice stopped and disabled (no quorum device in the profile)"
+                        .into(),
+                    Operation::Command {
+                        check: Some(OFF.into()),
+                        apply: "systemctl disable --now corosync-qdevice".into(),
+                        verify: Some(OFF.into()),
+                    },
+                )
+            })
+            .collect();
+        (!steps.is_empty()).then(|| {
+            phase(
+                PhaseKind::QuorumDeviceRetired,
+                "The quorum device retired",
+                false,
+                steps,
+            )
+        })
+    }
+
     fn qdevice_service(&self, node: usize) -> Vec<Step> {
         const RUNNING: &str = "systemctl is-enabled --quiet corosync-qdevice && systemctl is-active --quiet corosync-qdevice";
         vec![

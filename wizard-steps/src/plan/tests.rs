@@ -1126,6 +1126,88 @@ fn sbd_is_set_up_before_corosync_and_joins_a_running_cluster_one_node_at_a_time(
     );
 }
 
+/// A profile without SBD or a quorum device, on nodes that still have them (an earlier profile
+/// had both): each node's corosync-qdevice stopped and disabled once corosync runs without the
+/// device; SBD disabled only after Pacemaker fences another way (a fence through the SBD disk
+/// with SBD stopped would "succeed" without resetting anything), and stopped by a rolling
+/// restart where the cluster runs. Nodes without them get none of it, nor do profiles that
+/// keep them.
+#[test]
+fn a_dropped_sbd_and_quorum_device_are_switched_off_once_nothing_needs_them() {
+    let seed = seed();
+    let mut had_both = fresh("8.4.11");
+    for facts in &mut had_both {
+        facts.enabled_services = vec!["sbd".into(), "corosync-qdevice".into()];
+        facts
+            .corosync_running
+            .insert("totem.cluster_name".into(), seed.cluster.name.clone());
+    }
+    let plan = plan(&seed, &had_both);
+    let at = |kind: PhaseKind| phase_position(&plan, kind);
+    assert!(at(PhaseKind::Corosync) < at(PhaseKind::QuorumDeviceRetired));
+    assert!(at(PhaseKind::QuorumDeviceRetired) < at(PhaseKind::Pacemaker));
+    assert!(at(PhaseKind::Pacemaker) < at(PhaseKind::SbdRetired));
+    let retired = &plan.phases[at(PhaseKind::SbdRetired)];
+    assert!(retired.one_node_at_a_time);
+    let order: Vec<&str> = retired.steps.iter().map(|step| step.id.as_str()).collect();
+    assert_eq!(
+        order,
+        [
+            "sbd-disabled@node1",
+            "sbd-stopped@node1",
+            "back-online-after-sbd-stopped@node1",
+            "sbd-disabled@node2",
+            "sbd-stopped@node2",
+            "back-online-after-sbd-stopped@node2",
+        ]
+    );
+    let stopped = step(&plan, "sbd-stopped@node1");
+    assert!(
+        stopped
+            .disruptive
+            .as_deref()
+            .is_some_and(|what| what.contains("its VMs move to node2 first")),
+        "{stopped:?}"
+    );
+    assert!(apply_of(stopped).contains("systemctl stop pacemaker corosync"));
+    for node in ["node1", "node2"] {
+        assert_eq!(
+            apply_of(step(&plan, &format!("qdevice-retired@{node}"))),
+            "systemctl disable --now corosync-qdevice"
+        );
+    }
+    // A cluster that does not run: SBD only disabled.
+    let mut stopped_cluster = had_both.clone();
+    for facts in &mut stopped_cluster {
+        facts.corosync_running.clear();
+    }
+    let plan = super::plan(&seed, &stopped_cluster);
+    step(&plan, "sbd-disabled@node1");
+    assert!(plan.steps().all(|(_, step)| step.id != "sbd-stopped@node1"));
+    // Nodes that never had them, and profiles that keep them.
+    let retiring = |plan: &Plan| {
+        plan.steps()
+            .any(|(_, step)| step.id.contains("retired") || step.id.starts_with("sbd-disabled"))
+    };
+    assert!(!retiring(&plan_without_ipmi()));
+    let lab = design(include_str!("../../../resources/profiles/lab.toml"));
+    let lab_plan = super::plan(&lab, &had_both);
+    assert!(
+        lab_plan
+            .steps()
+            .all(|(_, step)| step.id != "qdevice-retired@lab1"),
+        "the lab keeps its quorum device"
+    );
+    step(&lab_plan, "sbd-disabled@lab1");
+    let eight = design(include_str!("../../../tests/profiles/eight-vms.toml"));
+    assert!(
+        super::plan(&eight, &had_both)
+            .steps()
+            .all(|(_, step)| !step.id.starts_with("sbd-disabled")),
+        "eight-vms keeps SBD"
+    );
+}
+
 /// The wait for the nodes' qdevice daemons reads `corosync-qdevice-tool -s` as Debian 13's
 /// prints it (captured on the testbed: tab-separated, "Connected" once qnetd answers, and
 /// "Connecting" while qnetd is stopped).

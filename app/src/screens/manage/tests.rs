@@ -22,6 +22,15 @@ const LAB_FENCE_CHECK_FAILED: &str =
 const NODE1_STANDBY: &str =
     include_str!("../../../../tests/fixtures/crm_mon/seed-node1-standby.xml");
 
+/// The lab profile: IPMI fencing and a quorum device.
+fn lab() -> Profile {
+    Profile::from_toml(
+        include_str!("../../../../resources/profiles/lab.toml"),
+        "lab",
+    )
+    .expect("the lab profile")
+}
+
 fn status(xml: &str) -> Status {
     Status {
         cluster: parse_crm_mon(xml).expect("crm_mon XML"),
@@ -395,12 +404,7 @@ fn a_split_brain_is_examined_the_victim_chosen_and_the_recovery_confirmed() -> R
 /// (the lab: lab2's device failed a check on lab1); without fencing it has no such section.
 #[test]
 fn the_fence_devices_and_their_last_check_are_shown() -> Result<(), Error> {
-    let lab = Profile::from_toml(
-        include_str!("../../../../resources/profiles/lab.toml"),
-        "lab",
-    )
-    .expect("the lab profile");
-    let page = Page::of(lab).after_read(LAB_FENCE_CHECK_FAILED);
+    let page = Page::of(lab()).after_read(LAB_FENCE_CHECK_FAILED);
     let mut ui = page.ui([true, true]);
     let _ = ui.find("fence_lab1 (fences lab1) on lab2, its checks pass")?;
     let _ = ui.find(
@@ -414,12 +418,7 @@ fn the_fence_devices_and_their_last_check_are_shown() -> Result<(), Error> {
 /// With fencing, the drill can have the cluster fence each node through its device.
 #[test]
 fn the_fence_drill_is_offered_with_fencing() -> Result<(), Error> {
-    let lab = Profile::from_toml(
-        include_str!("../../../../resources/profiles/lab.toml"),
-        "lab",
-    )
-    .expect("the lab profile");
-    let mut page = Page::of(lab).after_read(LAB_FENCE_CHECK_FAILED);
+    let mut page = Page::of(lab()).after_read(LAB_FENCE_CHECK_FAILED);
     page.click("Run the failover drill…")?;
     assert_eq!(
         page.click("Fence: the cluster fences each node, as after a real failure")?,
@@ -441,12 +440,7 @@ fn the_fence_drill_is_offered_with_fencing() -> Result<(), Error> {
 /// corosync does not answer.
 #[test]
 fn the_quorum_devices_vote_is_shown_per_node() -> Result<(), Error> {
-    let lab = Profile::from_toml(
-        include_str!("../../../../resources/profiles/lab.toml"),
-        "lab",
-    )
-    .expect("the lab profile");
-    let mut page = Page::of(lab);
+    let mut page = Page::of(lab());
     let voting = device_vote(
         "lab1",
         include_str!("../../../../tests/fixtures/quorum/quorumtool-qdevice-trixie.txt"),
