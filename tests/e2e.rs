@@ -1719,11 +1719,17 @@ async fn what_the_review_page_asks(
             &nodes::Link::Connected
         );
     }
+    // The BMC passwords, asked only when the profile fences through the BMCs (the full run's
+    // unsafe profile keeps the BMC entries it does not use).
+    let fences_with_bmcs = matches!(
+        app.profile.cluster.fencing,
+        wizard_steps::profile::Fencing::Ipmi {}
+    );
     let hostnames: Vec<String> = app
         .profile
         .nodes
         .iter()
-        .filter(|node| node.bmc.is_some())
+        .filter(|node| fences_with_bmcs && node.bmc.is_some())
         .map(|node| node.hostname.clone())
         .collect();
     for hostname in hostnames {
