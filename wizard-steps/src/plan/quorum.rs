@@ -118,7 +118,9 @@ impl Builder<'_> {
                         .into(),
                     Operation::Command {
                         check: Some(OFF.into()),
-                        apply: "systemctl disable --now corosync-qdevice".into(),
+                        // Once corosync runs without the device the daemon exits in error:
+                        // its "failed" state is cleared too.
+                        apply: "systemctl disable --now corosync-qdevice && { systemctl reset-failed corosync-qdevice 2>/dev/null || true; }".into(),
                         verify: Some(OFF.into()),
                     },
                 )
