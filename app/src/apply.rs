@@ -355,10 +355,7 @@ pub async fn status(design: &Design, decisions: &Decisions) -> Result<ExitCode> 
     if sessions.iter().all(Option::is_none) {
         bail!("neither node answers:\n  {}", unreachable.join("\n  "));
     }
-    let nodes = [
-        design.nodes[0].hostname.clone(),
-        design.nodes[1].hostname.clone(),
-    ];
+    let nodes = design.hostnames();
     let Status {
         cluster: state,
         drbd,

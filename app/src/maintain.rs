@@ -9,7 +9,6 @@ use anyhow::{Context, Result, anyhow, bail};
 use wizard_steps::Design;
 use wizard_steps::journal;
 use wizard_steps::manage::{self, DrillKind, Maintenance, Progress, Update};
-use wizard_steps::profile::Fencing;
 use wizard_steps::run::{Event, ProfileSummary};
 
 use crate::apply::{Decisions, confirm_each, connect_both};
@@ -72,17 +71,12 @@ impl Request {
             Request::Cleanup { resource } => vec![Maintenance::Cleanup {
                 resource: resource.clone(),
             }],
-            Request::Drill {
-                kind: DrillKind::Fence,
-                ..
-            } if matches!(design.cluster.fencing, Fencing::None { .. }) => bail!(
-                "--fence: the cluster has no fencing (cluster.fencing = none), so nothing can \
-                 fence a node; choose IPMI or SBD (the Cluster page, or [cluster.fencing] in the \
-                 profile) and apply first"
-            ),
-            Request::Drill { kind, node } => match node {
-                Some(node) => manage::drill_of([node_index(design, node)?], *kind),
-                None => manage::drill(design, *kind),
+            Request::Drill { kind, node } => match manage::drill_unavailable(design, *kind) {
+                Some(why) => bail!("--fence: {why}"),
+                None => match node {
+                    Some(node) => manage::drill_of([node_index(design, node)?], *kind),
+                    None => manage::drill(design, *kind),
+                },
             },
         })
     }

@@ -47,6 +47,14 @@ impl Design {
         !matches!(self.cluster.fencing, Fencing::None { .. })
     }
 
+    /// Both nodes' hostnames, node1's first.
+    pub fn hostnames(&self) -> [String; 2] {
+        [
+            self.nodes[0].hostname.clone(),
+            self.nodes[1].hostname.clone(),
+        ]
+    }
+
     /// Debian packages a node needs for the design.
     pub fn packages(&self) -> Vec<&'static str> {
         let mut packages = vec![

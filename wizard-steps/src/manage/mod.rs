@@ -406,8 +406,8 @@ impl Maintenance {
     }
 }
 
-/// What a crash (or a fence) has shown so far, over the looks at the cluster: the node out of the cluster,
-/// and the other node running every VM. Not necessarily in the same look: a node that boots
+/// What a crash (or a fence) has shown so far, over the looks at the cluster: the node out of
+/// the cluster, and the other node running every VM. Not necessarily in the same look: a node that boots
 /// fast is back before its VMs have restarted on the other one.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CrashWitness {
@@ -459,16 +459,25 @@ pub fn drill_of(nodes: impl IntoIterator<Item = usize>, kind: DrillKind) -> Vec<
         .collect()
 }
 
+/// Why a drill of `kind` cannot run on this design at all, whatever the cluster's state: a
+/// fence drill without fencing. The CLI says so before connecting; the Manage page does not
+/// offer it.
+pub fn drill_unavailable(design: &Design, kind: DrillKind) -> Option<String> {
+    (kind == DrillKind::Fence && !design.fences()).then(|| {
+        "the cluster has no fencing (cluster.fencing = none), so nothing can fence a node; \
+         choose IPMI or SBD (the Cluster page, or [cluster.fencing] in the profile) and apply \
+         first"
+            .to_owned()
+    })
+}
+
 /// Why the cluster cannot fence `node` on purpose now: no fencing in the design, or the device
 /// that fences it not running or failing its checks (a fence through it would fail too).
 fn fence_refusal(design: &Design, node: usize, cluster: &ClusterState) -> Option<String> {
-    let name = hostname(design, node);
-    if let Fencing::None { .. } = design.cluster.fencing {
-        return Some(format!(
-            "the cluster has no fencing (cluster.fencing = none): nothing can fence {name}; \
-             choose IPMI or SBD on the Cluster page and apply first"
-        ));
+    if let Some(why) = drill_unavailable(design, DrillKind::Fence) {
+        return Some(why);
     }
+    let name = hostname(design, node);
     let devices = fence_devices(design, cluster);
     let Some(device) = devices
         .iter()

@@ -54,7 +54,7 @@ pub async fn status_reachable(
 ) -> Result<Status, ExecError> {
     let mut status = look(design, sessions).await?;
     if design.cluster.quorum_device.is_some() {
-        status.votes = device_votes(&node_names(design), sessions).await;
+        status.votes = device_votes(&design.hostnames(), sessions).await;
     }
     Ok(status)
 }
@@ -62,19 +62,12 @@ pub async fn status_reachable(
 /// Pacemaker's view and DRBD, without the votes: what following an action needs, every few
 /// seconds.
 async fn look(design: &Design, sessions: [Option<&Session>; 2]) -> Result<Status, ExecError> {
-    let (cluster, drbd) = observe_reachable(&node_names(design), sessions).await?;
+    let (cluster, drbd) = observe_reachable(&design.hostnames(), sessions).await?;
     Ok(Status {
         cluster,
         drbd,
         votes: Vec::new(),
     })
-}
-
-fn node_names(design: &Design) -> [String; 2] {
-    [
-        design.nodes[0].hostname.clone(),
-        design.nodes[1].hostname.clone(),
-    ]
 }
 
 /// How long a node that is back in the cluster may take to answer SSH again.

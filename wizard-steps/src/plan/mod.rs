@@ -326,10 +326,7 @@ pub fn plan(design: &Design, facts: &[NodeFacts; 2]) -> Plan {
     phases.push(builder.verify());
     Plan {
         cluster: design.cluster.name.clone(),
-        nodes: [
-            design.nodes[0].hostname.clone(),
-            design.nodes[1].hostname.clone(),
-        ],
+        nodes: design.hostnames(),
         target: rendered.target,
         quorum_device: design
             .cluster

@@ -10,7 +10,6 @@ use iced::widget::{Column, button, column, container, row, text};
 use iced::{Center, Element, Fill};
 use wizard_steps::Design;
 use wizard_steps::manage::{self, DrillKind, Readiness, Status};
-use wizard_steps::profile::Fencing;
 use wizard_steps::split_brain::{self, Split};
 
 use super::*;
@@ -290,7 +289,7 @@ fn maintenance_view<'a>(
             ),
         ];
         // Fencing on purpose needs a fence device.
-        if !matches!(design.cluster.fencing, Fencing::None { .. }) {
+        if manage::drill_unavailable(design, DrillKind::Fence).is_none() {
             kinds.push((
                 "Fence: the cluster fences each node, as after a real failure",
                 DrillKind::Fence,
